@@ -1,0 +1,2 @@
+/* jobspec: placeholder until the module lands. */
+#include "jobspec/jobspec.h"

@@ -1,0 +1,2 @@
+/* shape: placeholder until the module lands. */
+#include "jobspec/jobspec.h"

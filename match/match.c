@@ -1,0 +1,2 @@
+/* match: placeholder until the module lands. */
+#include "match/match.h"

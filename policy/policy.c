@@ -1,0 +1,2 @@
+/* policy: placeholder until the module lands. */
+#include "policy/policy.h"

@@ -1,0 +1,2 @@
+/* graph: placeholder until the module lands. */
+#include "resource/graph.h"

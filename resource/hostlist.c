@@ -1,0 +1,2 @@
+/* hostlist: placeholder until the module lands. */
+#include "resource/hostlist.h"

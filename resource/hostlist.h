@@ -1,0 +1,34 @@
+/* hostlist: compressed host name lists ("node[0-3,7],login1").
+ *
+ * Decoding expands a hostlist into names in order; encoding compresses a
+ * list of names into Flux's form, keeping first-appearance order of prefixes
+ * and merging runs of numeric suffixes ("node0,node1,node2" -> "node[0-2]").
+ */
+#ifndef STRATA_RESOURCE_HOSTLIST_H
+#define STRATA_RESOURCE_HOSTLIST_H
+
+#include <stddef.h>
+
+#include "resource/st_error.h"
+
+typedef struct hostlist hostlist_t;
+
+hostlist_t *hostlist_create(void);
+void hostlist_destroy(hostlist_t *hl);
+
+/* Parse "node[0-3],login1".  NULL with EINVAL on bad text. */
+hostlist_t *hostlist_decode(const char *text, struct st_error *err);
+
+/* Append one host name (copied). */
+int hostlist_append(hostlist_t *hl, const char *host);
+
+size_t hostlist_count(const hostlist_t *hl);
+/* i-th host name (valid for the hostlist's life). */
+const char *hostlist_nth(const hostlist_t *hl, size_t i);
+/* true if name is in the list. */
+int hostlist_find(const hostlist_t *hl, const char *name);
+
+/* Encode compressed.  Caller frees. */
+char *hostlist_encode(const hostlist_t *hl);
+
+#endif

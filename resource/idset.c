@@ -1,0 +1,2 @@
+/* idset: placeholder until the module lands. */
+#include "resource/idset.h"

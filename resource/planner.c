@@ -1,0 +1,2 @@
+/* planner: placeholder until the module lands. */
+#include "resource/planner.h"

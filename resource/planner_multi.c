@@ -1,0 +1,2 @@
+/* planner_multi: placeholder until the module lands. */
+#include "resource/planner.h"

@@ -1,0 +1,2 @@
+/* reader: placeholder until the module lands. */
+#include "resource/reader.h"

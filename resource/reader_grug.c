@@ -1,0 +1,2 @@
+/* reader_grug: placeholder until the module lands. */
+#include "resource/reader.h"

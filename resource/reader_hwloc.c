@@ -1,0 +1,2 @@
+/* reader_hwloc: placeholder until the module lands. */
+#include "resource/reader.h"

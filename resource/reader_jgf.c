@@ -1,0 +1,2 @@
+/* reader_jgf: placeholder until the module lands. */
+#include "resource/reader.h"

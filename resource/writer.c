@@ -1,0 +1,2 @@
+/* writer: placeholder until the module lands. */
+#include "resource/writer.h"

@@ -1,0 +1,75 @@
+/* writer: render a match (or a find) in one of the match formats.
+ *
+ * The matcher emits the selected vertices in post-order (children before
+ * parents, children in edge insertion order), the edges between them, the
+ * time window and a few attributes; a writer accumulates them and renders one
+ * string.  Formats (resource-query -F): simple, pretty_simple, jgf,
+ * jgf_shorthand, rlite, rv1, rv1_nosched, rv1_shorthand.  Outputs are
+ * byte-identical to Fluxion's (JSON with jansson's JSON_INDENT(0) spacing).
+ */
+#ifndef STRATA_RESOURCE_WRITER_H
+#define STRATA_RESOURCE_WRITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "resource/graph.h"
+
+typedef struct writer writer_t;
+
+#define WRITER_FORMATS(X)                                                                    \
+    X(WRITER_SIMPLE, "simple")                                                               \
+    X(WRITER_PRETTY_SIMPLE, "pretty_simple")                                                 \
+    X(WRITER_JGF, "jgf")                                                                     \
+    X(WRITER_JGF_SHORTHAND, "jgf_shorthand")                                                 \
+    X(WRITER_RLITE, "rlite")                                                                 \
+    X(WRITER_RV1, "rv1")                                                                     \
+    X(WRITER_RV1_NOSCHED, "rv1_nosched")                                                     \
+    X(WRITER_RV1_SHORTHAND, "rv1_shorthand")
+
+#define WRITER_ENUM_(e, s) e,
+enum writer_format { WRITER_FORMATS(WRITER_ENUM_) WRITER_FORMAT_COUNT };
+#undef WRITER_ENUM_
+
+/* Name <-> format.  writer_format_parse returns -1 (EINVAL) for unknown. */
+int writer_format_parse(const char *name, enum writer_format *fmt);
+const char *writer_format_name(enum writer_format fmt);
+
+/* Create a writer for format over graph g (borrowed; must outlive it). */
+writer_t *writer_create(enum writer_format fmt, const graph_t *g);
+void writer_destroy(writer_t *w);
+
+/* Forget everything emitted so far (reuse between matches). */
+void writer_reset(writer_t *w);
+
+/* true if nothing was emitted since the last reset. */
+bool writer_empty(const writer_t *w);
+
+/* One selected vertex, in emission (post-)order.
+ *   depth:     depth in the dominant subsystem, root = 1 (simple writers)
+ *   needs:     amount used (printed as [needs:x|s]; JGF "size" if != 1)
+ *   exclusive: printed as x / "exclusive": true
+ *   ephemeral: JSON object text added as "ephemeral" (labels), or NULL
+ *   agfilter:  JSON object text added as "agfilter" (find), or NULL */
+int writer_emit_vertex(writer_t *w, vtx_t v, int depth, int64_t needs, bool exclusive,
+                       const char *ephemeral, const char *agfilter);
+
+/* One edge between two emitted vertices. */
+int writer_emit_edge(writer_t *w, vtx_t src, vtx_t dst, atom_t subsystem);
+
+/* The job's window [start, end) (RV1 starttime/expiration). */
+void writer_emit_time(writer_t *w, int64_t start, int64_t end);
+
+/* The jobspec's queue, for rv1 "attributes.system.scheduler.queue" (NULL ok). */
+void writer_emit_queue(writer_t *w, const char *queue);
+
+/* Render.  Returns a malloc'd string (caller frees).  For JSON formats the
+ * text carries no trailing newline; for simple formats each vertex is one
+ * line ending in '\n'.  An empty writer renders "" (simple) or the format's
+ * empty form. */
+char *writer_render(writer_t *w);
+
+/* true for formats whose output is JSON. */
+bool writer_format_is_json(enum writer_format fmt);
+
+#endif
