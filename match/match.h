@@ -69,7 +69,10 @@ struct match_stats {
 matcher_t *match_create(graph_t *g, const struct match_params *params, struct st_error *err);
 void match_destroy(matcher_t *m);
 
-/* Run one match for job `jobid`.  *at receives the scheduled time (0 = now).
+/* Run one match for job `jobid`.  On entry *at is "now" (resource-query
+ * always passes 0; the daemon and simulator pass their clock); on success it
+ * receives the scheduled time (== now for an allocation, > now for a
+ * reservation).
  * On success the selection is emitted to w (may be NULL).  Returns 0 or -1
  * with errno as above; err gets jobspec-vs-graph errors (unknown type...). */
 int match_run(matcher_t *m, enum match_op op, const jobspec_t *js, int64_t jobid, int64_t *at,
