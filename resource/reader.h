@@ -11,7 +11,13 @@
 #ifndef STRATA_RESOURCE_READER_H
 #define STRATA_RESOURCE_READER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "resource/graph.h"
+#include "resource/hostlist.h"
+#include "resource/idset.h"
 #include "resource/st_error.h"
 
 /* Load `path` in `format`.  allowlist (hwloc only; NULL = everything) is a
@@ -38,5 +44,127 @@ int reader_jgf_attach(graph_t *g, const char *text, const char *name, struct st_
 
 /* true if format names a known reader. */
 int reader_format_valid(const char *format);
+
+/* ---- JGF and R as records (for update / partial-cancel) ------------------
+ *
+ * The matcher replays (`update`) or partially cancels an allocation described
+ * by a JGF or an R without building a second graph: it parses the text into
+ * the records below and looks each vertex up in its own graph by path.
+ */
+
+
+/* One (subsystem, path) or (key, value) pair. */
+struct reader_kv {
+    const char *key;
+    const char *value;
+};
+
+/* One JGF node, defaults applied exactly as for loading (reference 3.3). */
+struct reader_jgf_vertex {
+    const char *key;      /* the outer "id" string (edges refer to it) */
+    const char *type;
+    const char *basename;
+    const char *name;
+    const char *unit;     /* "" if none */
+    int64_t id;
+    int64_t uniq_id;
+    int64_t size;
+    int32_t rank;         /* -1 if none */
+    int status;           /* 0 up, 1 down */
+    bool exclusive;
+    int npaths;           /* >= 1 */
+    const struct reader_kv *paths;  /* key = subsystem, value = path */
+    int nprops;
+    const struct reader_kv *props;  /* properties, in file order */
+};
+
+/* One JGF edge: indexes into the vertex array.  Edges that point from a
+ * vertex to one of its path ancestors (the "in" direction some writers also
+ * emit) are dropped: the containment tree is given by the "contains"
+ * direction alone. */
+struct reader_jgf_edge {
+    size_t src;
+    size_t dst;
+    const char *subsystem;
+};
+
+/* A parsed JGF document.  All strings live as long as the document. */
+struct reader_jgf_doc {
+    size_t nvertices;
+    const struct reader_jgf_vertex *vertices; /* file order */
+    size_t nedges;
+    const struct reader_jgf_edge *edges;      /* file order */
+    const char *free_ranks; /* top-level "free_ranks" idset text, NULL if absent */
+    const char *writer;     /* RFC 40 "writer" URI, NULL if absent */
+    bool shorthand;         /* writer is "fluxion:jgf_shorthand" */
+    void *priv;             /* owned storage; do not touch */
+};
+
+/* Parse JGF text ({"graph": ...}, or an R whose "scheduling" key holds the
+ * JGF) into records.  The document may be a partial graph (no root): only
+ * per-vertex fields, edge endpoints and duplicate ids are checked.  Returns
+ * NULL with errno EINVAL and err filled ("NAME:LINE:COL: ..." for bad JSON,
+ * "NAME: nodes[i]: ..." for a bad node) on error.  Free with
+ * reader_jgf_doc_destroy(). */
+struct reader_jgf_doc *reader_jgf_doc_parse(const char *text, const char *name,
+                                            struct st_error *err);
+
+/* Free a document; NULL is a no-op; errno is preserved. */
+void reader_jgf_doc_destroy(struct reader_jgf_doc *doc);
+
+/* The vertex's path in `subsystem`, or NULL if it has none there (or an
+ * argument is NULL). */
+const char *reader_jgf_vertex_path(const struct reader_jgf_vertex *v, const char *subsystem);
+
+/* Map every document vertex to the live vertex of g with the same path (in
+ * any of its subsystems): out[i] receives the vtx_t or VTX_NONE.  out must
+ * hold doc->nvertices entries.  Returns the number of vertices found, or -1
+ * with EINVAL on NULL arguments. */
+int reader_jgf_doc_resolve(const struct reader_jgf_doc *doc, const graph_t *g, vtx_t *out);
+
+/* jgf_shorthand re-expansion (reference 3.4): a shorthand writer omits the
+ * children of exclusively allocated vertices.  This lists, for every
+ * exclusive document vertex found in g, all its live containment
+ * descendants in g that the document does not itself name, in pre-order,
+ * without duplicates.  *out (caller frees) receives *n vertices; the caller
+ * treats them as exclusive.  Returns 0, or -1 with errno (EINVAL: NULL
+ * argument; ENOMEM). */
+int reader_jgf_shorthand_expand(const struct reader_jgf_doc *doc, const graph_t *g,
+                                vtx_t **out, size_t *n);
+
+/* One R_lite entry of an RFC 20 R: a set of ranks and, per child type, the
+ * set of local ids on each of those ranks. */
+struct reader_rv1_entry {
+    idset_t *ranks;
+    int nchildren;
+    const char **child_types;   /* file order, e.g. "core", "gpu" */
+    idset_t **child_ids;        /* parallel to child_types */
+};
+
+/* A parsed R (version 1). */
+struct reader_rv1 {
+    int nentries;
+    struct reader_rv1_entry *entries; /* file order */
+    hostlist_t *nodelist;             /* hostnames in rank order (may be empty) */
+    idset_t *all_ranks;               /* union of the entries' ranks */
+    int64_t starttime;
+    int64_t expiration;
+    int nprops;
+    const struct reader_kv *props;    /* "properties": name (or name@type) -> ranks */
+    bool has_scheduling;              /* R also carries a "scheduling" JGF */
+    void *priv;                       /* owned storage; do not touch */
+};
+
+/* Parse R text.  Checks version 1, R_lite shape, idsets, and that nodelist
+ * (when present) names exactly one host per rank.  NULL with errno EINVAL and
+ * err filled on error.  Free with reader_rv1_destroy(). */
+struct reader_rv1 *reader_rv1_parse(const char *text, const char *name, struct st_error *err);
+
+/* Free; NULL is a no-op; errno is preserved. */
+void reader_rv1_destroy(struct reader_rv1 *r);
+
+/* Hostname of `rank` (the i-th smallest rank gets the i-th nodelist entry),
+ * or NULL if the rank is not in r or the nodelist is empty. */
+const char *reader_rv1_hostname(const struct reader_rv1 *r, int64_t rank);
 
 #endif
