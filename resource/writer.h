@@ -63,10 +63,11 @@ void writer_emit_time(writer_t *w, int64_t start, int64_t end);
 /* The jobspec's queue, for rv1 "attributes.system.scheduler.queue" (NULL ok). */
 void writer_emit_queue(writer_t *w, const char *queue);
 
-/* Render.  Returns a malloc'd string (caller frees).  For JSON formats the
- * text carries no trailing newline; for simple formats each vertex is one
- * line ending in '\n'.  An empty writer renders "" (simple) or the format's
- * empty form. */
+/* Render.  Returns a malloc'd string (caller frees), NULL with errno
+ * (EINVAL: NULL writer; ENOMEM).  For JSON formats the text is one line with
+ * no trailing newline; for simple formats each vertex is one line ending in
+ * '\n'.  An empty writer renders "" in every format (Fluxion prints nothing
+ * for an empty selection, e.g. a `find` that matches no vertex). */
 char *writer_render(writer_t *w);
 
 /* true for formats whose output is JSON. */
