@@ -93,6 +93,19 @@ int graph_remove_property(graph_t *g, vtx_t v, const char *key);
 /* Add an edge src->dst in subsystem.  Edges keep insertion order. */
 int graph_add_edge(graph_t *g, vtx_t src, vtx_t dst, const char *subsystem);
 
+/* Optional: make room for nvertices vertices and nedges edges in total, so
+ * that a reader that knows its size does no regrowth.  EINVAL, ENOMEM. */
+int graph_reserve(graph_t *g, int32_t nvertices, int64_t nedges);
+
+/* Drop the vertices and edges added since the last successful
+ * graph_finalize(), keeping the first nvertices vertices and nedges edges
+ * (both at least what that finalize covered, at most the current counts;
+ * EINVAL otherwise).  A reader that grows a graph and then fails (e.g. a
+ * failed attach) calls this to leave the graph as it was: the read side of
+ * the last finalize is still in place.  Paths set on the surviving vertices
+ * in the meantime are not undone. */
+int graph_truncate(graph_t *g, int32_t nvertices, int64_t nedges);
+
 /* Validate and build CSR arrays and indexes.  Checks: every edge names
  * existing vertices, no cycle, at most one root per subsystem, every vertex
  * has a path in at least one subsystem.  On failure fills err ("what: where")

@@ -1,0 +1,616 @@
+/* Unit tests for resource/graph. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resource/graph.h"
+
+static vtx_t add(graph_t *g, const char *type, int64_t id, const char *path)
+{
+    struct vtx_init in = { .type = type, .id = id, .uniq_id = graph_vertex_count(g),
+                           .rank = -1, .size = 1 };
+    vtx_t v = graph_add_vertex(g, &in);
+    ck_assert_int_ne(v, VTX_NONE);
+    if (path)
+        ck_assert_int_eq(graph_set_path(g, v, "containment", path), 0);
+    return v;
+}
+
+/* cluster0 -> {node0 -> {core0, core1}, node1 -> {core0}} */
+static graph_t *small_graph(void)
+{
+    graph_t *g = graph_create();
+    ck_assert_ptr_nonnull(g);
+    vtx_t c = add(g, "cluster", 0, "/cluster0");
+    vtx_t n0 = add(g, "node", 0, "/cluster0/node0");
+    vtx_t n1 = add(g, "node", 1, "/cluster0/node1");
+    vtx_t a = add(g, "core", 0, "/cluster0/node0/core0");
+    vtx_t b = add(g, "core", 1, "/cluster0/node0/core1");
+    vtx_t d = add(g, "core", 0, "/cluster0/node1/core0");
+    ck_assert_int_eq(graph_add_edge(g, c, n0, "containment"), 0);
+    ck_assert_int_eq(graph_add_edge(g, c, n1, "containment"), 0);
+    /* b before a: children must come back in insertion order, not vtx order */
+    ck_assert_int_eq(graph_add_edge(g, n0, b, "containment"), 0);
+    ck_assert_int_eq(graph_add_edge(g, n0, a, "containment"), 0);
+    ck_assert_int_eq(graph_add_edge(g, n1, d, "containment"), 0);
+    return g;
+}
+
+START_TEST(test_build_and_read)
+{
+    struct st_error err = { { 0 } };
+    graph_t *g = small_graph();
+    graph_set_status(g, 1, VTX_DOWN);
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    atom_t cont = graph_atom_find(g, "containment");
+    ck_assert_int_ne(cont, ATOM_NONE);
+    ck_assert_int_eq(graph_vertex_count(g), 6);
+    ck_assert_int_eq(graph_live_vertex_count(g), 6);
+    ck_assert_int_eq(graph_edge_count(g), 5);
+    ck_assert_int_eq(graph_root(g, cont), 0);
+    ck_assert_str_eq(graph_name(g, 1), "node0");
+    ck_assert_str_eq(graph_atom_str(g, graph_type(g, 3)), "core");
+    ck_assert_str_eq(graph_atom_str(g, graph_basename(g, 3)), "core");
+    ck_assert_int_eq(graph_id(g, 2), 1);
+    ck_assert_int_eq(graph_uniq_id(g, 5), 5);
+    ck_assert_int_eq(graph_rank(g, 5), -1);
+    ck_assert_int_eq(graph_size(g, 5), 1);
+    ck_assert_int_eq(graph_unit(g, 5), ATOM_NONE);
+    ck_assert_int_eq(graph_status(g, 1), VTX_DOWN);
+    ck_assert_int_eq(graph_status(g, 2), VTX_UP);
+    ck_assert_str_eq(graph_path(g, 4, cont), "/cluster0/node0/core1");
+    ck_assert_int_eq(graph_subsystem_count(g), 1);
+    ck_assert_int_eq(graph_subsystem_at(g, 0), cont);
+
+    int n = 0;
+    const vtx_t *ch = graph_children(g, cont, 1, &n);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(ch[0], 4);
+    ck_assert_int_eq(ch[1], 3);
+    ch = graph_children(g, cont, 0, &n);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(ch[0], 1);
+    ck_assert_int_eq(ch[1], 2);
+    ck_assert_ptr_null(graph_children(g, cont, 3, &n));
+    ck_assert_int_eq(n, 0);
+    const vtx_t *pa = graph_parents(g, cont, 5, &n);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(pa[0], 2);
+    ck_assert_ptr_null(graph_parents(g, cont, 0, &n));
+
+    vtx_t s, d;
+    atom_t sub;
+    ck_assert_int_eq(graph_edge_slots(g), 5);
+    ck_assert(graph_edge_at(g, 2, &s, &d, &sub));
+    ck_assert_int_eq(s, 1);
+    ck_assert_int_eq(d, 4);
+    ck_assert_int_eq(sub, cont);
+    graph_destroy(g);
+}
+END_TEST
+
+START_TEST(test_name_defaults)
+{
+    graph_t *g = graph_create();
+    struct vtx_init in = { .type = "memory", .basename = "mem", .id = 3, .rank = 2, .size = 16,
+                           .unit = "GB" };
+    vtx_t v = graph_add_vertex(g, &in);
+    ck_assert_str_eq(graph_name(g, v), "mem3");
+    ck_assert_str_eq(graph_atom_str(g, graph_unit(g, v)), "GB");
+    ck_assert_int_eq(graph_size(g, v), 16);
+    in.name = "fast";
+    in.unit = "";
+    v = graph_add_vertex(g, &in);
+    ck_assert_str_eq(graph_name(g, v), "fast");
+    ck_assert_int_eq(graph_unit(g, v), ATOM_NONE);
+    in.basename = NULL;
+    in.name = NULL;
+    v = graph_add_vertex(g, &in);
+    ck_assert_str_eq(graph_name(g, v), "memory3");
+    ck_assert_str_eq(graph_atom_str(g, ATOM_NONE), "");
+    graph_destroy(g);
+}
+END_TEST
+
+START_TEST(test_indexes_and_stats)
+{
+    struct st_error err = { { 0 } };
+    graph_t *g = small_graph();
+    struct vtx_init in = { .type = "node", .id = 9, .rank = 0, .size = 1 };
+    /* ranks: two ranked vertices */
+    vtx_t r = graph_add_vertex(g, &in);
+    graph_set_path(g, r, "containment", "/cluster0/node9");
+    graph_add_edge(g, 0, r, "containment");
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+
+    int n = 0;
+    const vtx_t *l = graph_by_type(g, graph_atom_find(g, "core"), &n);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(l[0], 3);
+    ck_assert_int_eq(l[2], 5);
+    l = graph_by_name(g, "core0", &n);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(l[0], 3);
+    ck_assert_int_eq(l[1], 5);
+    ck_assert_ptr_null(graph_by_name(g, "nosuch", &n));
+    ck_assert_int_eq(n, 0);
+    l = graph_by_rank(g, 0, &n);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(l[0], r);
+    l = graph_by_rank(g, -1, &n);
+    ck_assert_int_eq(n, 6);
+    ck_assert_ptr_null(graph_by_rank(g, 7, &n));
+    ck_assert_int_eq(graph_find_path(g, "/cluster0/node1/core0"), 5);
+    ck_assert_int_eq(graph_find_path(g, "/cluster0/node1/core9"), VTX_NONE);
+
+    struct graph_stats st;
+    graph_get_stats(g, &st);
+    ck_assert_int_eq(st.vertices, 7);
+    ck_assert_int_eq(st.edges, 6);
+    ck_assert_int_eq(st.by_type_keys, 3);
+    ck_assert_int_eq(st.by_name_keys, 6); /* cluster0 node0 node1 node9 core0 core1 */
+    ck_assert_int_eq(st.by_path_keys, 7);
+    ck_assert_int_eq(graph_rank_count(g), 2);
+    int32_t rank;
+    int64_t nv;
+    graph_rank_at(g, 0, &rank, &nv);
+    ck_assert_int_eq(rank, -1);
+    ck_assert_int_eq(nv, 6);
+    graph_rank_at(g, 1, &rank, &nv);
+    ck_assert_int_eq(rank, 0);
+    ck_assert_int_eq(nv, 1);
+    ck_assert_uint_gt(graph_memory_bytes(g), 0);
+    graph_destroy(g);
+}
+END_TEST
+
+START_TEST(test_properties)
+{
+    graph_t *g = small_graph();
+    ck_assert_int_eq(graph_property_count(g, 1), 0);
+    ck_assert_int_eq(graph_set_property(g, 1, "zeta", "1"), 0);
+    ck_assert_int_eq(graph_set_property(g, 1, "alpha", "2"), 0);
+    ck_assert_int_eq(graph_set_property(g, 1, "mid", "3"), 0);
+    ck_assert_int_eq(graph_set_property(g, 1, "alpha", "4"), 0); /* replace */
+    ck_assert_int_eq(graph_property_count(g, 1), 3);
+    ck_assert_int_eq(graph_property_count(g, 2), 0);
+    const char *k, *v;
+    const char *want[][2] = { { "alpha", "4" }, { "mid", "3" }, { "zeta", "1" } };
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(graph_property_at(g, 1, i, &k, &v), 0);
+        ck_assert_str_eq(k, want[i][0]);
+        ck_assert_str_eq(v, want[i][1]);
+    }
+    ck_assert_str_eq(graph_property(g, 1, "mid"), "3");
+    ck_assert_ptr_null(graph_property(g, 2, "mid"));
+    ck_assert_int_eq(graph_remove_property(g, 1, "mid"), 0);
+    ck_assert_ptr_null(graph_property(g, 1, "mid"));
+    ck_assert_int_eq(graph_remove_property(g, 1, "mid"), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(graph_remove_property(g, 2, "x"), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(graph_property_count(g, 1), 2);
+    ck_assert_int_eq(graph_property_at(g, 1, 2, &k, &v), -1);
+    /* properties survive growth of the vertex arrays */
+    for (int i = 0; i < 300; i++)
+        add(g, "core", i, NULL);
+    ck_assert_str_eq(graph_property(g, 1, "zeta"), "1");
+    ck_assert_int_eq(graph_property_count(g, 200), 0);
+    graph_destroy(g);
+}
+END_TEST
+
+/* Each finalize validation error, with a fragment of its message. */
+START_TEST(test_finalize_errors)
+{
+    struct st_error err = { { 0 } };
+    graph_t *g;
+
+    g = small_graph();
+    graph_add_edge(g, 2, 42, "containment");
+    ck_assert_int_eq(graph_finalize(g, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_msg(strstr(err.text, "vertex 42 does not exist"), "%s", err.text);
+    graph_destroy(g);
+
+    g = small_graph();
+    add(g, "core", 5, NULL);
+    ck_assert_int_eq(graph_finalize(g, &err), -1);
+    ck_assert_msg(strstr(err.text, "has no path"), "%s", err.text);
+    ck_assert_msg(strstr(err.text, "core5"), "%s", err.text);
+    graph_destroy(g);
+
+    g = small_graph();
+    add(g, "cluster", 1, "/cluster1");
+    ck_assert_int_eq(graph_finalize(g, &err), -1);
+    ck_assert_msg(strstr(err.text, "Possible duplicate root"), "%s", err.text);
+    ck_assert_msg(strstr(err.text, "/cluster0") && strstr(err.text, "/cluster1"), "%s",
+                  err.text);
+    graph_destroy(g);
+
+    g = small_graph();
+    graph_add_edge(g, 3, 0, "containment");
+    ck_assert_int_eq(graph_finalize(g, &err), -1);
+    ck_assert_msg(strstr(err.text, "cycle"), "%s", err.text);
+    /* the named edge lies on the cycle cluster0 -> node0 -> core0 -> cluster0 */
+    ck_assert_msg(strstr(err.text, "cycle through edge"), "%s", err.text);
+    ck_assert_msg(!strstr(err.text, "node1") && !strstr(err.text, "core1"), "%s", err.text);
+    graph_destroy(g);
+
+    /* a self-loop is a cycle too */
+    g = small_graph();
+    graph_add_edge(g, 4, 4, "containment");
+    ck_assert_int_eq(graph_finalize(g, &err), -1);
+    ck_assert_msg(strstr(err.text, "cycle"), "%s", err.text);
+    graph_destroy(g);
+
+    ck_assert_int_eq(graph_finalize(NULL, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* Growth: add vertices after a finalize and finalize again; a failed
+ * growth is undone with graph_truncate and the old read side stays. */
+START_TEST(test_growth_and_truncate)
+{
+    struct st_error err = { { 0 } };
+    graph_t *g = small_graph();
+    atom_t cont = graph_atom(g, "containment");
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    vtx_t n2 = add(g, "node", 2, "/cluster0/node2");
+    graph_add_edge(g, 0, n2, "containment");
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    int n;
+    const vtx_t *ch = graph_children(g, cont, 0, &n);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(ch[2], n2);
+    ck_assert_int_eq(graph_find_path(g, "/cluster0/node2"), n2);
+
+    /* bad growth: a second root */
+    vtx_t bad = add(g, "cluster", 7, "/other7");
+    graph_add_edge(g, bad, n2, "containment");
+    ck_assert_int_eq(graph_finalize(g, &err), -1);
+    ck_assert_int_eq(graph_truncate(g, bad, graph_edge_slots(g) - 1), 0);
+    ck_assert_int_eq(graph_vertex_count(g), 7);
+    ck_assert_int_eq(graph_find_path(g, "/cluster0/node2"), n2);
+    ch = graph_children(g, cont, 0, &n);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    ck_assert_int_eq(graph_find_path(g, "/other7"), VTX_NONE);
+    /* cannot truncate below the finalized graph */
+    ck_assert_int_eq(graph_truncate(g, 2, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    graph_destroy(g);
+}
+END_TEST
+
+START_TEST(test_remove_subtree)
+{
+    struct st_error err = { { 0 } };
+    graph_t *g = small_graph();
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    atom_t cont = graph_atom_find(g, "containment");
+    ck_assert_int_eq(graph_remove_subtree(g, 1, cont), 3);
+    ck_assert(!graph_vertex_live(g, 1));
+    ck_assert(!graph_vertex_live(g, 3));
+    ck_assert(graph_vertex_live(g, 5));
+    ck_assert_int_eq(graph_vertex_count(g), 6);
+    ck_assert_int_eq(graph_live_vertex_count(g), 3);
+    ck_assert_int_eq(graph_edge_count(g), 2);
+    int n;
+    const vtx_t *ch = graph_children(g, cont, 0, &n);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(ch[0], 2);
+    ck_assert_int_eq(graph_find_path(g, "/cluster0/node0/core1"), VTX_NONE);
+    ck_assert_ptr_null(graph_by_name(g, "core1", &n));
+    graph_by_name(g, "core0", &n);
+    ck_assert_int_eq(n, 1);
+    ck_assert(!graph_edge_at(g, 0, NULL, NULL, NULL));
+    ck_assert(graph_edge_at(g, 1, NULL, NULL, NULL));
+    /* removing it again is an error */
+    ck_assert_int_eq(graph_remove_subtree(g, 1, cont), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    /* growth after removal still validates and keeps tombstones */
+    vtx_t n3 = add(g, "node", 3, "/cluster0/node3");
+    graph_add_edge(g, 0, n3, "containment");
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    ck_assert_int_eq(graph_live_vertex_count(g), 4);
+    /* an edge to a removed vertex is an edge to a missing vertex */
+    graph_add_edge(g, 0, 3, "containment");
+    ck_assert_int_eq(graph_finalize(g, &err), -1);
+    ck_assert_msg(strstr(err.text, "does not exist"), "%s", err.text);
+    graph_destroy(g);
+}
+END_TEST
+
+/* A vertex with two parents goes only when both go. */
+START_TEST(test_remove_shared_child)
+{
+    struct st_error err = { { 0 } };
+    graph_t *g = graph_create();
+    vtx_t r = add(g, "cluster", 0, "/c0");
+    vtx_t a = add(g, "rack", 0, "/c0/rack0");
+    vtx_t b = add(g, "rack", 1, "/c0/rack1");
+    vtx_t s = add(g, "switch", 0, "/c0/rack0/switch0");
+    graph_add_edge(g, r, a, "containment");
+    graph_add_edge(g, r, b, "containment");
+    graph_add_edge(g, a, s, "containment");
+    graph_add_edge(g, b, s, "containment");
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    atom_t cont = graph_atom_find(g, "containment");
+    int n;
+    graph_parents(g, cont, s, &n);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(graph_remove_subtree(g, a, cont), 1);
+    ck_assert(graph_vertex_live(g, s));
+    graph_parents(g, cont, s, &n);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(graph_remove_subtree(g, r, cont), 3);
+    ck_assert_int_eq(graph_live_vertex_count(g), 0);
+    ck_assert_int_eq(graph_root(g, cont), VTX_NONE);
+    graph_destroy(g);
+}
+END_TEST
+
+/* Two subsystems: per-subsystem paths, roots and children. */
+START_TEST(test_subsystems)
+{
+    struct st_error err = { { 0 } };
+    graph_t *g = small_graph();
+    vtx_t p = add(g, "powerpanel", 0, NULL);
+    graph_set_path(g, p, "power", "/powerpanel0");
+    graph_set_path(g, 1, "power", "/powerpanel0/node0");
+    graph_add_edge(g, p, 1, "power");
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    atom_t pw = graph_atom_find(g, "power");
+    atom_t cont = graph_atom_find(g, "containment");
+    ck_assert_int_eq(graph_subsystem_count(g), 2);
+    ck_assert_int_eq(graph_subsystem_at(g, 1), pw);
+    ck_assert_int_eq(graph_root(g, pw), p);
+    ck_assert_int_eq(graph_root(g, cont), 0);
+    ck_assert_str_eq(graph_path(g, 1, pw), "/powerpanel0/node0");
+    ck_assert_str_eq(graph_path(g, 1, cont), "/cluster0/node0");
+    ck_assert_ptr_null(graph_path(g, 2, pw));
+    int n;
+    const vtx_t *ch = graph_children(g, pw, p, &n);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(ch[0], 1);
+    ck_assert_ptr_null(graph_children(g, pw, 0, &n));
+    ck_assert_int_eq(graph_find_path(g, "/powerpanel0/node0"), 1);
+    struct graph_stats st;
+    graph_get_stats(g, &st);
+    ck_assert_int_eq(st.by_path_keys, 8);
+    /* path replacement */
+    ck_assert_int_eq(graph_set_path(g, 1, "power", "/powerpanel0/nodeX"), 0);
+    ck_assert_str_eq(graph_path(g, 1, pw), "/powerpanel0/nodeX");
+    graph_destroy(g);
+}
+END_TEST
+
+START_TEST(test_atoms)
+{
+    graph_t *g = graph_create();
+    atom_t a = graph_atom(g, "core");
+    ck_assert_int_ge(a, 0);
+    ck_assert_int_eq(graph_atom(g, "core"), a);
+    ck_assert_int_eq(graph_atom_find(g, "core"), a);
+    ck_assert_int_eq(graph_atom_find(g, "gpu"), ATOM_NONE);
+    ck_assert_str_eq(graph_atom_str(g, a), "core");
+    char buf[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(buf, sizeof(buf), "s%d", i);
+        ck_assert_int_eq(graph_atom(g, buf), a + 1 + i);
+    }
+    ck_assert_str_eq(graph_atom_str(g, a + 4000), "s3999");
+    ck_assert_int_eq(graph_atom_find(g, "s4999"), a + 5000);
+    graph_destroy(g);
+}
+END_TEST
+
+START_TEST(test_too_many_subsystems)
+{
+    graph_t *g = small_graph();
+    char buf[32];
+    for (int i = 1; i < GRAPH_MAX_SUBSYSTEMS; i++) {
+        snprintf(buf, sizeof(buf), "sub%d", i);
+        ck_assert_int_eq(graph_add_edge(g, 0, 1, buf), 0);
+    }
+    ck_assert_int_eq(graph_add_edge(g, 0, 1, "onetoomany"), -1);
+    ck_assert_int_eq(errno, ENOSPC);
+    ck_assert_int_eq(graph_set_path(g, 0, "onetoomany", "/x"), -1);
+    graph_destroy(g);
+}
+END_TEST
+
+START_TEST(test_badparam)
+{
+    struct vtx_init in = { .type = "core" };
+    graph_t *g = small_graph();
+    struct st_error err = { { 0 } };
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    atom_t cont = graph_atom_find(g, "containment");
+    int n = 7;
+
+    errno = 0;
+    ck_assert_int_eq(graph_add_vertex(NULL, &in), VTX_NONE);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(graph_add_vertex(g, NULL), VTX_NONE);
+    in.type = NULL;
+    ck_assert_int_eq(graph_add_vertex(g, &in), VTX_NONE);
+    in.type = "core";
+    in.status = 7;
+    ck_assert_int_eq(graph_add_vertex(g, &in), VTX_NONE);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(graph_vertex_count(g), 6);
+
+    ck_assert_int_eq(graph_set_path(NULL, 0, "containment", "/x"), -1);
+    ck_assert_int_eq(graph_set_path(g, 99, "containment", "/x"), -1);
+    ck_assert_int_eq(graph_set_path(g, -1, "containment", "/x"), -1);
+    ck_assert_int_eq(graph_set_path(g, 0, NULL, "/x"), -1);
+    ck_assert_int_eq(graph_set_path(g, 0, "containment", NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(graph_set_property(g, 99, "k", "v"), -1);
+    ck_assert_int_eq(graph_set_property(g, 0, NULL, "v"), -1);
+    ck_assert_int_eq(graph_set_property(g, 0, "k", NULL), -1);
+    ck_assert_int_eq(graph_set_property(NULL, 0, "k", "v"), -1);
+    ck_assert_int_eq(graph_remove_property(NULL, 0, "k"), -1);
+    ck_assert_int_eq(graph_remove_property(g, 99, "k"), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(graph_add_edge(NULL, 0, 1, "containment"), -1);
+    ck_assert_int_eq(graph_add_edge(g, -1, 1, "containment"), -1);
+    ck_assert_int_eq(graph_add_edge(g, 0, -1, "containment"), -1);
+    ck_assert_int_eq(graph_add_edge(g, 0, 1, NULL), -1);
+    ck_assert_int_eq(graph_add_edge(g, 0, 1, ""), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(graph_edge_slots(g), 5);
+    ck_assert_int_eq(graph_reserve(NULL, 1, 1), -1);
+    ck_assert_int_eq(graph_reserve(g, -1, 1), -1);
+    ck_assert_int_eq(graph_truncate(NULL, 0, 0), -1);
+    ck_assert_int_eq(graph_truncate(g, 7, 5), -1);
+
+    ck_assert_int_eq(graph_remove_subtree(NULL, 0, cont), -1);
+    ck_assert_int_eq(graph_remove_subtree(g, 99, cont), -1);
+    ck_assert_int_eq(graph_remove_subtree(g, 0, ATOM_NONE), -1);
+    ck_assert_int_eq(graph_remove_subtree(g, 0, graph_atom(g, "nosuch")), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(graph_live_vertex_count(g), 6);
+    ck_assert(!graph_vertex_live(NULL, 0));
+    ck_assert(!graph_vertex_live(g, 6));
+    ck_assert(!graph_vertex_live(g, -1));
+
+    ck_assert_int_eq(graph_atom(NULL, "x"), ATOM_NONE);
+    ck_assert_int_eq(graph_atom(g, NULL), ATOM_NONE);
+    ck_assert_int_eq(graph_atom_find(NULL, "x"), ATOM_NONE);
+    ck_assert_int_eq(graph_atom_find(g, NULL), ATOM_NONE);
+    ck_assert_str_eq(graph_atom_str(NULL, 0), "");
+    ck_assert_str_eq(graph_atom_str(g, 99999), "");
+
+    ck_assert_int_eq(graph_vertex_count(NULL), 0);
+    ck_assert_int_eq(graph_live_vertex_count(NULL), 0);
+    ck_assert_int_eq(graph_edge_count(NULL), 0);
+    ck_assert_int_eq(graph_type(g, 6), ATOM_NONE);
+    ck_assert_int_eq(graph_type(NULL, 0), ATOM_NONE);
+    ck_assert_int_eq(graph_basename(g, -1), ATOM_NONE);
+    ck_assert_int_eq(graph_name_atom(g, 6), ATOM_NONE);
+    ck_assert_ptr_null(graph_name(g, 6));
+    ck_assert_int_eq(graph_id(g, 6), -1);
+    ck_assert_int_eq(graph_uniq_id(g, 6), -1);
+    ck_assert_int_eq(graph_rank(g, 6), -1);
+    ck_assert_int_eq(graph_size(g, 6), -1);
+    ck_assert_int_eq(graph_unit(g, 6), ATOM_NONE);
+    errno = 0;
+    ck_assert_int_eq(graph_status(g, 6), VTX_DOWN);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(graph_set_status(g, 6, VTX_UP), -1);
+    ck_assert_int_eq(graph_set_status(NULL, 0, VTX_UP), -1);
+    ck_assert_int_eq(graph_set_status(g, 0, (enum vtx_status)5), -1);
+    ck_assert_int_eq(graph_status(g, 0), VTX_UP);
+    ck_assert_ptr_null(graph_path(g, 6, cont));
+    ck_assert_ptr_null(graph_path(g, 0, ATOM_NONE));
+    ck_assert_ptr_null(graph_path(NULL, 0, cont));
+    ck_assert_ptr_null(graph_property(g, 6, "k"));
+    ck_assert_ptr_null(graph_property(g, 0, NULL));
+    ck_assert_int_eq(graph_property_count(g, 6), -1);
+    ck_assert_int_eq(graph_property_count(NULL, 0), -1);
+    ck_assert_int_eq(graph_property_at(g, 6, 0, NULL, NULL), -1);
+    ck_assert_int_eq(graph_property_at(g, 0, -1, NULL, NULL), -1);
+    ck_assert_int_eq(graph_subsystem_count(NULL), 0);
+    ck_assert_int_eq(graph_subsystem_at(g, 1), ATOM_NONE);
+    ck_assert_int_eq(graph_subsystem_at(g, -1), ATOM_NONE);
+    ck_assert_int_eq(graph_subsystem_at(NULL, 0), ATOM_NONE);
+    ck_assert_int_eq(graph_root(NULL, cont), VTX_NONE);
+    ck_assert_int_eq(graph_root(g, ATOM_NONE), VTX_NONE);
+    ck_assert_ptr_null(graph_children(NULL, cont, 0, &n));
+    ck_assert_int_eq(n, 0);
+    n = 7;
+    ck_assert_ptr_null(graph_children(g, cont, 6, &n));
+    ck_assert_int_eq(n, 0);
+    ck_assert_ptr_null(graph_children(g, ATOM_NONE, 0, &n));
+    ck_assert_ptr_nonnull(graph_children(g, cont, 0, NULL));
+    ck_assert_ptr_null(graph_parents(g, cont, -1, &n));
+    ck_assert_ptr_null(graph_parents(NULL, cont, 1, &n));
+    ck_assert_int_eq(graph_edge_slots(NULL), 0);
+    ck_assert(!graph_edge_at(NULL, 0, NULL, NULL, NULL));
+    ck_assert(!graph_edge_at(g, 5, NULL, NULL, NULL));
+    ck_assert(!graph_edge_at(g, -1, NULL, NULL, NULL));
+    ck_assert_int_eq(graph_find_path(NULL, "/cluster0"), VTX_NONE);
+    ck_assert_int_eq(graph_find_path(g, NULL), VTX_NONE);
+    ck_assert_ptr_null(graph_by_type(NULL, 0, &n));
+    ck_assert_ptr_null(graph_by_type(g, ATOM_NONE, &n));
+    ck_assert_ptr_null(graph_by_type(g, 99999, &n));
+    ck_assert_ptr_null(graph_by_name(NULL, "core0", &n));
+    ck_assert_ptr_null(graph_by_name(g, NULL, &n));
+    ck_assert_ptr_null(graph_by_rank(NULL, -1, &n));
+    ck_assert_int_eq(n, 0);
+    struct graph_stats st = { 5, 5, 5, 5, 5 };
+    graph_get_stats(NULL, &st);
+    ck_assert_int_eq(st.vertices, 0);
+    graph_get_stats(g, NULL); /* no crash */
+    ck_assert_int_eq(graph_rank_count(NULL), 0);
+    int32_t rank = 42;
+    int64_t cnt = 42;
+    graph_rank_at(g, 5, &rank, &cnt);
+    ck_assert_int_eq(rank, 42);
+    graph_rank_at(NULL, 0, &rank, &cnt);
+    ck_assert_int_eq(cnt, 42);
+    ck_assert_uint_eq(graph_memory_bytes(NULL), 0);
+    errno = 42;
+    graph_destroy(NULL);
+    ck_assert_int_eq(errno, 42);
+    graph_destroy(g);
+}
+END_TEST
+
+/* A flat graph large enough to exercise regrowth and the hash tables. */
+START_TEST(test_large)
+{
+    struct st_error err = { { 0 } };
+    graph_t *g = graph_create();
+    char path[64];
+    vtx_t root = add(g, "cluster", 0, "/big0");
+    for (int i = 0; i < 20000; i++) {
+        snprintf(path, sizeof(path), "/big0/node%d", i);
+        struct vtx_init in = { .type = "node", .id = i, .rank = i, .size = 1 };
+        vtx_t v = graph_add_vertex(g, &in);
+        graph_set_path(g, v, "containment", path);
+        graph_add_edge(g, root, v, "containment");
+    }
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    ck_assert_int_eq(graph_find_path(g, "/big0/node12345"), 12346);
+    int n;
+    const vtx_t *l = graph_by_rank(g, 19999, &n);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(l[0], 20000);
+    ck_assert_int_eq(graph_rank_count(g), 20001);
+    graph_children(g, graph_atom_find(g, "containment"), root, &n);
+    ck_assert_int_eq(n, 20000);
+    graph_destroy(g);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *su = suite_create("graph");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_build_and_read);
+    tcase_add_test(tc, test_name_defaults);
+    tcase_add_test(tc, test_indexes_and_stats);
+    tcase_add_test(tc, test_properties);
+    tcase_add_test(tc, test_finalize_errors);
+    tcase_add_test(tc, test_growth_and_truncate);
+    tcase_add_test(tc, test_remove_subtree);
+    tcase_add_test(tc, test_remove_shared_child);
+    tcase_add_test(tc, test_subsystems);
+    tcase_add_test(tc, test_atoms);
+    tcase_add_test(tc, test_too_many_subsystems);
+    tcase_add_test(tc, test_badparam);
+    tcase_add_test(tc, test_large);
+    suite_add_tcase(su, tc);
+    SRunner *sr = srunner_create(su);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
