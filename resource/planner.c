@@ -1,2 +1,767 @@
-/* planner: placeholder until the module lands. */
+/* planner: time-indexed availability of one resource pool.
+ *
+ * Representation.  Usage over time is a step function that only changes at
+ * span starts and ends ("scheduled points").  Each point stores the change
+ * of usage at its time (delta) and how many span boundaries sit there
+ * (refs; the point goes away when the last one does).  Usage at t is the sum
+ * of the deltas of all points at or before t.
+ *
+ * Points live in a treap keyed by time whose priorities are a hash of the
+ * time, so the shape is a deterministic function of the key set and the
+ * expected depth is O(log n) even when spans arrive in time order.  Each node
+ * also carries, for its subtree taken in time order, the sum of deltas and
+ * the maximum and minimum running sum.  With them:
+ *
+ *   - adding or removing a span touches two points: O(log n), no range update;
+ *   - usage at t and the maximum usage over a window are O(log n);
+ *   - "first point at or after x whose usage is above (or at most) a limit" is
+ *     O(log n): a subtree whose running-sum bounds cannot cross the limit is
+ *     skipped whole.
+ *
+ * Earliest fit alternates the last two: from a candidate t, find the first
+ * violating point inside [t, t + d); if there is none t fits, otherwise jump
+ * to the first point after it where usage is low enough again.
+ *
+ * Spans are kept in an open-addressing hash table by id, allocated on first
+ * use and released when the planner empties, so an idle planner is one small
+ * struct.
+ */
 #include "resource/planner.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resource/planner_private.h"
+
+struct point {
+    int64_t time;
+    int64_t delta; /* change of usage at `time` */
+    int64_t sum;   /* subtree: sum of deltas */
+    int64_t maxpre; /* subtree: max running sum, in time order */
+    int64_t minpre; /* subtree: min running sum */
+    struct point *left;
+    struct point *right;
+    uint32_t refs; /* span boundaries at `time` */
+    uint32_t prio;
+};
+
+struct span {
+    int64_t id; /* 0: empty slot */
+    int64_t start;
+    int64_t end;
+    int64_t amount;
+};
+
+struct planner {
+    int64_t base;
+    int64_t end; /* base + horizon */
+    int64_t total;
+    int64_t next_id;
+    struct point *root;
+    struct span *slots; /* hash table, power-of-two capacity */
+    size_t cap;
+    size_t nspans;
+    /* avail_time_first/next iterator */
+    int64_t it_last;
+    int64_t it_duration;
+    int64_t it_amount;
+    bool it_valid;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+    x += UINT64_C(0x9e3779b97f4a7c15);
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* ---- treap of scheduled points ---------------------------------------- */
+
+static void pull(struct point *n)
+{
+    const struct point *l = n->left;
+    const struct point *r = n->right;
+    int64_t sum = (l ? l->sum : 0) + n->delta;
+    int64_t maxp = sum;
+    int64_t minp = sum;
+
+    if (l) {
+        maxp = max64(maxp, l->maxpre);
+        minp = min64(minp, l->minpre);
+    }
+    if (r) {
+        maxp = max64(maxp, sum + r->maxpre);
+        minp = min64(minp, sum + r->minpre);
+        sum += r->sum;
+    }
+    n->sum = sum;
+    n->maxpre = maxp;
+    n->minpre = minp;
+}
+
+static struct point *rotate_right(struct point *n)
+{
+    struct point *l = n->left;
+
+    n->left = l->right;
+    pull(n);
+    l->right = n;
+    pull(l);
+    return l;
+}
+
+static struct point *rotate_left(struct point *n)
+{
+    struct point *r = n->right;
+
+    n->right = r->left;
+    pull(n);
+    r->left = n;
+    pull(r);
+    return r;
+}
+
+/* Add one boundary with usage change `delta` at `time`.  A new node is taken
+ * from *fresh (and *fresh cleared) only when no point exists at `time`. */
+static struct point *tree_insert(struct point *n, struct point **fresh, int64_t time,
+                                 int64_t delta)
+{
+    if (!n) {
+        struct point *f = *fresh;
+        *fresh = NULL;
+        *f = (struct point){.time = time, .delta = delta, .refs = 1,
+                            .prio = (uint32_t) mix64((uint64_t) time)};
+        pull(f);
+        return f;
+    }
+    if (time == n->time) {
+        n->delta += delta;
+        n->refs++;
+    } else if (time < n->time) {
+        n->left = tree_insert(n->left, fresh, time, delta);
+        if (n->left->prio > n->prio)
+            return rotate_right(n);
+    } else {
+        n->right = tree_insert(n->right, fresh, time, delta);
+        if (n->right->prio > n->prio)
+            return rotate_left(n);
+    }
+    pull(n);
+    return n;
+}
+
+/* Join two treaps, every key of a below every key of b. */
+static struct point *tree_merge(struct point *a, struct point *b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    if (a->prio > b->prio) {
+        a->right = tree_merge(a->right, b);
+        pull(a);
+        return a;
+    }
+    b->left = tree_merge(a, b->left);
+    pull(b);
+    return b;
+}
+
+/* Undo one boundary of usage change `delta` at `time` (the point exists).
+ * When its last boundary goes, the node is unlinked into *freed. */
+static struct point *tree_release(struct point *n, int64_t time, int64_t delta,
+                                  struct point **freed)
+{
+    if (time < n->time) {
+        n->left = tree_release(n->left, time, delta, freed);
+    } else if (time > n->time) {
+        n->right = tree_release(n->right, time, delta, freed);
+    } else {
+        n->delta -= delta;
+        if (--n->refs == 0) {
+            *freed = n;
+            return tree_merge(n->left, n->right);
+        }
+    }
+    pull(n);
+    return n;
+}
+
+/* Change the delta of the existing point at `time`, keeping its refs. */
+static void tree_adjust(struct point *n, int64_t time, int64_t delta)
+{
+    if (time < n->time)
+        tree_adjust(n->left, time, delta);
+    else if (time > n->time)
+        tree_adjust(n->right, time, delta);
+    else
+        n->delta += delta;
+    pull(n);
+}
+
+static void tree_free(struct point *n)
+{
+    while (n) {
+        struct point *r = n->right;
+        tree_free(n->left);
+        free(n);
+        n = r;
+    }
+}
+
+/* Usage at instant t: the sum of deltas of points at or before t. */
+static int64_t usage_at(const struct point *n, int64_t t)
+{
+    int64_t u = 0;
+
+    while (n) {
+        if (n->time <= t) {
+            u += (n->left ? n->left->sum : 0) + n->delta;
+            n = n->right;
+        } else {
+            n = n->left;
+        }
+    }
+    return u;
+}
+
+/* Max usage at points with time in [lo, hi], INT64_MIN if none.  `offset`
+ * is the usage just before n's subtree; lo_ok/hi_ok say a bound is already
+ * known to hold for the whole subtree. */
+static int64_t range_max(const struct point *n, int64_t lo, int64_t hi, int64_t offset,
+                         bool lo_ok, bool hi_ok)
+{
+    int64_t best = INT64_MIN;
+
+    while (n) {
+        int64_t lsum = n->left ? n->left->sum : 0;
+        if (lo_ok && hi_ok)
+            return max64(best, offset + n->maxpre);
+        if (!lo_ok && n->time < lo) {
+            offset += lsum + n->delta;
+            n = n->right;
+        } else if (!hi_ok && n->time > hi) {
+            n = n->left;
+        } else {
+            best = max64(best, range_max(n->left, lo, hi, offset, lo_ok, true));
+            offset += lsum + n->delta;
+            best = max64(best, offset);
+            lo_ok = true;
+            n = n->right;
+        }
+    }
+    return best;
+}
+
+/* Could some point of n's subtree have usage above limit (above) or at
+ * most limit (!above)? */
+static bool may_match(const struct point *n, int64_t offset, int64_t limit, bool above)
+{
+    return above ? offset + n->maxpre > limit : offset + n->minpre <= limit;
+}
+
+/* First point with time >= x whose usage is > limit (above) or <= limit
+ * (!above).  Subtrees that cannot match are skipped whole, so this is one or
+ * two root-to-leaf paths. */
+static bool first_match(const struct point *n, int64_t x, int64_t offset, int64_t limit,
+                        bool above, int64_t *out)
+{
+    while (n && may_match(n, offset, limit, above)) {
+        int64_t lsum = n->left ? n->left->sum : 0;
+        if (n->time < x) {
+            offset += lsum + n->delta;
+            n = n->right;
+            continue;
+        }
+        if (first_match(n->left, x, offset, limit, above, out))
+            return true;
+        offset += lsum + n->delta;
+        if (above ? offset > limit : offset <= limit) {
+            *out = n->time;
+            return true;
+        }
+        n = n->right;
+    }
+    return false;
+}
+
+/* ---- span table --------------------------------------------------------- */
+
+static size_t slot_of(size_t cap, int64_t id)
+{
+    return (size_t) mix64((uint64_t) id) & (cap - 1);
+}
+
+static struct span *span_find(const planner_t *p, int64_t id)
+{
+    if (id < 1 || p->cap == 0)
+        return NULL;
+    for (size_t i = slot_of(p->cap, id);; i = (i + 1) & (p->cap - 1)) {
+        if (p->slots[i].id == id)
+            return &p->slots[i];
+        if (p->slots[i].id == 0)
+            return NULL;
+    }
+}
+
+static void span_place(struct span *slots, size_t cap, const struct span *s)
+{
+    size_t i = slot_of(cap, s->id);
+
+    while (slots[i].id != 0)
+        i = (i + 1) & (cap - 1);
+    slots[i] = *s;
+}
+
+/* Make room for one more span (load factor <= 1/2).  On failure the table
+ * is unchanged. */
+static int span_reserve(planner_t *p)
+{
+    size_t cap;
+    struct span *slots;
+
+    if ((p->nspans + 1) * 2 <= p->cap)
+        return 0;
+    cap = p->cap ? p->cap * 2 : 8;
+    slots = calloc(cap, sizeof(*slots));
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < p->cap; i++) {
+        if (p->slots[i].id != 0)
+            span_place(slots, cap, &p->slots[i]);
+    }
+    free(p->slots);
+    p->slots = slots;
+    p->cap = cap;
+    return 0;
+}
+
+/* Delete a slot, shifting later members of its probe run back so lookups
+ * never stop early. */
+static void span_delete(planner_t *p, struct span *s)
+{
+    size_t mask = p->cap - 1;
+    size_t hole = (size_t) (s - p->slots);
+
+    for (size_t j = (hole + 1) & mask; p->slots[j].id != 0; j = (j + 1) & mask) {
+        size_t home = slot_of(p->cap, p->slots[j].id);
+        /* The entry may fill the hole unless its home lies in (hole, j]. */
+        bool stays = hole < j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!stays) {
+            p->slots[hole] = p->slots[j];
+            hole = j;
+        }
+    }
+    p->slots[hole].id = 0;
+    if (--p->nspans == 0) {
+        /* An idle planner goes back to its minimal footprint. */
+        free(p->slots);
+        p->slots = NULL;
+        p->cap = 0;
+    }
+}
+
+/* ---- lifetime and accessors --------------------------------------------- */
+
+planner_t *planner_create(int64_t base, int64_t horizon, int64_t total)
+{
+    planner_t *p;
+
+    if (base < 0 || horizon < 1 || total < 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (base > INT64_MAX - horizon || total > PLANNER_TOTAL_MAX) {
+        errno = ERANGE;
+        return NULL;
+    }
+    p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->base = base;
+    p->end = base + horizon;
+    p->total = total;
+    p->next_id = 1;
+    return p;
+}
+
+void planner_destroy(planner_t *p)
+{
+    int saved = errno;
+
+    if (!p)
+        return;
+    tree_free(p->root);
+    free(p->slots);
+    free(p);
+    errno = saved;
+}
+
+int64_t planner_base(const planner_t *p)
+{
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    return p->base;
+}
+
+int64_t planner_horizon(const planner_t *p)
+{
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    return p->end - p->base;
+}
+
+int64_t planner_total(const planner_t *p)
+{
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    return p->total;
+}
+
+size_t planner_span_count(const planner_t *p)
+{
+    return p ? p->nspans : 0;
+}
+
+/* ---- argument checks ------------------------------------------------------ */
+
+int planner_check_window(const planner_t *p, int64_t at, int64_t duration)
+{
+    if (duration < 1 || at < p->base) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (at > INT64_MAX - duration) {
+        errno = ERANGE;
+        return -1;
+    }
+    if (at + duration > p->end) {
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Max usage over [at, at + duration); the window is valid. */
+static int64_t max_usage(const planner_t *p, int64_t at, int64_t duration)
+{
+    int64_t u = usage_at(p->root, at);
+    int64_t m = range_max(p->root, at + 1, at + duration - 1, 0, false, false);
+
+    return max64(u, m);
+}
+
+/* ---- spans ---------------------------------------------------------------- */
+
+int planner_add_span_id(planner_t *p, int64_t id, int64_t start, int64_t duration,
+                        int64_t amount)
+{
+    struct point *fresh[2] = {NULL, NULL};
+    struct span s = {.id = id, .start = start, .end = 0, .amount = amount};
+
+    if (!p || id < 1 || amount < 0 || span_find(p, id)) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (planner_check_window(p, start, duration) < 0)
+        return -1;
+    if (amount > p->total - max_usage(p, start, duration)) {
+        errno = EINVAL;
+        return -1;
+    }
+    fresh[0] = malloc(sizeof(struct point));
+    fresh[1] = malloc(sizeof(struct point));
+    if (!fresh[0] || !fresh[1] || span_reserve(p) < 0)
+        goto nomem;
+    s.end = start + duration;
+    /* End first: while half inserted, usage dips rather than overshoots. */
+    p->root = tree_insert(p->root, &fresh[0], s.end, -amount);
+    p->root = tree_insert(p->root, fresh[0] ? &fresh[0] : &fresh[1], start, amount);
+    span_place(p->slots, p->cap, &s);
+    p->nspans++;
+    free(fresh[0]);
+    free(fresh[1]);
+    return 0;
+nomem:
+    free(fresh[0]);
+    free(fresh[1]);
+    errno = ENOMEM;
+    return -1;
+}
+
+int64_t planner_add_span(planner_t *p, int64_t start, int64_t duration, int64_t amount)
+{
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (planner_add_span_id(p, p->next_id, start, duration, amount) < 0)
+        return -1;
+    return p->next_id++;
+}
+
+static void release_point(planner_t *p, int64_t time, int64_t delta)
+{
+    struct point *freed = NULL;
+
+    p->root = tree_release(p->root, time, delta, &freed);
+    free(freed);
+}
+
+int planner_rem_span(planner_t *p, int64_t span_id)
+{
+    struct span *s;
+
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    s = span_find(p, span_id);
+    if (!s) {
+        errno = ENOENT;
+        return -1;
+    }
+    release_point(p, s->start, s->amount);
+    release_point(p, s->end, -s->amount);
+    span_delete(p, s);
+    return 0;
+}
+
+int planner_shrink_span(planner_t *p, int64_t id, int64_t amount)
+{
+    struct span *s;
+
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    s = span_find(p, id);
+    if (!s) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (amount < 0 || amount > s->amount) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (amount == 0)
+        return 0;
+    tree_adjust(p->root, s->start, -amount);
+    tree_adjust(p->root, s->end, amount);
+    s->amount -= amount;
+    return 0;
+}
+
+int planner_reduce_span(planner_t *p, int64_t span_id, int64_t amount, bool *removed)
+{
+    struct span *s;
+
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    s = span_find(p, span_id);
+    if (!s) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (amount < 1 || amount > s->amount) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (amount == s->amount) {
+        if (removed)
+            *removed = true;
+        return planner_rem_span(p, span_id);
+    }
+    if (removed)
+        *removed = false;
+    return planner_shrink_span(p, span_id, amount);
+}
+
+int planner_span_get(const planner_t *p, int64_t span_id, int64_t *start, int64_t *duration,
+                     int64_t *amount)
+{
+    const struct span *s;
+
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    s = span_find(p, span_id);
+    if (!s) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (start)
+        *start = s->start;
+    if (duration)
+        *duration = s->end - s->start;
+    if (amount)
+        *amount = s->amount;
+    return 0;
+}
+
+/* ---- queries -------------------------------------------------------------- */
+
+int64_t planner_avail_during(const planner_t *p, int64_t at, int64_t duration)
+{
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (planner_check_window(p, at, duration) < 0)
+        return -1;
+    return p->total - max_usage(p, at, duration);
+}
+
+int64_t planner_avail_at(const planner_t *p, int64_t at)
+{
+    if (!p || at < p->base || at >= p->end) {
+        errno = EINVAL;
+        return -1;
+    }
+    return p->total - usage_at(p->root, at);
+}
+
+int planner_fits(const planner_t *p, int64_t at, int64_t duration, int64_t amount)
+{
+    if (!p || amount < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (planner_check_window(p, at, duration) < 0)
+        return -1;
+    if (amount > p->total) {
+        errno = ERANGE;
+        return -1;
+    }
+    if (amount > p->total - max_usage(p, at, duration)) {
+        errno = EBUSY;
+        return -1;
+    }
+    return 0;
+}
+
+int64_t planner_earliest_fit(const planner_t *p, int64_t from, int64_t duration,
+                             int64_t amount)
+{
+    int64_t limit = p->total - amount;
+    int64_t last_start = p->end - duration;
+    int64_t t = from;
+    int64_t v;
+
+    while (t <= last_start) {
+        if (usage_at(p->root, t) > limit) {
+            /* Usage only changes at points: wait for one that is low enough. */
+            if (!first_match(p->root, t + 1, 0, limit, false, &t))
+                break;
+            continue;
+        }
+        if (!first_match(p->root, t + 1, 0, limit, true, &v) || v >= t + duration)
+            return t;
+        /* Every start in (t, v] still covers v: skip past it. */
+        if (!first_match(p->root, v + 1, 0, limit, false, &t))
+            break;
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+int64_t planner_point_after(const planner_t *p, int64_t t)
+{
+    const struct point *n = p->root;
+    int64_t best = -1;
+
+    while (n) {
+        if (n->time > t) {
+            best = n->time;
+            n = n->left;
+        } else {
+            n = n->right;
+        }
+    }
+    if (best < 0)
+        errno = ENOENT;
+    return best;
+}
+
+/* Arguments shared by both avail_time_first variants: 0, or -1 with EINVAL
+ * (malformed) or ERANGE (can never fit in this planner). */
+static int check_search(const planner_t *p, int64_t on_or_after, int64_t duration,
+                        int64_t amount)
+{
+    if (amount < 0 || duration < 1 || on_or_after < p->base || on_or_after >= p->end) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (amount > p->total || duration > p->end - p->base) {
+        errno = ERANGE;
+        return -1;
+    }
+    return 0;
+}
+
+int64_t planner_avail_time_first(planner_t *p, int64_t on_or_after, int64_t duration,
+                                 int64_t amount)
+{
+    int64_t t;
+
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (check_search(p, on_or_after, duration, amount) < 0)
+        return -1;
+    p->it_valid = false;
+    t = planner_earliest_fit(p, on_or_after, duration, amount);
+    if (t < 0)
+        return -1;
+    p->it_valid = true;
+    p->it_last = t;
+    p->it_duration = duration;
+    p->it_amount = amount;
+    return t;
+}
+
+int64_t planner_avail_time_next(planner_t *p)
+{
+    int64_t t;
+
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (!p->it_valid) {
+        errno = ENOENT;
+        return -1;
+    }
+    p->it_valid = false;
+    t = planner_point_after(p, p->it_last);
+    if (t < 0)
+        return -1;
+    t = planner_earliest_fit(p, t, p->it_duration, p->it_amount);
+    if (t < 0)
+        return -1;
+    p->it_valid = true;
+    p->it_last = t;
+    return t;
+}

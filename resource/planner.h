@@ -12,17 +12,30 @@
  *     times in order).
  *
  * The only times at which availability changes are span starts and ends
- * ("scheduled points").  They live in a balanced tree keyed by time, with a
- * second index ordered by free amount so that earliest-fit is O(log n) in the
- * number of points.  A planner with no span holds one point and a few words.
+ * ("scheduled points").  They live in a balanced tree keyed by time whose
+ * nodes also carry subtree bounds of usage, so that add/remove, window
+ * queries and each step of earliest-fit are O(log n) in the number of points.
+ * A planner with no span holds no point, just a few words.
  *
  * planner_multi groups one planner per resource type (cores, gpus, nodes...)
  * sharing span ids; it is what aggregate pruning filters use.
  *
- * Errors: -1 with errno set.  EINVAL: bad arguments (negative amount, window
- * outside [base, base + horizon), amount > total); ENOENT: unknown span id or
- * no time fits; ERANGE: an amount or time that overflows int64.  A failed
- * call changes nothing.
+ * Errors: -1 (or NULL) with errno set.  A failed call changes nothing.
+ *   EINVAL  malformed arguments: NULL planner, duration < 1, negative amount,
+ *           window not inside [base, base + horizon); for add_span also an
+ *           amount that is not free during the window.
+ *   ERANGE  start + duration overflows int64; for the queries fits and
+ *           avail_time_first also "can never fit": amount > total or duration
+ *           > horizon, whatever is scheduled.  Callers map it to unsatisfiable.
+ *   ENOENT  unknown span id; for avail_time_first/next, no start time left in
+ *           the horizon at which the request fits given what is scheduled now
+ *           (it would fit in an empty planner).
+ *   EBUSY   fits: the amount is not free during the window right now.
+ *
+ * Spans of amount 0 are allowed (they still create scheduled points, which
+ * keeps planner_multi's per-type planners aligned).  Times are integer
+ * seconds; spans touching end-to-start do not overlap.  A planner's total is
+ * at most 2^61 (ERANGE at create).
  */
 #ifndef STRATA_RESOURCE_PLANNER_H
 #define STRATA_RESOURCE_PLANNER_H
@@ -36,34 +49,39 @@ typedef struct planner_multi planner_multi_t;
 
 /* ---- single-pool planner ------------------------------------------------- */
 
-/* Create a planner over [base, base + horizon) with `total` units.
- * EINVAL if base < 0, horizon < 1 or total < 0. */
+/* Create a planner over [base, base + horizon) with `total` units; free with
+ * planner_destroy.  EINVAL if base < 0, horizon < 1 or total < 0; ERANGE if
+ * base + horizon overflows or total > 2^61. */
 planner_t *planner_create(int64_t base, int64_t horizon, int64_t total);
 
 /* NULL is a no-op; errno preserved. */
 void planner_destroy(planner_t *p);
 
+/* Accessors: -1 with EINVAL if p is NULL. */
 int64_t planner_base(const planner_t *p);
 int64_t planner_horizon(const planner_t *p);
 int64_t planner_total(const planner_t *p);
 
-/* Number of live spans. */
+/* Number of live spans (0 for NULL). */
 size_t planner_span_count(const planner_t *p);
 
-/* Add a span; returns its id (>= 1), or -1 with EINVAL if the window is not
- * inside the planner or the amount does not fit during it (ERANGE on
- * overflow). */
+/* Add a span of `amount` (>= 0) units over [start, start + duration); returns
+ * its id (>= 1, never reused by this planner), or -1 with EINVAL if the
+ * window is not inside the planner, amount < 0 or the amount is not free
+ * during the window; ERANGE if start + duration overflows. */
 int64_t planner_add_span(planner_t *p, int64_t start, int64_t duration, int64_t amount);
 
-/* Remove a span entirely.  ENOENT if unknown. */
+/* Remove a span entirely.  ENOENT if unknown, EINVAL if p is NULL. */
 int planner_rem_span(planner_t *p, int64_t span_id);
 
 /* Give back `amount` units of a span early (partial release).  If the span's
- * amount reaches 0 it is removed and *removed is set true.  EINVAL if amount
- * is < 1 or more than the span holds. */
+ * amount reaches 0 it is removed and *removed (may be NULL) is set true,
+ * else false.  ENOENT if the span is unknown; EINVAL if amount is < 1 or more
+ * than the span holds. */
 int planner_reduce_span(planner_t *p, int64_t span_id, int64_t amount, bool *removed);
 
-/* Query a span: start, duration and amount (any pointer may be NULL). */
+/* Query a span: start, duration and amount (any pointer may be NULL).
+ * ENOENT if unknown. */
 int planner_span_get(const planner_t *p, int64_t span_id, int64_t *start, int64_t *duration,
                      int64_t *amount);
 
@@ -71,53 +89,86 @@ int planner_span_get(const planner_t *p, int64_t span_id, int64_t *start, int64_
  * is outside the planner. */
 int64_t planner_avail_during(const planner_t *p, int64_t at, int64_t duration);
 
-/* Free units at instant `at`. */
+/* Free units at instant `at`; -1 with EINVAL if at is outside
+ * [base, base + horizon). */
 int64_t planner_avail_at(const planner_t *p, int64_t at);
 
 /* 0 if `amount` units are free during all of [at, at + duration), else -1
- * with errno EBUSY (or EINVAL for a bad window/amount). */
+ * with errno EBUSY; ERANGE if amount > total (or the window overflows);
+ * EINVAL for a bad window or amount < 0. */
 int planner_fits(const planner_t *p, int64_t at, int64_t duration, int64_t amount);
 
 /* Earliest t >= on_or_after such that `amount` fits during [t, t + duration)
- * and t + duration <= base + horizon.  -1 with ENOENT if none, EINVAL if
- * amount > total or arguments are bad. */
+ * and t + duration <= base + horizon.  The answer is on_or_after itself or a
+ * scheduled point (span start or end).  Errors: EINVAL if duration < 1,
+ * amount < 0 or on_or_after is outside [base, base + horizon); ERANGE if it
+ * can never fit (amount > total or duration > horizon); ENOENT if no start
+ * time in the horizon fits now.  Starts an iteration for _next (a failure
+ * ends it). */
 int64_t planner_avail_time_first(planner_t *p, int64_t on_or_after, int64_t duration,
                                  int64_t amount);
 
-/* The next such t strictly after the last answer of avail_time_first/next on
- * this planner (same duration and amount); -1 with ENOENT when exhausted. */
+/* The next fitting scheduled point strictly after the last answer of
+ * avail_time_first/next on this planner (same duration and amount,
+ * evaluated against the spans present now); -1 with ENOENT when exhausted
+ * or when no iteration is active, EINVAL if p is NULL. */
 int64_t planner_avail_time_next(planner_t *p);
 
 /* ---- multi-resource planner ------------------------------------------------ */
 
-/* One planner per resource type, sharing span ids.  types[] are copied. */
+/* One planner per resource type, sharing span ids.  types[] are copied; they
+ * must be n >= 1 distinct non-empty strings (EINVAL).  Each type's planner
+ * holds every multi-span (amount 0 included), so all of them have the same
+ * scheduled points.  Other errors as planner_create. */
 planner_multi_t *planner_multi_create(int64_t base, int64_t horizon, const int64_t *totals,
                                       const char *const *types, size_t n);
+/* NULL is a no-op; errno preserved. */
 void planner_multi_destroy(planner_multi_t *m);
 
+/* Number of types (0 for NULL). */
 size_t planner_multi_size(const planner_multi_t *m);
+/* Name of type i, valid until destroy; NULL with EINVAL if i is out of range. */
 const char *planner_multi_type(const planner_multi_t *m, size_t i);
+/* Total of type i; -1 with EINVAL if i is out of range. */
 int64_t planner_multi_total(const planner_multi_t *m, size_t i);
+/* The planner of type i, owned by m, for queries only: adding or removing
+ * spans on it directly breaks the multi-span bookkeeping.  NULL (EINVAL) if i
+ * is out of range. */
 planner_t *planner_multi_at(planner_multi_t *m, size_t i);
-/* Index of a type, or -1 (ENOENT). */
+/* Index of a type, or -1 (ENOENT; EINVAL for NULL arguments). */
 int planner_multi_index(const planner_multi_t *m, const char *type);
+/* Number of live multi-spans (0 for NULL). */
+size_t planner_multi_span_count(const planner_multi_t *m);
 
-/* Add a span using amounts[i] of each type (0 allowed).  Returns a span id. */
+/* The functions below take amounts[] with one entry per type (n must equal
+ * planner_multi_size, EINVAL otherwise) and use the single-planner errno
+ * conventions. */
+
+/* Add a span using amounts[i] of each type (0 allowed).  Returns a span id
+ * (>= 1), or -1: EINVAL if a type's amount is not free during the window or
+ * the window is bad, ERANGE if start + duration overflows. */
 int64_t planner_multi_add_span(planner_multi_t *m, int64_t start, int64_t duration,
                                const int64_t *amounts, size_t n);
+/* Remove a multi-span from every type.  ENOENT if unknown. */
 int planner_multi_rem_span(planner_multi_t *m, int64_t span_id);
-/* Partial release: reduce each type by amounts[i]; *removed set when all
- * reach 0 and the span is gone. */
+/* Partial release: reduce each type by amounts[i] (0 <= amounts[i] <= held,
+ * else EINVAL; ENOENT if unknown).  When every type reaches 0 the span is
+ * removed; *removed (may be NULL) says whether it was. */
 int planner_multi_reduce_span(planner_multi_t *m, int64_t span_id, const int64_t *amounts,
                               size_t n, bool *removed);
 
-/* 0 if all amounts fit during [at, at + duration), else -1 (EBUSY). */
+/* 0 if all amounts fit during [at, at + duration), else -1 (EBUSY, or
+ * ERANGE if an amount exceeds its total, EINVAL for bad arguments). */
 int planner_multi_fits(const planner_multi_t *m, int64_t at, int64_t duration,
                        const int64_t *amounts, size_t n);
-/* Free units of type i during [at, at + duration). */
+/* Free units of type i during [at, at + duration) (minimum over the window);
+ * -1 with EINVAL if i or the window is bad. */
 int64_t planner_multi_avail_during(const planner_multi_t *m, size_t i, int64_t at,
                                    int64_t duration);
-/* Earliest t >= on_or_after at which all amounts fit; then the next ones. */
+/* Earliest t >= on_or_after at which all amounts fit for duration; errno as
+ * planner_avail_time_first (ERANGE if any amount exceeds its type's total).
+ * _next then returns, in increasing order, the later scheduled points at
+ * which all fit; ENOENT when exhausted. */
 int64_t planner_multi_avail_time_first(planner_multi_t *m, int64_t on_or_after,
                                        int64_t duration, const int64_t *amounts, size_t n);
 int64_t planner_multi_avail_time_next(planner_multi_t *m);

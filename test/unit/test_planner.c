@@ -1,0 +1,658 @@
+/* Unit tests for resource/planner (single pool).
+ *
+ * Table-driven edge cases for the errno contract, then a randomized
+ * cross-check against a brute-force model: an array of per-second usage over
+ * a small horizon, with the earliest fit found by trying every second.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resource/planner.h"
+
+/* A snapshot of everything observable, to check that failures change
+ * nothing. */
+struct snap {
+    size_t nspans;
+    int64_t avail[64];
+};
+
+static void take_snap(const planner_t *p, struct snap *s)
+{
+    int64_t base = planner_base(p);
+    int64_t h = planner_horizon(p);
+
+    memset(s, 0, sizeof(*s));
+    s->nspans = planner_span_count(p);
+    for (int64_t i = 0; i < 64 && i < h; i++)
+        s->avail[i] = planner_avail_at(p, base + i);
+}
+
+static void assert_same(const planner_t *p, const struct snap *before)
+{
+    struct snap now;
+
+    take_snap(p, &now);
+    ck_assert_uint_eq(now.nspans, before->nspans);
+    for (int i = 0; i < 64; i++)
+        ck_assert_int_eq(now.avail[i], before->avail[i]);
+}
+
+START_TEST(test_create_badparam)
+{
+    static const struct {
+        int64_t base, horizon, total;
+        int err;
+    } cases[] = {
+        {-1, 10, 1, EINVAL},         {0, 0, 1, EINVAL},
+        {0, -5, 1, EINVAL},          {0, 10, -1, EINVAL},
+        {1, INT64_MAX, 1, ERANGE},   {0, 10, (INT64_C(1) << 61) + 1, ERANGE},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        errno = 0;
+        ck_assert_ptr_null(planner_create(cases[i].base, cases[i].horizon, cases[i].total));
+        ck_assert_int_eq(errno, cases[i].err);
+    }
+    planner_t *p = planner_create(0, INT64_MAX, INT64_C(1) << 61);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(planner_horizon(p), INT64_MAX);
+    planner_destroy(p);
+    p = planner_create(5, 10, 0);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(planner_base(p), 5);
+    ck_assert_int_eq(planner_horizon(p), 10);
+    ck_assert_int_eq(planner_total(p), 0);
+    ck_assert_uint_eq(planner_span_count(p), 0);
+    ck_assert_int_eq(planner_avail_at(p, 5), 0);
+    planner_destroy(p);
+}
+END_TEST
+
+START_TEST(test_null_badparam)
+{
+    bool removed;
+
+    errno = 0;
+    planner_destroy(NULL);
+    ck_assert_int_eq(errno, 0);
+    errno = ENOSPC;
+    planner_destroy(NULL);
+    ck_assert_int_eq(errno, ENOSPC);
+    errno = 0;
+    ck_assert_int_eq(planner_base(NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_horizon(NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_total(NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_uint_eq(planner_span_count(NULL), 0);
+    errno = 0;
+    ck_assert_int_eq(planner_add_span(NULL, 0, 1, 1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_rem_span(NULL, 1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_reduce_span(NULL, 1, 1, &removed), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_span_get(NULL, 1, NULL, NULL, NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_avail_during(NULL, 0, 1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_avail_at(NULL, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_fits(NULL, 0, 1, 1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_avail_time_first(NULL, 0, 1, 1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_avail_time_next(NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* add_span on a planner [10, 110) with 8 units holding one span
+ * [20, 30) x 5. */
+static const struct {
+    const char *what;
+    int64_t start, duration, amount;
+    int err; /* 0: succeeds */
+} add_cases[] = {
+    {"touching before", 10, 10, 8, 0},
+    {"touching after", 30, 80, 8, 0},
+    {"overlap fits", 25, 10, 3, 0},
+    {"overlap too big", 25, 10, 4, EINVAL},
+    {"reaches horizon end", 100, 10, 1, 0},
+    {"past horizon end", 101, 10, 1, EINVAL},
+    {"before base", 9, 2, 1, EINVAL},
+    {"duration 0", 50, 0, 1, EINVAL},
+    {"duration -1", 50, -1, 1, EINVAL},
+    {"amount -1", 50, 1, -1, EINVAL},
+    {"amount 0", 22, 3, 0, 0},
+    {"amount total", 40, 5, 8, 0},
+    {"amount > total", 40, 5, 9, EINVAL},
+    {"overflow", 50, INT64_MAX - 10, 1, ERANGE},
+    {"start huge", INT64_MAX, 1, 1, ERANGE},
+    {"whole horizon too big", 10, 100, 4, EINVAL},
+    {"whole horizon", 10, 100, 3, 0},
+};
+
+START_TEST(test_add_span_cases)
+{
+    planner_t *p = planner_create(10, 100, 8);
+    struct snap before;
+    int64_t id0 = planner_add_span(p, 20, 10, 5);
+    int64_t id;
+
+    ck_assert_int_eq(id0, 1);
+    take_snap(p, &before);
+    errno = 0;
+    id = planner_add_span(p, add_cases[_i].start, add_cases[_i].duration, add_cases[_i].amount);
+    if (add_cases[_i].err) {
+        ck_assert_msg(id == -1, "%s: got id %lld", add_cases[_i].what, (long long) id);
+        ck_assert_msg(errno == add_cases[_i].err, "%s: errno %d", add_cases[_i].what, errno);
+        assert_same(p, &before);
+    } else {
+        int64_t s, d, a;
+        ck_assert_msg(id == 2, "%s: got %lld errno %d", add_cases[_i].what, (long long) id,
+                      errno);
+        ck_assert_uint_eq(planner_span_count(p), 2);
+        ck_assert_int_eq(planner_span_get(p, id, &s, &d, &a), 0);
+        ck_assert_int_eq(s, add_cases[_i].start);
+        ck_assert_int_eq(d, add_cases[_i].duration);
+        ck_assert_int_eq(a, add_cases[_i].amount);
+        ck_assert_int_eq(planner_rem_span(p, id), 0);
+        assert_same(p, &before);
+    }
+    planner_destroy(p);
+}
+END_TEST
+
+START_TEST(test_touching_spans)
+{
+    planner_t *p = planner_create(0, 100, 4);
+
+    ck_assert_int_gt(planner_add_span(p, 10, 10, 4), 0);
+    ck_assert_int_gt(planner_add_span(p, 20, 10, 4), 0);
+    ck_assert_int_gt(planner_add_span(p, 0, 10, 4), 0);
+    ck_assert_int_eq(planner_avail_at(p, 9), 0);
+    ck_assert_int_eq(planner_avail_at(p, 30), 4);
+    ck_assert_int_eq(planner_avail_during(p, 30, 70), 4);
+    ck_assert_int_eq(planner_avail_during(p, 29, 2), 0);
+    ck_assert_int_eq(planner_fits(p, 30, 70, 4), 0);
+    errno = 0;
+    ck_assert_int_eq(planner_fits(p, 29, 1, 1), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    ck_assert_int_eq(planner_avail_time_first(p, 0, 5, 1), 30);
+    planner_destroy(p);
+}
+END_TEST
+
+START_TEST(test_query_badparam)
+{
+    planner_t *p = planner_create(10, 100, 8);
+    struct snap before;
+
+    ck_assert_int_gt(planner_add_span(p, 20, 10, 5), 0);
+    take_snap(p, &before);
+    /* avail_at: instants outside [10, 110). */
+    errno = 0;
+    ck_assert_int_eq(planner_avail_at(p, 9), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_avail_at(p, 110), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(planner_avail_at(p, 109), 8);
+    ck_assert_int_eq(planner_avail_at(p, 10), 8);
+    /* avail_during */
+    ck_assert_int_eq(planner_avail_during(p, 100, 10), 8);
+    ck_assert_int_eq(planner_avail_during(p, 10, 100), 3);
+    errno = 0;
+    ck_assert_int_eq(planner_avail_during(p, 101, 10), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_avail_during(p, 20, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_avail_during(p, 20, INT64_MAX), -1);
+    ck_assert_int_eq(errno, ERANGE);
+    /* fits */
+    errno = 0;
+    ck_assert_int_eq(planner_fits(p, 20, 1, -1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_fits(p, 50, 1, 9), -1);
+    ck_assert_int_eq(errno, ERANGE);
+    errno = 0;
+    ck_assert_int_eq(planner_fits(p, 5, 10, 1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(planner_fits(p, 29, 1, 3), 0);
+    ck_assert_int_eq(planner_fits(p, 50, 1, 0), 0);
+    /* span_get / rem / reduce on unknown ids */
+    static const int64_t bad_ids[] = {0, -1, 2, 99, INT64_MAX};
+    for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
+        errno = 0;
+        ck_assert_int_eq(planner_span_get(p, bad_ids[i], NULL, NULL, NULL), -1);
+        ck_assert_int_eq(errno, ENOENT);
+        errno = 0;
+        ck_assert_int_eq(planner_rem_span(p, bad_ids[i]), -1);
+        ck_assert_int_eq(errno, ENOENT);
+        errno = 0;
+        ck_assert_int_eq(planner_reduce_span(p, bad_ids[i], 1, NULL), -1);
+        ck_assert_int_eq(errno, ENOENT);
+    }
+    assert_same(p, &before);
+    planner_destroy(p);
+}
+END_TEST
+
+START_TEST(test_reduce)
+{
+    planner_t *p = planner_create(0, 100, 8);
+    int64_t id = planner_add_span(p, 10, 20, 6);
+    struct snap before;
+    bool removed = true;
+    int64_t amount;
+
+    take_snap(p, &before);
+    static const int64_t bad[] = {0, -1, 7, INT64_MAX};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        errno = 0;
+        ck_assert_int_eq(planner_reduce_span(p, id, bad[i], &removed), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        assert_same(p, &before);
+    }
+    ck_assert_int_eq(planner_reduce_span(p, id, 4, &removed), 0);
+    ck_assert(!removed);
+    ck_assert_int_eq(planner_span_get(p, id, NULL, NULL, &amount), 0);
+    ck_assert_int_eq(amount, 2);
+    ck_assert_int_eq(planner_avail_at(p, 10), 6);
+    ck_assert_int_eq(planner_avail_at(p, 29), 6);
+    ck_assert_int_eq(planner_avail_at(p, 30), 8);
+    ck_assert_int_eq(planner_reduce_span(p, id, 2, &removed), 0);
+    ck_assert(removed);
+    ck_assert_uint_eq(planner_span_count(p), 0);
+    ck_assert_int_eq(planner_avail_during(p, 0, 100), 8);
+    errno = 0;
+    ck_assert_int_eq(planner_rem_span(p, id), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    /* Ids are never reused. */
+    ck_assert_int_eq(planner_add_span(p, 0, 1, 1), id + 1);
+    planner_destroy(p);
+}
+END_TEST
+
+/* avail_time_first/next on [0, 100) with 4 units and spans
+ * [10,20)x2, [20,40)x4, [50,60)x3, [70,80)x1. */
+static const struct {
+    int64_t on_or_after, duration, amount;
+    int err;
+    int64_t seq[8]; /* first, then next..., terminated by -1 (ENOENT) */
+} first_cases[] = {
+    {0, 10, 2, 0, {0, 10, 40, 60, 70, 80, -1}},
+    {0, 11, 2, 0, {0, 60, 70, 80, -1}},
+    {0, 10, 3, 0, {0, 40, 60, 70, 80, -1}},
+    {0, 11, 3, 0, {60, 70, 80, -1}},
+    {0, 11, 4, 0, {80, -1}},
+    {5, 5, 4, 0, {5, 40, 60, 80, -1}},
+    {0, 20, 4, 0, {80, -1}},
+    {0, 21, 4, 0, {-1}},
+    {0, 100, 0, 0, {0, -1}},
+    {0, 100, 1, 0, {-1}},
+    {25, 1, 1, 0, {40, 50, 60, 70, 80, -1}},
+    {99, 1, 4, 0, {99, -1}},
+    {0, 1, 5, ERANGE, {-1}},
+    {0, 101, 1, ERANGE, {-1}},
+    {0, 0, 1, EINVAL, {-1}},
+    {0, 1, -1, EINVAL, {-1}},
+    {-1, 1, 1, EINVAL, {-1}},
+    {100, 1, 1, EINVAL, {-1}},
+};
+
+START_TEST(test_avail_time_cases)
+{
+    planner_t *p = planner_create(0, 100, 4);
+    struct snap before;
+    int64_t t;
+
+    ck_assert_int_gt(planner_add_span(p, 10, 10, 2), 0);
+    ck_assert_int_gt(planner_add_span(p, 20, 20, 4), 0);
+    ck_assert_int_gt(planner_add_span(p, 50, 10, 3), 0);
+    ck_assert_int_gt(planner_add_span(p, 70, 10, 1), 0);
+    take_snap(p, &before);
+    errno = 0;
+    t = planner_avail_time_first(p, first_cases[_i].on_or_after, first_cases[_i].duration,
+                                 first_cases[_i].amount);
+    if (first_cases[_i].err) {
+        ck_assert_int_eq(t, -1);
+        ck_assert_int_eq(errno, first_cases[_i].err);
+        errno = 0;
+        ck_assert_int_eq(planner_avail_time_next(p), -1);
+        ck_assert_int_eq(errno, ENOENT);
+        assert_same(p, &before);
+        planner_destroy(p);
+        return;
+    }
+    for (int k = 0;; k++) {
+        ck_assert_msg(t == first_cases[_i].seq[k], "case %d step %d: got %lld want %lld", _i,
+                      k, (long long) t, (long long) first_cases[_i].seq[k]);
+        if (t < 0) {
+            ck_assert_int_eq(errno, ENOENT);
+            break;
+        }
+        errno = 0;
+        t = planner_avail_time_next(p);
+    }
+    /* Exhausted stays exhausted. */
+    errno = 0;
+    ck_assert_int_eq(planner_avail_time_next(p), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    assert_same(p, &before);
+    planner_destroy(p);
+}
+END_TEST
+
+START_TEST(test_next_without_first)
+{
+    planner_t *p = planner_create(0, 10, 1);
+
+    errno = 0;
+    ck_assert_int_eq(planner_avail_time_next(p), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    planner_destroy(p);
+}
+END_TEST
+
+START_TEST(test_huge_horizon)
+{
+    /* The x_checker shape: [0, INT64_MAX) with 2^30 jobs. */
+    planner_t *p = planner_create(0, INT64_MAX, INT64_C(0x40000000));
+    int64_t id;
+
+    id = planner_add_span(p, 0, INT64_MAX, 1);
+    ck_assert_int_gt(id, 0);
+    ck_assert_int_eq(planner_avail_during(p, 0, INT64_MAX), 0x40000000 - 1);
+    ck_assert_int_eq(planner_avail_time_first(p, 0, INT64_MAX, 0x40000000 - 1), 0);
+    errno = 0;
+    ck_assert_int_eq(planner_avail_time_first(p, 0, INT64_MAX, 0x40000000), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(planner_avail_time_first(p, INT64_MAX - 1, 1, 1), INT64_MAX - 1);
+    ck_assert_int_gt(planner_add_span(p, INT64_MAX - 1, 1, 5), 0);
+    ck_assert_int_eq(planner_avail_at(p, INT64_MAX - 1), 0x40000000 - 6);
+    ck_assert_int_eq(planner_rem_span(p, id), 0);
+    ck_assert_int_eq(planner_avail_at(p, INT64_MAX - 2), 0x40000000);
+    planner_destroy(p);
+}
+END_TEST
+
+/* ---- randomized cross-check against a per-second model ----------------- */
+
+enum { MH = 48, MSPANS = 256 };
+
+struct model {
+    int64_t base, total;
+    int64_t use[MH];
+    struct {
+        int64_t id, start, dur, amount;
+    } spans[MSPANS];
+    int n;
+};
+
+static uint64_t rng_state;
+
+static int64_t rnd(int64_t n)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (int64_t) ((rng_state >> 33) % (uint64_t) n);
+}
+
+static int64_t model_max_use(const struct model *m, int64_t at, int64_t d)
+{
+    int64_t mx = 0;
+
+    for (int64_t t = at; t < at + d; t++)
+        if (m->use[t - m->base] > mx)
+            mx = m->use[t - m->base];
+    return mx;
+}
+
+static bool model_fits(const struct model *m, int64_t t, int64_t d, int64_t a)
+{
+    return t + d <= m->base + MH && a <= m->total - model_max_use(m, t, d);
+}
+
+static bool model_is_point(const struct model *m, int64_t t)
+{
+    for (int i = 0; i < m->n; i++)
+        if (m->spans[i].start == t || m->spans[i].start + m->spans[i].dur == t)
+            return true;
+    return false;
+}
+
+static void model_apply(struct model *m, int i, int64_t sign)
+{
+    for (int64_t t = m->spans[i].start; t < m->spans[i].start + m->spans[i].dur; t++)
+        m->use[t - m->base] += sign * m->spans[i].amount;
+}
+
+static void check_all_queries(const planner_t *p, const struct model *m)
+{
+    ck_assert_uint_eq(planner_span_count(p), (size_t) m->n);
+    for (int64_t t = m->base; t < m->base + MH; t++)
+        ck_assert_int_eq(planner_avail_at(p, t), m->total - m->use[t - m->base]);
+}
+
+static void random_search(planner_t *p, const struct model *m)
+{
+    int64_t on = m->base + rnd(MH);
+    int64_t d = 1 + rnd(MH / 2);
+    int64_t a = rnd(m->total + 1);
+    int64_t want = -1;
+    int64_t t;
+
+    for (int64_t c = on; c + d <= m->base + MH; c++) {
+        if (model_fits(m, c, d, a)) {
+            want = c;
+            break;
+        }
+    }
+    errno = 0;
+    t = planner_avail_time_first(p, on, d, a);
+    ck_assert_msg(t == want, "first(%lld,%lld,%lld) = %lld want %lld", (long long) on,
+                  (long long) d, (long long) a, (long long) t, (long long) want);
+    if (t < 0) {
+        ck_assert_int_eq(errno, ENOENT);
+        return;
+    }
+    for (;;) {
+        int64_t prev = t;
+        want = -1;
+        for (int64_t c = prev + 1; c + d <= m->base + MH; c++) {
+            if (model_is_point(m, c) && model_fits(m, c, d, a)) {
+                want = c;
+                break;
+            }
+        }
+        errno = 0;
+        t = planner_avail_time_next(p);
+        ck_assert_msg(t == want, "next after %lld (d %lld a %lld) = %lld want %lld",
+                      (long long) prev, (long long) d, (long long) a, (long long) t,
+                      (long long) want);
+        if (t < 0) {
+            ck_assert_int_eq(errno, ENOENT);
+            return;
+        }
+    }
+}
+
+static void random_add(planner_t *p, struct model *m)
+{
+    int64_t start = m->base + rnd(MH + 2) - 1;
+    int64_t d = rnd(MH / 3) + (rnd(8) == 0 ? -1 : 1);
+    int64_t a = rnd(m->total + 2) - (rnd(16) == 0 ? 1 : 0);
+    bool ok = d >= 1 && a >= 0 && start >= m->base && start + d <= m->base + MH &&
+              a <= m->total - model_max_use(m, start, d) && m->n < MSPANS;
+    int64_t id;
+
+    if (m->n >= MSPANS)
+        return;
+    errno = 0;
+    id = planner_add_span(p, start, d, a);
+    ck_assert_msg((id > 0) == ok, "add(%lld,%lld,%lld) = %lld errno %d", (long long) start,
+                  (long long) d, (long long) a, (long long) id, errno);
+    if (!ok) {
+        ck_assert_int_eq(errno, EINVAL);
+        return;
+    }
+    m->spans[m->n].id = id;
+    m->spans[m->n].start = start;
+    m->spans[m->n].dur = d;
+    m->spans[m->n].amount = a;
+    model_apply(m, m->n, 1);
+    m->n++;
+}
+
+static void model_drop(struct model *m, int i)
+{
+    model_apply(m, i, -1);
+    m->spans[i] = m->spans[--m->n];
+}
+
+static void random_remove(planner_t *p, struct model *m)
+{
+    if (m->n == 0 || rnd(10) == 0) {
+        errno = 0;
+        ck_assert_int_eq(planner_rem_span(p, 100000 + rnd(100)), -1);
+        ck_assert_int_eq(errno, ENOENT);
+        return;
+    }
+    int i = (int) rnd(m->n);
+    ck_assert_int_eq(planner_rem_span(p, m->spans[i].id), 0);
+    model_drop(m, i);
+}
+
+static void random_reduce(planner_t *p, struct model *m)
+{
+    bool removed = false;
+    int i;
+    int64_t r;
+
+    if (m->n == 0)
+        return;
+    i = (int) rnd(m->n);
+    r = rnd(m->spans[i].amount + 2);
+    errno = 0;
+    if (r < 1 || r > m->spans[i].amount) {
+        ck_assert_int_eq(planner_reduce_span(p, m->spans[i].id, r, &removed), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        return;
+    }
+    ck_assert_int_eq(planner_reduce_span(p, m->spans[i].id, r, &removed), 0);
+    if (r == m->spans[i].amount) {
+        ck_assert(removed);
+        model_drop(m, i);
+        return;
+    }
+    ck_assert(!removed);
+    model_apply(m, i, -1);
+    m->spans[i].amount -= r;
+    model_apply(m, i, 1);
+}
+
+static void random_window(const planner_t *p, const struct model *m)
+{
+    int64_t at = m->base + rnd(MH);
+    int64_t d = 1 + rnd(MH - (at - m->base));
+    int64_t a = rnd(m->total + 1);
+    int64_t free_units = m->total - model_max_use(m, at, d);
+
+    ck_assert_int_eq(planner_avail_during(p, at, d), free_units);
+    errno = 0;
+    ck_assert_int_eq(planner_fits(p, at, d, a), a <= free_units ? 0 : -1);
+    if (a > free_units)
+        ck_assert_int_eq(errno, EBUSY);
+}
+
+START_TEST(test_random_model)
+{
+    struct model *m = calloc(1, sizeof(*m));
+    planner_t *p;
+
+    rng_state = 12345 + (uint64_t) _i * 7919;
+    m->base = rnd(3) * 1000;
+    m->total = 1 + rnd(12);
+    p = planner_create(m->base, MH, m->total);
+    ck_assert_ptr_nonnull(p);
+    for (int step = 0; step < 3000; step++) {
+        switch (rnd(10)) {
+        case 0:
+        case 1:
+        case 2:
+            random_add(p, m);
+            break;
+        case 3:
+        case 4:
+            random_remove(p, m);
+            break;
+        case 5:
+            random_reduce(p, m);
+            break;
+        case 6:
+        case 7:
+            random_window(p, m);
+            break;
+        default:
+            random_search(p, m);
+            break;
+        }
+        if (step % 50 == 0)
+            check_all_queries(p, m);
+    }
+    check_all_queries(p, m);
+    planner_destroy(p);
+    free(m);
+}
+END_TEST
+
+static Suite *planner_suite(void)
+{
+    Suite *s = suite_create("planner");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, test_create_badparam);
+    tcase_add_test(tc, test_null_badparam);
+    tcase_add_loop_test(tc, test_add_span_cases, 0, sizeof(add_cases) / sizeof(add_cases[0]));
+    tcase_add_test(tc, test_touching_spans);
+    tcase_add_test(tc, test_query_badparam);
+    tcase_add_test(tc, test_reduce);
+    tcase_add_loop_test(tc, test_avail_time_cases, 0,
+                        sizeof(first_cases) / sizeof(first_cases[0]));
+    tcase_add_test(tc, test_next_without_first);
+    tcase_add_test(tc, test_huge_horizon);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("random");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_random_model, 0, 40);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(planner_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
