@@ -77,6 +77,7 @@ struct js_task {
     enum js_task_count count_kind;
     uint64_t count;
     char *distribution; /* may be NULL */
+    json_t *attributes; /* task attributes (owned) or NULL */
 };
 
 struct jobspec {
@@ -112,6 +113,11 @@ char *jobspec_to_yaml(const jobspec_t *js);
 
 /* Duration rounded up to whole seconds (ceil); 0 if none was given. */
 int64_t jobspec_duration_seconds(const jobspec_t *js);
+
+/* true if a and b hold the same request: version, resource tree, tasks and
+ * attributes (JSON equality).  Two NULLs are equal; NULL and non-NULL are not.
+ * Used for round-trip checks (parse -> emit -> parse). */
+bool jobspec_equal(const jobspec_t *a, const jobspec_t *b);
 
 /* ---- building from a command shape (flux submit -N -n -c -g -t ...) ---- */
 
