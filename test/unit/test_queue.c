@@ -1,0 +1,542 @@
+/* Unit tests for the queue manager and the queue policies (policy/queue.h):
+ * hand-made scenarios on the counting backend with exact expected
+ * schedules, multiple queues, estimates, and bad parameters. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/queue.h"
+
+/* ---- a tiny event loop: submit, finish, one pass per instant ---------------- */
+
+struct tjob {
+    int64_t id, submit, run, req, size;
+    const char *queue;
+};
+
+struct tsim {
+    queue_mgr_t *m;
+    queue_clock_t *clock;
+    struct queue_backend be;
+    const struct tjob *jobs;
+    int n;
+    int64_t start[16];
+    enum queue_start how[16];
+    int rejected[16];
+};
+
+static int job_index(const struct tsim *s, int64_t id)
+{
+    for (int i = 0; i < s->n; i++) {
+        if (s->jobs[i].id == id)
+            return i;
+    }
+    return -1;
+}
+
+static void on_event(void *arg, const struct queue_job *job, const struct queue_job_status *st)
+{
+    struct tsim *s = arg;
+    int i = job_index(s, job->id);
+    ck_assert_int_ge(i, 0);
+    if (st->state == QUEUE_JOB_RUNNING) {
+        s->start[i] = st->start;
+        s->how[i] = st->how;
+    } else if (st->state == QUEUE_JOB_REJECTED) {
+        s->rejected[i] = st->reject_errno;
+    }
+}
+
+static void tsim_init(struct tsim *s, int64_t total, const struct queue_params *qp, int nq)
+{
+    memset(s, 0, sizeof *s);
+    ck_assert_int_eq(queue_backend_count_create(total, &s->be), 0);
+    s->clock = queue_clock_create(QUEUE_CLOCK_SIMULATED, 0);
+    ck_assert_ptr_nonnull(s->clock);
+    s->m = queue_mgr_create(&s->be, s->clock);
+    ck_assert_ptr_nonnull(s->m);
+    for (int i = 0; i < nq; i++)
+        ck_assert_int_eq(queue_mgr_add_queue(s->m, &qp[i], NULL), 0);
+    ck_assert_int_eq(queue_mgr_set_callback(s->m, on_event, s), 0);
+}
+
+static void tsim_fini(struct tsim *s)
+{
+    queue_mgr_destroy(s->m);
+    queue_clock_destroy(s->clock);
+    queue_backend_count_destroy(&s->be);
+}
+
+/* Run jobs (sorted by submit) to completion: at each instant, submit the
+ * arrivals, finish the jobs whose run ended, then one pass. */
+static void tsim_run(struct tsim *s, const struct tjob *jobs, int n)
+{
+    s->jobs = jobs;
+    s->n = n;
+    for (int i = 0; i < n; i++)
+        s->start[i] = -1;
+    int next = 0;
+    for (;;) {
+        int64_t t = INT64_MAX;
+        if (next < n)
+            t = jobs[next].submit;
+        for (int i = 0; i < n; i++) {
+            struct queue_job_status st;
+            ck_assert_int_eq(queue_job_get(s->m, jobs[i].id, &st) == 0, i < next);
+            if (i < next && st.state == QUEUE_JOB_RUNNING && st.start + jobs[i].run < t)
+                t = st.start + jobs[i].run;
+        }
+        if (t == INT64_MAX)
+            break;
+        ck_assert_int_eq(queue_clock_set(s->clock, t), 0);
+        for (; next < n && jobs[next].submit == t; next++) {
+            struct queue_job j = {.id = jobs[next].id,
+                                  .submit = t,
+                                  .duration = jobs[next].req,
+                                  .size = jobs[next].size,
+                                  .queue = jobs[next].queue};
+            ck_assert_int_eq(queue_submit(s->m, &j, NULL), 0);
+        }
+        for (int i = 0; i < next; i++) {
+            struct queue_job_status st;
+            queue_job_get(s->m, jobs[i].id, &st);
+            if (st.state == QUEUE_JOB_RUNNING && st.start + jobs[i].run == t)
+                ck_assert_int_eq(queue_finish(s->m, jobs[i].id), 0);
+        }
+        ck_assert_int_ge(queue_schedule(s->m), 0);
+    }
+}
+
+static void check_starts(const struct tsim *s, const int64_t *expect)
+{
+    for (int i = 0; i < s->n; i++)
+        ck_assert_msg(s->start[i] == expect[i], "job %lld: start %lld, expected %lld",
+                      (long long)s->jobs[i].id, (long long)s->start[i],
+                      (long long)expect[i]);
+}
+
+/* ---- scenarios ---------------------------------------------------------------- */
+
+/* 4 units.  J2 (whole machine) blocks behind J1; J3 and J5 fit in the hole
+ * before J2's reservation; J4 does not. */
+static const struct tjob scen_b[] = {
+    {1, 0, 10, 10, 2, NULL}, {2, 1, 10, 10, 4, NULL}, {3, 2, 5, 5, 2, NULL},
+    {4, 3, 20, 20, 2, NULL}, {5, 4, 3, 3, 1, NULL},
+};
+
+/* 6 units.  J4 backfills under EASY (it fits in the head's extra) and so
+ * delays J3, the second waiting job; conservative reserves J3 first. */
+static const struct tjob scen_c[] = {
+    {1, 0, 10, 10, 4, NULL},
+    {2, 1, 10, 10, 4, NULL},
+    {3, 2, 10, 10, 5, NULL},
+    {4, 3, 30, 30, 2, NULL},
+};
+
+struct policy_case {
+    const struct tjob *jobs;
+    int n;
+    int64_t total;
+    struct queue_params qp;
+    int64_t expect[8];
+};
+
+static const struct policy_case policy_cases[] = {
+    {scen_b, 5, 4, {"q", "fcfs", 0, 0}, {0, 10, 20, 20, 25}},
+    {scen_b, 5, 4, {"q", "easy", 0, 0}, {0, 10, 2, 20, 7}},
+    {scen_b, 5, 4, {"q", "hybrid", 0, 0}, {0, 10, 2, 20, 7}},
+    {scen_b, 5, 4, {"q", "conservative", 0, 0}, {0, 10, 2, 20, 7}},
+    /* queue-depth 2: J5 is never considered while three jobs wait. */
+    {scen_b, 5, 4, {"q", "easy", 2, 0}, {0, 10, 2, 20, 20}},
+    {scen_c, 4, 6, {"q", "fcfs", 0, 0}, {0, 10, 20, 30}},
+    {scen_c, 4, 6, {"q", "easy", 0, 0}, {0, 10, 33, 3}},
+    {scen_c, 4, 6, {"q", "hybrid", 0, 1}, {0, 10, 33, 3}},
+    {scen_c, 4, 6, {"q", "hybrid", 0, 2}, {0, 10, 20, 30}},
+    {scen_c, 4, 6, {"q", "conservative", 0, 0}, {0, 10, 20, 30}},
+    /* conservative capped by a queue-depth of 1 is EASY-like with no
+     * backfill candidates at all: jobs run in order. */
+    {scen_c, 4, 6, {"q", "conservative", 1, 0}, {0, 10, 20, 30}},
+};
+
+START_TEST(test_policy_schedules)
+{
+    const struct policy_case *c = &policy_cases[_i];
+    struct tsim s;
+    tsim_init(&s, c->total, &c->qp, 1);
+    tsim_run(&s, c->jobs, c->n);
+    check_starts(&s, c->expect);
+    ck_assert_uint_eq(queue_pending_count(s.m), 0);
+    ck_assert_uint_eq(queue_running_count(s.m), 0);
+    tsim_fini(&s);
+}
+END_TEST
+
+START_TEST(test_start_kinds)
+{
+    struct queue_params qp = {"q", "easy", 0, 0};
+    struct tsim s;
+    tsim_init(&s, 6, &qp, 1);
+    tsim_run(&s, scen_c, 4);
+    ck_assert_int_eq(s.how[0], QUEUE_START_IMMEDIATE);
+    ck_assert_int_eq(s.how[1], QUEUE_START_RESERVATION);
+    ck_assert_int_eq(s.how[2], QUEUE_START_RESERVATION);
+    ck_assert_int_eq(s.how[3], QUEUE_START_BACKFILL);
+    ck_assert_str_eq(queue_start_name(s.how[3]), "backfill");
+    tsim_fini(&s);
+}
+END_TEST
+
+/* A job that ends early lets the reserved head start before its estimate. */
+START_TEST(test_early_end_and_estimate)
+{
+    struct queue_params qp = {"q", "easy", 0, 0};
+    struct tsim s;
+    tsim_init(&s, 4, &qp, 1);
+    struct queue_job j1 = {.id = 1, .submit = 0, .duration = 100, .size = 4};
+    struct queue_job j2 = {.id = 2, .submit = 1, .duration = 10, .size = 4};
+    s.jobs = (const struct tjob[]){{1, 0, 10, 100, 4, NULL}, {2, 1, 10, 10, 4, NULL}};
+    s.n = 2;
+    ck_assert_int_eq(queue_submit(s.m, &j1, NULL), 0);
+    ck_assert_int_eq(queue_schedule(s.m), 1);
+    ck_assert_int_eq(queue_clock_set(s.clock, 1), 0);
+    ck_assert_int_eq(queue_submit(s.m, &j2, NULL), 0);
+    ck_assert_int_eq(queue_job_fits_now(s.m, 2), 0);
+    ck_assert_int_eq(queue_schedule(s.m), 0);
+    struct queue_job_status st;
+    ck_assert_int_eq(queue_job_get(s.m, 2, &st), 0);
+    ck_assert_int_eq(st.state, QUEUE_JOB_PENDING);
+    ck_assert_int_eq(st.t_estimate, 100);
+    /* The reservation is gone after the pass: the backend is free after 100. */
+    ck_assert_int_eq(queue_backend_count_used(&s.be, 150), 0);
+    ck_assert_int_eq(queue_clock_set(s.clock, 10), 0);
+    ck_assert_int_eq(queue_finish(s.m, 1), 0);
+    ck_assert_int_eq(queue_job_fits_now(s.m, 2), 1);
+    ck_assert_int_eq(queue_schedule(s.m), 1);
+    ck_assert_int_eq(queue_job_get(s.m, 2, &st), 0);
+    ck_assert_int_eq(st.state, QUEUE_JOB_RUNNING);
+    ck_assert_int_eq(st.start, 10);
+    ck_assert_int_eq(st.how, QUEUE_START_RESERVATION);
+    ck_assert_int_eq(queue_backend_count_used(&s.be, 15), 4);
+    struct queue_pass_stats ps;
+    ck_assert_int_eq(queue_mgr_pass_stats(s.m, &ps), 0);
+    ck_assert_int_eq(ps.passes, 3);
+    ck_assert_int_ge(ps.backend_calls, 3);
+    tsim_fini(&s);
+}
+END_TEST
+
+/* Unsatisfiable jobs are rejected without stalling fcfs or easy. */
+START_TEST(test_unsatisfiable)
+{
+    static const char *const pol[] = {"fcfs", "easy", "conservative"};
+    for (int p = 0; p < 3; p++) {
+        struct queue_params qp = {"q", pol[p], 0, 0};
+        struct tsim s;
+        tsim_init(&s, 4, &qp, 1);
+        static const struct tjob jobs[] = {{1, 0, 5, 5, 8, NULL}, {2, 0, 5, 5, 1, NULL}};
+        tsim_run(&s, jobs, 2);
+        ck_assert_int_eq(s.rejected[0], ENODEV);
+        ck_assert_int_eq(s.start[0], -1);
+        ck_assert_int_eq(s.start[1], 0);
+        struct queue_job_status st;
+        ck_assert_int_eq(queue_job_get(s.m, 1, &st), 0);
+        ck_assert_int_eq(st.state, QUEUE_JOB_REJECTED);
+        tsim_fini(&s);
+    }
+}
+END_TEST
+
+/* Priority first, then submit time, then submission order. */
+START_TEST(test_queue_order)
+{
+    struct queue_params qp = {"q", "fcfs", 0, 0};
+    struct tsim s;
+    tsim_init(&s, 1, &qp, 1);
+    static const struct tjob jobs[] = {
+        {10, 0, 1, 1, 1, NULL}, {11, 0, 1, 1, 1, NULL}, {12, 0, 1, 1, 1, NULL}};
+    s.jobs = jobs;
+    s.n = 3;
+    struct queue_job a = {.id = 10, .submit = 5, .duration = 1, .size = 1};
+    struct queue_job b = {.id = 11, .submit = 3, .duration = 1, .size = 1};
+    struct queue_job c = {.id = 12, .submit = 9, .duration = 1, .size = 1, .priority = 7};
+    ck_assert_int_eq(queue_clock_set(s.clock, 10), 0);
+    ck_assert_int_eq(queue_submit(s.m, &a, NULL), 0);
+    ck_assert_int_eq(queue_submit(s.m, &b, NULL), 0);
+    ck_assert_int_eq(queue_submit(s.m, &c, NULL), 0);
+    int64_t order[3];
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(queue_schedule(s.m), 1);
+        for (int i = 0; i < 3; i++) {
+            struct queue_job_status st;
+            queue_job_get(s.m, jobs[i].id, &st);
+            if (st.state == QUEUE_JOB_RUNNING) {
+                order[k] = jobs[i].id;
+                ck_assert_int_eq(queue_finish(s.m, jobs[i].id), 0);
+            }
+        }
+        ck_assert_int_eq(queue_clock_set(s.clock, 11 + k), 0);
+    }
+    ck_assert_int_eq(order[0], 12);
+    ck_assert_int_eq(order[1], 11);
+    ck_assert_int_eq(order[2], 10);
+    tsim_fini(&s);
+}
+END_TEST
+
+/* Two queues share the machine: "debug" (fcfs) is routed by name, the
+ * first queue takes unnamed jobs, and each queue's policy applies to its
+ * own jobs only. */
+START_TEST(test_multi_queue)
+{
+    struct queue_params qp[2] = {{"batch", "easy", 0, 0}, {"debug", "fcfs", 0, 0}};
+    struct tsim s;
+    tsim_init(&s, 4, qp, 2);
+    ck_assert_int_eq(queue_mgr_queue_count(s.m), 2);
+    ck_assert_str_eq(queue_mgr_queue_name(s.m, 1), "debug");
+    static const struct tjob jobs[] = {
+        {1, 0, 10, 10, 2, NULL},    /* batch: runs 0-10 */
+        {2, 1, 10, 10, 4, "debug"}, /* debug head: blocked until 10 */
+        {3, 2, 5, 5, 2, "debug"},   /* debug is fcfs: no backfill */
+        {4, 3, 5, 5, 2, "batch"},   /* batch backfills now */
+    };
+    tsim_run(&s, jobs, 4);
+    int64_t expect[] = {0, 10, 20, 3};
+    check_starts(&s, expect);
+    struct queue_job_status st;
+    ck_assert_int_eq(queue_job_get(s.m, 3, &st), 0);
+    ck_assert_str_eq(st.queue, "debug");
+    ck_assert_int_eq(queue_job_get(s.m, 4, &st), 0);
+    ck_assert_str_eq(st.queue, "batch");
+    struct st_error err = {{0}};
+    struct queue_job bad = {.id = 9, .submit = 30, .duration = 1, .size = 1, .queue = "nope"};
+    ck_assert_int_eq(queue_submit(s.m, &bad, &err), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_ptr_nonnull(strstr(err.text, "nope"));
+    ck_assert_int_eq(queue_job_get(s.m, 9, &st), -1);
+    tsim_fini(&s);
+}
+END_TEST
+
+START_TEST(test_cancel)
+{
+    struct queue_params qp = {"q", "fcfs", 0, 0};
+    struct tsim s;
+    tsim_init(&s, 2, &qp, 1);
+    struct queue_job a = {.id = 1, .submit = 0, .duration = 10, .size = 2};
+    struct queue_job b = {.id = 2, .submit = 0, .duration = 10, .size = 2};
+    struct queue_job c = {.id = 3, .submit = 0, .duration = 10, .size = 1};
+    s.jobs = (const struct tjob[]){{1, 0, 1, 1, 1, NULL}, {2, 0, 1, 1, 1, NULL},
+                                   {3, 0, 1, 1, 1, NULL}};
+    s.n = 3;
+    queue_submit(s.m, &a, NULL);
+    queue_submit(s.m, &b, NULL);
+    queue_submit(s.m, &c, NULL);
+    ck_assert_int_eq(queue_schedule(s.m), 1);
+    ck_assert_uint_eq(queue_pending_count(s.m), 2);
+    ck_assert_int_eq(queue_cancel(s.m, 2), 0);
+    ck_assert_uint_eq(queue_pending_count(s.m), 1);
+    ck_assert_int_eq(queue_cancel(s.m, 1), 0);
+    ck_assert_int_eq(queue_backend_count_used(&s.be, 0), 0);
+    ck_assert_int_eq(queue_schedule(s.m), 1);
+    struct queue_job_status st;
+    queue_job_get(s.m, 2, &st);
+    ck_assert_int_eq(st.state, QUEUE_JOB_CANCELED);
+    ck_assert_str_eq(queue_job_state_name(st.state), "canceled");
+    ck_assert_int_eq(queue_cancel(s.m, 2), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    tsim_fini(&s);
+}
+END_TEST
+
+/* The counting backend on its own: reservations fill holes in time. */
+START_TEST(test_count_backend)
+{
+    struct queue_backend be;
+    ck_assert_int_eq(queue_backend_count_create(4, &be), 0);
+    struct queue_job a = {.id = 1, .duration = 10, .size = 3};
+    struct queue_job b = {.id = 2, .duration = 5, .size = 2};
+    struct queue_job c = {.id = 3, .duration = 5, .size = 1};
+    struct queue_job d = {.id = 4, .duration = 5, .size = 5};
+    int64_t at = -1;
+    ck_assert_int_eq(be.ops->alloc_now(be.ctx, &a, 0), 0);
+    ck_assert_int_eq(be.ops->alloc_now(be.ctx, &b, 0), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    ck_assert_int_eq(be.ops->reserve(be.ctx, &b, 0, &at), 0);
+    ck_assert_int_eq(at, 10);
+    ck_assert_int_eq(be.ops->reserve(be.ctx, &c, 0, &at), 0);
+    ck_assert_int_eq(at, 0);
+    ck_assert_int_eq(be.ops->fits_now(be.ctx, &c, 0), -1);
+    ck_assert_int_eq(be.ops->reserve(be.ctx, &d, 0, &at), -1);
+    ck_assert_int_eq(errno, ENODEV);
+    ck_assert_int_eq(queue_backend_count_used(&be, 12), 2);
+    ck_assert_int_eq(be.ops->cancel(be.ctx, 2), 0);
+    ck_assert_int_eq(be.ops->cancel(be.ctx, 2), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(queue_backend_count_used(&be, 12), 0);
+    ck_assert_int_eq(queue_backend_count_used(&be, 3), 4);
+    queue_backend_count_destroy(&be);
+}
+END_TEST
+
+START_TEST(test_clock)
+{
+    queue_clock_t *c = queue_clock_create(QUEUE_CLOCK_SIMULATED, 5);
+    ck_assert_int_eq(queue_clock_now(c), 5);
+    ck_assert_int_eq(queue_clock_set(c, 7), 0);
+    ck_assert_int_eq(queue_clock_now(c), 7);
+    ck_assert_int_eq(queue_clock_set(c, 6), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(queue_clock_now(c), 7);
+    queue_clock_destroy(c);
+    c = queue_clock_create(QUEUE_CLOCK_FIXED, 3);
+    ck_assert_int_eq(queue_clock_set(c, 9), -1);
+    ck_assert_int_eq(errno, EPERM);
+    ck_assert_int_eq(queue_clock_now(c), 3);
+    queue_clock_destroy(c);
+    c = queue_clock_create(QUEUE_CLOCK_WALL, 0);
+    ck_assert_int_gt(queue_clock_now(c), 1600000000);
+    queue_clock_destroy(c);
+}
+END_TEST
+
+START_TEST(test_badparam)
+{
+    struct st_error err = {{0}};
+    struct queue_backend be;
+    errno = 0;
+    ck_assert_ptr_null(queue_clock_create((enum queue_clock_kind)42, 0));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_null(queue_clock_create(QUEUE_CLOCK_SIMULATED, -1));
+    ck_assert_int_eq(queue_clock_now(NULL), -1);
+    ck_assert_int_eq(queue_clock_set(NULL, 1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 1234;
+    queue_clock_destroy(NULL);
+    queue_mgr_destroy(NULL);
+    queue_backend_count_destroy(NULL);
+    ck_assert_int_eq(errno, 1234);
+
+    ck_assert_int_eq(queue_backend_count_create(0, &be), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(queue_backend_count_create(4, NULL), -1);
+    ck_assert_int_eq(queue_backend_count_used(NULL, 0), -1);
+    ck_assert_int_eq(queue_backend_count_create(4, &be), 0);
+    struct queue_backend wrong = {.ops = NULL, .ctx = be.ctx};
+    ck_assert_int_eq(queue_backend_count_used(&wrong, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    struct queue_job zero = {.id = 1, .duration = 0, .size = 1};
+    ck_assert_int_eq(be.ops->alloc_now(be.ctx, &zero, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(be.ops->reserve(be.ctx, &zero, 0, NULL), -1);
+
+    queue_clock_t *c = queue_clock_create(QUEUE_CLOCK_SIMULATED, 0);
+    ck_assert_ptr_null(queue_mgr_create(NULL, c));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_null(queue_mgr_create(&be, NULL));
+    struct queue_backend_ops partial = {.name = "partial"};
+    struct queue_backend pbe = {.ops = &partial};
+    ck_assert_ptr_null(queue_mgr_create(&pbe, c));
+    queue_mgr_t *m = queue_mgr_create(&be, c);
+    ck_assert_ptr_nonnull(m);
+
+    struct queue_job j = {.id = 1, .submit = 0, .duration = 5, .size = 1};
+    ck_assert_int_eq(queue_submit(m, &j, &err), -1); /* no queue yet */
+    ck_assert_int_eq(errno, EINVAL);
+
+    ck_assert_int_eq(queue_mgr_add_queue(NULL, &(struct queue_params){.name = "a"}, &err), -1);
+    ck_assert_int_eq(queue_mgr_add_queue(m, NULL, &err), -1);
+    ck_assert_int_eq(queue_mgr_add_queue(m, &(struct queue_params){.name = NULL}, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "lifo"}, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.text, "lifo"));
+    ck_assert_int_eq(queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "easy", .queue_depth = -1}, &err), -1);
+    ck_assert_int_eq(
+        queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .reservation_depth = QUEUE_MAX_RESERVATION_DEPTH + 1},
+                            &err),
+        -1);
+    ck_assert_int_eq(queue_mgr_queue_count(m), 0);
+    ck_assert_int_eq(queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "easy"}, &err), 0);
+    ck_assert_int_eq(queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "fcfs"}, &err), -1);
+    ck_assert_int_eq(errno, EEXIST);
+    ck_assert_int_eq(queue_mgr_queue_count(m), 1);
+    ck_assert_int_eq(queue_mgr_queue_count(NULL), 0);
+    ck_assert_ptr_null(queue_mgr_queue_name(m, 1));
+    ck_assert_ptr_null(queue_mgr_queue_name(NULL, 0));
+    ck_assert(queue_policy_exists("hybrid"));
+    ck_assert(!queue_policy_exists("lifo"));
+    ck_assert(!queue_policy_exists(NULL));
+
+    ck_assert_int_eq(queue_mgr_set_callback(NULL, NULL, NULL), -1);
+    ck_assert_int_eq(queue_submit(NULL, &j, &err), -1);
+    ck_assert_int_eq(queue_submit(m, NULL, &err), -1);
+    struct queue_job badid = {.id = -1, .duration = 5, .size = 1};
+    ck_assert_int_eq(queue_submit(m, &badid, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    struct queue_job baddur = {.id = 2, .duration = 0, .size = 1};
+    ck_assert_int_eq(queue_submit(m, &baddur, &err), -1);
+    ck_assert_int_eq(queue_submit(m, &j, &err), 0);
+    ck_assert_int_eq(queue_submit(m, &j, &err), -1);
+    ck_assert_int_eq(errno, EEXIST);
+    ck_assert_uint_eq(queue_pending_count(m), 1);
+
+    ck_assert_int_eq(queue_job_fits_now(NULL, 1), -1);
+    ck_assert_int_eq(queue_job_fits_now(m, 99), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(queue_schedule(NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(queue_finish(NULL, 1), -1);
+    ck_assert_int_eq(queue_finish(m, 99), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(queue_finish(m, 1), -1); /* pending, not running */
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(queue_cancel(NULL, 1), -1);
+    ck_assert_int_eq(queue_cancel(m, 99), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    struct queue_job_status st;
+    ck_assert_int_eq(queue_job_get(NULL, 1, &st), -1);
+    ck_assert_int_eq(queue_job_get(m, 1, NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(queue_job_get(m, 99, &st), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(queue_mgr_pass_stats(NULL, NULL), -1);
+    ck_assert_int_eq(queue_mgr_pass_stats(m, NULL), -1);
+    ck_assert_uint_eq(queue_pending_count(NULL), 0);
+    ck_assert_uint_eq(queue_running_count(NULL), 0);
+    ck_assert_str_eq(queue_job_state_name((enum queue_job_state)99), "?");
+    ck_assert_str_eq(queue_start_name((enum queue_start)-1), "?");
+
+    queue_mgr_destroy(m);
+    queue_clock_destroy(c);
+    queue_backend_count_destroy(&be);
+}
+END_TEST
+
+static Suite *queue_suite(void)
+{
+    Suite *s = suite_create("queue");
+    TCase *tc = tcase_create("core");
+    tcase_add_loop_test(tc, test_policy_schedules, 0,
+                        (int)(sizeof policy_cases / sizeof policy_cases[0]));
+    tcase_add_test(tc, test_start_kinds);
+    tcase_add_test(tc, test_early_end_and_estimate);
+    tcase_add_test(tc, test_unsatisfiable);
+    tcase_add_test(tc, test_queue_order);
+    tcase_add_test(tc, test_multi_queue);
+    tcase_add_test(tc, test_cancel);
+    tcase_add_test(tc, test_count_backend);
+    tcase_add_test(tc, test_clock);
+    tcase_add_test(tc, test_badparam);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(queue_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
