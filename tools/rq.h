@@ -1,0 +1,85 @@
+/* rq: resource-query's session state, shared by its source files.
+ *
+ * resource-query.c parses the command line, loads the graph, creates the
+ * matcher and runs the command loop; rq_cmds.c implements the interactive
+ * commands (one function each, looked up in a table by name or
+ * abbreviation); rq_jobs.c keeps the job table and match-time statistics.
+ *
+ * Streams follow Fluxion's resource-query: command results go to `out` (the
+ * -t file, else stdout); list/info/stat/cat/help and every -e timing line go
+ * to stdout; errors go to stderr.
+ */
+#ifndef STRATA_TOOLS_RQ_H
+#define STRATA_TOOLS_RQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "match/match.h"
+#include "resource/graph.h"
+#include "resource/writer.h"
+
+enum rq_job_state { RQ_INIT, RQ_ALLOCATED, RQ_RESERVED, RQ_CANCELED, RQ_ERROR };
+
+struct rq_job {
+    int64_t id;
+    enum rq_job_state state;
+    bool live;        /* still holds (or may hold) resources: cancel allowed */
+    int64_t at;       /* scheduled time */
+    char *jobspec_fn; /* as given on the command line */
+    double overhead;  /* seconds spent matching */
+};
+
+struct rq_perf {
+    int64_t njobs;
+    double min;
+    double max;
+    double accum;
+};
+
+struct rq {
+    graph_t *g;
+    matcher_t *m;
+    writer_t *w;
+    enum writer_format fmt;
+    FILE *out;           /* -t file or stdout */
+    bool elapse;         /* -e */
+    int64_t jobid;       /* next job id */
+    struct rq_job *jobs; /* sorted by id */
+    size_t njobs;
+    size_t jobs_cap;
+    struct rq_perf perf;
+};
+
+/* Result of one command: keep reading, or stop (quit). */
+enum rq_next { RQ_CONTINUE, RQ_QUIT };
+
+/* Run one command line, already split into argc tokens (argc >= 1). */
+enum rq_next rq_command(struct rq *rq, int argc, char **argv);
+
+/* Monotonic seconds, for elapsed-time figures. */
+double rq_now(void);
+
+/* ---- job table (rq_jobs.c) ----------------------------------------------- */
+
+/* The job with this id, or NULL. */
+struct rq_job *rq_job_find(struct rq *rq, int64_t id);
+
+/* Add (or replace) a job record; jobspec_fn is copied.  -1 on ENOMEM. */
+int rq_job_add(struct rq *rq, int64_t id, enum rq_job_state st, int64_t at,
+               const char *jobspec_fn, double overhead);
+
+/* true if some job still holds an allocation or a reservation. */
+bool rq_jobs_busy(const struct rq *rq);
+
+/* Print the `list`/`info` line of a job on stdout. */
+void rq_job_print(const struct rq_job *job);
+
+/* Account one successful match taking `elapsed` seconds. */
+void rq_perf_add(struct rq *rq, double elapsed);
+
+/* Free the job table. */
+void rq_jobs_free(struct rq *rq);
+
+#endif

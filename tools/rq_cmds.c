@@ -1,0 +1,683 @@
+/* rq_cmds: resource-query's interactive commands.
+ *
+ * Each command is a function taking the session and the line's tokens; the
+ * table at the bottom maps names and abbreviations to them.  Output texts
+ * and streams are Fluxion's (see docs/man/resource-query.1): scripts and the
+ * conformance suite compare them byte for byte.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobspec/jobspec.h"
+#include "tools/rq.h"
+
+#define RULE "INFO: ============================="
+
+struct rq_cmd {
+    const char *name;
+    const char *abbr;
+    enum rq_next (*run)(struct rq *rq, int argc, char **argv);
+    const char *note;
+};
+
+static enum rq_next malformed(void)
+{
+    fprintf(stderr, "ERROR: malformed command\n");
+    return RQ_CONTINUE;
+}
+
+/* Parse a whole decimal integer; false on junk, overflow or empty text. */
+static bool parse_i64(const char *s, int64_t *v)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (errno || end == s || *end)
+        return false;
+    *v = x;
+    return true;
+}
+
+/* Read a whole file into a NUL-terminated string; NULL with errno. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    if (!f)
+        return NULL;
+    for (;;) {
+        if (cap - len < 4096) {
+            size_t ncap = cap ? cap * 2 : 8192;
+            char *p = realloc(buf, ncap);
+            if (!p)
+                goto error;
+            buf = p;
+            cap = ncap;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f))
+        goto error;
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+error:
+    free(buf);
+    fclose(f);
+    return NULL;
+}
+
+/* Print the writer's text (JSON formats get the newline simple lines carry)
+ * and reset it for the next command. */
+static void print_writer(struct rq *rq)
+{
+    if (!writer_empty(rq->w)) {
+        char *s = writer_render(rq->w);
+        if (s) {
+            fputs(s, rq->out);
+            if (writer_format_is_json(rq->fmt))
+                fputc('\n', rq->out);
+            free(s);
+        } else {
+            fprintf(stderr, "ERROR: can't render the match: %s\n", strerror(errno));
+        }
+    }
+    writer_reset(rq->w);
+}
+
+/* -e lines: always on stdout, just before the block's closing rule. */
+static void print_elapse(struct rq *rq, double elapsed, const struct match_stats *st)
+{
+    if (!rq->elapse)
+        return;
+    fflush(rq->out);
+    printf("INFO: ELAPSE=%f\n", elapsed);
+    printf("INFO: PREORDER VISIT COUNT=%" PRId64 "\n", st->preorder);
+    printf("INFO: POSTORDER VISIT COUNT=%" PRId64 "\n", st->postorder);
+    fflush(stdout);
+}
+
+static void print_schedule(struct rq *rq, int64_t jobid, const char *what, int64_t at,
+                           double elapsed, const struct match_stats *st)
+{
+    fprintf(rq->out, RULE "\nINFO: JOBID=%" PRId64 "\nINFO: RESOURCES=%s\n", jobid, what);
+    if (at == 0)
+        fprintf(rq->out, "INFO: SCHEDULED AT=Now\n");
+    else
+        fprintf(rq->out, "INFO: SCHEDULED AT=%" PRId64 "\n", at);
+    print_elapse(rq, elapsed, st);
+    fprintf(rq->out, RULE "\n");
+}
+
+static void print_nomatch(struct rq *rq, int64_t jobid, bool unsat, double elapsed,
+                          const struct match_stats *st)
+{
+    fprintf(rq->out, RULE "\nINFO: No matching resources found\n");
+    if (unsat)
+        fprintf(rq->out, "INFO: Unsatisfiable request\n");
+    fprintf(rq->out, "INFO: JOBID=%" PRId64 "\n", jobid);
+    print_elapse(rq, elapsed, st);
+    fprintf(rq->out, RULE "\n");
+}
+
+static void print_sat(struct rq *rq, bool sat, double elapsed, const struct match_stats *st)
+{
+    fprintf(rq->out, RULE "\nINFO: %s request\n", sat ? "Satisfiable" : "Unsatisfiable");
+    print_elapse(rq, elapsed, st);
+    fprintf(rq->out, RULE "\n");
+}
+
+static bool op_allocates(enum match_op op)
+{
+    return op == MATCH_ALLOCATE || op == MATCH_ALLOCATE_ORELSE_RESERVE ||
+           op == MATCH_ALLOCATE_WITH_SATISFIABILITY;
+}
+
+/* One match; returns 0 if it matched, -1 otherwise (multi-match stops). */
+static int run_match(struct rq *rq, enum match_op op, const char *fn)
+{
+    struct st_error err = {{0}};
+    struct match_stats st = {0};
+    int64_t jobid = rq->jobid;
+    int64_t at = 0;
+
+    FILE *f = fopen(fn, "r");
+    if (!f) {
+        fprintf(stderr, "ERROR: can't open %s\n", fn);
+        return -1;
+    }
+    fclose(f);
+    jobspec_t *js = jobspec_parse_file(fn, &err);
+    if (!js) {
+        fprintf(stderr, "match_allocate: ERROR: Jobspec error for %" PRId64 ": %s\n", jobid,
+                err.text);
+        print_nomatch(rq, jobid, false, 0.0, &st);
+        return -1;
+    }
+    writer_reset(rq->w);
+    double t0 = rq_now();
+    int rc = match_run(rq->m, op, js, jobid, &at, op == MATCH_SATISFIABILITY ? NULL : rq->w,
+                       &st, &err);
+    int e = errno;
+    double elapsed = rq_now() - t0;
+    jobspec_destroy(js);
+
+    if (rc < 0 && e == EINVAL) {
+        /* The jobspec does not fit this graph (e.g. a type the graph never
+         * had): Fluxion reports it as a jobspec error, before any job id
+         * is consumed. */
+        writer_reset(rq->w);
+        fprintf(stderr, "match_allocate: ERROR: Jobspec error for %" PRId64 ": %s\n", jobid,
+                err.text);
+        print_nomatch(rq, jobid, false, elapsed, &st);
+        return -1;
+    }
+    if (op == MATCH_SATISFIABILITY) {
+        print_sat(rq, rc == 0, elapsed, &st);
+    } else if (rc == 0) {
+        print_writer(rq);
+        bool commit = op_allocates(op);
+        print_schedule(rq, jobid, commit ? (at == 0 ? "ALLOCATED" : "RESERVED") : "MATCHED", at,
+                       elapsed, &st);
+        if (commit &&
+            rq_job_add(rq, jobid, at == 0 ? RQ_ALLOCATED : RQ_RESERVED, at, fn, elapsed) < 0)
+            fprintf(stderr, "ERROR: out of memory recording job %" PRId64 "\n", jobid);
+        rq_perf_add(rq, elapsed);
+    } else {
+        writer_reset(rq->w);
+        print_nomatch(rq, jobid, e == ENODEV || e == ENOENT, elapsed, &st);
+    }
+    if (op_allocates(op))
+        rq->jobid++;
+    return rc == 0 ? 0 : -1;
+}
+
+static bool parse_op(const char *s, enum match_op *op)
+{
+    if (match_op_parse(s, op) == 0)
+        return true;
+    fprintf(stderr, "ERROR: unknown subcmd %s\n", s);
+    return false;
+}
+
+static enum rq_next cmd_match(struct rq *rq, int argc, char **argv)
+{
+    enum match_op op;
+    if (argc != 3)
+        return malformed();
+    if (parse_op(argv[1], &op))
+        run_match(rq, op, argv[2]);
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_multi_match(struct rq *rq, int argc, char **argv)
+{
+    enum match_op op;
+    if (argc < 4)
+        return malformed();
+    if (!parse_op(argv[1], &op))
+        return RQ_CONTINUE;
+    for (int i = 2; i < argc; i++)
+        if (run_match(rq, op, argv[i]) < 0)
+            break;
+    return RQ_CONTINUE;
+}
+
+static bool known_r_reader(const char *s, bool shorthand_ok)
+{
+    return strcmp(s, "jgf") == 0 || strcmp(s, "rv1exec") == 0 ||
+           (shorthand_ok && strcmp(s, "jgf_shorthand") == 0);
+}
+
+static enum rq_next cmd_update(struct rq *rq, int argc, char **argv)
+{
+    struct st_error err = {{0}};
+    struct match_stats st = {0};
+    int64_t jobid, at, duration;
+
+    if (argc != 7)
+        return malformed();
+    bool reserve = strcmp(argv[1], "reserve") == 0;
+    if (!reserve && strcmp(argv[1], "allocate") != 0) {
+        fprintf(stderr, "ERROR: unknown subcmd %s\n", argv[1]);
+        return RQ_CONTINUE;
+    }
+    if (!known_r_reader(argv[2], true)) {
+        fprintf(stderr, "ERROR: unsupported reader %s\n", argv[2]);
+        return RQ_CONTINUE;
+    }
+    if (!parse_i64(argv[4], &jobid) || !parse_i64(argv[5], &at) ||
+        !parse_i64(argv[6], &duration))
+        return malformed();
+    if (rq_job_find(rq, jobid) || match_job_exists(rq->m, jobid)) {
+        fprintf(stderr, "ERROR: existing Jobid %" PRId64 "\n", jobid);
+        return RQ_CONTINUE;
+    }
+    if (at < 0 || duration <= 0) {
+        fprintf(stderr, "ERROR: invalid time (%" PRId64 ", %" PRId64 ")\n", at, duration);
+        return RQ_CONTINUE;
+    }
+    char *text = slurp(argv[3]);
+    if (!text) {
+        fprintf(stderr, "ERROR: can't open %s\n", argv[3]);
+        return RQ_CONTINUE;
+    }
+    writer_reset(rq->w);
+    double t0 = rq_now();
+    int rc = match_update(rq->m, reserve, argv[2], text, jobid, at, duration, rq->w, &err);
+    double elapsed = rq_now() - t0;
+    free(text);
+    if (rc < 0) {
+        writer_reset(rq->w);
+        fprintf(stderr, "ERROR: can't update job %" PRId64 ": %s\n", jobid, err.text);
+        return RQ_CONTINUE;
+    }
+    print_writer(rq);
+    print_schedule(rq, jobid, at == 0 ? "ALLOCATED" : "RESERVED", at, elapsed, &st);
+    if (rq_job_add(rq, jobid, at == 0 ? RQ_ALLOCATED : RQ_RESERVED, at, argv[3], elapsed) < 0)
+        fprintf(stderr, "ERROR: out of memory recording job %" PRId64 "\n", jobid);
+    rq->jobid = jobid + 1;
+    return RQ_CONTINUE;
+}
+
+/* Print a matcher/reader error; their texts may already start "ERROR: ". */
+static void print_error_text(const struct st_error *err)
+{
+    const char *t = err->text[0] ? err->text : strerror(errno);
+    fprintf(stderr, "%s%s\n", strncmp(t, "ERROR: ", 7) == 0 ? "" : "ERROR: ", t);
+}
+
+static enum rq_next cmd_attach(struct rq *rq, int argc, char **argv)
+{
+    struct st_error err = {{0}};
+    if (argc != 2)
+        return malformed();
+    if (rq_jobs_busy(rq)) {
+        fprintf(stderr, "ERROR: attach isn't currently supported when an allocation or "
+                        "reservation exists\n");
+        return RQ_CONTINUE;
+    }
+    char *text = slurp(argv[1]);
+    if (!text) {
+        fprintf(stderr, "ERROR: can't open %s\n", argv[1]);
+        return RQ_CONTINUE;
+    }
+    if (match_attach(rq->m, text, &err) < 0) {
+        fprintf(stderr, "ERROR: can't attach JGF subgraph \n");
+        print_error_text(&err);
+    }
+    free(text);
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_remove(struct rq *rq, int argc, char **argv)
+{
+    struct st_error err = {{0}};
+    int rc;
+    if (argc != 3)
+        return malformed();
+    if (strcmp(argv[2], "true") == 0)
+        rc = match_remove_path(rq->m, argv[1], &err);
+    else if (strcmp(argv[2], "false") == 0)
+        rc = match_remove_ranks(rq->m, argv[1], &err);
+    else
+        return malformed();
+    if (rc < 0) {
+        fprintf(stderr, "ERROR: can't remove %s\n", argv[1]);
+        print_error_text(&err);
+    }
+    return RQ_CONTINUE;
+}
+
+/* Re-join tokens with single spaces (the expression as Fluxion echoes it). */
+static char *join(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static enum rq_next cmd_find(struct rq *rq, int argc, char **argv)
+{
+    struct st_error err = {{0}};
+    if (argc < 2)
+        return malformed();
+    char *expr = join(argc - 1, argv + 1);
+    if (!expr) {
+        fprintf(stderr, "ERROR: out of memory\n");
+        return RQ_CONTINUE;
+    }
+    writer_reset(rq->w);
+    if (match_find(rq->m, expr, rq->w, &err) < 0) {
+        writer_reset(rq->w);
+        print_error_text(&err);
+    } else {
+        print_writer(rq);
+        fprintf(rq->out, RULE "\nINFO: EXPRESSION=\"%s\"\n" RULE "\n", expr);
+    }
+    free(expr);
+    return RQ_CONTINUE;
+}
+
+static void print_visit_counts(struct rq *rq, const char *what, const struct match_stats *st)
+{
+    fprintf(rq->out,
+            RULE "\nINFO: %s PREORDER COUNT=\"%" PRId64 "\"\n"
+                 "INFO: %s POSTORDER COUNT=\"%" PRId64 "\"\n" RULE "\n",
+            what, st->preorder, what, st->postorder);
+}
+
+static enum rq_next cmd_cancel(struct rq *rq, int argc, char **argv)
+{
+    struct match_stats st = {0};
+    int64_t jobid;
+    if (argc < 2 || argc > 3 || !parse_i64(argv[1], &jobid))
+        return malformed();
+    bool stats = argc == 3 && strcmp(argv[2], "stats") == 0;
+    struct rq_job *job = rq_job_find(rq, jobid);
+    if (!job || !job->live) {
+        fprintf(stderr, "cancel: ERROR: nonexistent job %" PRId64 "\n", jobid);
+        return RQ_CONTINUE;
+    }
+    if (match_cancel(rq->m, jobid, &st) < 0 && errno != ENOENT) {
+        fprintf(stderr, "ERROR: error encountered while removing job %" PRId64 "\n", jobid);
+        return RQ_CONTINUE;
+    }
+    job->state = RQ_CANCELED;
+    job->live = false;
+    if (stats)
+        print_visit_counts(rq, "CANCEL", &st);
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_partial_cancel(struct rq *rq, int argc, char **argv)
+{
+    struct st_error err = {{0}};
+    struct match_stats st = {0};
+    int64_t jobid;
+    bool full = false;
+    if (argc < 4 || argc > 5 || !parse_i64(argv[1], &jobid))
+        return malformed();
+    bool stats = argc == 5 && strcmp(argv[4], "stats") == 0;
+    if (!known_r_reader(argv[2], false)) {
+        fprintf(stderr, "ERROR: unsupported reader %s\n", argv[2]);
+        return RQ_CONTINUE;
+    }
+    struct rq_job *job = rq_job_find(rq, jobid);
+    if (!job || !job->live) {
+        fprintf(stderr, "partial-cancel: ERROR: nonexistent job %" PRId64 "\n", jobid);
+        return RQ_CONTINUE;
+    }
+    if (job->state == RQ_RESERVED) {
+        fprintf(stderr, "ERROR: reservations not currently supported by partial cancel\n");
+        return RQ_CONTINUE;
+    }
+    char *text = slurp(argv[3]);
+    if (!text) {
+        fprintf(stderr, "ERROR: can't open %s\n", argv[3]);
+        return RQ_CONTINUE;
+    }
+    int rc = match_partial_cancel(rq->m, jobid, argv[2], text, &full, &st, &err);
+    free(text);
+    if (rc < 0) {
+        fprintf(stderr, "ERROR: error encountered while removing job %" PRId64 "\n", jobid);
+        return RQ_CONTINUE;
+    }
+    /* A job whose last resources were released is over, but Fluxion keeps
+     * it cancelable (a later cancel sweeps whatever is left). */
+    if (full)
+        job->state = RQ_CANCELED;
+    if (stats)
+        print_visit_counts(rq, "PARTIAL CANCEL", &st);
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_set_property(struct rq *rq, int argc, char **argv)
+{
+    if (argc != 3)
+        return malformed();
+    const char *eq = strchr(argv[2], '=');
+    if (!eq || eq == argv[2] || eq[1] == '\0') {
+        fprintf(rq->out, "Incorrect input format. \n"
+                         "Please use `set-property <resource> PROPERTY=VALUE`.\n");
+        return RQ_CONTINUE;
+    }
+    vtx_t v = graph_find_path(rq->g, argv[1]);
+    if (v == VTX_NONE) {
+        fprintf(rq->out, "Couldn't find path %s in resource graph.\n", argv[1]);
+        return RQ_CONTINUE;
+    }
+    char *key = strndup(argv[2], (size_t) (eq - argv[2]));
+    if (!key || graph_set_property(rq->g, v, key, eq + 1) < 0)
+        fprintf(stderr, "ERROR: can't set property %s: %s\n", argv[2], strerror(errno));
+    free(key);
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_get_property(struct rq *rq, int argc, char **argv)
+{
+    if (argc != 2)
+        return malformed();
+    vtx_t v = graph_find_path(rq->g, argv[1]);
+    if (v == VTX_NONE) {
+        fprintf(rq->out, "Could not find path %s in resource graph.\n", argv[1]);
+        return RQ_CONTINUE;
+    }
+    int n = graph_property_count(rq->g, v);
+    if (n <= 0) {
+        fprintf(rq->out, "No properties were found for %s (vtx's uniq_id=%" PRId64 ").\n",
+                argv[1], graph_uniq_id(rq->g, v));
+        return RQ_CONTINUE;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *key, *value;
+        if (graph_property_at(rq->g, v, i, &key, &value) == 0)
+            fprintf(rq->out, "%s=%s\n", key, value);
+    }
+    return RQ_CONTINUE;
+}
+
+static vtx_t find_path_or_complain(struct rq *rq, const char *path)
+{
+    vtx_t v = graph_find_path(rq->g, path);
+    if (v == VTX_NONE)
+        fprintf(stderr, "ERROR: could not find path %s in resource graph\n", path);
+    return v;
+}
+
+static enum rq_next cmd_set_status(struct rq *rq, int argc, char **argv)
+{
+    enum vtx_status st;
+    if (argc != 3)
+        return malformed();
+    if (strcmp(argv[2], "up") == 0) {
+        st = VTX_UP;
+    } else if (strcmp(argv[2], "down") == 0) {
+        st = VTX_DOWN;
+    } else {
+        fprintf(stderr, "ERROR: unrecognized status\n");
+        return RQ_CONTINUE;
+    }
+    vtx_t v = find_path_or_complain(rq, argv[1]);
+    if (v != VTX_NONE && match_set_status(rq->m, v, st) < 0)
+        fprintf(stderr, "ERROR: can't set status of %s: %s\n", argv[1], strerror(errno));
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_get_status(struct rq *rq, int argc, char **argv)
+{
+    if (argc != 2)
+        return malformed();
+    vtx_t v = find_path_or_complain(rq, argv[1]);
+    if (v != VTX_NONE)
+        fprintf(rq->out, "%s is %s\n", argv[1],
+                graph_status(rq->g, v) == VTX_DOWN ? "down" : "up");
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_list(struct rq *rq, int argc, char **argv)
+{
+    (void) argv;
+    if (argc != 1)
+        return malformed();
+    for (size_t i = 0; i < rq->njobs; i++)
+        rq_job_print(&rq->jobs[i]);
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_info(struct rq *rq, int argc, char **argv)
+{
+    int64_t jobid;
+    if (argc != 2 || !parse_i64(argv[1], &jobid))
+        return malformed();
+    const struct rq_job *job = rq_job_find(rq, jobid);
+    if (!job) {
+        fprintf(stderr, "ERROR: jobid doesn't exist: %s\n", argv[1]);
+        return RQ_CONTINUE;
+    }
+    rq_job_print(job);
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_stat(struct rq *rq, int argc, char **argv)
+{
+    (void) argv;
+    if (argc != 1)
+        return malformed();
+    const struct rq_perf *p = &rq->perf;
+    printf("INFO: Num. of Jobs Matched: %" PRId64 "\n", p->njobs);
+    printf("INFO: Min. Match Time: %g\n", p->min);
+    printf("INFO: Max. Match Time: %g\n", p->max);
+    printf("INFO: Avg. Match Time: %g\n", p->njobs ? p->accum / (double) p->njobs : 0.0);
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_cat(struct rq *rq, int argc, char **argv)
+{
+    (void) rq;
+    if (argc != 2)
+        return malformed();
+    char *text = slurp(argv[1]);
+    if (!text) {
+        fprintf(stderr, "ERROR: can't open %s\n", argv[1]);
+        return RQ_CONTINUE;
+    }
+    size_t n = strlen(text);
+    fputs(text, stdout);
+    if (n && text[n - 1] != '\n')
+        putchar('\n');
+    printf("INFO: Jobspec in %s\n", argv[1]);
+    free(text);
+    return RQ_CONTINUE;
+}
+
+static enum rq_next cmd_help(struct rq *rq, int argc, char **argv);
+
+static enum rq_next cmd_quit(struct rq *rq, int argc, char **argv)
+{
+    (void) rq;
+    (void) argc;
+    (void) argv;
+    return RQ_QUIT;
+}
+
+static const struct rq_cmd commands[] = {
+    {"match", "m", cmd_match,
+     "Allocate or reserve matching resources (subcmd: allocate | allocate_with_satisfiability "
+     "| allocate_orelse_reserve | satisfiability | without_allocating | "
+     "without_allocating_future): resource-query> match allocate jobspec"},
+    {"multi-match", "M", cmd_multi_match,
+     "Match each jobspec in turn, stopping at the first that fails: "
+     "resource-query> multi-match allocate jobspec1 jobspec2 ..."},
+    {"update", "u", cmd_update,
+     "Replay an allocation or reservation given as R (reader: jgf | jgf_shorthand | rv1exec): "
+     "resource-query> update allocate jgf R.json 5 0 3600"},
+    {"attach", "j", cmd_attach,
+     "Grow the resource graph with a JGF subgraph: resource-query> attach jgf_file"},
+    {"remove", "r", cmd_remove,
+     "Remove a subgraph by containment path (true) or by broker ranks (false): "
+     "resource-query> remove /cluster0/rack0/node1 true"},
+    {"find", "f", cmd_find,
+     "Find resources matching an expression (status, sched-now, sched-future, agfilter, "
+     "names, property, jobid-*; and, or, parentheses): resource-query> find status=down"},
+    {"cancel", "c", cmd_cancel,
+     "Cancel an allocation or reservation: resource-query> cancel jobid [stats]"},
+    {"partial-cancel", "pc", cmd_partial_cancel,
+     "Release part of an allocation given as R (reader: jgf | rv1exec): "
+     "resource-query> partial-cancel jobid rv1exec R.json [stats]"},
+    {"set-property", "p", cmd_set_property,
+     "Set a property on a resource: resource-query> set-property /cluster0/node0 class=1"},
+    {"get-property", "g", cmd_get_property,
+     "Print the properties of a resource: resource-query> get-property /cluster0/node0"},
+    {"set-status", "t", cmd_set_status,
+     "Mark a resource up or down: resource-query> set-status /cluster0/node0 down"},
+    {"get-status", "e", cmd_get_status,
+     "Print whether a resource is up or down: resource-query> get-status /cluster0/node0"},
+    {"list", "l", cmd_list, "List all jobs: resource-query> list"},
+    {"info", "i", cmd_info, "Print the information of a job: resource-query> info jobid"},
+    {"stat", "s", cmd_stat, "Print match-time statistics: resource-query> stat"},
+    {"cat", "a", cmd_cat, "Print a jobspec file: resource-query> cat jobspec"},
+    {"help", "h", cmd_help, "Print help: resource-query> help [command]"},
+    {"quit", "q", cmd_quit, "Exit: resource-query> quit"},
+};
+
+enum { NCOMMANDS = sizeof(commands) / sizeof(commands[0]) };
+
+static const struct rq_cmd *lookup(const char *word)
+{
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(word, commands[i].name) == 0 || strcmp(word, commands[i].abbr) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void print_help_line(const struct rq_cmd *c)
+{
+    printf("INFO: %s (%s) -- %s\n", c->name, c->abbr, c->note);
+}
+
+static enum rq_next cmd_help(struct rq *rq, int argc, char **argv)
+{
+    (void) rq;
+    if (argc > 2)
+        return malformed();
+    if (argc == 2) {
+        const struct rq_cmd *c = lookup(argv[1]);
+        if (!c)
+            fprintf(stderr, "ERROR: unknown command: %s\n", argv[1]);
+        else
+            print_help_line(c);
+        return RQ_CONTINUE;
+    }
+    for (int i = 0; i < NCOMMANDS; i++)
+        print_help_line(&commands[i]);
+    return RQ_CONTINUE;
+}
+
+enum rq_next rq_command(struct rq *rq, int argc, char **argv)
+{
+    const struct rq_cmd *c = lookup(argv[0]);
+    /* Unknown words, comments included, are ignored as Fluxion does. */
+    if (!c)
+        return RQ_CONTINUE;
+    enum rq_next next = c->run(rq, argc, argv);
+    fflush(rq->out);
+    return next;
+}

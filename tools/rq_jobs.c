@@ -1,0 +1,112 @@
+/* rq_jobs: resource-query's job table and match-time statistics.
+ *
+ * The table is an array kept sorted by job id, so `list` prints in id order
+ * (as Fluxion's std::map does) and lookups are binary searches.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tools/rq.h"
+
+static const char *const state_names[] = {
+    [RQ_INIT] = "INIT",         [RQ_ALLOCATED] = "ALLOCATED", [RQ_RESERVED] = "RESERVED",
+    [RQ_CANCELED] = "CANCELED", [RQ_ERROR] = "ERROR",
+};
+
+double rq_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Index of id, or of where it would be inserted. */
+static size_t lower_bound(const struct rq *rq, int64_t id)
+{
+    size_t lo = 0, hi = rq->njobs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rq->jobs[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+struct rq_job *rq_job_find(struct rq *rq, int64_t id)
+{
+    size_t i = lower_bound(rq, id);
+    return i < rq->njobs && rq->jobs[i].id == id ? &rq->jobs[i] : NULL;
+}
+
+int rq_job_add(struct rq *rq, int64_t id, enum rq_job_state st, int64_t at,
+               const char *jobspec_fn, double overhead)
+{
+    char *fn = strdup(jobspec_fn ? jobspec_fn : "");
+    if (!fn)
+        return -1;
+    size_t i = lower_bound(rq, id);
+    if (i < rq->njobs && rq->jobs[i].id == id) {
+        free(rq->jobs[i].jobspec_fn);
+    } else {
+        if (rq->njobs == rq->jobs_cap) {
+            size_t ncap = rq->jobs_cap ? rq->jobs_cap * 2 : 64;
+            struct rq_job *p = realloc(rq->jobs, ncap * sizeof(*p));
+            if (!p) {
+                free(fn);
+                return -1;
+            }
+            rq->jobs = p;
+            rq->jobs_cap = ncap;
+        }
+        memmove(&rq->jobs[i + 1], &rq->jobs[i], (rq->njobs - i) * sizeof(*rq->jobs));
+        rq->njobs++;
+    }
+    rq->jobs[i] = (struct rq_job){
+        .id = id,
+        .state = st,
+        .live = st == RQ_ALLOCATED || st == RQ_RESERVED,
+        .at = at,
+        .jobspec_fn = fn,
+        .overhead = overhead,
+    };
+    return 0;
+}
+
+bool rq_jobs_busy(const struct rq *rq)
+{
+    for (size_t i = 0; i < rq->njobs; i++)
+        if (rq->jobs[i].state == RQ_ALLOCATED || rq->jobs[i].state == RQ_RESERVED)
+            return true;
+    return false;
+}
+
+void rq_job_print(const struct rq_job *job)
+{
+    printf("INFO: %" PRId64 ", %s, %" PRId64 ", %s, %g\n", job->id, state_names[job->state],
+           job->at, job->jobspec_fn, job->overhead);
+}
+
+void rq_perf_add(struct rq *rq, double elapsed)
+{
+    struct rq_perf *p = &rq->perf;
+    if (p->njobs == 0 || elapsed < p->min)
+        p->min = elapsed;
+    if (p->njobs == 0 || elapsed > p->max)
+        p->max = elapsed;
+    p->accum += elapsed;
+    p->njobs++;
+}
+
+void rq_jobs_free(struct rq *rq)
+{
+    for (size_t i = 0; i < rq->njobs; i++)
+        free(rq->jobs[i].jobspec_fn);
+    free(rq->jobs);
+    rq->jobs = NULL;
+    rq->njobs = rq->jobs_cap = 0;
+}
