@@ -32,7 +32,9 @@ int jobspec_parse_duration(const char *s, double *seconds)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || end == s || !isfinite(v)) {
+    /* strtod also reads hex, "inf" and "nan": accept decimal digits only. */
+    bool decimal = strspn(s, "0123456789.eE+-") >= (size_t)(end - s);
+    if (errno || end == s || !decimal || !isfinite(v)) {
         errno = EINVAL;
         return -1;
     }
