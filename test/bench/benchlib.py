@@ -198,6 +198,9 @@ def parse_time_v(text):
     res = {}
     for line in text.splitlines():
         line = line.strip()
+        if line.startswith('Command terminated by signal'):
+            res['signal'] = int(line.split()[-1])
+            continue
         key, sep, val = line.rpartition(': ')
         if not sep:
             continue
@@ -214,8 +217,6 @@ def parse_time_v(text):
                 res['exit_status'] = int(val)
         except ValueError:
             continue
-        if line.startswith('Command terminated by signal'):
-            res['signal'] = int(line.split()[-1])
     return res
 
 
@@ -390,6 +391,11 @@ class Session:
             killer.cancel()
             for t in readers:
                 t.join(timeout=10)
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
         res.returncode = proc.returncode
         res.stdout = b''.join(out_chunks).decode(errors='replace')
         res.stderr = b''.join(err_chunks).decode(errors='replace')
