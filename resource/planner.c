@@ -53,6 +53,16 @@ struct span {
     int64_t amount;
 };
 
+/* State of an avail_time_first/next walk.  Allocated on the first search:
+ * most planners (one per vertex) are never searched. */
+struct search_iter {
+    int64_t last;
+    int64_t duration;
+    int64_t amount;
+    bool valid;
+};
+
+/* Planners exist per vertex, so their size matters: 64 bytes on LP64. */
 struct planner {
     int64_t base;
     int64_t end; /* base + horizon */
@@ -60,14 +70,12 @@ struct planner {
     int64_t next_id;
     struct point *root;
     struct span *slots; /* hash table, power-of-two capacity */
-    size_t cap;
-    size_t nspans;
-    /* avail_time_first/next iterator */
-    int64_t it_last;
-    int64_t it_duration;
-    int64_t it_amount;
-    bool it_valid;
+    uint32_t cap;
+    uint32_t nspans;
+    struct search_iter *iter;
 };
+_Static_assert(sizeof(struct planner) <= 8 * sizeof(int64_t) + 4 * sizeof(void *),
+               "keep struct planner small");
 
 static uint64_t mix64(uint64_t x)
 {
@@ -329,12 +337,16 @@ static void span_place(struct span *slots, size_t cap, const struct span *s)
  * is unchanged. */
 static int span_reserve(planner_t *p)
 {
-    size_t cap;
+    uint32_t cap;
     struct span *slots;
 
-    if ((p->nspans + 1) * 2 <= p->cap)
+    if (((size_t) p->nspans + 1) * 2 <= p->cap)
         return 0;
-    cap = p->cap ? p->cap * 2 : 8;
+    if (p->cap >= UINT32_MAX / 2) {
+        errno = ENOMEM;
+        return -1;
+    }
+    cap = p->cap ? p->cap * 2 : 4;
     slots = calloc(cap, sizeof(*slots));
     if (!slots)
         return -1;
@@ -405,6 +417,7 @@ void planner_destroy(planner_t *p)
         return;
     tree_free(p->root);
     free(p->slots);
+    free(p->iter);
     free(p);
     errno = saved;
 }
@@ -471,12 +484,33 @@ static int64_t max_usage(const planner_t *p, int64_t at, int64_t duration)
 
 /* ---- spans ---------------------------------------------------------------- */
 
-int planner_add_span_id(planner_t *p, int64_t id, int64_t start, int64_t duration,
+int planner_insert_span(planner_t *p, int64_t id, int64_t start, int64_t duration,
                         int64_t amount)
 {
     struct point *fresh[2] = {NULL, NULL};
-    struct span s = {.id = id, .start = start, .end = 0, .amount = amount};
+    struct span s = {.id = id, .start = start, .end = start + duration, .amount = amount};
 
+    fresh[0] = malloc(sizeof(struct point));
+    fresh[1] = malloc(sizeof(struct point));
+    if (!fresh[0] || !fresh[1] || span_reserve(p) < 0) {
+        free(fresh[0]);
+        free(fresh[1]);
+        errno = ENOMEM;
+        return -1;
+    }
+    /* End first: while half inserted, usage dips rather than overshoots. */
+    p->root = tree_insert(p->root, &fresh[0], s.end, -amount);
+    p->root = tree_insert(p->root, fresh[0] ? &fresh[0] : &fresh[1], start, amount);
+    span_place(p->slots, p->cap, &s);
+    p->nspans++;
+    free(fresh[0]);
+    free(fresh[1]);
+    return 0;
+}
+
+int planner_add_span_id(planner_t *p, int64_t id, int64_t start, int64_t duration,
+                        int64_t amount)
+{
     if (!p || id < 1 || amount < 0 || span_find(p, id)) {
         errno = EINVAL;
         return -1;
@@ -487,24 +521,7 @@ int planner_add_span_id(planner_t *p, int64_t id, int64_t start, int64_t duratio
         errno = EINVAL;
         return -1;
     }
-    fresh[0] = malloc(sizeof(struct point));
-    fresh[1] = malloc(sizeof(struct point));
-    if (!fresh[0] || !fresh[1] || span_reserve(p) < 0)
-        goto nomem;
-    s.end = start + duration;
-    /* End first: while half inserted, usage dips rather than overshoots. */
-    p->root = tree_insert(p->root, &fresh[0], s.end, -amount);
-    p->root = tree_insert(p->root, fresh[0] ? &fresh[0] : &fresh[1], start, amount);
-    span_place(p->slots, p->cap, &s);
-    p->nspans++;
-    free(fresh[0]);
-    free(fresh[1]);
-    return 0;
-nomem:
-    free(fresh[0]);
-    free(fresh[1]);
-    errno = ENOMEM;
-    return -1;
+    return planner_insert_span(p, id, start, duration, amount);
 }
 
 int64_t planner_add_span(planner_t *p, int64_t start, int64_t duration, int64_t amount)
@@ -731,14 +748,14 @@ int64_t planner_avail_time_first(planner_t *p, int64_t on_or_after, int64_t dura
     }
     if (check_search(p, on_or_after, duration, amount) < 0)
         return -1;
-    p->it_valid = false;
+    if (!p->iter && !(p->iter = calloc(1, sizeof(*p->iter))))
+        return -1;
+    p->iter->valid = false;
     t = planner_earliest_fit(p, on_or_after, duration, amount);
     if (t < 0)
         return -1;
-    p->it_valid = true;
-    p->it_last = t;
-    p->it_duration = duration;
-    p->it_amount = amount;
+    *p->iter = (struct search_iter){.last = t, .duration = duration, .amount = amount,
+                                   .valid = true};
     return t;
 }
 
@@ -750,18 +767,18 @@ int64_t planner_avail_time_next(planner_t *p)
         errno = EINVAL;
         return -1;
     }
-    if (!p->it_valid) {
+    if (!p->iter || !p->iter->valid) {
         errno = ENOENT;
         return -1;
     }
-    p->it_valid = false;
-    t = planner_point_after(p, p->it_last);
+    p->iter->valid = false;
+    t = planner_point_after(p, p->iter->last);
     if (t < 0)
         return -1;
-    t = planner_earliest_fit(p, t, p->it_duration, p->it_amount);
+    t = planner_earliest_fit(p, t, p->iter->duration, p->iter->amount);
     if (t < 0)
         return -1;
-    p->it_valid = true;
-    p->it_last = t;
+    p->iter->valid = true;
+    p->iter->last = t;
     return t;
 }

@@ -173,7 +173,7 @@ int64_t planner_multi_add_span(planner_multi_t *m, int64_t start, int64_t durati
     }
     id = m->next_id;
     for (i = 0; i < n; i++) {
-        if (planner_add_span_id(m->types[i].planner, id, start, duration, amounts[i]) < 0)
+        if (planner_insert_span(m->types[i].planner, id, start, duration, amounts[i]) < 0)
             goto undo;
     }
     m->next_id++;

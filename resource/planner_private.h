@@ -30,6 +30,12 @@ int planner_check_window(const planner_t *p, int64_t at, int64_t duration);
 int planner_add_span_id(planner_t *p, int64_t id, int64_t start, int64_t duration,
                         int64_t amount);
 
+/* Record a span under id without checking anything: the caller has checked
+ * the window, that id is unused and that amount fits.  -1 only on ENOMEM,
+ * with nothing changed. */
+int planner_insert_span(planner_t *p, int64_t id, int64_t start, int64_t duration,
+                        int64_t amount);
+
 /* Lower span `id`'s amount by `amount` (0 <= amount <= held) without ever
  * removing it, even at 0.  -1 with ENOENT (unknown id) or EINVAL. */
 int planner_shrink_span(planner_t *p, int64_t id, int64_t amount);
