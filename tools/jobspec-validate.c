@@ -66,7 +66,7 @@ struct options {
     struct strv requires, setattr, env;
 };
 
-static int parse_count_arg(const char *opt, const char *s, int *out)
+static int parse_count_arg(const char *opt, const char *s, long min, int *out)
 {
     char *end;
     errno = 0;
@@ -75,8 +75,8 @@ static int parse_count_arg(const char *opt, const char *s, int *out)
         fprintf(stderr, "jobspec-validate: %s: invalid count \"%s\"\n", opt, s);
         return -1;
     }
-    if (v == 0) {
-        fprintf(stderr, "jobspec-validate: %s: count must be >= 1\n", opt);
+    if (v < min) {
+        fprintf(stderr, "jobspec-validate: %s: count must be >= %ld\n", opt, min);
         return -1;
     }
     *out = (int)v;
@@ -117,10 +117,10 @@ static int handle_opt(struct options *o, int c, const char *arg)
     case OPT_BUILD: o->build = true; return 0;
     case OPT_JSON: o->json = true; return 0;
     case OPT_YAML: o->json = false; return 0;
-    case 'N': return parse_count_arg("-N", arg, &o->shape.nodes);
-    case 'n': return parse_count_arg("-n", arg, &o->shape.ntasks);
-    case 'c': return parse_count_arg("-c", arg, &o->shape.cores_per_task);
-    case 'g': return parse_count_arg("-g", arg, &o->shape.gpus_per_task);
+    case 'N': return parse_count_arg("-N", arg, 1, &o->shape.nodes);
+    case 'n': return parse_count_arg("-n", arg, 1, &o->shape.ntasks);
+    case 'c': return parse_count_arg("-c", arg, 1, &o->shape.cores_per_task);
+    case 'g': return parse_count_arg("-g", arg, 0, &o->shape.gpus_per_task);
     case 't':
         if (jobspec_parse_duration(arg, &o->shape.duration) < 0) {
             fprintf(stderr, "jobspec-validate: -t: invalid duration \"%s\"\n", arg);
