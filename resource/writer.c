@@ -48,8 +48,8 @@ const char *writer_format_name(enum writer_format fmt)
 
 bool writer_format_is_json(enum writer_format fmt)
 {
-    return fmt != WRITER_SIMPLE && fmt != WRITER_PRETTY_SIMPLE && (int) fmt >= 0
-           && fmt < WRITER_FORMAT_COUNT;
+    return fmt != WRITER_SIMPLE && fmt != WRITER_PRETTY_SIMPLE && (int) fmt >= 0 &&
+           fmt < WRITER_FORMAT_COUNT;
 }
 
 writer_t *writer_create(enum writer_format fmt, const graph_t *g)
@@ -205,8 +205,8 @@ void writer_emit_queue(writer_t *w, const char *queue)
 /* Upper bound of one line: indent, levels, name, "[" amount ":exclusive]\n". */
 static size_t line_bound(const writer_t *w, const struct writer_vtx *x)
 {
-    return PREFIX_INDENT + (size_t) x->depth * LEVEL_WIDTH + strlen(graph_name(w->g, x->v))
-           + 1 + 20 + sizeof(":exclusive]\n");
+    return PREFIX_INDENT + (size_t) x->depth * LEVEL_WIDTH + strlen(graph_name(w->g, x->v)) +
+           1 + 20 + sizeof(":exclusive]\n");
 }
 
 static size_t put_line(const writer_t *w, const struct writer_vtx *x, bool pretty, char *p)
@@ -216,7 +216,8 @@ static size_t put_line(const writer_t *w, const struct writer_vtx *x, bool prett
     p += PREFIX_INDENT;
     memset(p, '-', (size_t) x->depth * LEVEL_WIDTH);
     p += (size_t) x->depth * LEVEL_WIDTH;
-    const char *flag = pretty ? (x->exclusive ? "exclusive" : "shared") : (x->exclusive ? "x" : "s");
+    const char *flag =
+        pretty ? (x->exclusive ? "exclusive" : "shared") : (x->exclusive ? "x" : "s");
     p += sprintf(p, "%s[%" PRId64 ":%s]\n", graph_name(w->g, x->v), x->needs, flag);
     return (size_t) (p - start);
 }

@@ -17,14 +17,14 @@
 
 typedef struct writer writer_t;
 
-#define WRITER_FORMATS(X)                                                                    \
-    X(WRITER_SIMPLE, "simple")                                                               \
-    X(WRITER_PRETTY_SIMPLE, "pretty_simple")                                                 \
-    X(WRITER_JGF, "jgf")                                                                     \
-    X(WRITER_JGF_SHORTHAND, "jgf_shorthand")                                                 \
-    X(WRITER_RLITE, "rlite")                                                                 \
-    X(WRITER_RV1, "rv1")                                                                     \
-    X(WRITER_RV1_NOSCHED, "rv1_nosched")                                                     \
+#define WRITER_FORMATS(X)                                                                      \
+    X(WRITER_SIMPLE, "simple")                                                                 \
+    X(WRITER_PRETTY_SIMPLE, "pretty_simple")                                                   \
+    X(WRITER_JGF, "jgf")                                                                       \
+    X(WRITER_JGF_SHORTHAND, "jgf_shorthand")                                                   \
+    X(WRITER_RLITE, "rlite")                                                                   \
+    X(WRITER_RV1, "rv1")                                                                       \
+    X(WRITER_RV1_NOSCHED, "rv1_nosched")                                                       \
     X(WRITER_RV1_SHORTHAND, "rv1_shorthand")
 
 #define WRITER_ENUM_(e, s) e,

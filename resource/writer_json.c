@@ -94,8 +94,8 @@ static json_t *vertex_properties(const graph_t *g, vtx_t v)
     json_t *props = json_object();
     for (int i = 0; props && i < n; i++) {
         const char *key, *value;
-        if (graph_property_at(g, v, i, &key, &value) < 0
-            || set_new(props, key, json_string(value)) < 0) {
+        if (graph_property_at(g, v, i, &key, &value) < 0 ||
+            set_new(props, key, json_string(value)) < 0) {
             json_decref(props);
             return NULL;
         }
@@ -119,16 +119,16 @@ static json_t *jgf_metadata(const graph_t *g, const struct writer_vtx *x,
         goto error;
     if (base != type && set_new(m, "basename", json_string(basestr)) < 0)
         goto error;
-    if (!default_name(graph_name(g, v), basestr, graph_id(g, v))
-        && set_new(m, "name", json_string(graph_name(g, v))) < 0)
+    if (!default_name(graph_name(g, v), basestr, graph_id(g, v)) &&
+        set_new(m, "name", json_string(graph_name(g, v))) < 0)
         goto error;
-    if (set_new(m, "id", json_integer(graph_id(g, v))) < 0
-        || set_new(m, "rank", json_integer(graph_rank(g, v))) < 0)
+    if (set_new(m, "id", json_integer(graph_id(g, v))) < 0 ||
+        set_new(m, "rank", json_integer(graph_rank(g, v))) < 0)
         goto error;
     if (graph_property_count(g, v) > 0 && set_new(m, "properties", vertex_properties(g, v)) < 0)
         goto error;
-    if (unit != ATOM_NONE && *graph_atom_str(g, unit)
-        && set_new(m, "unit", json_string(graph_atom_str(g, unit))) < 0)
+    if (unit != ATOM_NONE && *graph_atom_str(g, unit) &&
+        set_new(m, "unit", json_string(graph_atom_str(g, unit))) < 0)
         goto error;
     if (x->exclusive && set_new(m, "exclusive", json_true()) < 0)
         goto error;
@@ -150,8 +150,8 @@ static json_t *jgf_node(const graph_t *g, const struct writer_vtx *x,
                         const struct subsys_order *so)
 {
     json_t *n = json_object();
-    if (!n || set_new(n, "id", id_string(g, x->v)) < 0
-        || set_new(n, "metadata", jgf_metadata(g, x, so)) < 0) {
+    if (!n || set_new(n, "id", id_string(g, x->v)) < 0 ||
+        set_new(n, "metadata", jgf_metadata(g, x, so)) < 0) {
         json_decref(n);
         return NULL;
     }
@@ -161,8 +161,8 @@ static json_t *jgf_node(const graph_t *g, const struct writer_vtx *x,
 static json_t *jgf_edge(const graph_t *g, const struct writer_edge *e, atom_t containment)
 {
     json_t *o = json_object();
-    if (!o || set_new(o, "source", id_string(g, e->src)) < 0
-        || set_new(o, "target", id_string(g, e->dst)) < 0)
+    if (!o || set_new(o, "source", id_string(g, e->src)) < 0 ||
+        set_new(o, "target", id_string(g, e->dst)) < 0)
         goto error;
     if (e->subsystem != containment) {
         json_t *m = json_pack("{s:s}", "subsystem", graph_atom_str(g, e->subsystem));
@@ -483,8 +483,7 @@ static json_t *properties_object(const graph_t *g, const struct rlite *r)
     size_t nk = 0;
     if (!keys)
         goto error;
-    json_object_foreach (ranks_of, key, arr)
-        keys[nk++] = key;
+    json_object_foreach(ranks_of, key, arr) keys[nk++] = key;
     for (size_t i = 1; i < nk; i++)
         for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
             const char *t = keys[j];
@@ -496,9 +495,7 @@ static json_t *properties_object(const graph_t *g, const struct rlite *r)
         size_t ai;
         json_t *rank;
         arr = json_object_get(ranks_of, keys[i]);
-        json_array_foreach (arr, ai, rank)
-            if (ids)
-                idset_add(ids, json_integer_value(rank));
+        json_array_foreach(arr, ai, rank) if (ids) idset_add(ids, json_integer_value(rank));
         char *s = ids ? idset_encode(ids) : NULL;
         idset_destroy(ids);
         int rc = set_new(out, keys[i], s ? json_string(s) : NULL);
@@ -533,8 +530,8 @@ static json_t *rv1_object(const struct writer *w, struct rlite *r)
         goto error;
     if (json_object_size(props) > 0 && json_object_set(exec, "properties", props) < 0)
         goto error;
-    if (set_new(exec, "starttime", json_integer(w->start)) < 0
-        || set_new(exec, "expiration", json_integer(w->end)) < 0)
+    if (set_new(exec, "starttime", json_integer(w->start)) < 0 ||
+        set_new(exec, "expiration", json_integer(w->end)) < 0)
         goto error;
     top = json_pack("{s:i s:O}", "version", 1, "execution", exec);
     if (!top)
