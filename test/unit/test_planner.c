@@ -396,11 +396,12 @@ END_TEST
 
 /* ---- randomized cross-check against a per-second model ----------------- */
 
-enum { MH = 48, MSPANS = 256 };
+enum { MAXH = 1024, MSPANS = 512, NSMALL = 40, NDEEP = 6 };
 
 struct model {
-    int64_t base, total;
-    int64_t use[MH];
+    int64_t base, h, total;
+    int64_t maxdur, maxamt; /* random spans: duration and amount bounds */
+    int64_t use[MAXH];
     struct {
         int64_t id, start, dur, amount;
     } spans[MSPANS];
@@ -427,15 +428,7 @@ static int64_t model_max_use(const struct model *m, int64_t at, int64_t d)
 
 static bool model_fits(const struct model *m, int64_t t, int64_t d, int64_t a)
 {
-    return t + d <= m->base + MH && a <= m->total - model_max_use(m, t, d);
-}
-
-static bool model_is_point(const struct model *m, int64_t t)
-{
-    for (int i = 0; i < m->n; i++)
-        if (m->spans[i].start == t || m->spans[i].start + m->spans[i].dur == t)
-            return true;
-    return false;
+    return t + d <= m->base + m->h && a <= m->total - model_max_use(m, t, d);
 }
 
 static void model_apply(struct model *m, int i, int64_t sign)
@@ -447,20 +440,37 @@ static void model_apply(struct model *m, int i, int64_t sign)
 static void check_all_queries(const planner_t *p, const struct model *m)
 {
     ck_assert_uint_eq(planner_span_count(p), (size_t) m->n);
-    for (int64_t t = m->base; t < m->base + MH; t++)
+    for (int64_t t = m->base; t < m->base + m->h; t++)
         ck_assert_int_eq(planner_avail_at(p, t), m->total - m->use[t - m->base]);
+}
+
+/* Brute force: fits[c] for every start c of the horizon, and which instants
+ * are scheduled points. */
+static void model_scan(const struct model *m, int64_t d, int64_t a, bool *fits, bool *point)
+{
+    for (int64_t c = 0; c < m->h; c++) {
+        fits[c] = model_fits(m, m->base + c, d, a);
+        point[c] = false;
+    }
+    for (int i = 0; i < m->n; i++) {
+        point[m->spans[i].start - m->base] = true;
+        if (m->spans[i].start + m->spans[i].dur < m->base + m->h)
+            point[m->spans[i].start + m->spans[i].dur - m->base] = true;
+    }
 }
 
 static void random_search(planner_t *p, const struct model *m)
 {
-    int64_t on = m->base + rnd(MH);
-    int64_t d = 1 + rnd(MH / 2);
+    static bool fits[MAXH], point[MAXH];
+    int64_t on = m->base + rnd(m->h);
+    int64_t d = 1 + rnd(m->h / 2);
     int64_t a = rnd(m->total + 1);
     int64_t want = -1;
     int64_t t;
 
-    for (int64_t c = on; c + d <= m->base + MH; c++) {
-        if (model_fits(m, c, d, a)) {
+    model_scan(m, d, a, fits, point);
+    for (int64_t c = on; c < m->base + m->h; c++) {
+        if (fits[c - m->base]) {
             want = c;
             break;
         }
@@ -476,8 +486,8 @@ static void random_search(planner_t *p, const struct model *m)
     for (;;) {
         int64_t prev = t;
         want = -1;
-        for (int64_t c = prev + 1; c + d <= m->base + MH; c++) {
-            if (model_is_point(m, c) && model_fits(m, c, d, a)) {
+        for (int64_t c = prev + 1; c < m->base + m->h; c++) {
+            if (point[c - m->base] && fits[c - m->base]) {
                 want = c;
                 break;
             }
@@ -496,10 +506,10 @@ static void random_search(planner_t *p, const struct model *m)
 
 static void random_add(planner_t *p, struct model *m)
 {
-    int64_t start = m->base + rnd(MH + 2) - 1;
-    int64_t d = rnd(MH / 3) + (rnd(8) == 0 ? -1 : 1);
-    int64_t a = rnd(m->total + 2) - (rnd(16) == 0 ? 1 : 0);
-    bool ok = d >= 1 && a >= 0 && start >= m->base && start + d <= m->base + MH &&
+    int64_t start = m->base + rnd(m->h + 2) - 1;
+    int64_t d = rnd(m->maxdur) + (rnd(8) == 0 ? -1 : 1);
+    int64_t a = rnd(m->maxamt + 2) - (rnd(16) == 0 ? 1 : 0);
+    bool ok = d >= 1 && a >= 0 && start >= m->base && start + d <= m->base + m->h &&
               a <= m->total - model_max_use(m, start, d) && m->n < MSPANS;
     int64_t id;
 
@@ -570,8 +580,8 @@ static void random_reduce(planner_t *p, struct model *m)
 
 static void random_window(const planner_t *p, const struct model *m)
 {
-    int64_t at = m->base + rnd(MH);
-    int64_t d = 1 + rnd(MH - (at - m->base));
+    int64_t at = m->base + rnd(m->h);
+    int64_t d = 1 + rnd(m->h - (at - m->base));
     int64_t a = rnd(m->total + 1);
     int64_t free_units = m->total - model_max_use(m, at, d);
 
@@ -587,12 +597,21 @@ START_TEST(test_random_model)
     struct model *m = calloc(1, sizeof(*m));
     planner_t *p;
 
+    bool deep = _i >= NSMALL;
+    int steps = deep ? 6000 : 3000;
+    int peak = 0;
+
     rng_state = 12345 + (uint64_t) _i * 7919;
+    /* Small horizons make many coinciding points; deep ones grow the treap
+     * to hundreds of points so rotations and merges get exercised. */
+    m->h = deep ? MAXH : 48;
     m->base = rnd(3) * 1000;
-    m->total = 1 + rnd(12);
-    p = planner_create(m->base, MH, m->total);
+    m->total = 1 + rnd(deep ? 40 : 12);
+    m->maxdur = deep ? 40 : m->h / 3;
+    m->maxamt = deep ? m->total / 4 : m->total;
+    p = planner_create(m->base, m->h, m->total);
     ck_assert_ptr_nonnull(p);
-    for (int step = 0; step < 3000; step++) {
+    for (int step = 0; step < steps; step++) {
         switch (rnd(10)) {
         case 0:
         case 1:
@@ -616,8 +635,12 @@ START_TEST(test_random_model)
         }
         if (step % 50 == 0)
             check_all_queries(p, m);
+        if (m->n > peak)
+            peak = m->n;
     }
     check_all_queries(p, m);
+    /* The deep runs must really have built a big tree. */
+    ck_assert_int_ge(peak, deep ? 100 : 5);
     planner_destroy(p);
     free(m);
 }
@@ -641,7 +664,7 @@ static Suite *planner_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("random");
     tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_random_model, 0, 40);
+    tcase_add_loop_test(tc, test_random_model, 0, NSMALL + NDEEP);
     suite_add_tcase(s, tc);
     return s;
 }
