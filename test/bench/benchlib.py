@@ -153,22 +153,24 @@ def assign_elapses(ops, outcomes, elapses):
         outcomes = ['UNKNOWN'] * min(len(ops), len(elapses))
     if len(outcomes) > len(ops):
         notes.append('%d match outcomes for %d match commands' % (len(outcomes), len(ops)))
+    ok = sum(1 for o in outcomes[:len(ops)] if o != 'FAILED')
+    # Fluxion prints ELAPSE for successful matches only; a tool that times failures
+    # too prints one per command, and then the pairing is one to one.
+    every = len(elapses) == min(len(outcomes), len(ops)) and ok != len(elapses)
+    if every:
+        notes.append('ELAPSE printed for failed matches too; those are left out')
+    elif len(elapses) != ok:
+        notes.append('%d ELAPSE lines for %d successful matches' % (len(elapses), ok))
     it = iter(elapses)
-    used = 0
     for op, outcome in zip(ops, outcomes):
         rec = per_op[op]
+        value = next(it, None) if every or outcome != 'FAILED' else None
         if outcome == 'FAILED':
             rec['failed'] += 1
             continue
         rec['ok'] += 1
-        value = next(it, None)
-        if value is None:
-            continue
-        used += 1
-        rec['elapses'].append(value)
-    ok = sum(r['ok'] for r in per_op.values())
-    if len(elapses) != ok:
-        notes.append('%d ELAPSE lines for %d successful matches' % (len(elapses), ok))
+        if value is not None:
+            rec['elapses'].append(value)
     if len(outcomes) < len(ops):
         notes.append('only %d of %d match commands completed' % (len(outcomes), len(ops)))
     return per_op, notes

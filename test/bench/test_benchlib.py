@@ -156,6 +156,13 @@ class TestRqOutput(unittest.TestCase):
         self.assertEqual(per_op['allocate']['elapses'], [0.1, 0.2])
         self.assertTrue(any('assigned in order' in n for n in notes))
 
+    def test_assign_failures_timed(self):
+        ops = ['allocate'] * 3
+        per_op, notes = benchlib.assign_elapses(ops, ['ALLOCATED', 'FAILED', 'ALLOCATED'],
+                                                [0.1, 0.2, 0.3])
+        self.assertEqual(per_op['allocate']['elapses'], [0.1, 0.3])
+        self.assertTrue(any('failed matches too' in n for n in notes))
+
     def test_assign_badparam(self):
         per_op, notes = benchlib.assign_elapses([], [], [])
         self.assertEqual(per_op, {})
