@@ -39,7 +39,10 @@ graph_t *reader_rv1exec_parse(const char *text, const char *name, struct st_erro
 /* Graft a JGF subgraph into an existing finalized graph g (resource-query
  * `attach`): vertices whose path already exists in g are reused, others are
  * added with their edges; then g is finalized again.  On error g is left as
- * it was ("Possible duplicate root" etc. in err). */
+ * it was.  A second root is reported with Fluxion's exact text, without the
+ * file name: "add_graph_metadata: failed to add root metadata for
+ * containment subsystem. Possible duplicate root." (resource-query prints it
+ * after "ERROR: can't attach JGF subgraph"); other errors name the file. */
 int reader_jgf_attach(graph_t *g, const char *text, const char *name, struct st_error *err);
 
 /* true if format names a known reader. */

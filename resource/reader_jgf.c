@@ -708,10 +708,11 @@ static int check_new_vertex(const graph_t *g, const struct reader_jgf_doc *doc, 
             continue;
         atom_t ss = graph_atom_find(g, v->paths[k].key);
         vtx_t r = ss == ATOM_NONE ? VTX_NONE : graph_root(g, ss);
+        /* Fluxion's exact words: resource-query prints them after "ERROR: ",
+         * and the acceptance suite compares stderr. */
         if (r != VTX_NONE)
-            return st_errorf(err, EINVAL, "%s: graph.nodes[%zu]: Possible duplicate root: "
-                             "%s already has root %s, cannot add %s", name, i,
-                             v->paths[k].key, graph_path(g, r, ss), v->paths[k].value);
+            return st_errorf(err, EINVAL, "add_graph_metadata: failed to add root metadata "
+                             "for %s subsystem. Possible duplicate root.", v->paths[k].key);
     }
     return 0;
 }
