@@ -36,8 +36,8 @@
 
 struct point {
     int64_t time;
-    int64_t delta; /* change of usage at `time` */
-    int64_t sum;   /* subtree: sum of deltas */
+    int64_t delta;  /* change of usage at `time` */
+    int64_t sum;    /* subtree: sum of deltas */
     int64_t maxpre; /* subtree: max running sum, in time order */
     int64_t minpre; /* subtree: min running sum */
     struct point *left;
@@ -149,8 +149,8 @@ static struct point *tree_insert(struct point *n, struct point **fresh, int64_t 
     if (!n) {
         struct point *f = *fresh;
         *fresh = NULL;
-        *f = (struct point){.time = time, .delta = delta, .refs = 1,
-                            .prio = (uint32_t) mix64((uint64_t) time)};
+        *f = (struct point){
+            .time = time, .delta = delta, .refs = 1, .prio = (uint32_t) mix64((uint64_t) time)};
         pull(f);
         return f;
     }
@@ -678,8 +678,7 @@ int planner_fits(const planner_t *p, int64_t at, int64_t duration, int64_t amoun
     return 0;
 }
 
-int64_t planner_earliest_fit(const planner_t *p, int64_t from, int64_t duration,
-                             int64_t amount)
+int64_t planner_earliest_fit(const planner_t *p, int64_t from, int64_t duration, int64_t amount)
 {
     int64_t limit = p->total - amount;
     int64_t last_start = p->end - duration;
@@ -754,8 +753,8 @@ int64_t planner_avail_time_first(planner_t *p, int64_t on_or_after, int64_t dura
     t = planner_earliest_fit(p, on_or_after, duration, amount);
     if (t < 0)
         return -1;
-    *p->iter = (struct search_iter){.last = t, .duration = duration, .amount = amount,
-                                   .valid = true};
+    *p->iter =
+        (struct search_iter){.last = t, .duration = duration, .amount = amount, .valid = true};
     return t;
 }
 

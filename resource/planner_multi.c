@@ -260,8 +260,8 @@ static int64_t common_fit(const planner_multi_t *m, int64_t from, int64_t durati
     while (moved) {
         moved = false;
         for (size_t i = 0; i < m->n; i++) {
-            int64_t ti = planner_earliest_fit(m->types[i].planner, t, duration,
-                                              m->types[i].it_amount);
+            int64_t ti =
+                planner_earliest_fit(m->types[i].planner, t, duration, m->types[i].it_amount);
             if (ti < 0)
                 return -1;
             if (ti != t) {

@@ -46,9 +46,8 @@ START_TEST(test_create_badparam)
         int64_t base, horizon, total;
         int err;
     } cases[] = {
-        {-1, 10, 1, EINVAL},         {0, 0, 1, EINVAL},
-        {0, -5, 1, EINVAL},          {0, 10, -1, EINVAL},
-        {1, INT64_MAX, 1, ERANGE},   {0, 10, (INT64_C(1) << 61) + 1, ERANGE},
+        {-1, 10, 1, EINVAL}, {0, 0, 1, EINVAL},         {0, -5, 1, EINVAL},
+        {0, 10, -1, EINVAL}, {1, INT64_MAX, 1, ERANGE}, {0, 10, (INT64_C(1) << 61) + 1, ERANGE},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         errno = 0;
@@ -343,8 +342,8 @@ START_TEST(test_avail_time_cases)
         return;
     }
     for (int k = 0;; k++) {
-        ck_assert_msg(t == first_cases[_i].seq[k], "case %d step %d: got %lld want %lld", _i,
-                      k, (long long) t, (long long) first_cases[_i].seq[k]);
+        ck_assert_msg(t == first_cases[_i].seq[k], "case %d step %d: got %lld want %lld", _i, k,
+                      (long long) t, (long long) first_cases[_i].seq[k]);
         if (t < 0) {
             ck_assert_int_eq(errno, ENOENT);
             break;

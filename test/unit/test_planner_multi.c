@@ -361,8 +361,8 @@ START_TEST(test_avail_time_cases)
     ck_assert_int_gt(planner_multi_add_span(m, 60, 10, s3, 3), 0);
     take_snap(m, &before);
     errno = 0;
-    t = planner_multi_avail_time_first(m, first_cases[_i].on_or_after,
-                                       first_cases[_i].duration, first_cases[_i].amounts, 3);
+    t = planner_multi_avail_time_first(m, first_cases[_i].on_or_after, first_cases[_i].duration,
+                                       first_cases[_i].amounts, 3);
     if (first_cases[_i].err) {
         ck_assert_int_eq(t, -1);
         ck_assert_int_eq(errno, first_cases[_i].err);
@@ -374,8 +374,8 @@ START_TEST(test_avail_time_cases)
         return;
     }
     for (int k = 0;; k++) {
-        ck_assert_msg(t == first_cases[_i].seq[k], "case %d step %d: got %lld want %lld", _i,
-                      k, (long long) t, (long long) first_cases[_i].seq[k]);
+        ck_assert_msg(t == first_cases[_i].seq[k], "case %d step %d: got %lld want %lld", _i, k,
+                      (long long) t, (long long) first_cases[_i].seq[k]);
         if (t < 0) {
             ck_assert_int_eq(errno, ENOENT);
             break;
