@@ -272,8 +272,15 @@ static int parse_edge(const struct ctx *c, size_t i, json_t *edge, json_t *index
     if (ss && !json_is_string(ss))
         return st_errorf(c->err, EINVAL, "%s: graph.edges[%zu]: metadata.subsystem must be a "
                          "string", c->name, i);
-    if (ss)
+    if (ss) {
         e->subsystem = json_string_value(ss);
+        return 0;
+    }
+    /* Older writers name the relation per subsystem instead:
+     * "name": {"containment": "contains"}. */
+    json_t *rel = json_object_get(meta, "name");
+    if (json_is_object(rel) && json_object_size(rel) == 1)
+        e->subsystem = json_object_iter_key(json_object_iter(rel));
     return 0;
 }
 

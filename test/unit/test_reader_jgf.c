@@ -161,6 +161,34 @@ START_TEST(test_reverse_edges)
 }
 END_TEST
 
+/* The match writers' JGF: post-order, no name/uniq_id, basename only where
+ * it differs from the type, older edge metadata naming the relation. */
+START_TEST(test_match_output)
+{
+    const char *text =
+        "{\"graph\": {\"nodes\": ["
+        "{\"id\": \"79\", \"metadata\": {\"type\": \"core\", \"id\": 35, \"rank\": -1,"
+        " \"exclusive\": true, \"paths\": {\"containment\": \"/tiny0/rack0/node1/socket1/core35\"}}},"
+        "{\"id\": \"3\", \"metadata\": {\"type\": \"node\", \"id\": 1, \"rank\": 1,"
+        " \"paths\": {\"containment\": \"/tiny0/rack0/node1\"}}},"
+        "{\"id\": \"0\", \"metadata\": {\"type\": \"cluster\", \"basename\": \"tiny\", \"id\": 0,"
+        " \"rank\": -1, \"paths\": {\"containment\": \"/tiny0\"}}}],"
+        "\"edges\": [{\"source\": \"3\", \"target\": \"79\", \"metadata\": {\"name\": {\"ibnet\": \"x\"}}},"
+        " {\"source\": \"0\", \"target\": \"3\"}]}}";
+    struct st_error err = { { 0 } };
+    struct reader_jgf_doc *doc = reader_jgf_doc_parse(text, "m", &err);
+    ck_assert_msg(doc != NULL, "%s", err.text);
+    ck_assert_str_eq(doc->vertices[0].name, "core35");
+    ck_assert_int_eq(doc->vertices[0].uniq_id, 79);
+    ck_assert(doc->vertices[0].exclusive);
+    ck_assert_str_eq(doc->vertices[1].name, "node1");
+    ck_assert_str_eq(doc->vertices[2].name, "tiny0");
+    ck_assert_str_eq(doc->edges[0].subsystem, "ibnet");
+    ck_assert_str_eq(doc->edges[1].subsystem, "containment");
+    reader_jgf_doc_destroy(doc);
+}
+END_TEST
+
 START_TEST(test_doc)
 {
     struct st_error err = { { 0 } };
@@ -294,7 +322,8 @@ static const struct {
 } bad_attach[] = {
     { "{\"graph\": {\"nodes\": ["
       "{\"id\": \"0\", \"metadata\": {\"type\": \"cluster\", \"paths\": {\"containment\": \"/other0\"}}}]}}",
-      "Possible duplicate root" },
+      "add_graph_metadata: failed to add root metadata for containment subsystem. "
+      "Possible duplicate root." },
     { "{\"graph\": {\"nodes\": [", "bad:1:" },
     { "{\"graph\": {\"nodes\": ["
       "{\"id\": \"1\", \"metadata\": {\"type\": \"socket\", \"paths\": {\"containment\": \"/cluster0/node0\"}}}]}}",
@@ -384,6 +413,7 @@ int main(void)
     tcase_add_test(tc, test_tiny);
     tcase_add_loop_test(tc, test_errors, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
     tcase_add_test(tc, test_reverse_edges);
+    tcase_add_test(tc, test_match_output);
     tcase_add_test(tc, test_doc);
     tcase_add_test(tc, test_doc_partial);
     tcase_add_test(tc, test_resolve_shorthand);
