@@ -536,12 +536,8 @@ static int parse_duration_node(struct pctx *c, const struct ynode *n, double *ou
 {
     push_key(c, "duration");
     int rc = 0;
-    enum yscalar_type t = n->kind == YNODE_SCALAR ? jobspec_yscalar_resolve(n->str, n->len)
-                                                  : YS_STRING;
     double d = 0;
-    if (t == YS_INT || t == YS_REAL)
-        d = strtod(n->str, NULL);
-    if ((t != YS_INT && t != YS_REAL) || !isfinite(d))
+    if (n->kind != YNODE_SCALAR || jobspec_yscalar_number(n->str, n->len, &d) < 0)
         rc = fail(c, n, "must be a number of seconds");
     else if (d < 0)
         rc = fail(c, n, "must be >= 0");

@@ -369,7 +369,9 @@ enum yscalar_type jobspec_yscalar_resolve(const char *s, size_t len)
     return YS_STRING;
 }
 
-static json_t *int_to_json(const char *s)
+/* Value of an integer text as resolved above (decimal, 0x or 0o).  *big is
+ * set when it does not fit a JSON integer; *d then holds its magnitude. */
+static long long int_value(const char *s, bool *big, double *d)
 {
     int base = 10;
     const char *digits = s;
@@ -378,14 +380,46 @@ static json_t *int_to_json(const char *s)
         digits = s + 2;
     }
     errno = 0;
-    char *end;
-    long long v = strtoll(digits, &end, base);
-    if (errno == ERANGE) {
-        /* Too large for a JSON integer: keep the magnitude as a real. */
-        double d = strtod(s, NULL);
-        return json_real(d);
+    long long v = strtoll(digits, NULL, base);
+    *big = errno == ERANGE;
+    if (*big) {
+        /* Accumulate in floating point: strtod cannot read 0o. */
+        bool neg = *digits == '-';
+        if (*digits == '-' || *digits == '+')
+            digits++;
+        double acc = 0;
+        for (; *digits; digits++) {
+            int dv = *digits <= '9' ? *digits - '0' : (*digits | 0x20) - 'a' + 10;
+            acc = acc * base + dv;
+        }
+        *d = neg ? -acc : acc;
     }
-    return json_integer(v);
+    return v;
+}
+
+int jobspec_yscalar_number(const char *s, size_t len, double *out)
+{
+    enum yscalar_type t = jobspec_yscalar_resolve(s, len);
+    if (t == YS_INT) {
+        bool big;
+        double d = 0;
+        long long v = int_value(s, &big, &d);
+        *out = big ? d : (double)v;
+        return isfinite(*out) ? 0 : -1;
+    }
+    if (t == YS_REAL) {
+        *out = strtod(s, NULL);
+        return isfinite(*out) ? 0 : -1;
+    }
+    return -1;
+}
+
+static json_t *int_to_json(const char *s)
+{
+    bool big;
+    double d = 0;
+    long long v = int_value(s, &big, &d);
+    return big ? json_real(d) : json_integer(v);
 }
 
 static json_t *scalar_to_json(const struct ynode *n)
@@ -400,8 +434,8 @@ static json_t *scalar_to_json(const struct ynode *n)
     case YS_INT:
         return int_to_json(n->str);
     case YS_REAL: {
-        double d = strtod(n->str, NULL);
-        if (!isfinite(d))
+        double d;
+        if (jobspec_yscalar_number(n->str, n->len, &d) < 0)
             return json_stringn(n->str, n->len);
         return json_real(d);
     }

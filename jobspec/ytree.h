@@ -69,6 +69,10 @@ enum yscalar_type { YS_NULL, YS_BOOL, YS_INT, YS_REAL, YS_STRING };
  * because JSON cannot hold them. */
 enum yscalar_type jobspec_yscalar_resolve(const char *s, size_t len);
 
+/* Numeric value of a scalar text that resolves to an integer or a real, as
+ * the JSON conversion below reads it.  -1 if it is not a finite number. */
+int jobspec_yscalar_number(const char *s, size_t len, double *out);
+
 /* Convert a node to a new jansson value (scalars resolved, mapping keys must
  * be scalars and unique).  NULL on error with *bad set to the offending node
  * and errno EINVAL (or ENOMEM, *bad = NULL). */

@@ -494,6 +494,29 @@ START_TEST(test_system_fields)
 }
 END_TEST
 
+/* duration is read the way the kept attributes read it (0x/0o integers,
+ * reals), so the tree and its JSON never disagree. */
+START_TEST(test_duration_forms)
+{
+    static const struct {
+        const char *text;
+        double want;
+    } forms[] = { { "0o17", 15 }, { "0x10", 16 }, { "1e3", 1000 }, { "\"90\"", 90 },
+                  { "2.5", 2.5 },  { "+7", 7 } };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        char text[512];
+        struct st_error err;
+        snprintf(text, sizeof(text), HEAD TASKS "attributes:\n  system:\n    duration: %s\n",
+                 forms[i].text);
+        jobspec_t *js = parse_str(text, &err);
+        ck_assert_msg(js != NULL, "%s: %s", forms[i].text, err.text);
+        ck_assert_msg(js->duration == forms[i].want, "%s -> %g", forms[i].text, js->duration);
+        check_round_trip(js, forms[i].text);
+        jobspec_destroy(js);
+    }
+}
+END_TEST
+
 START_TEST(test_multi_key_constraint_is_and)
 {
     struct st_error err;
@@ -602,6 +625,7 @@ static Suite *jobspec_suite(void)
     tcase_add_test(tc, test_tree_constraints);
     tcase_add_test(tc, test_system_fields);
     tcase_add_test(tc, test_multi_key_constraint_is_and);
+    tcase_add_test(tc, test_duration_forms);
     tcase_add_test(tc, test_emitters_quote_lookalikes);
     tcase_add_test(tc, test_equal);
     suite_add_tcase(s, tc);
