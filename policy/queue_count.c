@@ -29,7 +29,7 @@ struct span {
 
 struct count_be {
     int64_t total;
-    struct point *pts; /* pts[0].t is INT64_MIN: the profile covers all time */
+    struct point *pts; /* pts[0] covers everything from the last "now" seen */
     size_t npts;
     size_t ptscap;
     struct span *spans;
@@ -51,16 +51,20 @@ static size_t point_index(const struct count_be *c, int64_t time)
     return lo;
 }
 
-/* Fold the points before `now` into one: the past never matters again. */
+/* Fold the points up to `now` into the first one, which then starts at now:
+ * the past never matters again, and a span that ended by now (released
+ * after its end) no longer touches the profile. */
 static void forget_past(struct count_be *c, int64_t now)
 {
     size_t i = point_index(c, now);
-    if (i == 0)
-        return;
-    int64_t used = c->pts[i].used;
-    memmove(&c->pts[1], &c->pts[i + 1], (c->npts - i - 1) * sizeof *c->pts);
-    c->npts -= i;
-    c->pts[0].used = used;
+    if (i > 0) {
+        int64_t used = c->pts[i].used;
+        memmove(&c->pts[1], &c->pts[i + 1], (c->npts - i - 1) * sizeof *c->pts);
+        c->npts -= i;
+        c->pts[0].used = used;
+    }
+    if (c->pts[0].t < now)
+        c->pts[0].t = now;
 }
 
 /* Most units used at any time in [a, b). */
@@ -134,6 +138,10 @@ static int span_add(struct count_be *c, int64_t jobid, int64_t a, int64_t b, int
         c->pts = p;
         c->ptscap = n;
     }
+    /* The profile does not keep the past: a span is charged from the
+     * first point on (callers only add spans at or after "now"). */
+    if (a < c->pts[0].t)
+        a = c->pts[0].t;
     split_at(c, a);
     split_at(c, b);
     profile_add(c, a, b, amount);
