@@ -22,12 +22,12 @@
 static json_t *count_to_json(const struct js_count *c)
 {
     if (c->op == '+' && c->operand == 1 && c->min == c->max)
-        return json_integer((json_int_t)c->min);
+        return json_integer((json_int_t) c->min);
     if (c->op == '+' && c->operand == 1 && c->max == UINT32_MAX)
-        return json_pack("{s:I}", "min", (json_int_t)c->min);
-    char op[2] = { c->op, '\0' };
-    return json_pack("{s:I, s:I, s:s, s:I}", "min", (json_int_t)c->min, "max",
-                     (json_int_t)c->max, "operator", op, "operand", (json_int_t)c->operand);
+        return json_pack("{s:I}", "min", (json_int_t) c->min);
+    char op[2] = {c->op, '\0'};
+    return json_pack("{s:I, s:I, s:s, s:I}", "min", (json_int_t) c->min, "max",
+                     (json_int_t) c->max, "operator", op, "operand", (json_int_t) c->operand);
 }
 
 /* Set key to a new string value if s is not NULL; -1 on allocation failure. */
@@ -41,13 +41,14 @@ static json_t *resources_to_json(const struct js_resource *v, size_t n);
 static json_t *resource_to_json(const struct js_resource *r)
 {
     json_t *o = json_object();
-    if (!o || json_object_set_new(o, "type", json_string(r->type)) < 0
-        || json_object_set_new(o, "count", count_to_json(&r->count)) < 0
-        || (r->exclusive != JS_EXCL_UNSET
-            && json_object_set_new(o, "exclusive", json_boolean(r->exclusive)) < 0)
-        || set_opt_string(o, "label", r->label) < 0 || set_opt_string(o, "unit", r->unit) < 0
-        || set_opt_string(o, "id", r->id) < 0
-        || (r->nwith && json_object_set_new(o, "with", resources_to_json(r->with, r->nwith)) < 0)) {
+    if (!o || json_object_set_new(o, "type", json_string(r->type)) < 0 ||
+        json_object_set_new(o, "count", count_to_json(&r->count)) < 0 ||
+        (r->exclusive != JS_EXCL_UNSET &&
+         json_object_set_new(o, "exclusive", json_boolean(r->exclusive)) < 0) ||
+        set_opt_string(o, "label", r->label) < 0 || set_opt_string(o, "unit", r->unit) < 0 ||
+        set_opt_string(o, "id", r->id) < 0 ||
+        (r->nwith &&
+         json_object_set_new(o, "with", resources_to_json(r->with, r->nwith)) < 0)) {
         json_decref(o);
         return NULL;
     }
@@ -77,9 +78,9 @@ static json_t *task_to_json(const struct js_task *t)
     }
     const char *kind = t->count_kind == JS_TASK_TOTAL ? "total" : "per_slot";
     json_t *o = json_pack("{s:o, s:s, s:{s:I}}", "command", cmd, "slot", t->slot, "count", kind,
-                          (json_int_t)t->count);
-    if (!o || set_opt_string(o, "distribution", t->distribution) < 0
-        || (t->attributes && json_object_set(o, "attributes", t->attributes) < 0)) {
+                          (json_int_t) t->count);
+    if (!o || set_opt_string(o, "distribution", t->distribution) < 0 ||
+        (t->attributes && json_object_set(o, "attributes", t->attributes) < 0)) {
         json_decref(o);
         return NULL;
     }
@@ -96,9 +97,9 @@ json_t *jobspec_to_json_value(const jobspec_t *js)
         }
     }
     json_t *attrs = js->attributes ? json_incref(js->attributes) : json_object();
-    json_t *o = json_pack("{s:I, s:o, s:o, s:o}", "version", (json_int_t)js->version,
-                          "resources", resources_to_json(js->resources, js->nresources), "tasks",
-                          tasks, "attributes", attrs);
+    json_t *o = json_pack("{s:I, s:o, s:o, s:o}", "version", (json_int_t) js->version,
+                          "resources", resources_to_json(js->resources, js->nresources),
+                          "tasks", tasks, "attributes", attrs);
     if (!o)
         errno = ENOMEM;
     return o;
@@ -136,7 +137,8 @@ static void format_real(double d, char *buf, size_t size)
 static int emit_scalar(yaml_emitter_t *e, const char *s, size_t len, yaml_scalar_style_t style)
 {
     yaml_event_t ev;
-    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)len, 1, 1, style))
+    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) len, 1, 1,
+                                      style))
         return -1;
     return yaml_emitter_emit(e, &ev) ? 0 : -1;
 }
@@ -167,10 +169,10 @@ static int emit_value(yaml_emitter_t *e, const json_t *v);
 static int emit_array(yaml_emitter_t *e, const json_t *a)
 {
     yaml_event_t ev;
-    yaml_sequence_style_t style = all_scalars(a) ? YAML_FLOW_SEQUENCE_STYLE
-                                                 : YAML_BLOCK_SEQUENCE_STYLE;
-    if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, style)
-        || !yaml_emitter_emit(e, &ev))
+    yaml_sequence_style_t style =
+        all_scalars(a) ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE;
+    if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, style) ||
+        !yaml_emitter_emit(e, &ev))
         return -1;
     size_t i;
     const json_t *item;
@@ -187,15 +189,15 @@ static int emit_array(yaml_emitter_t *e, const json_t *a)
 static int emit_object(yaml_emitter_t *e, const json_t *o)
 {
     yaml_event_t ev;
-    yaml_mapping_style_t style = json_object_size(o) ? YAML_BLOCK_MAPPING_STYLE
-                                                     : YAML_FLOW_MAPPING_STYLE;
-    if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, style)
-        || !yaml_emitter_emit(e, &ev))
+    yaml_mapping_style_t style =
+        json_object_size(o) ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE;
+    if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, style) ||
+        !yaml_emitter_emit(e, &ev))
         return -1;
     const char *key;
     size_t klen;
     const json_t *v;
-    json_object_keylen_foreach((json_t *)o, key, klen, v)
+    json_object_keylen_foreach((json_t *) o, key, klen, v)
     {
         if (emit_string(e, key, klen) < 0 || emit_value(e, v) < 0)
             return -1;
@@ -237,12 +239,12 @@ static int emit_value(yaml_emitter_t *e, const json_t *v)
 static int emit_document(yaml_emitter_t *e, const json_t *root)
 {
     yaml_event_t ev;
-    if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING)
-        || !yaml_emitter_emit(e, &ev)
-        || !yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1)
-        || !yaml_emitter_emit(e, &ev) || emit_value(e, root) < 0
-        || !yaml_document_end_event_initialize(&ev, 1) || !yaml_emitter_emit(e, &ev)
-        || !yaml_stream_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
+    if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) ||
+        !yaml_emitter_emit(e, &ev) ||
+        !yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) ||
+        !yaml_emitter_emit(e, &ev) || emit_value(e, root) < 0 ||
+        !yaml_document_end_event_initialize(&ev, 1) || !yaml_emitter_emit(e, &ev) ||
+        !yaml_stream_end_event_initialize(&ev) || !yaml_emitter_emit(e, &ev))
         return -1;
     return 0;
 }
@@ -296,10 +298,10 @@ static bool count_eq(const struct js_count *a, const struct js_count *b)
 static bool resources_eq(const struct js_resource *a, const struct js_resource *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!str_eq(a[i].type, b[i].type) || !count_eq(&a[i].count, &b[i].count)
-            || a[i].exclusive != b[i].exclusive || !str_eq(a[i].label, b[i].label)
-            || !str_eq(a[i].unit, b[i].unit) || !str_eq(a[i].id, b[i].id)
-            || a[i].nwith != b[i].nwith || !resources_eq(a[i].with, b[i].with, a[i].nwith))
+        if (!str_eq(a[i].type, b[i].type) || !count_eq(&a[i].count, &b[i].count) ||
+            a[i].exclusive != b[i].exclusive || !str_eq(a[i].label, b[i].label) ||
+            !str_eq(a[i].unit, b[i].unit) || !str_eq(a[i].id, b[i].id) ||
+            a[i].nwith != b[i].nwith || !resources_eq(a[i].with, b[i].with, a[i].nwith))
             return false;
     }
     return true;
@@ -307,9 +309,9 @@ static bool resources_eq(const struct js_resource *a, const struct js_resource *
 
 static bool task_eq(const struct js_task *a, const struct js_task *b)
 {
-    if (a->ncommand != b->ncommand || !str_eq(a->slot, b->slot)
-        || a->count_kind != b->count_kind || a->count != b->count
-        || !str_eq(a->distribution, b->distribution))
+    if (a->ncommand != b->ncommand || !str_eq(a->slot, b->slot) ||
+        a->count_kind != b->count_kind || a->count != b->count ||
+        !str_eq(a->distribution, b->distribution))
         return false;
     for (size_t i = 0; i < a->ncommand; i++) {
         if (!str_eq(a->command[i], b->command[i]))
@@ -341,10 +343,10 @@ bool jobspec_equal(const jobspec_t *a, const jobspec_t *b)
 {
     if (!a || !b)
         return a == b;
-    if (a->version != b->version || a->nresources != b->nresources || a->ntasks != b->ntasks
-        || !resources_eq(a->resources, b->resources, a->nresources)
-        || a->duration != b->duration || !str_eq(a->queue, b->queue) || !str_eq(a->cwd, b->cwd)
-        || !constraint_eq(a->constraint, b->constraint))
+    if (a->version != b->version || a->nresources != b->nresources || a->ntasks != b->ntasks ||
+        !resources_eq(a->resources, b->resources, a->nresources) ||
+        a->duration != b->duration || !str_eq(a->queue, b->queue) || !str_eq(a->cwd, b->cwd) ||
+        !constraint_eq(a->constraint, b->constraint))
         return false;
     for (size_t i = 0; i < a->ntasks; i++) {
         if (!task_eq(&a->tasks[i], &b->tasks[i]))

@@ -37,14 +37,14 @@ struct pctx {
 static void push_key(struct pctx *c, const char *key)
 {
     if (c->depth < PATH_MAX_DEPTH)
-        c->path[c->depth] = (struct path_seg){ .key = key };
+        c->path[c->depth] = (struct path_seg){.key = key};
     c->depth++;
 }
 
 static void push_idx(struct pctx *c, size_t idx)
 {
     if (c->depth < PATH_MAX_DEPTH)
-        c->path[c->depth] = (struct path_seg){ .key = NULL, .idx = idx };
+        c->path[c->depth] = (struct path_seg){.key = NULL, .idx = idx};
     c->depth++;
 }
 
@@ -67,7 +67,7 @@ static void format_path(const struct pctx *c, char *buf, size_t size)
             w = snprintf(buf + off, size - off, "[%zu]", s->idx);
         if (w < 0)
             break;
-        off += (size_t)w;
+        off += (size_t) w;
     }
     if (off == 0)
         snprintf(buf, size, "jobspec");
@@ -147,18 +147,18 @@ static int get_uint(struct pctx *c, const struct ynode *n, uint64_t lo, uint64_t
     for (; *s; s++) {
         if (*s < '0' || *s > '9')
             return fail(c, n, "must be an integer, not \"%.64s\"", n->str);
-        unsigned d = (unsigned)(*s - '0');
+        unsigned d = (unsigned) (*s - '0');
         if (v > (UINT64_MAX - d) / 10)
             overflow = true;
         else
             v = v * 10 + d;
     }
     if (neg && (v != 0 || overflow))
-        return fail(c, n, "must be >= %llu", (unsigned long long)lo);
+        return fail(c, n, "must be >= %llu", (unsigned long long) lo);
     if (overflow || v > hi)
-        return fail(c, n, "must be <= %llu", (unsigned long long)hi);
+        return fail(c, n, "must be <= %llu", (unsigned long long) hi);
     if (v < lo)
-        return fail(c, n, "must be >= %llu", (unsigned long long)lo);
+        return fail(c, n, "must be >= %llu", (unsigned long long) lo);
     *out = v;
     return 0;
 }
@@ -178,8 +178,8 @@ static int get_string(struct pctx *c, const struct ynode *n, bool nonempty, char
     return 0;
 }
 
-static int keyed_string(struct pctx *c, const struct ynode *map, const char *key,
-                        bool nonempty, char **out)
+static int keyed_string(struct pctx *c, const struct ynode *map, const char *key, bool nonempty,
+                        char **out)
 {
     const struct ynode *n = jobspec_ynode_get(map, key);
     if (!n)
@@ -217,7 +217,7 @@ static int count_operator(struct pctx *c, const struct ynode *n, char *op)
  * stricter here than flux-core). */
 static int count_all_or_none(struct pctx *c, const struct ynode *map)
 {
-    static const char *const keys[] = { "max", "operator", "operand" };
+    static const char *const keys[] = {"max", "operator", "operand"};
     int present = 0;
     for (int i = 0; i < 3; i++)
         present += jobspec_ynode_get(map, keys[i]) != NULL;
@@ -240,14 +240,14 @@ static int count_rules(struct pctx *c, const struct ynode *map, struct js_count 
     if (cnt->max < cnt->min) {
         push_key(c, "max");
         int rc = fail(c, jobspec_ynode_get(map, "max"), "must be >= min (%llu)",
-                      (unsigned long long)cnt->min);
+                      (unsigned long long) cnt->min);
         pop(c);
         return rc;
     }
     uint64_t need = cnt->op == '+' ? 1 : 2;
     if (cnt->operand < need) {
         push_key(c, "operand");
-        int rc = fail(c, opnd, "must be >= %llu for operator \"%c\"", (unsigned long long)need,
+        int rc = fail(c, opnd, "must be >= %llu for operator \"%c\"", (unsigned long long) need,
                       cnt->op);
         pop(c);
         return rc;
@@ -263,11 +263,11 @@ static int count_rules(struct pctx *c, const struct ynode *map, struct js_count 
 
 static int count_map(struct pctx *c, const struct ynode *map, struct js_count *cnt)
 {
-    static const char *const allowed[] = { "min", "max", "operator", "operand", NULL };
+    static const char *const allowed[] = {"min", "max", "operator", "operand", NULL};
     const struct ynode *n;
-    if (check_keys(c, map, allowed, "min, max, operator, operand") < 0
-        || require(c, map, "min", &n) < 0 || count_field(c, n, "min", 1, &cnt->min) < 0
-        || count_all_or_none(c, map) < 0)
+    if (check_keys(c, map, allowed, "min, max, operator, operand") < 0 ||
+        require(c, map, "min", &n) < 0 || count_field(c, n, "min", 1, &cnt->min) < 0 ||
+        count_all_or_none(c, map) < 0)
         return -1;
     if (!(n = jobspec_ynode_get(map, "max"))) {
         cnt->max = UINT32_MAX;
@@ -275,9 +275,9 @@ static int count_map(struct pctx *c, const struct ynode *map, struct js_count *c
         cnt->operand = 1;
         return 0;
     }
-    if (count_field(c, n, "max", 1, &cnt->max) < 0
-        || count_operator(c, jobspec_ynode_get(map, "operator"), &cnt->op) < 0
-        || count_field(c, jobspec_ynode_get(map, "operand"), "operand", 0, &cnt->operand) < 0)
+    if (count_field(c, n, "max", 1, &cnt->max) < 0 ||
+        count_operator(c, jobspec_ynode_get(map, "operator"), &cnt->op) < 0 ||
+        count_field(c, jobspec_ynode_get(map, "operand"), "operand", 0, &cnt->operand) < 0)
         return -1;
     return count_rules(c, map, cnt);
 }
@@ -335,33 +335,32 @@ static int parse_exclusive(struct pctx *c, const struct ynode *map, enum js_excl
 }
 
 /* unit and id are carried along but unused by matching: any scalar will do. */
-static int optional_scalar(struct pctx *c, const struct ynode *map, const char *key,
-                           char **out)
+static int optional_scalar(struct pctx *c, const struct ynode *map, const char *key, char **out)
 {
     const struct ynode *n = jobspec_ynode_get(map, key);
     if (!n)
         return 0;
     push_key(c, key);
-    int rc = n->kind == YNODE_SCALAR ? get_string(c, n, false, out)
-                                     : fail(c, n, "must be a scalar");
+    int rc =
+        n->kind == YNODE_SCALAR ? get_string(c, n, false, out) : fail(c, n, "must be a scalar");
     pop(c);
     return rc;
 }
 
 static int parse_resource(struct pctx *c, const struct ynode *map, struct js_resource *r)
 {
-    static const char *const allowed[] = { "type",  "count", "exclusive", "label",
-                                           "unit",  "id",    "with",      NULL };
+    static const char *const allowed[] = {"type", "count", "exclusive", "label",
+                                          "unit", "id",    "with",      NULL};
     const struct ynode *n;
     if (map->kind != YNODE_MAP)
         return fail(c, map, "must be a mapping");
-    if (check_keys(c, map, allowed, "type, count, exclusive, label, unit, id, with") < 0
-        || require(c, map, "type", &n) < 0 || keyed_string(c, map, "type", true, &r->type) < 0
-        || require(c, map, "count", &n) < 0 || parse_count(c, n, &r->count) < 0
-        || parse_exclusive(c, map, &r->exclusive) < 0
-        || keyed_string(c, map, "label", true, &r->label) < 0
-        || optional_scalar(c, map, "unit", &r->unit) < 0
-        || optional_scalar(c, map, "id", &r->id) < 0)
+    if (check_keys(c, map, allowed, "type, count, exclusive, label, unit, id, with") < 0 ||
+        require(c, map, "type", &n) < 0 || keyed_string(c, map, "type", true, &r->type) < 0 ||
+        require(c, map, "count", &n) < 0 || parse_count(c, n, &r->count) < 0 ||
+        parse_exclusive(c, map, &r->exclusive) < 0 ||
+        keyed_string(c, map, "label", true, &r->label) < 0 ||
+        optional_scalar(c, map, "unit", &r->unit) < 0 ||
+        optional_scalar(c, map, "id", &r->id) < 0)
         return -1;
     if (strcmp(r->type, "slot") == 0 && !r->label) {
         push_key(c, "label");
@@ -442,7 +441,7 @@ static int parse_command(struct pctx *c, const struct ynode *seq, struct js_task
 
 static int parse_task_count(struct pctx *c, const struct ynode *map, struct js_task *t)
 {
-    static const char *const allowed[] = { "per_slot", "total", NULL };
+    static const char *const allowed[] = {"per_slot", "total", NULL};
     push_key(c, "count");
     int rc;
     if (map->kind != YNODE_MAP || map->n != 2) {
@@ -463,17 +462,17 @@ static int keyed_json_map(struct pctx *c, const struct ynode *map, const char *k
 
 static int parse_task(struct pctx *c, const struct ynode *map, struct js_task *t)
 {
-    static const char *const allowed[] = { "command", "slot", "count", "distribution",
-                                           "attributes", NULL };
+    static const char *const allowed[] = {"command",      "slot",       "count",
+                                          "distribution", "attributes", NULL};
     const struct ynode *n;
     if (map->kind != YNODE_MAP)
         return fail(c, map, "must be a mapping");
-    if (check_keys(c, map, allowed, "command, slot, count, distribution, attributes") < 0
-        || require(c, map, "command", &n) < 0 || parse_command(c, n, t) < 0
-        || require(c, map, "slot", &n) < 0 || keyed_string(c, map, "slot", true, &t->slot) < 0
-        || require(c, map, "count", &n) < 0 || parse_task_count(c, n, t) < 0
-        || keyed_string(c, map, "distribution", false, &t->distribution) < 0
-        || keyed_json_map(c, map, "attributes", &t->attributes) < 0)
+    if (check_keys(c, map, allowed, "command, slot, count, distribution, attributes") < 0 ||
+        require(c, map, "command", &n) < 0 || parse_command(c, n, t) < 0 ||
+        require(c, map, "slot", &n) < 0 || keyed_string(c, map, "slot", true, &t->slot) < 0 ||
+        require(c, map, "count", &n) < 0 || parse_task_count(c, n, t) < 0 ||
+        keyed_string(c, map, "distribution", false, &t->distribution) < 0 ||
+        keyed_json_map(c, map, "attributes", &t->attributes) < 0)
         return -1;
     return 0;
 }
@@ -628,8 +627,12 @@ static const struct {
     const char *name;
     enum js_constraint_op op;
 } constraint_ops[] = {
-    { "properties", JS_C_PROPERTIES }, { "hostlist", JS_C_HOSTLIST }, { "ranks", JS_C_RANKS },
-    { "and", JS_C_AND },               { "or", JS_C_OR },             { "not", JS_C_NOT },
+    {"properties", JS_C_PROPERTIES},
+    {"hostlist", JS_C_HOSTLIST},
+    {"ranks", JS_C_RANKS},
+    {"and", JS_C_AND},
+    {"or", JS_C_OR},
+    {"not", JS_C_NOT},
 };
 
 /* One "operator: operand" entry of a constraint mapping. */
@@ -642,8 +645,9 @@ static int constraint_entry(struct pctx *c, const struct ynode *key, struct js_c
     push_key(c, key->str);
     int rc;
     if (i == nops) {
-        rc = fail(c, key, "is not a valid constraint operator "
-                          "(expected properties, hostlist, ranks, and, or, not)");
+        rc = fail(c, key,
+                  "is not a valid constraint operator "
+                  "(expected properties, hostlist, ranks, and, or, not)");
     } else {
         out->op = constraint_ops[i].op;
         if (out->op == JS_C_AND || out->op == JS_C_OR || out->op == JS_C_NOT)
@@ -712,10 +716,11 @@ static int parse_system(struct pctx *c, const struct ynode *sys, jobspec_t *js)
         return 0;
     if (sys->kind != YNODE_MAP)
         return fail(c, sys, "must be a mapping");
-    if ((n = jobspec_ynode_get(sys, "duration")) && parse_duration_node(c, n, &js->duration) < 0)
+    if ((n = jobspec_ynode_get(sys, "duration")) &&
+        parse_duration_node(c, n, &js->duration) < 0)
         return -1;
-    if (keyed_string(c, sys, "queue", true, &js->queue) < 0
-        || keyed_string(c, sys, "cwd", false, &js->cwd) < 0)
+    if (keyed_string(c, sys, "queue", true, &js->queue) < 0 ||
+        keyed_string(c, sys, "cwd", false, &js->cwd) < 0)
         return -1;
     if ((n = jobspec_ynode_get(sys, "environment")) && n->kind != YNODE_MAP) {
         push_key(c, "environment");
@@ -730,7 +735,7 @@ static int parse_system(struct pctx *c, const struct ynode *sys, jobspec_t *js)
 
 static int parse_attributes(struct pctx *c, const struct ynode *attrs, jobspec_t *js)
 {
-    static const char *const allowed[] = { "system", "user", NULL };
+    static const char *const allowed[] = {"system", "user", NULL};
     const struct ynode *sys;
     push_key(c, "attributes");
     int rc = 0;
@@ -767,22 +772,21 @@ static int parse_version(struct pctx *c, const struct ynode *n, jobspec_t *js)
     int rc = get_uint(c, n, 1, VERSION_MAX, &v);
     pop(c);
     if (rc == 0)
-        js->version = (unsigned)v;
+        js->version = (unsigned) v;
     return rc;
 }
 
 static int parse_root(struct pctx *c, const struct ynode *root, jobspec_t *js)
 {
-    static const char *const allowed[] = { "version", "resources", "tasks", "attributes",
-                                           NULL };
+    static const char *const allowed[] = {"version", "resources", "tasks", "attributes", NULL};
     const struct ynode *version, *resources, *tasks, *attrs;
     if (root->kind != YNODE_MAP)
         return fail(c, root, "must be a mapping");
-    if (check_keys(c, root, allowed, "version, resources, tasks, attributes") < 0
-        || require(c, root, "version", &version) < 0
-        || require(c, root, "resources", &resources) < 0
-        || require(c, root, "tasks", &tasks) < 0
-        || require(c, root, "attributes", &attrs) < 0 || parse_version(c, version, js) < 0)
+    if (check_keys(c, root, allowed, "version, resources, tasks, attributes") < 0 ||
+        require(c, root, "version", &version) < 0 ||
+        require(c, root, "resources", &resources) < 0 ||
+        require(c, root, "tasks", &tasks) < 0 || require(c, root, "attributes", &attrs) < 0 ||
+        parse_version(c, version, js) < 0)
         return -1;
     push_key(c, "resources");
     int rc = parse_resource_list(c, resources, true, &js->resources, &js->nresources);
@@ -860,8 +864,8 @@ jobspec_t *jobspec_parse_file(const char *path, struct st_error *err)
         fclose(f);
     if (!buf)
         return st_errorf_null(err, saved, "%s: %s", path, strerror(saved));
-    jobspec_t *js = jobspec_parse_string(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path,
-                                         err);
+    jobspec_t *js =
+        jobspec_parse_string(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, err);
     saved = errno;
     free(buf);
     errno = saved;
@@ -894,7 +898,7 @@ int64_t jobspec_duration_seconds(const jobspec_t *js)
 {
     if (!js || !(js->duration > 0))
         return 0;
-    if (js->duration >= (double)INT64_MAX)
+    if (js->duration >= (double) INT64_MAX)
         return INT64_MAX;
-    return (int64_t)ceil(js->duration);
+    return (int64_t) ceil(js->duration);
 }

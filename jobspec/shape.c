@@ -20,7 +20,7 @@ static const struct {
     const char *suffix;
     double scale;
 } duration_units[] = {
-    { "", 1 }, { "s", 1 }, { "ms", 0.001 }, { "m", 60 }, { "h", 3600 }, { "d", 86400 },
+    {"", 1}, {"s", 1}, {"ms", 0.001}, {"m", 60}, {"h", 3600}, {"d", 86400},
 };
 
 int jobspec_parse_duration(const char *s, double *seconds)
@@ -33,7 +33,7 @@ int jobspec_parse_duration(const char *s, double *seconds)
     errno = 0;
     double v = strtod(s, &end);
     /* strtod also reads hex, "inf" and "nan": accept decimal digits only. */
-    bool decimal = strspn(s, "0123456789.eE+-") >= (size_t)(end - s);
+    bool decimal = strspn(s, "0123456789.eE+-") >= (size_t) (end - s);
     if (errno || end == s || !decimal || !isfinite(v)) {
         errno = EINVAL;
         return -1;
@@ -57,8 +57,9 @@ int jobspec_parse_duration(const char *s, double *seconds)
 static json_t *slot_json(int count, int cores, int gpus, bool exclusive)
 {
     json_t *with = json_pack("[{s:s, s:i}]", "type", "core", "count", cores);
-    if (with && gpus > 0
-        && json_array_append_new(with, json_pack("{s:s, s:i}", "type", "gpu", "count", gpus)) < 0) {
+    if (with && gpus > 0 &&
+        json_array_append_new(with, json_pack("{s:s, s:i}", "type", "gpu", "count", gpus)) <
+            0) {
         json_decref(with);
         return NULL;
     }
@@ -139,7 +140,7 @@ static int set_path(json_t *root, const char *dotted, json_t *value, struct st_e
 static int apply_setattr(json_t *attrs, const char *kv, struct st_error *err)
 {
     const char *eq = strchr(kv, '=');
-    size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+    size_t klen = eq ? (size_t) (eq - kv) : strlen(kv);
     char key[256];
     const char *prefix = "system.";
     if (strncmp(kv, "attributes.", 11) == 0) {
@@ -149,7 +150,8 @@ static int apply_setattr(json_t *attrs, const char *kv, struct st_error *err)
     } else if (strncmp(kv, "system.", 7) == 0 || strncmp(kv, "user.", 5) == 0) {
         prefix = "";
     }
-    if (klen == 0 || (size_t)snprintf(key, sizeof(key), "%s%.*s", prefix, (int)klen, kv) >= sizeof(key))
+    if (klen == 0 ||
+        (size_t) snprintf(key, sizeof(key), "%s%.*s", prefix, (int) klen, kv) >= sizeof(key))
         return st_errorf(err, EINVAL, "--setattr %s: bad attribute name", kv);
     json_t *v = eq ? json_loads(eq + 1, JSON_DECODE_ANY, NULL) : json_integer(1);
     if (!v)
@@ -167,7 +169,7 @@ static int apply_env(json_t *env, const char *nv, struct st_error *err)
     if (!eq || eq == nv)
         return st_errorf(err, EINVAL, "--env %s: expected NAME=VALUE", nv);
     json_t *v = json_string(eq + 1);
-    if (!v || json_object_setn_new(env, nv, (size_t)(eq - nv), v) < 0)
+    if (!v || json_object_setn_new(env, nv, (size_t) (eq - nv), v) < 0)
         return st_errorf(err, EINVAL, "--env %s: not valid UTF-8", nv);
     return 0;
 }
@@ -230,9 +232,9 @@ static json_t *attributes_json(const struct jobspec_shape *s, struct st_error *e
     if (!attrs)
         return NULL;
     double d = s->duration;
-    json_t *dur = d == floor(d) && d < 1e15 ? json_integer((json_int_t)d) : json_real(d);
-    if (json_object_set_new(sys, "duration", dur) < 0
-        || (s->queue && json_object_set_new(sys, "queue", json_string(s->queue)) < 0))
+    json_t *dur = d == floor(d) && d < 1e15 ? json_integer((json_int_t) d) : json_real(d);
+    if (json_object_set_new(sys, "duration", dur) < 0 ||
+        (s->queue && json_object_set_new(sys, "queue", json_string(s->queue)) < 0))
         goto error;
     if (s->env && s->env[0]) {
         json_t *env = json_object();
@@ -271,9 +273,8 @@ static int check_shape(const struct jobspec_shape *s, int *ntasks, int *cores,
     *ntasks = s->ntasks ? s->ntasks : (s->nodes ? s->nodes : 1);
     *cores = s->cores_per_task ? s->cores_per_task : 1;
     if (s->nodes > *ntasks)
-        return st_errorf(err, EINVAL,
-                         "cannot run %d task%s on %d nodes: more nodes than tasks", *ntasks,
-                         *ntasks == 1 ? "" : "s", s->nodes);
+        return st_errorf(err, EINVAL, "cannot run %d task%s on %d nodes: more nodes than tasks",
+                         *ntasks, *ntasks == 1 ? "" : "s", s->nodes);
     if (!isfinite(s->duration) || s->duration < 0)
         return st_errorf(err, EINVAL, "duration must be >= 0 seconds");
     return 0;

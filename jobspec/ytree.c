@@ -87,14 +87,13 @@ struct builder {
 
 static int fail_at(struct builder *b, yaml_mark_t m, const char *what)
 {
-    return st_errorf(b->err, EINVAL, "%s:%zu:%zu: %s", b->name, m.line + 1, m.column + 1,
-                     what);
+    return st_errorf(b->err, EINVAL, "%s:%zu:%zu: %s", b->name, m.line + 1, m.column + 1, what);
 }
 
 static bool is_str_tag(const yaml_char_t *tag)
 {
-    return tag && (strcmp((const char *)tag, YAML_STR_TAG) == 0
-                   || strcmp((const char *)tag, "!") == 0);
+    return tag && (strcmp((const char *) tag, YAML_STR_TAG) == 0 ||
+                   strcmp((const char *) tag, "!") == 0);
 }
 
 static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark_t m)
@@ -104,15 +103,15 @@ static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark
         return NULL;
     memset(n, 0, sizeof(*n));
     n->kind = kind;
-    n->line = (unsigned)m.line + 1;
-    n->col = (unsigned)m.column + 1;
+    n->line = (unsigned) m.line + 1;
+    n->col = (unsigned) m.column + 1;
     return n;
 }
 
 static bool key_equal(const struct ynode *a, const struct ynode *b)
 {
-    return a->kind == YNODE_SCALAR && b->kind == YNODE_SCALAR && a->len == b->len
-           && memcmp(a->str, b->str, a->len) == 0;
+    return a->kind == YNODE_SCALAR && b->kind == YNODE_SCALAR && a->len == b->len &&
+           memcmp(a->str, b->str, a->len) == 0;
 }
 
 /* Duplicate keys would make lookups ambiguous; reject them where added. */
@@ -123,7 +122,7 @@ static int check_duplicate_key(struct builder *b, const struct open_node *parent
         return 0;
     for (const struct ynode *k = parent->node->first; k; k = k->next->next) {
         if (key_equal(k, key)) {
-            yaml_mark_t m = { 0, key->line - 1, key->col - 1 };
+            yaml_mark_t m = {0, key->line - 1, key->col - 1};
             char msg[160];
             snprintf(msg, sizeof(msg), "duplicate key \"%.100s\"", key->str);
             return fail_at(b, m, msg);
@@ -165,8 +164,8 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
     s[len] = '\0';
     n->str = s;
     n->len = len;
-    n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
-               && !is_str_tag(ev->data.scalar.tag);
+    n->plain =
+        ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !is_str_tag(ev->data.scalar.tag);
     return attach(b, n);
 }
 
@@ -222,8 +221,8 @@ static int syntax_error(struct builder *b, const yaml_parser_t *p)
     const char *problem = p->problem ? p->problem : "syntax error";
     yaml_mark_t m = p->problem_mark;
     if (p->context)
-        return st_errorf(b->err, EINVAL, "%s:%zu:%zu: invalid YAML: %s %s", b->name,
-                         m.line + 1, m.column + 1, problem, p->context);
+        return st_errorf(b->err, EINVAL, "%s:%zu:%zu: invalid YAML: %s %s", b->name, m.line + 1,
+                         m.column + 1, problem, p->context);
     return st_errorf(b->err, EINVAL, "%s:%zu:%zu: invalid YAML: %s", b->name, m.line + 1,
                      m.column + 1, problem);
 }
@@ -233,7 +232,7 @@ static int run_parser(struct builder *b, const char *buf, size_t len)
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
         return st_errorf(b->err, ENOMEM, "%s: out of memory", b->name);
-    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+    yaml_parser_set_input_string(&p, (const unsigned char *) buf, len);
     int ndocs = 0;
     int rc = 0;
     while (rc == 0) {
@@ -302,9 +301,9 @@ static bool text_is(const char *s, size_t len, const char *const *words)
     return false;
 }
 
-static const char *const null_words[] = { "", "~", "null", "Null", "NULL", NULL };
-static const char *const bool_words[] = { "true", "True", "TRUE", "false", "False", "FALSE",
-                                          NULL };
+static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
+static const char *const bool_words[] = {"true",  "True",  "TRUE", "false",
+                                         "False", "FALSE", NULL};
 
 bool jobspec_ynode_is_null(const struct ynode *n)
 {
@@ -360,7 +359,8 @@ enum yscalar_type jobspec_yscalar_resolve(const char *s, size_t len)
     size_t sign = (len > 0 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
     if (all_digits(s + sign, len - sign, "0123456789"))
         return YS_INT;
-    if (len > 2 && s[0] == '0' && s[1] == 'x' && all_digits(s + 2, len - 2, "0123456789abcdefABCDEF"))
+    if (len > 2 && s[0] == '0' && s[1] == 'x' &&
+        all_digits(s + 2, len - 2, "0123456789abcdefABCDEF"))
         return YS_INT;
     if (len > 2 && s[0] == '0' && s[1] == 'o' && all_digits(s + 2, len - 2, "01234567"))
         return YS_INT;
@@ -404,7 +404,7 @@ int jobspec_yscalar_number(const char *s, size_t len, double *out)
         bool big;
         double d = 0;
         long long v = int_value(s, &big, &d);
-        *out = big ? d : (double)v;
+        *out = big ? d : (double) v;
         return isfinite(*out) ? 0 : -1;
     }
     if (t == YS_REAL) {

@@ -14,8 +14,17 @@
 
 #include "jobspec/jobspec.h"
 
-enum { OPT_BUILD = 256, OPT_JSON, OPT_YAML, OPT_EXCLUSIVE, OPT_QUEUE, OPT_REQUIRES,
-       OPT_SETATTR, OPT_ENV, OPT_EMIT };
+enum {
+    OPT_BUILD = 256,
+    OPT_JSON,
+    OPT_YAML,
+    OPT_EXCLUSIVE,
+    OPT_QUEUE,
+    OPT_REQUIRES,
+    OPT_SETATTR,
+    OPT_ENV,
+    OPT_EMIT
+};
 
 static const char usage_text[] =
     "Usage: jobspec-validate [OPTIONS] FILE...\n"
@@ -79,29 +88,29 @@ static int parse_count_arg(const char *opt, const char *s, long min, int *out)
         fprintf(stderr, "jobspec-validate: %s: count must be >= %ld\n", opt, min);
         return -1;
     }
-    *out = (int)v;
+    *out = (int) v;
     return 0;
 }
 
 static const struct option long_opts[] = {
-    { "help", no_argument, NULL, 'h' },
-    { "quiet", no_argument, NULL, 'q' },
-    { "verbose", no_argument, NULL, 'v' },
-    { "emit", no_argument, NULL, OPT_EMIT },
-    { "build", no_argument, NULL, OPT_BUILD },
-    { "json", no_argument, NULL, OPT_JSON },
-    { "yaml", no_argument, NULL, OPT_YAML },
-    { "nodes", required_argument, NULL, 'N' },
-    { "ntasks", required_argument, NULL, 'n' },
-    { "cores-per-task", required_argument, NULL, 'c' },
-    { "gpus-per-task", required_argument, NULL, 'g' },
-    { "time-limit", required_argument, NULL, 't' },
-    { "exclusive", no_argument, NULL, OPT_EXCLUSIVE },
-    { "queue", required_argument, NULL, OPT_QUEUE },
-    { "requires", required_argument, NULL, OPT_REQUIRES },
-    { "setattr", required_argument, NULL, OPT_SETATTR },
-    { "env", required_argument, NULL, OPT_ENV },
-    { NULL, 0, NULL, 0 },
+    {"help", no_argument, NULL, 'h'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"emit", no_argument, NULL, OPT_EMIT},
+    {"build", no_argument, NULL, OPT_BUILD},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"yaml", no_argument, NULL, OPT_YAML},
+    {"nodes", required_argument, NULL, 'N'},
+    {"ntasks", required_argument, NULL, 'n'},
+    {"cores-per-task", required_argument, NULL, 'c'},
+    {"gpus-per-task", required_argument, NULL, 'g'},
+    {"time-limit", required_argument, NULL, 't'},
+    {"exclusive", no_argument, NULL, OPT_EXCLUSIVE},
+    {"queue", required_argument, NULL, OPT_QUEUE},
+    {"requires", required_argument, NULL, OPT_REQUIRES},
+    {"setattr", required_argument, NULL, OPT_SETATTR},
+    {"env", required_argument, NULL, OPT_ENV},
+    {NULL, 0, NULL, 0},
 };
 
 /* One option; 0 to go on, 1 to exit 0 (help), -1 to exit 2 (usage). */
@@ -111,27 +120,50 @@ static int handle_opt(struct options *o, int c, const char *arg)
     case 'h':
         fputs(usage_text, stdout);
         return 1;
-    case 'q': o->quiet = true; return 0;
-    case 'v': o->verbose = true; return 0;
-    case OPT_EMIT: o->emit = true; return 0;
-    case OPT_BUILD: o->build = true; return 0;
-    case OPT_JSON: o->json = true; return 0;
-    case OPT_YAML: o->json = false; return 0;
-    case 'N': return parse_count_arg("-N", arg, 1, &o->shape.nodes);
-    case 'n': return parse_count_arg("-n", arg, 1, &o->shape.ntasks);
-    case 'c': return parse_count_arg("-c", arg, 1, &o->shape.cores_per_task);
-    case 'g': return parse_count_arg("-g", arg, 0, &o->shape.gpus_per_task);
+    case 'q':
+        o->quiet = true;
+        return 0;
+    case 'v':
+        o->verbose = true;
+        return 0;
+    case OPT_EMIT:
+        o->emit = true;
+        return 0;
+    case OPT_BUILD:
+        o->build = true;
+        return 0;
+    case OPT_JSON:
+        o->json = true;
+        return 0;
+    case OPT_YAML:
+        o->json = false;
+        return 0;
+    case 'N':
+        return parse_count_arg("-N", arg, 1, &o->shape.nodes);
+    case 'n':
+        return parse_count_arg("-n", arg, 1, &o->shape.ntasks);
+    case 'c':
+        return parse_count_arg("-c", arg, 1, &o->shape.cores_per_task);
+    case 'g':
+        return parse_count_arg("-g", arg, 0, &o->shape.gpus_per_task);
     case 't':
         if (jobspec_parse_duration(arg, &o->shape.duration) < 0) {
             fprintf(stderr, "jobspec-validate: -t: invalid duration \"%s\"\n", arg);
             return -1;
         }
         return 0;
-    case OPT_EXCLUSIVE: o->shape.exclusive = true; return 0;
-    case OPT_QUEUE: o->shape.queue = arg; return 0;
-    case OPT_REQUIRES: return strv_push(&o->requires, arg);
-    case OPT_SETATTR: return strv_push(&o->setattr, arg);
-    case OPT_ENV: return strv_push(&o->env, arg);
+    case OPT_EXCLUSIVE:
+        o->shape.exclusive = true;
+        return 0;
+    case OPT_QUEUE:
+        o->shape.queue = arg;
+        return 0;
+    case OPT_REQUIRES:
+        return strv_push(&o->requires, arg);
+    case OPT_SETATTR:
+        return strv_push(&o->setattr, arg);
+    case OPT_ENV:
+        return strv_push(&o->env, arg);
     default:
         fputs(usage_text, stderr);
         return -1;
@@ -158,7 +190,7 @@ static int run_build(struct options *o, char **argv, int argc)
         fprintf(stderr, "jobspec-validate: --build needs a command\n");
         return 2;
     }
-    struct strv cmd = { 0 };
+    struct strv cmd = {0};
     for (int i = 0; i < argc; i++) {
         if (strv_push(&cmd, argv[i]) < 0)
             return 1;
@@ -208,7 +240,7 @@ static int run_validate(const struct options *o, char **files, int nfiles)
 
 int main(int argc, char **argv)
 {
-    struct options o = { .shape = { .ntasks = 1, .cores_per_task = 1 } };
+    struct options o = {.shape = {.ntasks = 1, .cores_per_task = 1}};
     int c, rc = 0;
     /* "+" stops at the first non-option so the built command keeps its own
      * options without needing "--". */

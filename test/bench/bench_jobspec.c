@@ -19,29 +19,28 @@
 
 #include "jobspec/jobspec.h"
 
-static const char typical_yaml[] =
-    "version: 9999\n"
-    "resources:\n"
-    "  - type: slot\n"
-    "    count: 4\n"
-    "    label: default\n"
-    "    with:\n"
-    "      - type: node\n"
-    "        count: 1\n"
-    "        with:\n"
-    "          - type: socket\n"
-    "            count: 2\n"
-    "            with:\n"
-    "              - type: core\n"
-    "                count: 4\n"
-    "tasks:\n"
-    "  - command: [ \"flux\", \"start\" ]\n"
-    "    slot: default\n"
-    "    count:\n"
-    "      per_slot: 1\n"
-    "attributes:\n"
-    "  system:\n"
-    "    duration: 3600.0\n";
+static const char typical_yaml[] = "version: 9999\n"
+                                   "resources:\n"
+                                   "  - type: slot\n"
+                                   "    count: 4\n"
+                                   "    label: default\n"
+                                   "    with:\n"
+                                   "      - type: node\n"
+                                   "        count: 1\n"
+                                   "        with:\n"
+                                   "          - type: socket\n"
+                                   "            count: 2\n"
+                                   "            with:\n"
+                                   "              - type: core\n"
+                                   "                count: 4\n"
+                                   "tasks:\n"
+                                   "  - command: [ \"flux\", \"start\" ]\n"
+                                   "    slot: default\n"
+                                   "    count:\n"
+                                   "      per_slot: 1\n"
+                                   "attributes:\n"
+                                   "  system:\n"
+                                   "    duration: 3600.0\n";
 
 static const char larger_yaml[] =
     "version: 1\n"
@@ -83,7 +82,7 @@ static double clock_s(clockid_t id)
 {
     struct timespec ts;
     clock_gettime(id, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
 }
 
 static double now_s(void)
@@ -112,8 +111,8 @@ static double measure_parse(const char *text, size_t len, double secs)
         n += 1000;
         t = now_s() - t0;
     } while (t < secs);
-    last_wall_rate = (double)n / (clock_s(CLOCK_MONOTONIC) - w0);
-    return (double)n / t;
+    last_wall_rate = (double) n / (clock_s(CLOCK_MONOTONIC) - w0);
+    return (double) n / t;
 }
 
 static double measure_emit(const jobspec_t *js, int json, double secs)
@@ -126,13 +125,13 @@ static double measure_emit(const jobspec_t *js, int json, double secs)
         n += 1000;
         t = now_s() - t0;
     } while (t < secs);
-    return (double)n / t;
+    return (double) n / t;
 }
 
 static void report(const char *what, size_t bytes, double rate)
 {
-    printf("%-34s %6zu bytes %12.0f jobspecs/s %8.2f us/jobspec %7.1f MB/s\n", what, bytes, rate,
-           1e6 / rate, rate * (double)bytes / 1e6);
+    printf("%-34s %6zu bytes %12.0f jobspecs/s %8.2f us/jobspec %7.1f MB/s\n", what, bytes,
+           rate, 1e6 / rate, rate * (double) bytes / 1e6);
 }
 
 static void bench_text(const char *what, const char *text, size_t len, double secs)
@@ -148,9 +147,9 @@ static char *read_file(const char *path, size_t *len)
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     rewind(f);
-    char *buf = size >= 0 ? malloc((size_t)size + 1) : NULL;
+    char *buf = size >= 0 ? malloc((size_t) size + 1) : NULL;
     if (buf) {
-        *len = fread(buf, 1, (size_t)size, f);
+        *len = fread(buf, 1, (size_t) size, f);
         buf[*len] = '\0';
     }
     fclose(f);

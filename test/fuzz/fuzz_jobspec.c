@@ -31,12 +31,12 @@ static void round_trip(const jobspec_t *js, char *text, const char *what)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct st_error err;
-    jobspec_t *js = jobspec_parse_string((const char *)data, size, "fuzz", &err);
+    jobspec_t *js = jobspec_parse_string((const char *) data, size, "fuzz", &err);
     if (!js)
         return 0;
     round_trip(js, jobspec_to_yaml(js), "yaml");
     round_trip(js, jobspec_to_json(js), "json");
-    (void)jobspec_duration_seconds(js);
+    (void) jobspec_duration_seconds(js);
     jobspec_destroy(js);
     return 0;
 }

@@ -53,18 +53,31 @@ static void check_round_trip(const jobspec_t *js, const char *what)
 /* ---- the validation corpus ---- */
 
 static const char *const valid_files[] = {
-    "attributes_properties.yaml", "basic.yaml",         "constraints.yaml",
-    "example1.yaml",              "example2.yaml",      "resource_count_min_only.yaml",
-    "use_case_1.1.yaml",          "use_case_1.2.yaml",  "use_case_1.3.yaml",
-    "use_case_1.4.yaml",          "use_case_1.5.yaml",  "use_case_1.6.yaml",
-    "use_case_1.7.yaml",          "use_case_1.8.yaml",  "use_case_2.1.yaml",
-    "use_case_2.2.yaml",          "use_case_2.3.yaml",  "use_case_2.4.yaml",
-    "use_case_2.5.yaml",          "use_case_2.6.yaml",
+    "attributes_properties.yaml",
+    "basic.yaml",
+    "constraints.yaml",
+    "example1.yaml",
+    "example2.yaml",
+    "resource_count_min_only.yaml",
+    "use_case_1.1.yaml",
+    "use_case_1.2.yaml",
+    "use_case_1.3.yaml",
+    "use_case_1.4.yaml",
+    "use_case_1.5.yaml",
+    "use_case_1.6.yaml",
+    "use_case_1.7.yaml",
+    "use_case_1.8.yaml",
+    "use_case_2.1.yaml",
+    "use_case_2.2.yaml",
+    "use_case_2.3.yaml",
+    "use_case_2.4.yaml",
+    "use_case_2.5.yaml",
+    "use_case_2.6.yaml",
 };
 
 START_TEST(test_valid_case)
 {
-    struct st_error err = { "" };
+    struct st_error err = {""};
     const char *f = valid_files[_i];
     jobspec_t *js = parse_case("validation/valid", f, &err);
     ck_assert_msg(js != NULL, "%s rejected: %s", f, err.text);
@@ -83,65 +96,70 @@ static const struct {
     const char *file;
     const char *where_what;
 } invalid_cases[] = {
-    { "attributes_bad_entry.yaml", "17:3: attributes.foo is not a valid key" },
-    { "attributes_bad_properties.yaml",
-      "18:21: attributes.system.constraints.properties[0] has invalid character '`'" },
-    { "attributes_bad_properties2.yaml",
-      "18:19: attributes.system.constraints.properties must be a sequence of strings" },
-    { "attributes_bad_properties3.yaml",
-      "18:21: attributes.system.constraints.properties[0] has invalid character '^'" },
-    { "attributes_bad_properties4.yaml",
-      "18:21: attributes.system.constraints.properties[0] has invalid character '^'" },
-    { "attributes_not_mapping.yaml", "14:13: attributes must be a mapping" },
-    { "invalid_yaml1.yaml", "1:9: invalid YAML: mapping values are not allowed" },
-    { "missing_attributes.yaml", "1:1: attributes is required" },
-    { "missing_resources.yaml", "1:1: resources is required" },
-    { "missing_tasks.yaml", "1:1: tasks is required" },
-    { "missing_version.yaml", "1:1: version is required" },
-    { "resource_count_add_zero.yaml", "8:16: resources[0].count.operand must be >= 1" },
-    { "resource_count_bad_type.yaml", "5:7: resources[0].count must be an integer or a mapping" },
-    { "resource_count_exponent_min_one.yaml", "5:12: resources[0].count.min must be >= 2" },
-    { "resource_count_exponent_one.yaml", "8:16: resources[0].count.operand must be >= 2" },
-    { "resource_count_invalid_operator.yaml", "7:17: resources[0].count.operator must be one of" },
-    { "resource_count_max_bad_type.yaml", "7:9: resources[0].count.max must be an integer" },
-    { "resource_count_max_less_than_min.yaml", "6:12: resources[0].count.max must be >= min (2)" },
-    { "resource_count_min_bad_type.yaml", "6:9: resources[0].count.min must be an integer" },
-    { "resource_count_min_zero.yaml", "5:12: resources[0].count.min must be >= 1" },
-    { "resource_count_missing_max.yaml", "5:7: resources[0].count.max is required" },
-    { "resource_count_missing_min.yaml", "5:7: resources[0].count.min is required" },
-    { "resource_count_missing_operand.yaml", "5:7: resources[0].count.operand is required" },
-    { "resource_count_missing_operator.yaml", "5:7: resources[0].count.operator is required" },
-    { "resource_count_multiply_one.yaml", "8:16: resources[0].count.operand must be >= 2" },
-    { "resource_count_negative_max.yaml", "6:12: resources[0].count.max must be >= 1" },
-    { "resource_count_operand_bad_type.yaml", "9:9: resources[0].count.operand must be an integer" },
-    { "resource_count_operator_bad_type.yaml", "8:9: resources[0].count.operator must be one of" },
-    { "resource_count_scalar_bad_value.yaml", "4:12: resources[0].count must be an integer" },
-    { "resource_exclusive_invalid.yaml",
-      "9:20: resources[0].with[0].exclusive must be true or false" },
-    { "resource_exclusive_not_scalar.yaml", "7:7: resources[0].exclusive must be true or false" },
-    { "resource_id_not_scalar.yaml", "7:7: resources[0].id must be a scalar" },
-    { "resource_label_not_scalar.yaml", "6:7: resources[0].label must be a string" },
-    { "resource_missing_count.yaml", "7:9: resources[0].with[0].count is required" },
-    { "resource_missing_type.yaml", "7:9: resources[0].with[0].type is required" },
-    { "resource_not_mapping.yaml", "3:5: resources[0] must be a mapping" },
-    { "resource_slot_not_labelled.yaml", "3:5: resources[0].label is required for a slot" },
-    { "resource_unit_not_scalar.yaml", "7:7: resources[0].unit must be a scalar" },
-    { "resources_not_sequence.yaml", "3:3: resources must be a sequence" },
-    { "task_command_not_array.yaml", "10:14: tasks[0].command must be a sequence of strings" },
-    { "task_count_multiple_keys.yaml", "13:7: tasks[0].count must be a mapping with exactly one" },
-    { "task_count_not_mapping.yaml", "12:12: tasks[0].count must be a mapping" },
-    { "task_missing_command.yaml", "10:5: tasks[0].command is required" },
-    { "task_missing_count.yaml", "10:5: tasks[0].count is required" },
-    { "task_missing_slot.yaml", "10:5: tasks[0].slot is required" },
-    { "task_not_mapping.yaml", "10:5: tasks[0] must be a mapping" },
-    { "tasks_not_sequence.yaml", "10:3: tasks must be a sequence" },
-    { "version_bad_number.yaml", "1:10: version must be <= 9999" },
-    { "version_not_scalar.yaml", "2:3: version must be an integer" },
+    {"attributes_bad_entry.yaml", "17:3: attributes.foo is not a valid key"},
+    {"attributes_bad_properties.yaml",
+     "18:21: attributes.system.constraints.properties[0] has invalid character '`'"},
+    {"attributes_bad_properties2.yaml",
+     "18:19: attributes.system.constraints.properties must be a sequence of strings"},
+    {"attributes_bad_properties3.yaml",
+     "18:21: attributes.system.constraints.properties[0] has invalid character '^'"},
+    {"attributes_bad_properties4.yaml",
+     "18:21: attributes.system.constraints.properties[0] has invalid character '^'"},
+    {"attributes_not_mapping.yaml", "14:13: attributes must be a mapping"},
+    {"invalid_yaml1.yaml", "1:9: invalid YAML: mapping values are not allowed"},
+    {"missing_attributes.yaml", "1:1: attributes is required"},
+    {"missing_resources.yaml", "1:1: resources is required"},
+    {"missing_tasks.yaml", "1:1: tasks is required"},
+    {"missing_version.yaml", "1:1: version is required"},
+    {"resource_count_add_zero.yaml", "8:16: resources[0].count.operand must be >= 1"},
+    {"resource_count_bad_type.yaml", "5:7: resources[0].count must be an integer or a mapping"},
+    {"resource_count_exponent_min_one.yaml", "5:12: resources[0].count.min must be >= 2"},
+    {"resource_count_exponent_one.yaml", "8:16: resources[0].count.operand must be >= 2"},
+    {"resource_count_invalid_operator.yaml",
+     "7:17: resources[0].count.operator must be one of"},
+    {"resource_count_max_bad_type.yaml", "7:9: resources[0].count.max must be an integer"},
+    {"resource_count_max_less_than_min.yaml",
+     "6:12: resources[0].count.max must be >= min (2)"},
+    {"resource_count_min_bad_type.yaml", "6:9: resources[0].count.min must be an integer"},
+    {"resource_count_min_zero.yaml", "5:12: resources[0].count.min must be >= 1"},
+    {"resource_count_missing_max.yaml", "5:7: resources[0].count.max is required"},
+    {"resource_count_missing_min.yaml", "5:7: resources[0].count.min is required"},
+    {"resource_count_missing_operand.yaml", "5:7: resources[0].count.operand is required"},
+    {"resource_count_missing_operator.yaml", "5:7: resources[0].count.operator is required"},
+    {"resource_count_multiply_one.yaml", "8:16: resources[0].count.operand must be >= 2"},
+    {"resource_count_negative_max.yaml", "6:12: resources[0].count.max must be >= 1"},
+    {"resource_count_operand_bad_type.yaml",
+     "9:9: resources[0].count.operand must be an integer"},
+    {"resource_count_operator_bad_type.yaml",
+     "8:9: resources[0].count.operator must be one of"},
+    {"resource_count_scalar_bad_value.yaml", "4:12: resources[0].count must be an integer"},
+    {"resource_exclusive_invalid.yaml",
+     "9:20: resources[0].with[0].exclusive must be true or false"},
+    {"resource_exclusive_not_scalar.yaml", "7:7: resources[0].exclusive must be true or false"},
+    {"resource_id_not_scalar.yaml", "7:7: resources[0].id must be a scalar"},
+    {"resource_label_not_scalar.yaml", "6:7: resources[0].label must be a string"},
+    {"resource_missing_count.yaml", "7:9: resources[0].with[0].count is required"},
+    {"resource_missing_type.yaml", "7:9: resources[0].with[0].type is required"},
+    {"resource_not_mapping.yaml", "3:5: resources[0] must be a mapping"},
+    {"resource_slot_not_labelled.yaml", "3:5: resources[0].label is required for a slot"},
+    {"resource_unit_not_scalar.yaml", "7:7: resources[0].unit must be a scalar"},
+    {"resources_not_sequence.yaml", "3:3: resources must be a sequence"},
+    {"task_command_not_array.yaml", "10:14: tasks[0].command must be a sequence of strings"},
+    {"task_count_multiple_keys.yaml",
+     "13:7: tasks[0].count must be a mapping with exactly one"},
+    {"task_count_not_mapping.yaml", "12:12: tasks[0].count must be a mapping"},
+    {"task_missing_command.yaml", "10:5: tasks[0].command is required"},
+    {"task_missing_count.yaml", "10:5: tasks[0].count is required"},
+    {"task_missing_slot.yaml", "10:5: tasks[0].slot is required"},
+    {"task_not_mapping.yaml", "10:5: tasks[0] must be a mapping"},
+    {"tasks_not_sequence.yaml", "10:3: tasks must be a sequence"},
+    {"version_bad_number.yaml", "1:10: version must be <= 9999"},
+    {"version_not_scalar.yaml", "2:3: version must be an integer"},
 };
 
 START_TEST(test_invalid_case)
 {
-    struct st_error err = { "" };
+    struct st_error err = {""};
     char path[PATH_MAX], expect[PATH_MAX + 1024];
     snprintf(path, sizeof(path), "%s/validation/invalid/%s", jobspec_dir(),
              invalid_cases[_i].file);
@@ -175,7 +193,8 @@ static size_t count_dir(const char *sub)
 
 START_TEST(test_corpus_complete)
 {
-    ck_assert_uint_eq(count_dir("validation/valid"), sizeof(valid_files) / sizeof(valid_files[0]));
+    ck_assert_uint_eq(count_dir("validation/valid"),
+                      sizeof(valid_files) / sizeof(valid_files[0]));
     ck_assert_uint_eq(count_dir("validation/invalid"),
                       sizeof(invalid_cases) / sizeof(invalid_cases[0]));
 }
@@ -191,11 +210,11 @@ static void walk_parse(const char *dir, int *nfiles)
         if (e->d_name[0] == '.' || strcmp(e->d_name, "validation") == 0)
             continue;
         char path[PATH_MAX];
-        if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
+        if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
             continue;
         size_t len = strlen(e->d_name);
-        bool is_spec = (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0)
-                       || (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0);
+        bool is_spec = (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0) ||
+                       (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0);
         if (!is_spec) {
             DIR *sub = opendir(path);
             if (sub) {
@@ -204,7 +223,7 @@ static void walk_parse(const char *dir, int *nfiles)
             }
             continue;
         }
-        struct st_error err = { "" };
+        struct st_error err = {""};
         jobspec_t *js = jobspec_parse_file(path, &err);
         ck_assert_msg(js != NULL, "%s rejected: %s", path, err.text);
         check_round_trip(js, path);
@@ -324,16 +343,16 @@ START_TEST(test_tree_constraints)
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(c->op, JS_C_AND);
     ck_assert_uint_eq(c->nargs, 2);
-    const struct js_constraint *or = &c->args[0];
+    const struct js_constraint * or = &c->args[0];
     ck_assert_int_eq(or->op, JS_C_OR);
     ck_assert_uint_eq(or->nargs, 3);
-    check_values(&or->args[0], JS_C_HOSTLIST, 1, "foo", NULL);
-    check_values(&or->args[1], JS_C_RANKS, 1, "0", NULL);
-    check_values(&or->args[2], JS_C_PROPERTIES, 2, "bar", "baz");
+    check_values(& or->args[0], JS_C_HOSTLIST, 1, "foo", NULL);
+    check_values(& or->args[1], JS_C_RANKS, 1, "0", NULL);
+    check_values(& or->args[2], JS_C_PROPERTIES, 2, "bar", "baz");
     const struct js_constraint *not = &c->args[1];
-    ck_assert_int_eq(not->op, JS_C_NOT);
-    ck_assert_uint_eq(not->nargs, 1);
-    check_values(&not->args[0], JS_C_PROPERTIES, 2, "foo", "bar");
+    ck_assert_int_eq(not ->op, JS_C_NOT);
+    ck_assert_uint_eq(not ->nargs, 1);
+    check_values(&not ->args[0], JS_C_PROPERTIES, 2, "foo", "bar");
     jobspec_destroy(js);
 
     js = parse_case("validation/valid", "attributes_properties.yaml", &err);
@@ -353,90 +372,100 @@ static const struct {
     const char *want; /* NULL: valid */
 } inline_cases[] = {
     /* structure */
-    { HEAD TASKS "attributes: {}\nextra: 1\n", "t.yaml:10:1: extra is not a valid key" },
-    { HEAD TASKS "attributes: {}\nversion: 2\n", "t.yaml:10:1: duplicate key \"version\"" },
-    { "- 1\n", "t.yaml:1:1: jobspec must be a mapping" },
-    { "", "t.yaml:1:1: empty document" },
-    { "a: &x [1]\nb: *x\n", "t.yaml:2:4: YAML aliases are not supported" },
-    { "a: 1\n---\nb: 2\n", "t.yaml:2:1: only one YAML document is allowed" },
-    { "version: 0\nresources: []\ntasks: []\nattributes:\n", "t.yaml:1:10: version must be >= 1" },
-    { "version: 1\nresources: []\n" TASKS "attributes:\n", "t.yaml:2:12: resources must not be empty" },
-    { HEAD "tasks: []\nattributes:\n", "t.yaml:5:8: tasks must not be empty" },
+    {HEAD TASKS "attributes: {}\nextra: 1\n", "t.yaml:10:1: extra is not a valid key"},
+    {HEAD TASKS "attributes: {}\nversion: 2\n", "t.yaml:10:1: duplicate key \"version\""},
+    {"- 1\n", "t.yaml:1:1: jobspec must be a mapping"},
+    {"", "t.yaml:1:1: empty document"},
+    {"a: &x [1]\nb: *x\n", "t.yaml:2:4: YAML aliases are not supported"},
+    {"a: 1\n---\nb: 2\n", "t.yaml:2:1: only one YAML document is allowed"},
+    {"version: 0\nresources: []\ntasks: []\nattributes:\n",
+     "t.yaml:1:10: version must be >= 1"},
+    {"version: 1\nresources: []\n" TASKS "attributes:\n",
+     "t.yaml:2:12: resources must not be empty"},
+    {HEAD "tasks: []\nattributes:\n", "t.yaml:5:8: tasks must not be empty"},
     /* resources */
-    { HEAD "    bogus: 1\n" TASKS "attributes:\n", "t.yaml:5:5: resources[0].bogus is not a valid key" },
-    { HEAD "    exclusive: true\n" TASKS "attributes:\n", NULL },
-    { HEAD "    with: []\n" TASKS "attributes:\n", NULL },
-    { HEAD "    with: 3\n" TASKS "attributes:\n", "t.yaml:5:11: resources[0].with must be a sequence" },
-    { "version: 1\nresources:\n  - type: \"\"\n    count: 1\n" TASKS "attributes:\n",
-      "t.yaml:3:11: resources[0].type must not be empty" },
-    { "version: 1\nresources:\n  - type: [a]\n    count: 1\n" TASKS "attributes:\n",
-      "t.yaml:3:11: resources[0].type must be a string" },
+    {HEAD "    bogus: 1\n" TASKS "attributes:\n",
+     "t.yaml:5:5: resources[0].bogus is not a valid key"},
+    {HEAD "    exclusive: true\n" TASKS "attributes:\n", NULL},
+    {HEAD "    with: []\n" TASKS "attributes:\n", NULL},
+    {HEAD "    with: 3\n" TASKS "attributes:\n",
+     "t.yaml:5:11: resources[0].with must be a sequence"},
+    {"version: 1\nresources:\n  - type: \"\"\n    count: 1\n" TASKS "attributes:\n",
+     "t.yaml:3:11: resources[0].type must not be empty"},
+    {"version: 1\nresources:\n  - type: [a]\n    count: 1\n" TASKS "attributes:\n",
+     "t.yaml:3:11: resources[0].type must be a string"},
     /* counts */
-    { "version: 1\nresources:\n  - {type: node, count: 0}\n" TASKS "attributes:\n",
-      "t.yaml:3:25: resources[0].count must be >= 1" },
-    { "version: 1\nresources:\n  - {type: node, count: 4294967296}\n" TASKS "attributes:\n",
-      "t.yaml:3:25: resources[0].count must be <= 4294967295" },
-    { "version: 1\nresources:\n  - {type: node, count: {min: 2, max: 8, operator: '*', operand: 2}}\n"
-      TASKS "attributes:\n", NULL },
-    { "version: 1\nresources:\n  - {type: node, count: {min: 2, max: 16, operator: '^', operand: 2}}\n"
-      TASKS "attributes:\n", NULL },
-    { "version: 1\nresources:\n  - {type: node, count: {min: 1, mx: 2}}\n" TASKS "attributes:\n",
-      "t.yaml:3:34: resources[0].count.mx is not a valid key" },
-    { "version: 1\nresources:\n  - {type: node, count: {min: 1.5}}\n" TASKS "attributes:\n",
-      "t.yaml:3:31: resources[0].count.min must be an integer" },
+    {"version: 1\nresources:\n  - {type: node, count: 0}\n" TASKS "attributes:\n",
+     "t.yaml:3:25: resources[0].count must be >= 1"},
+    {"version: 1\nresources:\n  - {type: node, count: 4294967296}\n" TASKS "attributes:\n",
+     "t.yaml:3:25: resources[0].count must be <= 4294967295"},
+    {"version: 1\nresources:\n  - {type: node, count: {min: 2, max: 8, operator: '*', operand: "
+     "2}}\n" TASKS "attributes:\n",
+     NULL},
+    {"version: 1\nresources:\n  - {type: node, count: {min: 2, max: 16, operator: '^', "
+     "operand: 2}}\n" TASKS "attributes:\n",
+     NULL},
+    {"version: 1\nresources:\n  - {type: node, count: {min: 1, mx: 2}}\n" TASKS "attributes:\n",
+     "t.yaml:3:34: resources[0].count.mx is not a valid key"},
+    {"version: 1\nresources:\n  - {type: node, count: {min: 1.5}}\n" TASKS "attributes:\n",
+     "t.yaml:3:31: resources[0].count.min must be an integer"},
     /* tasks */
-    { HEAD "tasks:\n  - command: []\n    slot: s\n    count: {per_slot: 1}\nattributes:\n",
-      "t.yaml:6:14: tasks[0].command must not be empty" },
-    { HEAD "tasks:\n  - command: [a]\n    slot: s\n    count: {per_slot: 0}\nattributes:\n",
-      "t.yaml:8:23: tasks[0].count.per_slot must be >= 1" },
-    { HEAD "tasks:\n  - command: [a]\n    slot: s\n    count: {each: 1}\nattributes:\n",
-      "t.yaml:8:13: tasks[0].count.each is not a valid key" },
-    { HEAD "tasks:\n  - command: [a]\n    slot: s\n    count: {total: 2}\n    foo: 1\nattributes:\n",
-      "t.yaml:9:5: tasks[0].foo is not a valid key" },
-    { HEAD "tasks:\n  - command: [a]\n    slot: s\n    count: {total: 2}\n    distribution: x\n"
-      "    attributes: {a: 1}\nattributes:\n", NULL },
-    { HEAD "tasks:\n  - command: [a]\n    slot: s\n    count: {total: 2}\n    attributes: 1\n"
-      "attributes:\n", "t.yaml:9:17: tasks[0].attributes must be a mapping" },
+    {HEAD "tasks:\n  - command: []\n    slot: s\n    count: {per_slot: 1}\nattributes:\n",
+     "t.yaml:6:14: tasks[0].command must not be empty"},
+    {HEAD "tasks:\n  - command: [a]\n    slot: s\n    count: {per_slot: 0}\nattributes:\n",
+     "t.yaml:8:23: tasks[0].count.per_slot must be >= 1"},
+    {HEAD "tasks:\n  - command: [a]\n    slot: s\n    count: {each: 1}\nattributes:\n",
+     "t.yaml:8:13: tasks[0].count.each is not a valid key"},
+    {HEAD
+     "tasks:\n  - command: [a]\n    slot: s\n    count: {total: 2}\n    foo: 1\nattributes:\n",
+     "t.yaml:9:5: tasks[0].foo is not a valid key"},
+    {HEAD "tasks:\n  - command: [a]\n    slot: s\n    count: {total: 2}\n    distribution: x\n"
+          "    attributes: {a: 1}\nattributes:\n",
+     NULL},
+    {HEAD "tasks:\n  - command: [a]\n    slot: s\n    count: {total: 2}\n    attributes: 1\n"
+          "attributes:\n",
+     "t.yaml:9:17: tasks[0].attributes must be a mapping"},
     /* attributes */
-    { HEAD TASKS "attributes:\n  system:\n    duration: -1\n",
-      "t.yaml:11:15: attributes.system.duration must be >= 0" },
-    { HEAD TASKS "attributes:\n  system:\n    duration: 1h\n",
-      "t.yaml:11:15: attributes.system.duration must be a number of seconds" },
-    { HEAD TASKS "attributes:\n  system:\n    queue: [a]\n",
-      "t.yaml:11:12: attributes.system.queue must be a string" },
-    { HEAD TASKS "attributes:\n  system:\n    environment: [a]\n",
-      "t.yaml:11:18: attributes.system.environment must be a mapping" },
-    { HEAD TASKS "attributes:\n  system:\n    other: {x: [1, 2]}\n  user: {y: z}\n", NULL },
-    { HEAD TASKS "attributes:\n  user:\n    [a]: 1\n", "t.yaml:11:5: attributes has a mapping key" },
+    {HEAD TASKS "attributes:\n  system:\n    duration: -1\n",
+     "t.yaml:11:15: attributes.system.duration must be >= 0"},
+    {HEAD TASKS "attributes:\n  system:\n    duration: 1h\n",
+     "t.yaml:11:15: attributes.system.duration must be a number of seconds"},
+    {HEAD TASKS "attributes:\n  system:\n    queue: [a]\n",
+     "t.yaml:11:12: attributes.system.queue must be a string"},
+    {HEAD TASKS "attributes:\n  system:\n    environment: [a]\n",
+     "t.yaml:11:18: attributes.system.environment must be a mapping"},
+    {HEAD TASKS "attributes:\n  system:\n    other: {x: [1, 2]}\n  user: {y: z}\n", NULL},
+    {HEAD TASKS "attributes:\n  user:\n    [a]: 1\n",
+     "t.yaml:11:5: attributes has a mapping key"},
     /* constraints */
-    { HEAD TASKS "attributes:\n  system:\n    constraints: {}\n", NULL },
-    { HEAD TASKS "attributes:\n  system:\n    constraints: {foo: [a]}\n",
-      "t.yaml:11:19: attributes.system.constraints.foo is not a valid constraint operator" },
-    { HEAD TASKS "attributes:\n  system:\n    constraints: {ranks: [\"x-\"]}\n",
-      "t.yaml:11:27: attributes.system.constraints.ranks[0] is not a valid rank idset" },
-    { HEAD TASKS "attributes:\n  system:\n    constraints: {properties: [\"\"]}\n",
-      "t.yaml:11:32: attributes.system.constraints.properties[0] must be a non-empty property" },
-    { HEAD TASKS "attributes:\n  system:\n    constraints: {properties: [\"^\"]}\n",
-      "t.yaml:11:32: attributes.system.constraints.properties[0] must be a non-empty property" },
-    { HEAD TASKS "attributes:\n  system:\n    constraints: {and: [{}], not: [1]}\n",
-      "t.yaml:11:36: attributes.system.constraints.not[0] must be a mapping" },
+    {HEAD TASKS "attributes:\n  system:\n    constraints: {}\n", NULL},
+    {HEAD TASKS "attributes:\n  system:\n    constraints: {foo: [a]}\n",
+     "t.yaml:11:19: attributes.system.constraints.foo is not a valid constraint operator"},
+    {HEAD TASKS "attributes:\n  system:\n    constraints: {ranks: [\"x-\"]}\n",
+     "t.yaml:11:27: attributes.system.constraints.ranks[0] is not a valid rank idset"},
+    {HEAD TASKS "attributes:\n  system:\n    constraints: {properties: [\"\"]}\n",
+     "t.yaml:11:32: attributes.system.constraints.properties[0] must be a non-empty property"},
+    {HEAD TASKS "attributes:\n  system:\n    constraints: {properties: [\"^\"]}\n",
+     "t.yaml:11:32: attributes.system.constraints.properties[0] must be a non-empty property"},
+    {HEAD TASKS "attributes:\n  system:\n    constraints: {and: [{}], not: [1]}\n",
+     "t.yaml:11:36: attributes.system.constraints.not[0] must be a mapping"},
     /* JSON keeps positions */
-    { "{\"version\": 1,\n \"resources\": [{\"type\": \"node\", \"count\": -2}],\n"
-      " \"tasks\": [], \"attributes\": {}}\n",
-      "t.yaml:2:42: resources[0].count must be >= 1" },
-    { "{\"version\":1,\"resources\":[{\"type\":\"node\",\"count\":1}],\"tasks\":"
-      "[{\"command\":[\"a\"],\"slot\":\"s\",\"count\":{\"total\":1}}],\"attributes\":null}",
-      NULL },
-    { "{\"version\": 1,\n\t\"resources\": [\n\t\t{\"type\": \"node\", \"count\": 1}\n\t],\n"
-      "\t\"tasks\": [{\"command\": [\"a\"], \"slot\": \"s\", \"count\": {\"total\": 1}}],\n"
-      "\t\"attributes\": {\"system\": {\"duration\": 1.5}}\n}\n",
-      NULL },
-    { "{\"version\": 1, \"resources\": [}", "t.yaml:1:30: invalid YAML" },
+    {"{\"version\": 1,\n \"resources\": [{\"type\": \"node\", \"count\": -2}],\n"
+     " \"tasks\": [], \"attributes\": {}}\n",
+     "t.yaml:2:42: resources[0].count must be >= 1"},
+    {"{\"version\":1,\"resources\":[{\"type\":\"node\",\"count\":1}],\"tasks\":"
+     "[{\"command\":[\"a\"],\"slot\":\"s\",\"count\":{\"total\":1}}],\"attributes\":null}",
+     NULL},
+    {"{\"version\": 1,\n\t\"resources\": [\n\t\t{\"type\": \"node\", \"count\": 1}\n\t],\n"
+     "\t\"tasks\": [{\"command\": [\"a\"], \"slot\": \"s\", \"count\": {\"total\": 1}}],\n"
+     "\t\"attributes\": {\"system\": {\"duration\": 1.5}}\n}\n",
+     NULL},
+    {"{\"version\": 1, \"resources\": [}", "t.yaml:1:30: invalid YAML"},
 };
 
 START_TEST(test_inline_case)
 {
-    struct st_error err = { "" };
+    struct st_error err = {""};
     jobspec_t *js = parse_str(inline_cases[_i].text, &err);
     const char *want = inline_cases[_i].want;
     if (!want) {
@@ -444,8 +473,8 @@ START_TEST(test_inline_case)
         check_round_trip(js, "inline");
     } else {
         ck_assert_msg(js == NULL, "case %d accepted, want %s", _i, want);
-        ck_assert_msg(strncmp(err.text, want, strlen(want)) == 0, "case %d: got \"%s\" want \"%s\"",
-                      _i, err.text, want);
+        ck_assert_msg(strncmp(err.text, want, strlen(want)) == 0,
+                      "case %d: got \"%s\" want \"%s\"", _i, err.text, want);
     }
     jobspec_destroy(js);
 }
@@ -501,8 +530,8 @@ START_TEST(test_duration_forms)
     static const struct {
         const char *text;
         double want;
-    } forms[] = { { "0o17", 15 }, { "0x10", 16 }, { "1e3", 1000 }, { "\"90\"", 90 },
-                  { "2.5", 2.5 },  { "+7", 7 } };
+    } forms[] = {{"0o17", 15},   {"0x10", 16}, {"1e3", 1000},
+                 {"\"90\"", 90}, {"2.5", 2.5}, {"+7", 7}};
     for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
         char text[512];
         struct st_error err;
@@ -520,9 +549,10 @@ END_TEST
 START_TEST(test_multi_key_constraint_is_and)
 {
     struct st_error err;
-    jobspec_t *js = parse_str(HEAD TASKS "attributes:\n  system:\n    constraints:\n"
-                                         "      properties: [a]\n      hostlist: [\"n[1-2]\"]\n",
-                              &err);
+    jobspec_t *js =
+        parse_str(HEAD TASKS "attributes:\n  system:\n    constraints:\n"
+                             "      properties: [a]\n      hostlist: [\"n[1-2]\"]\n",
+                  &err);
     ck_assert_msg(js != NULL, "%s", err.text);
     ck_assert_int_eq(js->constraint->op, JS_C_AND);
     ck_assert_uint_eq(js->constraint->nargs, 2);
@@ -576,7 +606,7 @@ END_TEST
 
 START_TEST(test_badparam)
 {
-    struct st_error err = { "" };
+    struct st_error err = {""};
     errno = 0;
     ck_assert_ptr_null(jobspec_parse_string(NULL, 0, "x", &err));
     ck_assert_int_eq(errno, EINVAL);
@@ -615,7 +645,8 @@ static Suite *jobspec_suite(void)
     Suite *s = suite_create("jobspec");
     TCase *tc = tcase_create("corpus");
     tcase_add_loop_test(tc, test_valid_case, 0, sizeof(valid_files) / sizeof(valid_files[0]));
-    tcase_add_loop_test(tc, test_invalid_case, 0, sizeof(invalid_cases) / sizeof(invalid_cases[0]));
+    tcase_add_loop_test(tc, test_invalid_case, 0,
+                        sizeof(invalid_cases) / sizeof(invalid_cases[0]));
     tcase_add_test(tc, test_corpus_complete);
     tcase_add_test(tc, test_all_matching_jobspecs_parse);
     suite_add_tcase(s, tc);
@@ -630,7 +661,8 @@ static Suite *jobspec_suite(void)
     tcase_add_test(tc, test_equal);
     suite_add_tcase(s, tc);
     tc = tcase_create("inline");
-    tcase_add_loop_test(tc, test_inline_case, 0, sizeof(inline_cases) / sizeof(inline_cases[0]));
+    tcase_add_loop_test(tc, test_inline_case, 0,
+                        sizeof(inline_cases) / sizeof(inline_cases[0]));
     tcase_add_test(tc, test_deep_nesting_rejected);
     tcase_add_test(tc, test_badparam);
     suite_add_tcase(s, tc);

@@ -7,7 +7,7 @@
 
 #include "jobspec/jobspec.h"
 
-static const char *const cmd[] = { "sleep", "120", NULL };
+static const char *const cmd[] = {"sleep", "120", NULL};
 
 /* ---- durations ---- */
 
@@ -15,10 +15,10 @@ static const struct {
     const char *text;
     double seconds; /* < 0: invalid */
 } durations[] = {
-    { "30s", 30 },    { "2m", 120 },   { "1.5h", 5400 }, { "1d", 86400 }, { "45", 45 },
-    { "0.5", 0.5 },   { "0", 0 },      { "100ms", 0.1 }, { ".5m", 30 },   { "", -1 },
-    { "abc", -1 },    { "-1", -1 },    { "1x", -1 },     { "inf", -1 },   { "nan", -1 },
-    { "0x10", -1 },   { "1 m", -1 },   { "m", -1 },      { "1e400", -1 }, { "2mm", -1 },
+    {"30s", 30},  {"2m", 120}, {"1.5h", 5400}, {"1d", 86400}, {"45", 45},
+    {"0.5", 0.5}, {"0", 0},    {"100ms", 0.1}, {".5m", 30},   {"", -1},
+    {"abc", -1},  {"-1", -1},  {"1x", -1},     {"inf", -1},   {"nan", -1},
+    {"0x10", -1}, {"1 m", -1}, {"m", -1},      {"1e400", -1}, {"2mm", -1},
 };
 
 START_TEST(test_duration)
@@ -32,8 +32,8 @@ START_TEST(test_duration)
         ck_assert(d == -42); /* untouched on failure */
     } else {
         ck_assert_msg(rc == 0, "\"%s\" rejected", durations[_i].text);
-        ck_assert_msg(fabs(d - durations[_i].seconds) < 1e-9, "\"%s\" -> %g", durations[_i].text,
-                      d);
+        ck_assert_msg(fabs(d - durations[_i].seconds) < 1e-9, "\"%s\" -> %g",
+                      durations[_i].text, d);
     }
 }
 END_TEST
@@ -47,18 +47,20 @@ static const struct {
     unsigned long top_count, slot_count;
     int task_total; /* 0: per_slot 1, else total */
 } shapes[] = {
-    { 0, 1, 1, 0, 1, 1, 0 },  { 0, 4, 2, 0, 4, 4, 0 }, { 0, 3, 1, 2, 3, 3, 0 },
-    { 2, 4, 2, 0, 2, 2, 0 },  { 2, 3, 1, 0, 2, 2, 3 }, { 4, 4, 1, 1, 4, 1, 0 },
-    { 3, 10, 1, 0, 3, 4, 10 }, { 2, 0, 0, 0, 2, 1, 0 }, /* -N2 alone: a task per node */
-    { 0, 0, 0, 0, 1, 1, 0 },  /* all defaults */
+    {0, 1, 1, 0, 1, 1, 0},   {0, 4, 2, 0, 4, 4, 0}, {0, 3, 1, 2, 3, 3, 0},
+    {2, 4, 2, 0, 2, 2, 0},   {2, 3, 1, 0, 2, 2, 3}, {4, 4, 1, 1, 4, 1, 0},
+    {3, 10, 1, 0, 3, 4, 10}, {2, 0, 0, 0, 2, 1, 0}, /* -N2 alone: a task per node */
+    {0, 0, 0, 0, 1, 1, 0},                          /* all defaults */
 };
 
 START_TEST(test_shape_layout)
 {
-    struct jobspec_shape s = { .nodes = shapes[_i].nodes, .ntasks = shapes[_i].ntasks,
-                               .cores_per_task = shapes[_i].cores, .gpus_per_task = shapes[_i].gpus,
-                               .argv = cmd };
-    struct st_error err = { "" };
+    struct jobspec_shape s = {.nodes = shapes[_i].nodes,
+                              .ntasks = shapes[_i].ntasks,
+                              .cores_per_task = shapes[_i].cores,
+                              .gpus_per_task = shapes[_i].gpus,
+                              .argv = cmd};
+    struct st_error err = {""};
     jobspec_t *js = jobspec_from_shape(&s, &err);
     ck_assert_msg(js != NULL, "%s", err.text);
     ck_assert_uint_eq(js->version, 1);
@@ -107,53 +109,60 @@ START_TEST(test_shape_layout)
 END_TEST
 
 /* Shapes that cannot be satisfied by construction, and bad option values. */
-static const char *const bad_requires[] = { "fo|o", NULL };
-static const char *const bad_env[] = { "NOEQUALS", NULL };
-static const char *const bad_setattr[] = { "system.duration.x=1", NULL };
-static const char *const bad_setattr2[] = { "system.duration=\"1h\"", NULL };
-static const char *const empty_argv[] = { NULL };
+static const char *const bad_requires[] = {"fo|o", NULL};
+static const char *const bad_env[] = {"NOEQUALS", NULL};
+static const char *const bad_setattr[] = {"system.duration.x=1", NULL};
+static const char *const bad_setattr2[] = {"system.duration=\"1h\"", NULL};
+static const char *const empty_argv[] = {NULL};
 
 static const struct {
     struct jobspec_shape shape;
     const char *want;
 } bad_shapes[] = {
-    { { .nodes = 4, .ntasks = 2, .argv = cmd }, "cannot run 2 tasks on 4 nodes" },
-    { { .nodes = -1, .argv = cmd }, "must not be negative" },
-    { { .ntasks = -3, .argv = cmd }, "must not be negative" },
-    { { .cores_per_task = -1, .argv = cmd }, "must not be negative" },
-    { { .gpus_per_task = -2, .argv = cmd }, "must not be negative" },
-    { { .duration = -5, .argv = cmd }, "duration must be >= 0" },
-    { { .duration = NAN, .argv = cmd }, "duration must be >= 0" },
-    { { .argv = NULL }, "a command is required" },
-    { { .argv = empty_argv }, "a command is required" },
-    { { .requires = bad_requires, .argv = cmd }, "--requires fo|o: invalid property name" },
-    { { .env = bad_env, .argv = cmd }, "--env NOEQUALS: expected NAME=VALUE" },
-    { { .setattr = bad_setattr, .argv = cmd }, "--setattr system.duration.x: duration is not a mapping" },
-    { { .setattr = bad_setattr2, .argv = cmd }, "attributes.system.duration must be a number" },
+    {{.nodes = 4, .ntasks = 2, .argv = cmd}, "cannot run 2 tasks on 4 nodes"},
+    {{.nodes = -1, .argv = cmd}, "must not be negative"},
+    {{.ntasks = -3, .argv = cmd}, "must not be negative"},
+    {{.cores_per_task = -1, .argv = cmd}, "must not be negative"},
+    {{.gpus_per_task = -2, .argv = cmd}, "must not be negative"},
+    {{.duration = -5, .argv = cmd}, "duration must be >= 0"},
+    {{.duration = NAN, .argv = cmd}, "duration must be >= 0"},
+    {{.argv = NULL}, "a command is required"},
+    {{.argv = empty_argv}, "a command is required"},
+    {{.requires = bad_requires, .argv = cmd}, "--requires fo|o: invalid property name"},
+    {{.env = bad_env, .argv = cmd}, "--env NOEQUALS: expected NAME=VALUE"},
+    {{.setattr = bad_setattr, .argv = cmd},
+     "--setattr system.duration.x: duration is not a mapping"},
+    {{.setattr = bad_setattr2, .argv = cmd}, "attributes.system.duration must be a number"},
 };
 
 START_TEST(test_shape_errors)
 {
-    struct st_error err = { "" };
+    struct st_error err = {""};
     errno = 0;
     jobspec_t *js = jobspec_from_shape(&bad_shapes[_i].shape, &err);
     ck_assert_msg(js == NULL, "case %d accepted", _i);
     ck_assert_int_eq(errno, EINVAL);
-    ck_assert_msg(strstr(err.text, bad_shapes[_i].want) != NULL, "case %d: got \"%s\" want \"%s\"",
-                  _i, err.text, bad_shapes[_i].want);
+    ck_assert_msg(strstr(err.text, bad_shapes[_i].want) != NULL,
+                  "case %d: got \"%s\" want \"%s\"", _i, err.text, bad_shapes[_i].want);
 }
 END_TEST
 
 START_TEST(test_shape_attributes)
 {
-    const char *const requires[] = { "foo,^bar", "host:node[0-3]", "rank:0-1", NULL };
-    const char *const setattr[] = { "user.project=\"abc\"", "mykey=3", "user.flag",
-                                    "attributes.system.x.y=[1,2]", NULL };
-    const char *const env[] = { "HOME=/home/u", "EMPTY=", NULL };
-    struct jobspec_shape s = { .nodes = 2, .ntasks = 4, .duration = 90.5, .exclusive = true,
-                               .queue = "debug", .requires = requires, .setattr = setattr,
-                               .env = env, .argv = cmd };
-    struct st_error err = { "" };
+    const char *const requires[] = {"foo,^bar", "host:node[0-3]", "rank:0-1", NULL};
+    const char *const setattr[] = {"user.project=\"abc\"", "mykey=3", "user.flag",
+                                   "attributes.system.x.y=[1,2]", NULL};
+    const char *const env[] = {"HOME=/home/u", "EMPTY=", NULL};
+    struct jobspec_shape s = {.nodes = 2,
+                              .ntasks = 4,
+                              .duration = 90.5,
+                              .exclusive = true,
+                              .queue = "debug",
+                              .requires = requires,
+                              .setattr = setattr,
+                              .env = env,
+                              .argv = cmd};
+    struct st_error err = {""};
     jobspec_t *js = jobspec_from_shape(&s, &err);
     ck_assert_msg(js != NULL, "%s", err.text);
     ck_assert_int_eq(js->resources[0].exclusive, JS_EXCL_TRUE);
@@ -182,8 +191,8 @@ START_TEST(test_shape_attributes)
     jobspec_destroy(js);
 
     /* Without nodes, --exclusive marks the slot; one property needs no "and". */
-    const char *const one[] = { "gpu", NULL };
-    struct jobspec_shape s2 = { .ntasks = 2, .exclusive = true, .requires = one, .argv = cmd };
+    const char *const one[] = {"gpu", NULL};
+    struct jobspec_shape s2 = {.ntasks = 2, .exclusive = true, .requires = one, .argv = cmd};
     js = jobspec_from_shape(&s2, &err);
     ck_assert_msg(js != NULL, "%s", err.text);
     ck_assert_int_eq(js->resources[0].exclusive, JS_EXCL_TRUE);
@@ -197,7 +206,7 @@ END_TEST
 
 START_TEST(test_badparam)
 {
-    struct st_error err = { "" };
+    struct st_error err = {""};
     errno = 0;
     ck_assert_ptr_null(jobspec_from_shape(NULL, &err));
     ck_assert_int_eq(errno, EINVAL);
@@ -213,10 +222,10 @@ START_TEST(test_badparam)
     ck_assert_int_eq(errno, EINVAL);
     ck_assert(d == 7);
     /* A NULL error buffer is allowed on failing shapes too. */
-    struct jobspec_shape s = { .nodes = 3, .ntasks = 1, .argv = cmd };
+    struct jobspec_shape s = {.nodes = 3, .ntasks = 1, .argv = cmd};
     ck_assert_ptr_null(jobspec_from_shape(&s, NULL));
-    const char *const bad[] = { "x=1", "x.y=2", NULL };
-    struct jobspec_shape s2 = { .setattr = bad, .argv = cmd };
+    const char *const bad[] = {"x=1", "x.y=2", NULL};
+    struct jobspec_shape s2 = {.setattr = bad, .argv = cmd};
     ck_assert_ptr_null(jobspec_from_shape(&s2, NULL));
     ck_assert_int_eq(errno, EINVAL);
 }
