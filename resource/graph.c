@@ -46,11 +46,17 @@ struct rank_index {
 };
 
 /* Open-addressing hash over (subsystem, vertex) path entries. */
+/* Open-addressing hash of live vertices by path (any subsystem).  A slot
+ * holds the hash beside the vertex so that a probe touches one cache line;
+ * the path itself is found again through the vertex's paths. */
+struct path_slot {
+    uint32_t h;
+    vtx_t v; /* VTX_NONE = empty */
+};
+
 struct path_index {
     uint32_t nslots; /* power of two, or 0 */
-    vtx_t *v;        /* VTX_NONE = empty */
-    uint8_t *s;
-    uint32_t *h;
+    struct path_slot *slot;
     int64_t nkeys; /* distinct path strings */
 };
 
@@ -215,9 +221,7 @@ static void derived_free(struct derived *d)
     free(d->by_rank.rank);
     free(d->by_rank.off);
     free(d->by_rank.vtx);
-    free(d->by_path.v);
-    free(d->by_path.s);
-    free(d->by_path.h);
+    free(d->by_path.slot);
     memset(d, 0, sizeof(*d));
     for (int s = 0; s < GRAPH_MAX_SUBSYSTEMS; s++)
         d->root[s] = VTX_NONE;
@@ -292,6 +296,34 @@ const char *graph_atom_str(const graph_t *g, atom_t a)
 
 /* ---- building --------------------------------------------------------------- */
 
+/* basename followed by id ("core" 17 -> "core17"), interned.  Formatted by
+ * hand: this runs once per vertex of a large GRUG and printf's format
+ * parsing showed in profiles. */
+static atom_t default_name(graph_t *g, const char *base, int64_t id)
+{
+    char digits[24], stack[128];
+    size_t nd = 0, len = strlen(base);
+    uint64_t u = id < 0 ? 0 - (uint64_t)id : (uint64_t)id;
+    do {
+        digits[nd++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (id < 0)
+        digits[nd++] = '-';
+    char *buf = len + nd <= sizeof(stack) ? stack : malloc(len + nd);
+    if (!buf) {
+        errno = ENOMEM;
+        return ATOM_NONE;
+    }
+    memcpy(buf, base, len);
+    for (size_t i = 0; i < nd; i++)
+        buf[len + i] = digits[nd - 1 - i];
+    atom_t a = graph_strtab_intern(g->st, buf, len + nd);
+    if (buf != stack)
+        free(buf);
+    return a;
+}
+
 /* Atoms for a new vertex's strings, resolved before anything is appended so
  * that a failure leaves the graph unchanged. */
 static int vertex_atoms(graph_t *g, const struct vtx_init *in, atom_t out[4])
@@ -299,13 +331,7 @@ static int vertex_atoms(graph_t *g, const struct vtx_init *in, atom_t out[4])
     const char *base = in->basename ? in->basename : in->type;
     out[0] = graph_atom(g, in->type);
     out[1] = graph_atom(g, base);
-    if (in->name) {
-        out[2] = graph_atom(g, in->name);
-    } else {
-        char buf[256];
-        snprintf(buf, sizeof(buf), "%s%lld", base, (long long)in->id);
-        out[2] = graph_atom(g, buf);
-    }
+    out[2] = in->name ? graph_atom(g, in->name) : default_name(g, base, in->id);
     out[3] = in->unit && in->unit[0] ? graph_atom(g, in->unit) : ATOM_NONE;
     if (out[0] == ATOM_NONE || out[1] == ATOM_NONE || out[2] == ATOM_NONE
         || (in->unit && in->unit[0] && out[3] == ATOM_NONE))
@@ -598,9 +624,23 @@ static int report_cycle(const graph_t *g, const igraph_t *ig, struct st_error *e
                      vtx_label(g, g->esrc[e]), vtx_label(g, g->edst[e]));
 }
 
+/* true if every live edge goes from a lower to a higher vertex index: then
+ * index order is a topological order and there can be no cycle.  Readers
+ * create parents before children, so this one pass usually spares building
+ * the igraph copy of a graph of hundreds of thousands of vertices. */
+static bool index_ordered(const graph_t *g)
+{
+    for (int64_t e = 0; e < g->ne; e++)
+        if (!(g->esub[e] & EDGE_REMOVED) && g->esrc[e] >= g->edst[e])
+            return false;
+    return true;
+}
+
 /* The cycle check runs in igraph on the whole edge vector at once. */
 static int check_acyclic(const graph_t *g, struct st_error *err)
 {
+    if (index_ordered(g))
+        return 0;
     igraph_vector_int_t ev;
     igraph_t ig;
     igraph_bool_t dag = true;
@@ -716,25 +756,62 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Live vertices in (rank, vtx) order by counting sort: ranks are broker
+ * ranks, a dense small range. */
+static int sort_by_rank_counting(const graph_t *g, int32_t lo, int64_t span, vtx_t *out)
+{
+    int32_t *cnt = calloc((size_t)span + 1, sizeof(*cnt));
+    if (!cnt)
+        return -1;
+    for (vtx_t v = 0; v < g->nv; v++)
+        if (!g->removed[v])
+            cnt[(int64_t)g->rank[v] - lo + 1]++;
+    for (int64_t r = 0; r < span; r++)
+        cnt[r + 1] += cnt[r];
+    for (vtx_t v = 0; v < g->nv; v++)
+        if (!g->removed[v])
+            out[cnt[(int64_t)g->rank[v] - lo]++] = v;
+    free(cnt);
+    return 0;
+}
+
+/* The same for sparse ranks: sort (rank, vtx) pairs packed in one int64,
+ * which needs no comparator context. */
+static int sort_by_rank_qsort(const graph_t *g, size_t n, vtx_t *out)
+{
+    int64_t *keys = malloc((n + 1) * sizeof(*keys));
+    if (!keys)
+        return -1;
+    size_t k = 0;
+    for (vtx_t v = 0; v < g->nv; v++)
+        if (!g->removed[v])
+            keys[k++] = (int64_t)g->rank[v] * ((int64_t)1 << 32) + v;
+    qsort(keys, n, sizeof(*keys), cmp_i64);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (vtx_t)(keys[i] & 0xffffffff);
+    free(keys);
+    return 0;
+}
+
 /* Live vertices grouped by rank, ranks ascending, vertices in vtx order. */
 static int build_rank_index(const graph_t *g, struct rank_index *ix)
 {
     size_t n = 0;
-    /* Sort (rank, vtx) pairs packed in one int64: ranks ascending, vertices
-     * in vtx order within a rank, with no comparator context needed. */
-    int64_t *keys = malloc(((size_t)g->nv + 1) * sizeof(*keys));
-    ix->vtx = malloc(((size_t)g->nv + 1) * sizeof(*ix->vtx));
-    if (!keys || !ix->vtx) {
-        free(keys);
-        return -1;
+    int32_t lo = INT32_MAX, hi = INT32_MIN;
+    for (vtx_t v = 0; v < g->nv; v++) {
+        if (!g->removed[v]) {
+            n++;
+            lo = g->rank[v] < lo ? g->rank[v] : lo;
+            hi = g->rank[v] > hi ? g->rank[v] : hi;
+        }
     }
-    for (vtx_t v = 0; v < g->nv; v++)
-        if (!g->removed[v])
-            keys[n++] = (int64_t)g->rank[v] * ((int64_t)1 << 32) + v;
-    qsort(keys, n, sizeof(*keys), cmp_i64);
-    for (size_t i = 0; i < n; i++)
-        ix->vtx[i] = (vtx_t)(keys[i] & 0xffffffff);
-    free(keys);
+    ix->vtx = malloc((n + 1) * sizeof(*ix->vtx));
+    if (!ix->vtx)
+        return -1;
+    int64_t span = n ? (int64_t)hi - lo + 1 : 0;
+    if (n && span <= 4 * (int64_t)n + 1024 ? sort_by_rank_counting(g, lo, span, ix->vtx) < 0
+                                           : sort_by_rank_qsort(g, n, ix->vtx) < 0)
+        return -1;
     int32_t nr = 0;
     for (size_t i = 0; i < n; i++)
         nr += i == 0 || g->rank[ix->vtx[i]] != g->rank[ix->vtx[i - 1]];
@@ -753,43 +830,93 @@ static int build_rank_index(const graph_t *g, struct rank_index *ix)
     return 0;
 }
 
-static int path_insert(const graph_t *g, struct path_index *ix, vtx_t v, int s)
+/* true if one of v's paths is p. */
+static bool has_path(const graph_t *g, vtx_t v, const char *p)
 {
-    const char *p = g->path[s][v];
-    uint32_t h = graph_strtab_hash(p, strlen(p));
-    uint32_t mask = ix->nslots - 1;
-    uint32_t i = h & mask;
-    while (ix->v[i] != VTX_NONE) {
-        if (ix->h[i] == h && strcmp(g->path[ix->s[i]][ix->v[i]], p) == 0)
-            return 0; /* first (subsystem, vertex) with this path wins */
-        i = (i + 1) & mask;
-    }
-    ix->v[i] = v;
-    ix->s[i] = (uint8_t)s;
-    ix->h[i] = h;
-    ix->nkeys++;
-    return 0;
+    for (int s = 0; s < g->nsub; s++)
+        if (g->path[s][v] && strcmp(g->path[s][v], p) == 0)
+            return true;
+    return false;
 }
 
-static int build_path_index(const graph_t *g, struct path_index *ix)
+struct path_entry {
+    uint32_t h;
+    vtx_t v;
+    int s;
+};
+
+static void path_insert(const graph_t *g, struct path_index *ix, const struct path_entry *e)
 {
-    int64_t n = 0;
+    const char *p = g->path[e->s][e->v];
+    uint32_t mask = ix->nslots - 1;
+    uint32_t i = e->h & mask;
+    while (ix->slot[i].v != VTX_NONE) {
+        if (ix->slot[i].h == e->h && has_path(g, ix->slot[i].v, p))
+            return; /* the first vertex with this path wins */
+        i = (i + 1) & mask;
+    }
+    ix->slot[i].h = e->h;
+    ix->slot[i].v = e->v;
+    ix->nkeys++;
+}
+
+/* Every (subsystem, live vertex) path, hashed, in insertion order. */
+static struct path_entry *path_entries(const graph_t *g, size_t *np)
+{
+    size_t n = 0;
     for (int s = 0; s < g->nsub; s++)
         for (vtx_t v = 0; v < g->nv; v++)
             n += !g->removed[v] && g->path[s][v];
-    ix->nslots = 16;
+    struct path_entry *e = malloc((n + 1) * sizeof(*e));
+    if (!e)
+        return NULL;
+    n = 0;
+    for (int s = 0; s < g->nsub; s++) {
+        for (vtx_t v = 0; v < g->nv; v++) {
+            const char *p = g->path[s][v];
+            if (!g->removed[v] && p)
+                e[n++] = (struct path_entry){ graph_strtab_hash(p, strlen(p)), v, s };
+        }
+    }
+    *np = n;
+    return e;
+}
+
+/* Insert in order of home slot region rather than vertex order: a stable
+ * one-pass partition into 256 regions keeps each region's probes inside a
+ * cache-sized slice of the table (random inserts into a table of millions
+ * of slots were the slowest part of loading a big graph).  Stability keeps
+ * "first vertex wins" for equal paths, which hash alike. */
+static int build_path_index(const graph_t *g, struct path_index *ix)
+{
+    size_t n = 0, cnt[257] = { 0 };
+    struct path_entry *e = path_entries(g, &n);
+    struct path_entry *sorted = malloc((n + 1) * sizeof(*sorted));
+    ix->nslots = 256;
     while (ix->nslots < 2 * n)
         ix->nslots *= 2;
-    ix->v = malloc(ix->nslots * sizeof(*ix->v));
-    ix->s = malloc(ix->nslots);
-    ix->h = malloc(ix->nslots * sizeof(*ix->h));
-    if (!ix->v || !ix->s || !ix->h)
+    ix->slot = malloc(ix->nslots * sizeof(*ix->slot));
+    if (!e || !sorted || !ix->slot) {
+        free(e);
+        free(sorted);
         return -1;
-    memset(ix->v, 0xff, ix->nslots * sizeof(*ix->v));
-    for (int s = 0; s < g->nsub; s++)
-        for (vtx_t v = 0; v < g->nv; v++)
-            if (!g->removed[v] && g->path[s][v])
-                path_insert(g, ix, v, s);
+    }
+    for (uint32_t i = 0; i < ix->nslots; i++)
+        ix->slot[i].v = VTX_NONE;
+    int shift = 0;
+    while ((256u << shift) < ix->nslots)
+        shift++;
+    uint32_t mask = ix->nslots - 1;
+    for (size_t i = 0; i < n; i++)
+        cnt[((e[i].h & mask) >> shift) + 1]++;
+    for (int r = 0; r < 256; r++)
+        cnt[r + 1] += cnt[r];
+    for (size_t i = 0; i < n; i++)
+        sorted[cnt[(e[i].h & mask) >> shift]++] = e[i];
+    for (size_t i = 0; i < n; i++)
+        path_insert(g, ix, &sorted[i]);
+    free(e);
+    free(sorted);
     return 0;
 }
 
@@ -803,7 +930,7 @@ static size_t derived_bytes(const graph_t *g, const struct derived *d)
     b += 2 * ((size_t)d->nv + 1) * sizeof(vtx_t);
     b += ((size_t)d->by_type.natoms + (size_t)d->by_name.natoms + 2) * sizeof(int32_t);
     b += ((size_t)d->nv + 1) * sizeof(vtx_t) + 2 * ((size_t)d->by_rank.n + 1) * sizeof(int32_t);
-    b += (size_t)d->by_path.nslots * (sizeof(vtx_t) + 1 + sizeof(uint32_t));
+    b += (size_t)d->by_path.nslots * sizeof(struct path_slot);
     return b;
 }
 
@@ -1108,10 +1235,12 @@ vtx_t graph_find_path(const graph_t *g, const char *path)
     const struct path_index *ix = &g->d.by_path;
     uint32_t h = graph_strtab_hash(path, strlen(path));
     uint32_t mask = ix->nslots - 1;
-    for (uint32_t i = h & mask; ix->v[i] != VTX_NONE; i = (i + 1) & mask) {
-        if (ix->h[i] == h && g->path[ix->s[i]][ix->v[i]]
-            && strcmp(g->path[ix->s[i]][ix->v[i]], path) == 0)
-            return ix->v[i];
+    for (uint32_t i = h & mask; ix->slot[i].v != VTX_NONE; i = (i + 1) & mask) {
+        vtx_t v = ix->slot[i].v;
+        /* A path set after the last finalize is not indexed yet; the
+         * vertex must still carry the path it was indexed under. */
+        if (ix->slot[i].h == h && v < g->d.nv && has_path(g, v, path))
+            return v;
     }
     return VTX_NONE;
 }

@@ -399,15 +399,17 @@ static int gen_append(struct generator *gen, vtx_t v)
 /* path = prefix + "/" + name, in the emitter's scratch buffer. */
 static const char *join_path(struct emitter *em, const char *prefix, const char *name)
 {
-    size_t need = strlen(prefix) + strlen(name) + 2;
-    if (need > em->bufsz) {
-        char *b = realloc(em->buf, need * 2);
+    size_t pl = strlen(prefix), nl = strlen(name);
+    if (pl + nl + 2 > em->bufsz) {
+        char *b = realloc(em->buf, (pl + nl + 2) * 2);
         if (!b)
             return NULL;
         em->buf = b;
-        em->bufsz = need * 2;
+        em->bufsz = (pl + nl + 2) * 2;
     }
-    snprintf(em->buf, em->bufsz, "%s/%s", prefix, name);
+    memcpy(em->buf, prefix, pl);
+    em->buf[pl] = '/';
+    memcpy(em->buf + pl + 1, name, nl + 1);
     return em->buf;
 }
 
