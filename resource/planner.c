@@ -454,6 +454,46 @@ size_t planner_span_count(const planner_t *p)
     return p ? p->nspans : 0;
 }
 
+int64_t planner_peak_usage(const planner_t *p)
+{
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    /* Usage before the first point is 0. */
+    return p->root ? max64(0, p->root->maxpre) : 0;
+}
+
+int planner_update_total(planner_t *p, int64_t total)
+{
+    if (!p || total < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (total > PLANNER_TOTAL_MAX) {
+        errno = ERANGE;
+        return -1;
+    }
+    if (total < planner_peak_usage(p)) {
+        errno = EBUSY;
+        return -1;
+    }
+    p->total = total;
+    return 0;
+}
+
+int planner_copy_spans_zero(planner_t *dst, const planner_t *src)
+{
+    for (uint32_t i = 0; i < src->cap; i++) {
+        const struct span *s = &src->slots[i];
+        if (s->id != 0 && planner_insert_span(dst, s->id, s->start, s->end - s->start, 0) < 0)
+            return -1;
+    }
+    if (src->next_id > dst->next_id)
+        dst->next_id = src->next_id;
+    return 0;
+}
+
 /* ---- argument checks ------------------------------------------------------ */
 
 int planner_check_window(const planner_t *p, int64_t at, int64_t duration)

@@ -80,6 +80,15 @@ int planner_rem_span(planner_t *p, int64_t span_id);
  * than the span holds. */
 int planner_reduce_span(planner_t *p, int64_t span_id, int64_t amount, bool *removed);
 
+/* Highest usage at any time in the horizon (0 when idle); -1 with EINVAL if
+ * p is NULL. */
+int64_t planner_peak_usage(const planner_t *p);
+
+/* Change the pool size (the resource graph grew or shrank).  EINVAL if
+ * total < 0, ERANGE if total > 2^61, EBUSY if spans use more than `total`
+ * at some time (nothing changes). */
+int planner_update_total(planner_t *p, int64_t total);
+
 /* Query a span: start, duration and amount (any pointer may be NULL).
  * ENOENT if unknown. */
 int planner_span_get(const planner_t *p, int64_t span_id, int64_t *start, int64_t *duration,
@@ -139,6 +148,16 @@ planner_t *planner_multi_at(planner_multi_t *m, size_t i);
 int planner_multi_index(const planner_multi_t *m, const char *type);
 /* Number of live multi-spans (0 for NULL). */
 size_t planner_multi_span_count(const planner_multi_t *m);
+
+/* Re-size after the graph changed: for each of the n (distinct, non-empty)
+ * types, set the total of an existing type or add a new type, which gets an
+ * amount-0 share of every live multi-span.  Types not listed keep their
+ * totals; indices of existing types do not change, new types go at the end.
+ * Ends any avail_time walk.  EINVAL for bad arguments, ERANGE for a total
+ * above 2^61, EBUSY if a listed type uses more than its new total; on error
+ * nothing changes.  Pointers from planner_multi_at stay valid. */
+int planner_multi_update(planner_multi_t *m, const int64_t *totals, const char *const *types,
+                         size_t n);
 
 /* The functions below take amounts[] with one entry per type (n must equal
  * planner_multi_size, EINVAL otherwise) and use the single-planner errno

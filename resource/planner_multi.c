@@ -30,7 +30,7 @@ struct planner_multi {
     int64_t it_last;
     int64_t it_duration;
     bool it_valid;
-    struct multi_type types[];
+    struct multi_type *types; /* n entries; grows with planner_multi_update */
 };
 
 static bool names_ok(const char *const *types, size_t n)
@@ -55,9 +55,14 @@ planner_multi_t *planner_multi_create(int64_t base, int64_t horizon, const int64
         errno = EINVAL;
         return NULL;
     }
-    m = calloc(1, sizeof(*m) + n * sizeof(m->types[0]));
+    m = calloc(1, sizeof(*m));
     if (!m)
         return NULL;
+    m->types = calloc(n, sizeof(m->types[0]));
+    if (!m->types) {
+        free(m);
+        return NULL;
+    }
     m->n = n;
     m->next_id = 1;
     for (size_t i = 0; i < n; i++) {
@@ -84,6 +89,7 @@ void planner_multi_destroy(planner_multi_t *m)
         planner_destroy(m->types[i].planner);
         free(m->types[i].name);
     }
+    free(m->types);
     free(m);
     errno = saved;
 }
@@ -137,6 +143,90 @@ int planner_multi_index(const planner_multi_t *m, const char *type)
 size_t planner_multi_span_count(const planner_multi_t *m)
 {
     return m ? planner_span_count(m->types[0].planner) : 0;
+}
+
+/* Validate an update: names as for create, totals in range and not below
+ * what a listed existing type has in use. */
+static int check_update(const planner_multi_t *m, const int64_t *totals,
+                        const char *const *types, size_t n)
+{
+    if (!m || !totals || !types || n == 0 || !names_ok(types, n)) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int k = planner_multi_index(m, types[i]);
+        if (totals[i] < 0) {
+            errno = EINVAL;
+            return -1;
+        }
+        if (totals[i] > PLANNER_TOTAL_MAX) {
+            errno = ERANGE;
+            return -1;
+        }
+        if (k >= 0 && planner_peak_usage(m->types[k].planner) > totals[i]) {
+            errno = EBUSY;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A planner for a new type: same window, every existing span at amount 0. */
+static planner_t *new_type_planner(const planner_multi_t *m, int64_t total)
+{
+    const planner_t *p0 = m->types[0].planner;
+    planner_t *p = planner_create(planner_base(p0), planner_horizon(p0), total);
+
+    if (p && planner_copy_spans_zero(p, p0) < 0) {
+        planner_destroy(p);
+        return NULL;
+    }
+    return p;
+}
+
+int planner_multi_update(planner_multi_t *m, const int64_t *totals, const char *const *types,
+                         size_t n)
+{
+    struct multi_type *grown;
+    size_t added = 0;
+    size_t old_n;
+
+    if (check_update(m, totals, types, n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        added += planner_multi_index(m, types[i]) < 0;
+    grown = realloc(m->types, (m->n + added) * sizeof(m->types[0]));
+    if (!grown)
+        return -1;
+    m->types = grown;
+    /* Build the new types first so that a failure leaves m as it was. */
+    old_n = m->n;
+    for (size_t i = 0, k = old_n; i < n; i++) {
+        if (planner_multi_index(m, types[i]) >= 0)
+            continue;
+        m->types[k].planner = new_type_planner(m, totals[i]);
+        m->types[k].name = strdup(types[i]);
+        m->types[k].it_amount = 0;
+        if (!m->types[k].planner || !m->types[k].name) {
+            for (size_t j = old_n; j <= k; j++) {
+                planner_destroy(m->types[j].planner);
+                free(m->types[j].name);
+            }
+            errno = ENOMEM;
+            return -1;
+        }
+        k++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int k = planner_multi_index(m, types[i]);
+        if ((size_t) k < old_n)
+            planner_update_total(m->types[k].planner, totals[i]);
+    }
+    m->n = old_n + added;
+    /* A walk's request has no entry for the new types. */
+    m->it_valid = false;
+    return 0;
 }
 
 /* amounts[] has one entry per type, none negative. */

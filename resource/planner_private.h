@@ -46,6 +46,10 @@ int planner_shrink_span(planner_t *p, int64_t id, int64_t amount);
 int64_t planner_earliest_fit(const planner_t *p, int64_t from, int64_t duration,
                              int64_t amount);
 
+/* Give dst (empty, same window) a span of amount 0 for every span of src,
+ * under the same ids.  -1 on ENOMEM (dst then holds a subset). */
+int planner_copy_spans_zero(planner_t *dst, const planner_t *src);
+
 /* Smallest scheduled point (span start or end) strictly after t, or -1 with
  * ENOENT. */
 int64_t planner_point_after(const planner_t *p, int64_t t);

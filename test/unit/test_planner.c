@@ -360,6 +360,51 @@ START_TEST(test_avail_time_cases)
 }
 END_TEST
 
+START_TEST(test_update_total)
+{
+    planner_t *p = planner_create(0, 100, 8);
+    struct snap before;
+
+    errno = 0;
+    ck_assert_int_eq(planner_peak_usage(NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(planner_peak_usage(p), 0);
+    ck_assert_int_gt(planner_add_span(p, 10, 10, 5), 0);
+    ck_assert_int_gt(planner_add_span(p, 15, 10, 1), 0);
+    ck_assert_int_gt(planner_add_span(p, 50, 10, 2), 0);
+    ck_assert_int_eq(planner_peak_usage(p), 6);
+    take_snap(p, &before);
+    static const struct {
+        int64_t total;
+        int err;
+    } bad[] = {{-1, EINVAL}, {5, EBUSY}, {0, EBUSY}, {(INT64_C(1) << 61) + 1, ERANGE}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        errno = 0;
+        ck_assert_int_eq(planner_update_total(p, bad[i].total), -1);
+        ck_assert_int_eq(errno, bad[i].err);
+        ck_assert_int_eq(planner_total(p), 8);
+        assert_same(p, &before);
+    }
+    errno = 0;
+    ck_assert_int_eq(planner_update_total(NULL, 1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(planner_update_total(p, 6), 0);
+    ck_assert_int_eq(planner_total(p), 6);
+    ck_assert_int_eq(planner_avail_at(p, 15), 0);
+    ck_assert_int_eq(planner_avail_at(p, 0), 6);
+    errno = 0;
+    ck_assert_int_eq(planner_avail_time_first(p, 0, 5, 7), -1);
+    ck_assert_int_eq(errno, ERANGE);
+    ck_assert_int_eq(planner_avail_time_first(p, 0, 20, 5), 20);
+    ck_assert_int_eq(planner_avail_time_first(p, 0, 20, 6), 25);
+    ck_assert_int_eq(planner_avail_time_first(p, 0, 30, 6), 60);
+    ck_assert_int_eq(planner_update_total(p, 20), 0);
+    ck_assert_int_eq(planner_avail_time_first(p, 0, 20, 14), 0);
+    ck_assert_int_eq(planner_avail_during(p, 0, 100), 14);
+    planner_destroy(p);
+}
+END_TEST
+
 START_TEST(test_next_without_first)
 {
     planner_t *p = planner_create(0, 10, 1);
@@ -658,6 +703,7 @@ static Suite *planner_suite(void)
     tcase_add_test(tc, test_reduce);
     tcase_add_loop_test(tc, test_avail_time_cases, 0,
                         sizeof(first_cases) / sizeof(first_cases[0]));
+    tcase_add_test(tc, test_update_total);
     tcase_add_test(tc, test_next_without_first);
     tcase_add_test(tc, test_huge_horizon);
     suite_add_tcase(s, tc);

@@ -388,6 +388,97 @@ START_TEST(test_avail_time_cases)
 }
 END_TEST
 
+START_TEST(test_update)
+{
+    planner_multi_t *m = make3(0, 100, 8, 4, 1);
+    const int64_t a[] = {4, 1, 1};
+    const int64_t b[] = {2, 2, 0};
+    const char *const grow_types[] = {"memory", "core"};
+    const int64_t grow_totals[] = {64, 16};
+    const char *const dup[] = {"core", "core"};
+    const char *const one[] = {"gpu"};
+    const int64_t too_small[] = {2};
+    const int64_t neg[] = {-1, 4};
+    const int64_t huge[] = {(INT64_C(1) << 61) + 1, 4};
+    struct snap before;
+    planner_t *core = planner_multi_at(m, 0);
+    int64_t s1 = planner_multi_add_span(m, 10, 20, a, 3);
+    int64_t s2 = planner_multi_add_span(m, 20, 20, b, 3);
+
+    ck_assert_int_gt(s1, 0);
+    ck_assert_int_gt(s2, 0);
+    take_snap(m, &before);
+    errno = 0;
+    ck_assert_int_eq(planner_multi_update(NULL, grow_totals, grow_types, 2), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_multi_update(m, NULL, grow_types, 2), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_multi_update(m, grow_totals, NULL, 2), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_multi_update(m, grow_totals, grow_types, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_multi_update(m, grow_totals, dup, 2), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_multi_update(m, neg, grow_types, 2), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(planner_multi_update(m, huge, grow_types, 2), -1);
+    ck_assert_int_eq(errno, ERANGE);
+    /* gpu: 3 in use during [20, 30). */
+    errno = 0;
+    ck_assert_int_eq(planner_multi_update(m, too_small, one, 1), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    ck_assert_uint_eq(planner_multi_size(m), 3);
+    ck_assert_int_eq(planner_multi_total(m, 1), 4);
+    assert_same(m, &before);
+
+    ck_assert_int_eq(planner_multi_update(m, grow_totals, grow_types, 2), 0);
+    ck_assert_uint_eq(planner_multi_size(m), 4);
+    ck_assert_ptr_eq(planner_multi_at(m, 0), core);
+    ck_assert_int_eq(planner_multi_total(m, 0), 16);
+    ck_assert_int_eq(planner_multi_total(m, 1), 4);
+    ck_assert_int_eq(planner_multi_index(m, "memory"), 3);
+    ck_assert_int_eq(planner_multi_total(m, 3), 64);
+    /* The new type shares the live spans at amount 0, so the same points. */
+    planner_t *mem = planner_multi_at(m, 3);
+    int64_t st, d, am;
+    ck_assert_uint_eq(planner_span_count(mem), 2);
+    ck_assert_int_eq(planner_span_get(mem, s2, &st, &d, &am), 0);
+    ck_assert_int_eq(st, 20);
+    ck_assert_int_eq(d, 20);
+    ck_assert_int_eq(am, 0);
+    ck_assert_int_eq(planner_multi_avail_during(m, 3, 0, 100), 64);
+    ck_assert_int_eq(planner_multi_avail_during(m, 0, 0, 100), 10);
+
+    const int64_t c4[] = {0, 0, 0, 64};
+    const int64_t c3[] = {1, 0, 0};
+    errno = 0;
+    ck_assert_int_eq(planner_multi_add_span(m, 0, 10, c3, 3), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    int64_t s3 = planner_multi_add_span(m, 0, 60, c4, 4);
+    ck_assert_int_gt(s3, s2);
+    ck_assert_int_eq(planner_multi_avail_time_first(m, 0, 30, c4, 4), 60);
+    ck_assert_int_eq(planner_multi_avail_time_next(m), -1);
+    ck_assert_int_eq(planner_multi_rem_span(m, s1), 0);
+    ck_assert_uint_eq(planner_span_count(mem), 2);
+    ck_assert_uint_eq(planner_multi_span_count(m), 2);
+    /* A walk started before an update is over. */
+    ck_assert_int_eq(planner_multi_avail_time_first(m, 0, 1, c4, 4), 60);
+    ck_assert_int_eq(planner_multi_update(m, too_small + 0, one, 0) == -1, 1);
+    const int64_t gpu4[] = {5};
+    ck_assert_int_eq(planner_multi_update(m, gpu4, one, 1), 0);
+    errno = 0;
+    ck_assert_int_eq(planner_multi_avail_time_next(m), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    planner_multi_destroy(m);
+}
+END_TEST
+
 START_TEST(test_next_without_first)
 {
     planner_multi_t *m = make3(0, 100, 4, 2, 1);
@@ -618,6 +709,7 @@ static Suite *planner_multi_suite(void)
     tcase_add_test(tc, test_fits);
     tcase_add_loop_test(tc, test_avail_time_cases, 0,
                         sizeof(first_cases) / sizeof(first_cases[0]));
+    tcase_add_test(tc, test_update);
     tcase_add_test(tc, test_next_without_first);
     suite_add_tcase(s, tc);
     tc = tcase_create("random");
