@@ -159,7 +159,9 @@ struct reader_rv1 {
 };
 
 /* Parse R text.  Checks version 1, R_lite shape, idsets, and that nodelist
- * (when present) names exactly one host per rank.  NULL with errno EINVAL and
+ * (when present) names exactly one host per rank.  A rank may appear in
+ * several entries (its resources are the union); several ranks may share a
+ * host name (several brokers per host).  NULL with errno EINVAL and
  * err filled on error.  Free with reader_rv1_destroy(). */
 struct reader_rv1 *reader_rv1_parse(const char *text, const char *name, struct st_error *err);
 

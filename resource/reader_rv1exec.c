@@ -132,9 +132,6 @@ static int parse_entry(const struct ctx *c, int i, json_t *o, struct reader_rv1 
         if (k > INT32_MAX)
             return st_errorf(c->err, EINVAL, "%s: %s: rank %" PRId64 " too large", c->name,
                              where, k);
-        if (idset_test(r->all_ranks, k))
-            return st_errorf(c->err, EINVAL, "%s: %s: rank %" PRId64 " appears twice", c->name,
-                             where, k);
         if (idset_add(r->all_ranks, k) < 0)
             return st_errorf(c->err, ENOMEM, "%s: out of memory", c->name);
     }
@@ -328,6 +325,9 @@ struct builder {
     graph_t *g;
     const struct reader_rv1 *r;
     int64_t next_uniq;
+    vtx_t cluster;
+    vtx_t *node_of;   /* per rank index: the node vertex, once created */
+    json_t *children; /* "rank/name" of every child created, to merge entries */
     char path[512];
 };
 
@@ -362,6 +362,23 @@ static int set_props(struct builder *b, vtx_t v, int64_t rank, const char *type,
     return 0;
 }
 
+/* true if rank already has child `name` (from an earlier R_lite entry);
+ * records it otherwise.  Keyed by rank, not path: several ranks may share a
+ * host name, and so a path. */
+static int child_seen(struct builder *b, int64_t rank, const char *name)
+{
+    char key[192];
+    if (fmt(key, sizeof(key), "%" PRId64 "/%s", rank, name) < 0)
+        return -1;
+    if (json_object_get(b->children, key))
+        return 1;
+    if (json_object_set_new(b->children, key, json_true()) < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
 static int add_children(struct builder *b, vtx_t node, const char *npath, int64_t rank,
                         const struct reader_rv1_entry *e)
 {
@@ -373,6 +390,11 @@ static int add_children(struct builder *b, vtx_t node, const char *npath, int64_
             if (fmt(name, sizeof(name), "%s%" PRId64, type, id) < 0 ||
                 fmt(b->path, sizeof(b->path), "%s/%s", npath, name) < 0)
                 return -1;
+            int seen = child_seen(b, rank, name);
+            if (seen < 0)
+                return -1;
+            if (seen)
+                continue;
             struct vtx_init in = { .type = type, .basename = type, .name = name, .id = id,
                                    .rank = (int32_t) rank, .size = 1 };
             vtx_t v = add(b, &in, b->path);
@@ -384,10 +406,12 @@ static int add_children(struct builder *b, vtx_t node, const char *npath, int64_
     return 0;
 }
 
-static int add_node(struct builder *b, vtx_t cluster, int64_t rank,
-                    const struct reader_rv1_entry *e)
+/* The node of rank (created on its first R_lite entry; later entries for
+ * the same rank add children to it). */
+static int add_node(struct builder *b, int64_t rank, const struct reader_rv1_entry *e)
 {
     const char *host = reader_rv1_hostname(b->r, rank);
+    ssize_t ri = rank_index(b->r, rank);
     size_t len = strlen(host), k = len;
     while (k > 0 && host[k - 1] >= '0' && host[k - 1] <= '9')
         k--;
@@ -398,12 +422,15 @@ static int add_node(struct builder *b, vtx_t cluster, int64_t rank,
     char npath[512];
     if (fmt(npath, sizeof(npath), "/cluster0/%s", host) < 0)
         return -1;
+    if (b->node_of[ri] != VTX_NONE)
+        return add_children(b, b->node_of[ri], npath, rank, e);
     struct vtx_init in = { .type = "node", .basename = k ? basename : "node", .name = host,
                            .id = id, .rank = (int32_t) rank, .size = 1 };
     vtx_t v = add(b, &in, npath);
-    if (v == VTX_NONE || graph_add_edge(b->g, cluster, v, "containment") < 0 ||
+    if (v == VTX_NONE || graph_add_edge(b->g, b->cluster, v, "containment") < 0 ||
         set_props(b, v, rank, "node", true) < 0)
         return -1;
+    b->node_of[ri] = v;
     return add_children(b, v, npath, rank, e);
 }
 
@@ -411,13 +438,21 @@ static int build(struct builder *b)
 {
     struct vtx_init in = { .type = "cluster", .basename = "cluster", .name = "cluster0",
                            .id = 0, .rank = -1, .size = 1 };
-    vtx_t cluster = add(b, &in, "/cluster0");
-    if (cluster == VTX_NONE)
+    if ((b->cluster = add(b, &in, "/cluster0")) == VTX_NONE)
         return -1;
+    size_t n = idset_count(b->r->all_ranks);
+    b->node_of = malloc((n + 1) * sizeof(*b->node_of));
+    b->children = json_object();
+    if (!b->node_of || !b->children) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        b->node_of[i] = VTX_NONE;
     for (int i = 0; i < b->r->nentries; i++) {
         const struct reader_rv1_entry *e = &b->r->entries[i];
         for (int64_t rank = idset_first(e->ranks); rank >= 0; rank = idset_next(e->ranks, rank)) {
-            if (add_node(b, cluster, rank, e) < 0)
+            if (add_node(b, rank, e) < 0)
                 return -1;
         }
     }
@@ -441,7 +476,10 @@ graph_t *reader_rv1exec_parse(const char *text, const char *name, struct st_erro
         goto error;
     }
     struct builder b = { .g = g, .r = r };
-    if (build(&b) < 0) {
+    int rc = build(&b);
+    free(b.node_of);
+    json_decref(b.children);
+    if (rc < 0) {
         st_errorf(err, errno, "%s: cannot build graph: %s", name, strerror(errno));
         goto error;
     }

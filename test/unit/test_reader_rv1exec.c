@@ -131,6 +131,40 @@ START_TEST(test_records)
 }
 END_TEST
 
+/* Several brokers on one host share its name; a rank split over several
+ * R_lite entries gets one node with the union of its children. */
+START_TEST(test_shared_hosts_split_ranks)
+{
+    const char *text =
+        "{\"version\": 1, \"execution\": {\"R_lite\": ["
+        "  {\"rank\": \"0-1\", \"children\": {\"core\": \"0-1\"}},"
+        "  {\"rank\": \"1\", \"children\": {\"core\": \"1-2\", \"gpu\": \"0\"}}],"
+        " \"nodelist\": [\"node\", \"node\"]}}";
+    struct st_error err = { { 0 } };
+    graph_t *g = reader_rv1exec_parse(text, "r", &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    /* cluster, 2 nodes, rank 0: core0-1, rank 1: core0-2 + gpu0 */
+    ck_assert_int_eq(graph_live_vertex_count(g), 9);
+    int n = 0;
+    const vtx_t *r1 = graph_by_rank(g, 1, &n);
+    ck_assert_int_eq(n, 5);
+    vtx_t node1 = VTX_NONE;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(graph_atom_str(g, graph_type(g, r1[i])), "node") == 0)
+            node1 = r1[i];
+    }
+    ck_assert_int_ne(node1, VTX_NONE);
+    ck_assert_str_eq(graph_name(g, node1), "node");
+    ck_assert_int_eq(graph_id(g, node1), -1);
+    int nc = 0;
+    const vtx_t *ch = graph_children(g, containment(g), node1, &nc);
+    ck_assert_int_eq(nc, 4);
+    ck_assert_str_eq(graph_name(g, ch[2]), "core2");
+    ck_assert_str_eq(graph_name(g, ch[3]), "gpu0");
+    graph_destroy(g);
+}
+END_TEST
+
 static const struct {
     const char *text;
     const char *msg;
@@ -144,8 +178,6 @@ static const struct {
       "R_lite[0].rank" },
     { "{\"version\": 1, \"execution\": {\"R_lite\": [{\"rank\": 0}], \"nodelist\": [\"a\"]}}",
       "R_lite[0].rank must be an idset" },
-    { "{\"version\": 1, \"execution\": {\"R_lite\": [{\"rank\": \"0-1\"}, {\"rank\": \"1\"}],"
-      " \"nodelist\": [\"a[0-1]\"]}}", "rank 1 appears twice" },
     { "{\"version\": 1, \"execution\": {\"R_lite\": [{\"rank\": \"0-1\"}], \"nodelist\": [\"a\"]}}",
       "1 hosts for 2 ranks" },
     { "{\"version\": 1, \"execution\": {\"R_lite\": [{\"rank\": \"0\", \"children\": []}],"
@@ -204,6 +236,7 @@ int main(void)
     tcase_add_test(tc, test_tiny);
     tcase_add_test(tc, test_hosts_props);
     tcase_add_test(tc, test_records);
+    tcase_add_test(tc, test_shared_hosts_split_ranks);
     tcase_add_loop_test(tc, test_errors, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
     tcase_add_test(tc, test_badparam);
     suite_add_tcase(su, tc);
