@@ -134,7 +134,7 @@ static int sub_intern(graph_t *g, const char *name)
         return -1;
     }
     if (g->vcap > 0) {
-        g->path[g->nsub] = calloc((size_t)g->vcap, sizeof(char *));
+        g->path[g->nsub] = calloc((size_t) g->vcap, sizeof(char *));
         if (!g->path[g->nsub]) {
             errno = ENOMEM;
             return -1;
@@ -162,12 +162,12 @@ static int resize(void *p, size_t n, size_t sz)
  * memory, it never loses data, because nv is untouched. */
 static int vertex_arrays_resize(graph_t *g, int32_t cap)
 {
-    size_t n = (size_t)cap;
-    if (resize(&g->type, n, sizeof(atom_t)) || resize(&g->basename, n, sizeof(atom_t))
-        || resize(&g->name, n, sizeof(atom_t)) || resize(&g->unit, n, sizeof(atom_t))
-        || resize(&g->id, n, sizeof(int64_t)) || resize(&g->uniq_id, n, sizeof(int64_t))
-        || resize(&g->size, n, sizeof(int64_t)) || resize(&g->rank, n, sizeof(int32_t))
-        || resize(&g->status, n, 1) || resize(&g->removed, n, 1))
+    size_t n = (size_t) cap;
+    if (resize(&g->type, n, sizeof(atom_t)) || resize(&g->basename, n, sizeof(atom_t)) ||
+        resize(&g->name, n, sizeof(atom_t)) || resize(&g->unit, n, sizeof(atom_t)) ||
+        resize(&g->id, n, sizeof(int64_t)) || resize(&g->uniq_id, n, sizeof(int64_t)) ||
+        resize(&g->size, n, sizeof(int64_t)) || resize(&g->rank, n, sizeof(int32_t)) ||
+        resize(&g->status, n, 1) || resize(&g->removed, n, 1))
         return -1;
     if (g->prop_slot && resize(&g->prop_slot, n, sizeof(int32_t)))
         return -1;
@@ -180,9 +180,9 @@ static int vertex_arrays_resize(graph_t *g, int32_t cap)
 
 static int edge_arrays_resize(graph_t *g, int64_t cap)
 {
-    size_t n = (size_t)cap;
-    if (resize(&g->esrc, n, sizeof(vtx_t)) || resize(&g->edst, n, sizeof(vtx_t))
-        || resize(&g->esub, n, 1))
+    size_t n = (size_t) cap;
+    if (resize(&g->esrc, n, sizeof(vtx_t)) || resize(&g->edst, n, sizeof(vtx_t)) ||
+        resize(&g->esub, n, 1))
         return -1;
     g->ecap = cap;
     return 0;
@@ -303,9 +303,9 @@ static atom_t default_name(graph_t *g, const char *base, int64_t id)
 {
     char digits[24], stack[128];
     size_t nd = 0, len = strlen(base);
-    uint64_t u = id < 0 ? 0 - (uint64_t)id : (uint64_t)id;
+    uint64_t u = id < 0 ? 0 - (uint64_t) id : (uint64_t) id;
     do {
-        digits[nd++] = (char)('0' + u % 10);
+        digits[nd++] = (char) ('0' + u % 10);
         u /= 10;
     } while (u);
     if (id < 0)
@@ -333,8 +333,8 @@ static int vertex_atoms(graph_t *g, const struct vtx_init *in, atom_t out[4])
     out[1] = graph_atom(g, base);
     out[2] = in->name ? graph_atom(g, in->name) : default_name(g, base, in->id);
     out[3] = in->unit && in->unit[0] ? graph_atom(g, in->unit) : ATOM_NONE;
-    if (out[0] == ATOM_NONE || out[1] == ATOM_NONE || out[2] == ATOM_NONE
-        || (in->unit && in->unit[0] && out[3] == ATOM_NONE))
+    if (out[0] == ATOM_NONE || out[1] == ATOM_NONE || out[2] == ATOM_NONE ||
+        (in->unit && in->unit[0] && out[3] == ATOM_NONE))
         return -1;
     return 0;
 }
@@ -366,7 +366,7 @@ vtx_t graph_add_vertex(graph_t *g, const struct vtx_init *in)
     g->uniq_id[v] = in->uniq_id;
     g->size[v] = in->size;
     g->rank[v] = in->rank;
-    g->status[v] = (uint8_t)in->status;
+    g->status[v] = (uint8_t) in->status;
     g->removed[v] = 0;
     if (g->prop_slot)
         g->prop_slot[v] = -1;
@@ -403,7 +403,7 @@ int graph_add_edge(graph_t *g, vtx_t src, vtx_t dst, const char *subsystem)
         return -1;
     g->esrc[g->ne] = src;
     g->edst[g->ne] = dst;
-    g->esub[g->ne] = (uint8_t)s;
+    g->esub[g->ne] = (uint8_t) s;
     g->ne++;
     return 0;
 }
@@ -438,19 +438,19 @@ static int props_find(const graph_t *g, const struct props *p, const char *key)
 static struct props *props_get_or_add(graph_t *g, vtx_t v)
 {
     if (!g->prop_slot) {
-        int32_t *slot = malloc((size_t)g->vcap * sizeof(*slot));
+        int32_t *slot = malloc((size_t) g->vcap * sizeof(*slot));
         if (!slot) {
             errno = ENOMEM;
             return NULL;
         }
-        memset(slot, 0xff, (size_t)g->vcap * sizeof(*slot));
+        memset(slot, 0xff, (size_t) g->vcap * sizeof(*slot));
         g->prop_slot = slot;
     }
     if (g->prop_slot[v] >= 0)
         return &g->props[g->prop_slot[v]];
     if (g->nprops == g->cap_props) {
         int32_t cap = g->cap_props ? g->cap_props * 2 : 16;
-        if (resize(&g->props, (size_t)cap, sizeof(struct props)) < 0)
+        if (resize(&g->props, (size_t) cap, sizeof(struct props)) < 0)
             return NULL;
         g->cap_props = cap;
     }
@@ -478,13 +478,13 @@ int graph_set_property(graph_t *g, vtx_t v, const char *key, const char *value)
     pos = -pos - 1;
     if (p->n == p->cap) {
         int32_t cap = p->cap ? p->cap * 2 : 2;
-        if (resize(&p->key, (size_t)cap, sizeof(atom_t)) < 0
-            || resize(&p->val, (size_t)cap, sizeof(atom_t)) < 0)
+        if (resize(&p->key, (size_t) cap, sizeof(atom_t)) < 0 ||
+            resize(&p->val, (size_t) cap, sizeof(atom_t)) < 0)
             return -1;
         p->cap = cap;
     }
-    memmove(&p->key[pos + 1], &p->key[pos], (size_t)(p->n - pos) * sizeof(atom_t));
-    memmove(&p->val[pos + 1], &p->val[pos], (size_t)(p->n - pos) * sizeof(atom_t));
+    memmove(&p->key[pos + 1], &p->key[pos], (size_t) (p->n - pos) * sizeof(atom_t));
+    memmove(&p->val[pos + 1], &p->val[pos], (size_t) (p->n - pos) * sizeof(atom_t));
     p->key[pos] = k;
     p->val[pos] = val;
     p->n++;
@@ -501,8 +501,8 @@ int graph_remove_property(graph_t *g, vtx_t v, const char *key)
         errno = ENOENT;
         return -1;
     }
-    memmove(&p->key[pos], &p->key[pos + 1], (size_t)(p->n - pos - 1) * sizeof(atom_t));
-    memmove(&p->val[pos], &p->val[pos + 1], (size_t)(p->n - pos - 1) * sizeof(atom_t));
+    memmove(&p->key[pos], &p->key[pos + 1], (size_t) (p->n - pos - 1) * sizeof(atom_t));
+    memmove(&p->val[pos], &p->val[pos + 1], (size_t) (p->n - pos - 1) * sizeof(atom_t));
     p->n--;
     return 0;
 }
@@ -557,8 +557,9 @@ static int check_edges(const graph_t *g, struct st_error *err)
         for (int k = 0; k < 2; k++) {
             if (ends[k] >= g->nv || g->removed[ends[k]])
                 return st_errorf(err, EINVAL, "edge %lld (%s): %s vertex %d does not exist",
-                                 (long long)e, graph_atom_str(g, g->sub_atom[g->esub[e] & EDGE_SUB_MASK]),
-                                 k == 0 ? "source" : "target", (int)ends[k]);
+                                 (long long) e,
+                                 graph_atom_str(g, g->sub_atom[g->esub[e] & EDGE_SUB_MASK]),
+                                 k == 0 ? "source" : "target", (int) ends[k]);
         }
     }
     return 0;
@@ -573,7 +574,7 @@ static int check_paths(const graph_t *g, struct st_error *err)
         while (s < g->nsub && !g->path[s][v])
             s++;
         if (s == g->nsub)
-            return st_errorf(err, EINVAL, "vertex %d (%s, type %s) has no path", (int)v,
+            return st_errorf(err, EINVAL, "vertex %d (%s, type %s) has no path", (int) v,
                              graph_atom_str(g, g->name[v]), graph_atom_str(g, g->type[v]));
     }
     return 0;
@@ -592,11 +593,12 @@ static int find_roots(const graph_t *g, vtx_t root[], struct st_error *err)
             if (g->removed[v] || !is_root_path(g->path[s][v]))
                 continue;
             if (root[s] != VTX_NONE)
-                return st_errorf(err, EINVAL,
-                                 "Possible duplicate root in subsystem %s: %s (vertex %d) and %s "
-                                 "(vertex %d)",
-                                 graph_atom_str(g, g->sub_atom[s]), g->path[s][root[s]],
-                                 (int)root[s], g->path[s][v], (int)v);
+                return st_errorf(
+                    err, EINVAL,
+                    "Possible duplicate root in subsystem %s: %s (vertex %d) and %s "
+                    "(vertex %d)",
+                    graph_atom_str(g, g->sub_atom[s]), g->path[s][root[s]], (int) root[s],
+                    g->path[s][v], (int) v);
             root[s] = v;
         }
     }
@@ -610,17 +612,18 @@ static int report_cycle(const graph_t *g, const igraph_t *ig, struct st_error *e
     igraph_vector_int_t memb;
     igraph_integer_t ncomp = 0;
     int64_t e = -1;
-    if (igraph_vector_int_init(&memb, 0) == IGRAPH_SUCCESS
-        && igraph_connected_components(ig, &memb, NULL, &ncomp, IGRAPH_STRONG) == IGRAPH_SUCCESS) {
+    if (igraph_vector_int_init(&memb, 0) == IGRAPH_SUCCESS &&
+        igraph_connected_components(ig, &memb, NULL, &ncomp, IGRAPH_STRONG) == IGRAPH_SUCCESS) {
         for (int64_t i = 0; i < g->ne && e < 0; i++)
-            if (!(g->esub[i] & EDGE_REMOVED) && VECTOR(memb)[g->esrc[i]] == VECTOR(memb)[g->edst[i]])
+            if (!(g->esub[i] & EDGE_REMOVED) &&
+                VECTOR(memb)[g->esrc[i]] == VECTOR(memb)[g->edst[i]])
                 e = i;
     }
     igraph_vector_int_destroy(&memb);
     if (e < 0)
         return st_errorf(err, EINVAL, "graph has a cycle");
     return st_errorf(err, EINVAL, "graph has a cycle through edge %lld (%s): %s -> %s",
-                     (long long)e, graph_atom_str(g, g->sub_atom[g->esub[e] & EDGE_SUB_MASK]),
+                     (long long) e, graph_atom_str(g, g->sub_atom[g->esub[e] & EDGE_SUB_MASK]),
                      vtx_label(g, g->esrc[e]), vtx_label(g, g->edst[e]));
 }
 
@@ -689,10 +692,10 @@ static bool edge_live(const graph_t *g, int64_t e)
 /* CSR of one subsystem's edges keyed by `key` (sources for children,
  * targets for parents), values from `val`, each list in edge insertion
  * order (a stable counting sort). */
-static int build_csr(const graph_t *g, int s, const vtx_t *key, const vtx_t *val, int32_t **offp,
-                     vtx_t **adjp)
+static int build_csr(const graph_t *g, int s, const vtx_t *key, const vtx_t *val,
+                     int32_t **offp, vtx_t **adjp)
 {
-    int32_t *off = calloc((size_t)g->nv + 1, sizeof(*off));
+    int32_t *off = calloc((size_t) g->nv + 1, sizeof(*off));
     if (!off)
         return -1;
     int64_t n = 0;
@@ -704,15 +707,15 @@ static int build_csr(const graph_t *g, int s, const vtx_t *key, const vtx_t *val
     }
     for (int32_t v = 0; v < g->nv; v++)
         off[v + 1] += off[v];
-    vtx_t *adj = malloc((size_t)(n ? n : 1) * sizeof(*adj));
-    int32_t *fill = malloc(((size_t)g->nv + 1) * sizeof(*fill));
+    vtx_t *adj = malloc((size_t) (n ? n : 1) * sizeof(*adj));
+    int32_t *fill = malloc(((size_t) g->nv + 1) * sizeof(*fill));
     if (!adj || !fill) {
         free(off);
         free(adj);
         free(fill);
         return -1;
     }
-    memcpy(fill, off, ((size_t)g->nv + 1) * sizeof(*fill));
+    memcpy(fill, off, ((size_t) g->nv + 1) * sizeof(*fill));
     for (int64_t e = 0; e < g->ne; e++)
         if (g->esub[e] == s)
             adj[fill[key[e]]++] = val[e];
@@ -727,8 +730,8 @@ static int build_atom_index(const graph_t *g, const atom_t *key, struct atom_ind
 {
     int32_t na = graph_strtab_count(g->st);
     ix->natoms = na;
-    ix->off = calloc((size_t)na + 1, sizeof(*ix->off));
-    ix->vtx = malloc(((size_t)g->nv + 1) * sizeof(*ix->vtx));
+    ix->off = calloc((size_t) na + 1, sizeof(*ix->off));
+    ix->vtx = malloc(((size_t) g->nv + 1) * sizeof(*ix->vtx));
     if (!ix->off || !ix->vtx)
         return -1;
     for (vtx_t v = 0; v < g->nv; v++)
@@ -739,10 +742,10 @@ static int build_atom_index(const graph_t *g, const atom_t *key, struct atom_ind
         ix->nkeys += ix->off[a + 1] > 0;
         ix->off[a + 1] += ix->off[a];
     }
-    int32_t *fill = malloc(((size_t)na + 1) * sizeof(*fill));
+    int32_t *fill = malloc(((size_t) na + 1) * sizeof(*fill));
     if (!fill)
         return -1;
-    memcpy(fill, ix->off, ((size_t)na + 1) * sizeof(*fill));
+    memcpy(fill, ix->off, ((size_t) na + 1) * sizeof(*fill));
     for (vtx_t v = 0; v < g->nv; v++)
         if (!g->removed[v])
             ix->vtx[fill[key[v]]++] = v;
@@ -752,7 +755,7 @@ static int build_atom_index(const graph_t *g, const atom_t *key, struct atom_ind
 
 static int cmp_i64(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
     return x < y ? -1 : x > y;
 }
 
@@ -760,17 +763,17 @@ static int cmp_i64(const void *a, const void *b)
  * ranks, a dense small range. */
 static int sort_by_rank_counting(const graph_t *g, int32_t lo, int64_t span, vtx_t *out)
 {
-    int32_t *cnt = calloc((size_t)span + 1, sizeof(*cnt));
+    int32_t *cnt = calloc((size_t) span + 1, sizeof(*cnt));
     if (!cnt)
         return -1;
     for (vtx_t v = 0; v < g->nv; v++)
         if (!g->removed[v])
-            cnt[(int64_t)g->rank[v] - lo + 1]++;
+            cnt[(int64_t) g->rank[v] - lo + 1]++;
     for (int64_t r = 0; r < span; r++)
         cnt[r + 1] += cnt[r];
     for (vtx_t v = 0; v < g->nv; v++)
         if (!g->removed[v])
-            out[cnt[(int64_t)g->rank[v] - lo]++] = v;
+            out[cnt[(int64_t) g->rank[v] - lo]++] = v;
     free(cnt);
     return 0;
 }
@@ -785,10 +788,10 @@ static int sort_by_rank_qsort(const graph_t *g, size_t n, vtx_t *out)
     size_t k = 0;
     for (vtx_t v = 0; v < g->nv; v++)
         if (!g->removed[v])
-            keys[k++] = (int64_t)g->rank[v] * ((int64_t)1 << 32) + v;
+            keys[k++] = (int64_t) g->rank[v] * ((int64_t) 1 << 32) + v;
     qsort(keys, n, sizeof(*keys), cmp_i64);
     for (size_t i = 0; i < n; i++)
-        out[i] = (vtx_t)(keys[i] & 0xffffffff);
+        out[i] = (vtx_t) (keys[i] & 0xffffffff);
     free(keys);
     return 0;
 }
@@ -808,25 +811,25 @@ static int build_rank_index(const graph_t *g, struct rank_index *ix)
     ix->vtx = malloc((n + 1) * sizeof(*ix->vtx));
     if (!ix->vtx)
         return -1;
-    int64_t span = n ? (int64_t)hi - lo + 1 : 0;
-    if (n && span <= 4 * (int64_t)n + 1024 ? sort_by_rank_counting(g, lo, span, ix->vtx) < 0
-                                           : sort_by_rank_qsort(g, n, ix->vtx) < 0)
+    int64_t span = n ? (int64_t) hi - lo + 1 : 0;
+    if (n && span <= 4 * (int64_t) n + 1024 ? sort_by_rank_counting(g, lo, span, ix->vtx) < 0
+                                            : sort_by_rank_qsort(g, n, ix->vtx) < 0)
         return -1;
     int32_t nr = 0;
     for (size_t i = 0; i < n; i++)
         nr += i == 0 || g->rank[ix->vtx[i]] != g->rank[ix->vtx[i - 1]];
-    ix->rank = malloc(((size_t)nr + 1) * sizeof(*ix->rank));
-    ix->off = malloc(((size_t)nr + 1) * sizeof(*ix->off));
+    ix->rank = malloc(((size_t) nr + 1) * sizeof(*ix->rank));
+    ix->off = malloc(((size_t) nr + 1) * sizeof(*ix->off));
     if (!ix->rank || !ix->off)
         return -1;
     ix->n = 0;
     for (size_t i = 0; i < n; i++) {
         if (i == 0 || g->rank[ix->vtx[i]] != g->rank[ix->vtx[i - 1]]) {
             ix->rank[ix->n] = g->rank[ix->vtx[i]];
-            ix->off[ix->n++] = (int32_t)i;
+            ix->off[ix->n++] = (int32_t) i;
         }
     }
-    ix->off[ix->n] = (int32_t)n;
+    ix->off[ix->n] = (int32_t) n;
     return 0;
 }
 
@@ -875,7 +878,7 @@ static struct path_entry *path_entries(const graph_t *g, size_t *np)
         for (vtx_t v = 0; v < g->nv; v++) {
             const char *p = g->path[s][v];
             if (!g->removed[v] && p)
-                e[n++] = (struct path_entry){ graph_strtab_hash(p, strlen(p)), v, s };
+                e[n++] = (struct path_entry){graph_strtab_hash(p, strlen(p)), v, s};
         }
     }
     *np = n;
@@ -889,7 +892,7 @@ static struct path_entry *path_entries(const graph_t *g, size_t *np)
  * "first vertex wins" for equal paths, which hash alike. */
 static int build_path_index(const graph_t *g, struct path_index *ix)
 {
-    size_t n = 0, cnt[257] = { 0 };
+    size_t n = 0, cnt[257] = {0};
     struct path_entry *e = path_entries(g, &n);
     struct path_entry *sorted = malloc((n + 1) * sizeof(*sorted));
     ix->nslots = 256;
@@ -925,12 +928,13 @@ static size_t derived_bytes(const graph_t *g, const struct derived *d)
     size_t b = 0;
     for (int s = 0; s < g->nsub; s++) {
         int64_t n = d->coff[s] ? d->coff[s][d->nv] : 0;
-        b += 2 * ((size_t)d->nv + 1) * sizeof(int32_t) + 2 * (size_t)n * sizeof(vtx_t);
+        b += 2 * ((size_t) d->nv + 1) * sizeof(int32_t) + 2 * (size_t) n * sizeof(vtx_t);
     }
-    b += 2 * ((size_t)d->nv + 1) * sizeof(vtx_t);
-    b += ((size_t)d->by_type.natoms + (size_t)d->by_name.natoms + 2) * sizeof(int32_t);
-    b += ((size_t)d->nv + 1) * sizeof(vtx_t) + 2 * ((size_t)d->by_rank.n + 1) * sizeof(int32_t);
-    b += (size_t)d->by_path.nslots * sizeof(struct path_slot);
+    b += 2 * ((size_t) d->nv + 1) * sizeof(vtx_t);
+    b += ((size_t) d->by_type.natoms + (size_t) d->by_name.natoms + 2) * sizeof(int32_t);
+    b += ((size_t) d->nv + 1) * sizeof(vtx_t) +
+         2 * ((size_t) d->by_rank.n + 1) * sizeof(int32_t);
+    b += (size_t) d->by_path.nslots * sizeof(struct path_slot);
     return b;
 }
 
@@ -941,13 +945,13 @@ static int derived_build(const graph_t *g, const vtx_t root[], struct derived *d
     d->ne = g->ne;
     for (int s = 0; s < g->nsub; s++) {
         d->root[s] = root[s];
-        if (build_csr(g, s, g->esrc, g->edst, &d->coff[s], &d->cadj[s]) < 0
-            || build_csr(g, s, g->edst, g->esrc, &d->poff[s], &d->padj[s]) < 0)
+        if (build_csr(g, s, g->esrc, g->edst, &d->coff[s], &d->cadj[s]) < 0 ||
+            build_csr(g, s, g->edst, g->esrc, &d->poff[s], &d->padj[s]) < 0)
             return -1;
     }
-    if (build_atom_index(g, g->type, &d->by_type) < 0
-        || build_atom_index(g, g->name, &d->by_name) < 0
-        || build_rank_index(g, &d->by_rank) < 0 || build_path_index(g, &d->by_path) < 0)
+    if (build_atom_index(g, g->type, &d->by_type) < 0 ||
+        build_atom_index(g, g->name, &d->by_name) < 0 || build_rank_index(g, &d->by_rank) < 0 ||
+        build_path_index(g, &d->by_path) < 0)
         return -1;
     d->nlive = 0;
     for (vtx_t v = 0; v < g->nv; v++)
@@ -979,9 +983,9 @@ static int rebuild(graph_t *g, const vtx_t root[], struct st_error *err)
 static void shrink_to_fit(graph_t *g)
 {
     if (g->nv > 0 && g->nv < g->vcap)
-        (void)vertex_arrays_resize(g, g->nv);
+        (void) vertex_arrays_resize(g, g->nv);
     if (g->ne > 0 && g->ne < g->ecap)
-        (void)edge_arrays_resize(g, g->ne);
+        (void) edge_arrays_resize(g, g->ne);
 }
 
 int graph_finalize(graph_t *g, struct st_error *err)
@@ -989,8 +993,8 @@ int graph_finalize(graph_t *g, struct st_error *err)
     vtx_t root[GRAPH_MAX_SUBSYSTEMS];
     if (!g)
         return st_errorf(err, EINVAL, "graph_finalize: no graph");
-    if (check_edges(g, err) < 0 || check_paths(g, err) < 0 || find_roots(g, root, err) < 0
-        || check_acyclic(g, err) < 0)
+    if (check_edges(g, err) < 0 || check_paths(g, err) < 0 || find_roots(g, root, err) < 0 ||
+        check_acyclic(g, err) < 0)
         return -1;
     shrink_to_fit(g);
     return rebuild(g, root, err);
@@ -1040,7 +1044,7 @@ static int64_t mark_subtree(graph_t *g, int s, vtx_t v, vtx_t **out)
         }
     }
     *out = q;
-    return (int64_t)n;
+    return (int64_t) n;
 }
 
 /* Removal marks the incident edges and rebuilds the read side; the roots are
@@ -1068,7 +1072,8 @@ int graph_remove_subtree(graph_t *g, vtx_t v, atom_t subsystem)
         return -1;
     vtx_t root[GRAPH_MAX_SUBSYSTEMS];
     for (int k = 0; k < g->nsub; k++)
-        root[k] = g->d.root[k] != VTX_NONE && g->removed[g->d.root[k]] ? VTX_NONE : g->d.root[k];
+        root[k] =
+            g->d.root[k] != VTX_NONE && g->removed[g->d.root[k]] ? VTX_NONE : g->d.root[k];
     if (rebuild_after_removal(g, root) < 0) {
         for (int64_t k = 0; k < n; k++)
             g->removed[gone[k]] = 0;
@@ -1082,7 +1087,7 @@ int graph_remove_subtree(graph_t *g, vtx_t v, atom_t subsystem)
         return -1;
     }
     free(gone);
-    return (int)n;
+    return (int) n;
 }
 
 bool graph_vertex_live(const graph_t *g, vtx_t v)
@@ -1107,14 +1112,14 @@ int64_t graph_edge_count(const graph_t *g)
     return g ? g->d.nlive_edges : 0;
 }
 
-#define VTX_GETTER(rtype, fname, field, bad)           \
-    rtype fname(const graph_t *g, vtx_t v)             \
-    {                                                  \
-        if (!vtx_ok(g, v)) {                           \
-            errno = EINVAL;                            \
-            return bad;                                \
-        }                                              \
-        return g->field[v];                            \
+#define VTX_GETTER(rtype, fname, field, bad)                                                   \
+    rtype fname(const graph_t *g, vtx_t v)                                                     \
+    {                                                                                          \
+        if (!vtx_ok(g, v)) {                                                                   \
+            errno = EINVAL;                                                                    \
+            return bad;                                                                        \
+        }                                                                                      \
+        return g->field[v];                                                                    \
     }
 
 VTX_GETTER(atom_t, graph_type, type, ATOM_NONE)
@@ -1141,14 +1146,14 @@ enum vtx_status graph_status(const graph_t *g, vtx_t v)
         errno = EINVAL;
         return VTX_DOWN;
     }
-    return (enum vtx_status)g->status[v];
+    return (enum vtx_status) g->status[v];
 }
 
 int graph_set_status(graph_t *g, vtx_t v, enum vtx_status st)
 {
     if (!vtx_ok(g, v) || (st != VTX_UP && st != VTX_DOWN))
         return einval();
-    g->status[v] = (uint8_t)st;
+    g->status[v] = (uint8_t) st;
     return 0;
 }
 
@@ -1329,14 +1334,14 @@ size_t graph_memory_bytes(const graph_t *g)
     if (!g)
         return 0;
     size_t per_vtx = 4 * sizeof(atom_t) + 3 * sizeof(int64_t) + sizeof(int32_t) + 2;
-    size_t b = sizeof(*g) + graph_strtab_memory(g->st) + (size_t)g->vcap * per_vtx;
-    b += (size_t)g->vcap * sizeof(char *) * (size_t)g->nsub;
+    size_t b = sizeof(*g) + graph_strtab_memory(g->st) + (size_t) g->vcap * per_vtx;
+    b += (size_t) g->vcap * sizeof(char *) * (size_t) g->nsub;
     if (g->prop_slot)
-        b += (size_t)g->vcap * sizeof(int32_t);
-    b += (size_t)g->cap_props * sizeof(struct props);
+        b += (size_t) g->vcap * sizeof(int32_t);
+    b += (size_t) g->cap_props * sizeof(struct props);
     for (int32_t i = 0; i < g->nprops; i++)
-        b += (size_t)g->props[i].cap * 2 * sizeof(atom_t);
-    b += (size_t)g->ecap * (2 * sizeof(vtx_t) + 1);
+        b += (size_t) g->props[i].cap * 2 * sizeof(atom_t);
+    b += (size_t) g->ecap * (2 * sizeof(vtx_t) + 1);
     return b + g->d.bytes;
 }
 

@@ -22,7 +22,7 @@ struct graph_strtab {
     const char **str; /* atom -> string */
     uint32_t *hash;   /* atom -> hash, so that rehashing never rereads strings */
     int32_t natoms, cap_atoms;
-    int32_t *slots; /* open addressing: atom or -1 */
+    int32_t *slots;  /* open addressing: atom or -1 */
     uint32_t nslots; /* power of two */
 };
 
@@ -30,7 +30,7 @@ uint32_t graph_strtab_hash(const char *s, size_t len)
 {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
+        h ^= (unsigned char) s[i];
         h *= 16777619u;
     }
     return h;
@@ -143,11 +143,11 @@ static int grow_slots(struct graph_strtab *t)
 static int grow_atoms(struct graph_strtab *t)
 {
     int32_t cap = t->cap_atoms ? t->cap_atoms * 2 : 64;
-    const char **str = realloc(t->str, (size_t)cap * sizeof(*str));
+    const char **str = realloc(t->str, (size_t) cap * sizeof(*str));
     if (!str)
         return -1;
     t->str = str;
-    uint32_t *hash = realloc(t->hash, (size_t)cap * sizeof(*hash));
+    uint32_t *hash = realloc(t->hash, (size_t) cap * sizeof(*hash));
     if (!hash)
         return -1;
     t->hash = hash;
@@ -167,10 +167,10 @@ int32_t graph_strtab_intern(struct graph_strtab *t, const char *s, size_t len)
     if (a >= 0)
         return a;
     /* Keep the load factor under 1/2 so probes stay short. */
-    if ((uint32_t)(t->natoms + 1) * 2 > t->nslots) {
+    if ((uint32_t) (t->natoms + 1) * 2 > t->nslots) {
         if (grow_slots(t) < 0)
             goto nomem;
-        (void)probe(t, s, len, h, &slot);
+        (void) probe(t, s, len, h, &slot);
     }
     if (t->natoms == t->cap_atoms && grow_atoms(t) < 0)
         goto nomem;
@@ -212,6 +212,7 @@ size_t graph_strtab_memory(const struct graph_strtab *t)
 {
     if (!t)
         return 0;
-    return sizeof(*t) + t->arena_bytes + (size_t)t->cap_atoms * (sizeof(char *) + sizeof(uint32_t))
-           + (size_t)t->nslots * sizeof(int32_t);
+    return sizeof(*t) + t->arena_bytes +
+           (size_t) t->cap_atoms * (sizeof(char *) + sizeof(uint32_t)) +
+           (size_t) t->nslots * sizeof(int32_t);
 }

@@ -14,9 +14,8 @@ static const struct {
     const char *name;
     enum reader_kind kind;
 } formats[] = {
-    { "grug", READ_GRUG },         { "hwloc", READ_HWLOC },
-    { "jgf", READ_JGF },           { "jgf_shorthand", READ_JGF },
-    { "rv1exec", READ_RV1EXEC },   { "rv1exec_force", READ_RV1EXEC },
+    {"grug", READ_GRUG},         {"hwloc", READ_HWLOC},     {"jgf", READ_JGF},
+    {"jgf_shorthand", READ_JGF}, {"rv1exec", READ_RV1EXEC}, {"rv1exec_force", READ_RV1EXEC},
 };
 
 static int lookup(const char *format)
@@ -25,7 +24,7 @@ static int lookup(const char *format)
         return -1;
     for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
         if (strcmp(formats[i].name, format) == 0)
-            return (int)i;
+            return (int) i;
     return -1;
 }
 
@@ -39,7 +38,8 @@ graph_t *reader_load(const char *format, const char *path, const char *allowlist
 {
     int i = lookup(format);
     if (i < 0)
-        return st_errorf_null(err, EINVAL, "unknown load format '%s'", format ? format : "(null)");
+        return st_errorf_null(err, EINVAL, "unknown load format '%s'",
+                              format ? format : "(null)");
     /* Only hwloc reads the live topology when no file is given. */
     if (!path && formats[i].kind != READ_HWLOC)
         return st_errorf_null(err, EINVAL, "%s: a file to load is required", format);

@@ -89,9 +89,9 @@ static void keep_error(const char *reason, const char *file, int line, igraph_er
 
 static void no_warning(const char *reason, const char *file, int line)
 {
-    (void)reason;
-    (void)file;
-    (void)line;
+    (void) reason;
+    (void) file;
+    (void) line;
 }
 
 /* "Line 12: Opening and ending tag mismatch" -> "FILE:12: Opening ...". */
@@ -110,14 +110,15 @@ static int attr_type(const igraph_strvector_t *names, const igraph_vector_int_t 
 {
     for (igraph_integer_t i = 0; i < igraph_strvector_size(names); i++)
         if (strcmp(igraph_strvector_get(names, i), name) == 0)
-            return (int)VECTOR(*types)[i];
+            return (int) VECTOR(*types)[i];
     return -1;
 }
 
 /* A string attribute of vertex/edge `i` ("" when absent). */
 static const char *str_attr(const struct recipe *r, bool edge, const char *name, int i)
 {
-    int t = edge ? attr_type(&r->enames, &r->etypes, name) : attr_type(&r->vnames, &r->vtypes, name);
+    int t = edge ? attr_type(&r->enames, &r->etypes, name)
+                 : attr_type(&r->vnames, &r->vtypes, name);
     if (t != IGRAPH_ATTRIBUTE_STRING)
         return "";
     const char *s = edge ? EAS(&r->ig, name, i) : VAS(&r->ig, name, i);
@@ -129,7 +130,8 @@ static const char *str_attr(const struct recipe *r, bool edge, const char *name,
 static int int_attr(const struct recipe *r, bool edge, const char *name, int i, int64_t dflt,
                     int64_t *out)
 {
-    int t = edge ? attr_type(&r->enames, &r->etypes, name) : attr_type(&r->vnames, &r->vtypes, name);
+    int t = edge ? attr_type(&r->enames, &r->etypes, name)
+                 : attr_type(&r->vnames, &r->vtypes, name);
     *out = dflt;
     if (t == IGRAPH_ATTRIBUTE_NUMERIC) {
         double d = edge ? EAN(&r->ig, name, i) : VAN(&r->ig, name, i);
@@ -137,7 +139,7 @@ static int int_attr(const struct recipe *r, bool edge, const char *name, int i, 
             return 0;
         if (d != floor(d) || fabs(d) > 9e15)
             return -1;
-        *out = (int64_t)d;
+        *out = (int64_t) d;
     } else if (t == IGRAPH_ATTRIBUTE_BOOLEAN) {
         *out = edge ? EAB(&r->ig, name, i) : VAB(&r->ig, name, i);
     } else if (t == IGRAPH_ATTRIBUTE_STRING) {
@@ -204,8 +206,8 @@ static int read_graphml(struct recipe *r, struct st_error *err)
 
 static int load_generators(struct recipe *r, struct st_error *err)
 {
-    r->ngen = (int)igraph_vcount(&r->ig);
-    r->gen = calloc((size_t)r->ngen + 1, sizeof(*r->gen));
+    r->ngen = (int) igraph_vcount(&r->ig);
+    r->gen = calloc((size_t) r->ngen + 1, sizeof(*r->gen));
     if (!r->gen)
         return st_errorf(err, ENOMEM, "%s: out of memory", r->file);
     bool have_root = false;
@@ -231,8 +233,8 @@ static int load_generators(struct recipe *r, struct st_error *err)
          * <node>, so an undeclared generator shows up here as one with
          * no type. */
         if (!gen->type[0])
-            return st_errorf(err, EINVAL, "%s: node '%s': no type (undeclared <node>?)", r->file,
-                             gen->id);
+            return st_errorf(err, EINVAL, "%s: node '%s': no type (undeclared <node>?)",
+                             r->file, gen->id);
         gen->root = root == 1;
         gen->needs = 1;
         have_root |= gen->root;
@@ -248,9 +250,9 @@ static int parse_method(const char *s, enum gen_method *m)
         const char *name;
         enum gen_method m;
     } methods[] = {
-        { "MULTIPLY", GEN_MULTIPLY },
-        { "ASSOCIATE_IN", GEN_ASSOCIATE_IN },
-        { "ASSOCIATE_BY_PATH_IN", GEN_ASSOCIATE_BY_PATH_IN },
+        {"MULTIPLY", GEN_MULTIPLY},
+        {"ASSOCIATE_IN", GEN_ASSOCIATE_IN},
+        {"ASSOCIATE_BY_PATH_IN", GEN_ASSOCIATE_BY_PATH_IN},
     };
     if (!s[0]) {
         *m = GEN_MULTIPLY;
@@ -270,8 +272,8 @@ static int load_edge(struct recipe *r, int i, struct st_error *err)
     struct recipe_edge *e = &r->edge[i];
     igraph_integer_t from, to;
     igraph_edge(&r->ig, i, &from, &to);
-    e->src = (int)from;
-    e->dst = (int)to;
+    e->src = (int) from;
+    e->dst = (int) to;
     e->id = str_attr(r, true, "id", i);
     if (!e->id[0])
         e->id = "(no id)";
@@ -290,18 +292,18 @@ static int load_edge(struct recipe *r, int i, struct st_error *err)
         size_t off;
         int64_t dflt, min;
     } nums[] = {
-        { "multi_scale", offsetof(struct recipe_edge, multi_scale), 1, 0 },
-        { "id_scope", offsetof(struct recipe_edge, id_scope), 0, 0 },
-        { "id_start", offsetof(struct recipe_edge, id_start), 0, INT64_MIN },
-        { "id_stride", offsetof(struct recipe_edge, id_stride), 1, INT64_MIN },
-        { "as_tgt_uplvl", offsetof(struct recipe_edge, as_tgt_uplvl), 1, 0 },
-        { "as_src_uplvl", offsetof(struct recipe_edge, as_src_uplvl), 1, 0 },
+        {"multi_scale", offsetof(struct recipe_edge, multi_scale), 1, 0},
+        {"id_scope", offsetof(struct recipe_edge, id_scope), 0, 0},
+        {"id_start", offsetof(struct recipe_edge, id_start), 0, INT64_MIN},
+        {"id_stride", offsetof(struct recipe_edge, id_stride), 1, INT64_MIN},
+        {"as_tgt_uplvl", offsetof(struct recipe_edge, as_tgt_uplvl), 1, 0},
+        {"as_src_uplvl", offsetof(struct recipe_edge, as_src_uplvl), 1, 0},
     };
     for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
-        int64_t *field = (int64_t *)((char *)e + nums[k].off);
+        int64_t *field = (int64_t *) ((char *) e + nums[k].off);
         if (int_attr(r, true, nums[k].name, i, nums[k].dflt, field) < 0 || *field < nums[k].min)
             return st_errorf(err, EINVAL, "%s: edge '%s': %s must be an integer >= %lld",
-                             r->file, e->id, nums[k].name, (long long)nums[k].min);
+                             r->file, e->id, nums[k].name, (long long) nums[k].min);
     }
     return 0;
 }
@@ -311,18 +313,18 @@ static int load_edge(struct recipe *r, int i, struct st_error *err)
  * walks. */
 static int build_out_lists(struct recipe *r)
 {
-    r->out_off = calloc((size_t)r->ngen + 1, sizeof(*r->out_off));
-    r->out = malloc(((size_t)r->nedge + 1) * sizeof(*r->out));
+    r->out_off = calloc((size_t) r->ngen + 1, sizeof(*r->out_off));
+    r->out = malloc(((size_t) r->nedge + 1) * sizeof(*r->out));
     if (!r->out_off || !r->out)
         return -1;
     for (int i = 0; i < r->nedge; i++)
         r->out_off[r->edge[i].src + 1]++;
     for (int v = 0; v < r->ngen; v++)
         r->out_off[v + 1] += r->out_off[v];
-    int *fill = malloc(((size_t)r->ngen + 1) * sizeof(*fill));
+    int *fill = malloc(((size_t) r->ngen + 1) * sizeof(*fill));
     if (!fill)
         return -1;
-    memcpy(fill, r->out_off, ((size_t)r->ngen + 1) * sizeof(*fill));
+    memcpy(fill, r->out_off, ((size_t) r->ngen + 1) * sizeof(*fill));
     for (int i = 0; i < r->nedge; i++)
         r->out[fill[r->edge[i].src]++] = i;
     free(fill);
@@ -345,7 +347,8 @@ static int check_recipe_acyclic(struct recipe *r, struct st_error *err)
     igraph_integer_t nc;
     const char *eid = "?";
     igraph_vector_int_init(&memb, 0);
-    if (igraph_connected_components(&r->ig, &memb, NULL, &nc, IGRAPH_STRONG) == IGRAPH_SUCCESS) {
+    if (igraph_connected_components(&r->ig, &memb, NULL, &nc, IGRAPH_STRONG) ==
+        IGRAPH_SUCCESS) {
         for (int i = 0; i < r->nedge; i++) {
             if (VECTOR(memb)[r->edge[i].src] == VECTOR(memb)[r->edge[i].dst]) {
                 eid = r->edge[i].id;
@@ -354,15 +357,16 @@ static int check_recipe_acyclic(struct recipe *r, struct st_error *err)
         }
     }
     igraph_vector_int_destroy(&memb);
-    return st_errorf(err, EINVAL, "%s: the recipe has a cycle (through edge '%s')", r->file, eid);
+    return st_errorf(err, EINVAL, "%s: the recipe has a cycle (through edge '%s')", r->file,
+                     eid);
 }
 
 static int recipe_load(struct recipe *r, struct st_error *err)
 {
     if (read_graphml(r, err) < 0 || load_generators(r, err) < 0)
         return -1;
-    r->nedge = (int)igraph_ecount(&r->ig);
-    r->edge = calloc((size_t)r->nedge + 1, sizeof(*r->edge));
+    r->nedge = (int) igraph_ecount(&r->ig);
+    r->edge = calloc((size_t) r->nedge + 1, sizeof(*r->edge));
     if (!r->edge)
         return st_errorf(err, ENOMEM, "%s: out of memory", r->file);
     for (int i = 0; i < r->nedge; i++)
@@ -447,15 +451,16 @@ static int emit_root(struct emitter *em, struct generator *gen)
  * 0 ids restart at id_start for every source; with scope k they run on
  * across the sources under the same ancestor k levels up (W = product of
  * the multiplicities of the k nearest generators on the walk's path). */
-static int64_t gen_id(const struct emitter *em, const struct recipe_edge *e, size_t j, int64_t i)
+static int64_t gen_id(const struct emitter *em, const struct recipe_edge *e, size_t j,
+                      int64_t i)
 {
     if (e->id_scope == 0)
         return e->id_start + i;
     int64_t w = 1;
     for (int k = 0; k < e->id_scope && k < em->depth; k++)
         w *= em->r->gen[em->stack[em->depth - 1 - k]].needs;
-    return e->id_start + (int64_t)(j % (size_t)w) * e->multi_scale * e->id_stride
-           + i * e->id_stride;
+    return e->id_start + (int64_t) (j % (size_t) w) * e->multi_scale * e->id_stride +
+           i * e->id_stride;
 }
 
 static int multiply(struct emitter *em, const struct recipe_edge *e)
@@ -472,8 +477,8 @@ static int multiply(struct emitter *em, const struct recipe_edge *e)
                 return oom(em);
             const char *parent = graph_path(em->g, s, sub);
             const char *path = join_path(em, parent ? parent : "", graph_name(em->g, v));
-            if (!path || graph_set_path(em->g, v, e->e_subsystem, path) < 0
-                || gen_append(dst, v) < 0)
+            if (!path || graph_set_path(em->g, v, e->e_subsystem, path) < 0 ||
+                gen_append(dst, v) < 0)
                 return oom(em);
         }
     }
@@ -535,14 +540,14 @@ static int associate(struct emitter *em, const struct recipe_edge *e)
     int32_t nv = graph_vertex_count(em->g);
     if (type == ATOM_NONE || tsub == ATOM_NONE || esub == ATOM_NONE)
         return oom(em);
-    if ((size_t)nv > em->seen_cap) {
-        uint8_t *p = realloc(em->seen, (size_t)nv);
+    if ((size_t) nv > em->seen_cap) {
+        uint8_t *p = realloc(em->seen, (size_t) nv);
         if (!p)
             return oom(em);
         em->seen = p;
-        em->seen_cap = (size_t)nv;
+        em->seen_cap = (size_t) nv;
     }
-    memset(em->seen, 0, (size_t)nv);
+    memset(em->seen, 0, (size_t) nv);
     dst->needs = 1;
     for (size_t j = 0; j < src->n; j++) {
         vtx_t s = src->vtx[j];
@@ -551,8 +556,8 @@ static int associate(struct emitter *em, const struct recipe_edge *e)
             const char *tp = graph_path(em->g, t, tsub);
             if (graph_type(em->g, t) != type || !tp || t == s)
                 continue;
-            if (e->method == GEN_ASSOCIATE_BY_PATH_IN
-                && !same_parent(sp, e->as_src_uplvl, tp, e->as_tgt_uplvl))
+            if (e->method == GEN_ASSOCIATE_BY_PATH_IN &&
+                !same_parent(sp, e->as_src_uplvl, tp, e->as_tgt_uplvl))
                 continue;
             if (associate_one(em, e, s, t, esub, dst) < 0)
                 return oom(em);
@@ -581,7 +586,7 @@ static int visit(struct emitter *em, int u)
 
 static int generate(struct emitter *em)
 {
-    em->stack = malloc(((size_t)em->r->ngen + 1) * sizeof(*em->stack));
+    em->stack = malloc(((size_t) em->r->ngen + 1) * sizeof(*em->stack));
     if (!em->stack)
         return oom(em);
     for (int u = 0; u < em->r->ngen; u++) {
@@ -597,8 +602,8 @@ static int generate(struct emitter *em)
 
 graph_t *reader_grug_load(const char *path, struct st_error *err)
 {
-    struct recipe r = { .file = path };
-    struct emitter em = { .r = &r, .rw = &r, .err = err };
+    struct recipe r = {.file = path};
+    struct emitter em = {.r = &r, .rw = &r, .err = err};
     struct st_error ferr;
     graph_t *g = NULL;
 

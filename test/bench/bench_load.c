@@ -17,7 +17,7 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
 }
 
 static int bench_one(const char *format, const char *path, int repeat)
@@ -25,7 +25,7 @@ static int bench_one(const char *format, const char *path, int repeat)
     double best = 1e30;
     graph_t *g = NULL;
     for (int i = 0; i < repeat; i++) {
-        struct st_error err = { { 0 } };
+        struct st_error err = {{0}};
         graph_destroy(g);
         double t0 = now();
         g = reader_load(format, path, NULL, &err);
@@ -41,8 +41,8 @@ static int bench_one(const char *format, const char *path, int repeat)
     graph_get_stats(g, &st);
     size_t bytes = graph_memory_bytes(g);
     printf("%s: load %.3f s, %lld vertices, %lld edges, %zu bytes, %.1f bytes/vertex\n", path,
-           best, (long long)st.vertices, (long long)st.edges, bytes,
-           st.vertices ? (double)bytes / (double)st.vertices : 0.0);
+           best, (long long) st.vertices, (long long) st.edges, bytes,
+           st.vertices ? (double) bytes / (double) st.vertices : 0.0);
     graph_destroy(g);
     return 0;
 }

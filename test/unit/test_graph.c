@@ -9,8 +9,8 @@
 
 static vtx_t add(graph_t *g, const char *type, int64_t id, const char *path)
 {
-    struct vtx_init in = { .type = type, .id = id, .uniq_id = graph_vertex_count(g),
-                           .rank = -1, .size = 1 };
+    struct vtx_init in = {
+        .type = type, .id = id, .uniq_id = graph_vertex_count(g), .rank = -1, .size = 1};
     vtx_t v = graph_add_vertex(g, &in);
     ck_assert_int_ne(v, VTX_NONE);
     if (path)
@@ -40,7 +40,7 @@ static graph_t *small_graph(void)
 
 START_TEST(test_build_and_read)
 {
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     graph_t *g = small_graph();
     graph_set_status(g, 1, VTX_DOWN);
     ck_assert_int_eq(graph_finalize(g, &err), 0);
@@ -94,8 +94,8 @@ END_TEST
 START_TEST(test_name_defaults)
 {
     graph_t *g = graph_create();
-    struct vtx_init in = { .type = "memory", .basename = "mem", .id = 3, .rank = 2, .size = 16,
-                           .unit = "GB" };
+    struct vtx_init in = {
+        .type = "memory", .basename = "mem", .id = 3, .rank = 2, .size = 16, .unit = "GB"};
     vtx_t v = graph_add_vertex(g, &in);
     ck_assert_str_eq(graph_name(g, v), "mem3");
     ck_assert_str_eq(graph_atom_str(g, graph_unit(g, v)), "GB");
@@ -116,9 +116,9 @@ END_TEST
 
 START_TEST(test_indexes_and_stats)
 {
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     graph_t *g = small_graph();
-    struct vtx_init in = { .type = "node", .id = 9, .rank = 0, .size = 1 };
+    struct vtx_init in = {.type = "node", .id = 9, .rank = 0, .size = 1};
     /* ranks: two ranked vertices */
     vtx_t r = graph_add_vertex(g, &in);
     graph_set_path(g, r, "containment", "/cluster0/node9");
@@ -177,7 +177,7 @@ START_TEST(test_properties)
     ck_assert_int_eq(graph_property_count(g, 1), 3);
     ck_assert_int_eq(graph_property_count(g, 2), 0);
     const char *k, *v;
-    const char *want[][2] = { { "alpha", "4" }, { "mid", "3" }, { "zeta", "1" } };
+    const char *want[][2] = {{"alpha", "4"}, {"mid", "3"}, {"zeta", "1"}};
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(graph_property_at(g, 1, i, &k, &v), 0);
         ck_assert_str_eq(k, want[i][0]);
@@ -205,7 +205,7 @@ END_TEST
 /* Each finalize validation error, with a fragment of its message. */
 START_TEST(test_finalize_errors)
 {
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     graph_t *g;
 
     g = small_graph();
@@ -255,7 +255,7 @@ END_TEST
  * growth is undone with graph_truncate and the old read side stays. */
 START_TEST(test_growth_and_truncate)
 {
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     graph_t *g = small_graph();
     atom_t cont = graph_atom(g, "containment");
     ck_assert_int_eq(graph_finalize(g, &err), 0);
@@ -288,7 +288,7 @@ END_TEST
 
 START_TEST(test_remove_subtree)
 {
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     graph_t *g = small_graph();
     ck_assert_int_eq(graph_finalize(g, &err), 0);
     atom_t cont = graph_atom_find(g, "containment");
@@ -328,7 +328,7 @@ END_TEST
 /* A vertex with two parents goes only when both go. */
 START_TEST(test_remove_shared_child)
 {
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     graph_t *g = graph_create();
     vtx_t r = add(g, "cluster", 0, "/c0");
     vtx_t a = add(g, "rack", 0, "/c0/rack0");
@@ -357,7 +357,7 @@ END_TEST
 /* Two subsystems: per-subsystem paths, roots and children. */
 START_TEST(test_subsystems)
 {
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     graph_t *g = small_graph();
     vtx_t p = add(g, "powerpanel", 0, NULL);
     graph_set_path(g, p, "power", "/powerpanel0");
@@ -426,9 +426,9 @@ END_TEST
 
 START_TEST(test_badparam)
 {
-    struct vtx_init in = { .type = "core" };
+    struct vtx_init in = {.type = "core"};
     graph_t *g = small_graph();
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     ck_assert_int_eq(graph_finalize(g, &err), 0);
     atom_t cont = graph_atom_find(g, "containment");
     int n = 7;
@@ -505,7 +505,7 @@ START_TEST(test_badparam)
     ck_assert_int_eq(errno, EINVAL);
     ck_assert_int_eq(graph_set_status(g, 6, VTX_UP), -1);
     ck_assert_int_eq(graph_set_status(NULL, 0, VTX_UP), -1);
-    ck_assert_int_eq(graph_set_status(g, 0, (enum vtx_status)5), -1);
+    ck_assert_int_eq(graph_set_status(g, 0, (enum vtx_status) 5), -1);
     ck_assert_int_eq(graph_status(g, 0), VTX_UP);
     ck_assert_ptr_null(graph_path(g, 6, cont));
     ck_assert_ptr_null(graph_path(g, 0, ATOM_NONE));
@@ -544,7 +544,7 @@ START_TEST(test_badparam)
     ck_assert_ptr_null(graph_by_name(g, NULL, &n));
     ck_assert_ptr_null(graph_by_rank(NULL, -1, &n));
     ck_assert_int_eq(n, 0);
-    struct graph_stats st = { 5, 5, 5, 5, 5 };
+    struct graph_stats st = {5, 5, 5, 5, 5};
     graph_get_stats(NULL, &st);
     ck_assert_int_eq(st.vertices, 0);
     graph_get_stats(g, NULL); /* no crash */
@@ -566,13 +566,13 @@ END_TEST
 /* A flat graph large enough to exercise regrowth and the hash tables. */
 START_TEST(test_large)
 {
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     graph_t *g = graph_create();
     char path[64];
     vtx_t root = add(g, "cluster", 0, "/big0");
     for (int i = 0; i < 20000; i++) {
         snprintf(path, sizeof(path), "/big0/node%d", i);
-        struct vtx_init in = { .type = "node", .id = i, .rank = i, .size = 1 };
+        struct vtx_init in = {.type = "node", .id = i, .rank = i, .size = 1};
         vtx_t v = graph_add_vertex(g, &in);
         graph_set_path(g, v, "containment", path);
         graph_add_edge(g, root, v, "containment");

@@ -30,7 +30,7 @@ static const char *shared(const char *rel)
 
 static graph_t *load(const char *path)
 {
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     graph_t *g = reader_grug_load(path, &err);
     ck_assert_msg(g != NULL, "%s: %s", path, err.text);
     return g;
@@ -49,8 +49,8 @@ START_TEST(test_tiny_stats)
     ck_assert_int_eq(st.by_name_keys, 52);
     ck_assert_int_eq(st.by_path_keys, 100);
     ck_assert_int_eq(graph_rank_count(g), 3);
-    const int32_t ranks[] = { -1, 0, 1 };
-    const int64_t counts[] = { 98, 1, 1 };
+    const int32_t ranks[] = {-1, 0, 1};
+    const int64_t counts[] = {98, 1, 1};
     for (int i = 0; i < 3; i++) {
         int32_t r;
         int64_t n;
@@ -82,7 +82,7 @@ static bool node_ranks_only;
 static void check_vertex(graph_t *g, json_t *node)
 {
     json_t *m = json_object_get(node, "metadata");
-    vtx_t v = (vtx_t)json_integer_value(json_object_get(m, "uniq_id"));
+    vtx_t v = (vtx_t) json_integer_value(json_object_get(m, "uniq_id"));
     ck_assert_int_lt(v, graph_vertex_count(g));
     const char *name = jstr(m, "name");
     ck_assert_msg(strcmp(graph_name(g, v), name) == 0, "vertex %d: name %s, want %s", v,
@@ -119,7 +119,7 @@ static void check_vertex(graph_t *g, json_t *node)
 static void check_edges(graph_t *g, json_t *edges)
 {
     size_t i = 0, n = json_array_size(edges);
-    ck_assert_int_eq(graph_edge_count(g), (int64_t)n);
+    ck_assert_int_eq(graph_edge_count(g), (int64_t) n);
     while (i < n) {
         json_t *e = json_array_get(edges, i);
         vtx_t src = atoi(jstr(e, "source"));
@@ -131,8 +131,8 @@ static void check_edges(graph_t *g, json_t *edges)
             e = json_array_get(edges, i);
             ck_assert_int_eq(atoi(jstr(e, "source")), src);
             ck_assert_str_eq(jstr(json_object_get(e, "metadata"), "subsystem"), sub);
-            ck_assert_msg(atoi(jstr(e, "target")) == ch[k], "edge %zu: %d -> %s, ours -> %d",
-                          i, src, jstr(e, "target"), ch[k]);
+            ck_assert_msg(atoi(jstr(e, "target")) == ch[k], "edge %zu: %d -> %s, ours -> %d", i,
+                          src, jstr(e, "target"), ch[k]);
         }
         ck_assert_msg(nch > 0, "vertex %d has no %s children", src, sub);
     }
@@ -144,7 +144,7 @@ static void compare_with_jgf(graph_t *g, const char *jgf)
     json_t *doc = json_load_file(jgf, 0, &jerr);
     ck_assert_msg(doc != NULL, "%s: %s", jgf, jerr.text);
     json_t *nodes = json_object_get(json_object_get(doc, "graph"), "nodes");
-    ck_assert_int_eq(graph_vertex_count(g), (int32_t)json_array_size(nodes));
+    ck_assert_int_eq(graph_vertex_count(g), (int32_t) json_array_size(nodes));
     size_t i;
     json_t *node;
     json_array_foreach(nodes, i, node) check_vertex(g, node);
@@ -161,7 +161,8 @@ START_TEST(test_tiny_matches_jgf)
     ck_assert_int_eq(v, 79);
     ck_assert_int_eq(graph_id(g, v), 35);
     ck_assert_int_eq(graph_rank(g, graph_find_path(g, "/tiny0/rack0/node1")), 1);
-    ck_assert_int_eq(graph_size(g, graph_find_path(g, "/tiny0/rack0/node0/socket1/memory4")), 2);
+    ck_assert_int_eq(graph_size(g, graph_find_path(g, "/tiny0/rack0/node0/socket1/memory4")),
+                     2);
     graph_destroy(g);
 }
 END_TEST
@@ -195,12 +196,15 @@ static const char *power_keys =
     "<key id='as_src_uplvl' for='edge' attr.name='as_src_uplvl' attr.type='int'>"
     "<default>1</default></key>\n";
 
+/* clang-format off */
 #define NODE(id, type, base, extra)                                                     \
     "<node id='" id "'><data key='type'>" type "</data><data key='basename'>" base "</data>" \
     extra "</node>\n"
 #define EDGE(id, s, t, extra) "<edge id='" id "' source='" s "' target='" t "'>" extra "</edge>\n"
 #define D(k, v) "<data key='" k "'>" v "</data>"
+/* clang-format on */
 
+/* clang-format off */
 static const char *power_graph =
     "<graph id='power' edgedefault='directed'>\n"
     NODE("cluster", "cluster", "power", D("root", "1"))
@@ -232,6 +236,7 @@ static const char *power_graph =
     EDGE("pdu2pow", "pdu_power", "ppower", D("e_subsystem", "power") D("multi_scale", "40"))
     EDGE("pp2pow", "powerpanel", "cpower", D("e_subsystem", "power") D("multi_scale", "200"))
     "</graph>\n";
+/* clang-format on */
 
 static const char *write_tmp(const char *name, const char *keys, const char *graph)
 {
@@ -239,8 +244,9 @@ static const char *write_tmp(const char *name, const char *keys, const char *gra
     snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
-    fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n"
-               "<graphml xmlns='http://graphml.graphdrawing.org/xmlns'>\n%s%s</graphml>\n",
+    fprintf(f,
+            "<?xml version='1.0' encoding='UTF-8'?>\n"
+            "<graphml xmlns='http://graphml.graphdrawing.org/xmlns'>\n%s%s</graphml>\n",
             keys, graph);
     fclose(f);
     return path;
@@ -271,17 +277,12 @@ static const struct {
     bool is_shared; /* under STRATA_SHARED, else the conformance data */
     int32_t vertices;
 } loads[] = {
-    { "grugs/tiny.graphml", false, 100 },
-    { "grugs/small.graphml", false, 0 },
-    { "grugs/medium.graphml", false, 0 },
-    { "grugs/resv_test.graphml", false, 0 },
-    { "grugs/mt-storage/mtl0.graphml", false, 0 },
-    { "grugs/mt-storage/mtl1.graphml", false, 0 },
-    { "grugs/mt-storage/mtl2.graphml", false, 0 },
-    { "grugs/mt-storage/mtl3.graphml", false, 0 },
-    { "bench/bench1000.graphml", true, 59051 },
-    { "bench/bench4000.graphml", true, 236201 },
-    { "bench/sierra.graphml", true, 350473 },
+    {"grugs/tiny.graphml", false, 100},          {"grugs/small.graphml", false, 0},
+    {"grugs/medium.graphml", false, 0},          {"grugs/resv_test.graphml", false, 0},
+    {"grugs/mt-storage/mtl0.graphml", false, 0}, {"grugs/mt-storage/mtl1.graphml", false, 0},
+    {"grugs/mt-storage/mtl2.graphml", false, 0}, {"grugs/mt-storage/mtl3.graphml", false, 0},
+    {"bench/bench1000.graphml", true, 59051},    {"bench/bench4000.graphml", true, 236201},
+    {"bench/sierra.graphml", true, 350473},
 };
 
 START_TEST(test_loads)
@@ -333,6 +334,7 @@ static const struct {
     const char *raw;
     const char *want; /* fragment of the message */
 } bad[] = {
+    /* clang-format off */
     { "noroot", "<graph edgedefault='directed'>" NODE("a", "cluster", "a", "") "</graph>", NULL,
       "no root generator" },
     { "method",
@@ -357,6 +359,7 @@ static const struct {
       "<graph edgedefault='directed'>\n<node id='a'>\n</nod>\n</graph></graphml>\n",
       ".graphml:5: " },
     { "empty", NULL, "", "" },
+    /* clang-format on */
 };
 
 START_TEST(test_errors)
@@ -372,7 +375,7 @@ START_TEST(test_errors)
         fclose(f);
         p = path;
     }
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     errno = 0;
     graph_t *g = reader_grug_load(p, &err);
     ck_assert_msg(g == NULL, "%s loaded", bad[_i].name);
@@ -384,7 +387,7 @@ END_TEST
 
 START_TEST(test_missing_file)
 {
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     ck_assert_ptr_null(reader_grug_load("/nonexistent/x.graphml", &err));
     ck_assert_int_eq(errno, ENOENT);
     ck_assert_str_eq(err.text, "/nonexistent/x.graphml: No such file or directory");
