@@ -1,0 +1,185 @@
+/* match_private: the matcher's state, shared by the files of match/.
+ *
+ * match.c     creation, parameters, ops (match_run), job table
+ * traverse.c  the request tree and one selection pass (DFU traversal)
+ * commit.c    emitting a selection and committing/cancelling its spans
+ * find.c      the find predicate language
+ *
+ * Per-vertex scheduling state lives in dense arrays indexed by vtx_t.
+ * Planners are created lazily: a vertex that never held a span has none
+ * and answers availability queries from its size.  Per-selection scratch
+ * (visit marks, selection marks, candidate groups) is reused between
+ * matches: selection marks carry a sequence number instead of being cleared.
+ */
+#ifndef STRATA_MATCH_PRIVATE_H
+#define STRATA_MATCH_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "jobspec/jobspec.h"
+#include "match/match.h"
+#include "policy/policy.h"
+#include "resource/graph.h"
+#include "resource/planner.h"
+
+/* Pruning filters track at most this many distinct resource types. */
+enum { MATCH_MAX_FILTERS = 8 };
+
+/* The x_checker capacity: a vertex is free for exclusive use when no job
+ * touches it, i.e. its whole capacity is available. */
+enum { MATCH_XCHK_TOTAL = 1 << 30 };
+
+/* One request of the jobspec, with graph atoms and pruning minimums. */
+struct mreq {
+    atom_t type; /* graph atom; the "slot" pseudo type for slots */
+    bool slot;
+    struct js_count count;
+    enum js_excl excl;
+    const char *label;
+    struct mreq *with;
+    int nwith;
+    /* Minimum amount of each filter type strictly below this request. */
+    int64_t sub[MATCH_MAX_FILTERS];
+};
+
+/* One candidate group: a vertex (or a slot of several) that can satisfy a
+ * request, with its score and available amount.  Groups of one vertex's
+ * candidates form a singly linked list through `next`. */
+struct meg {
+    atom_t type;
+    vtx_t v;        /* VTX_NONE for a slot */
+    bool excl;
+    int64_t score;
+    int64_t count;  /* available amount (1 for a slot) */
+    int64_t needs;  /* chosen amount, 0 if not chosen */
+    int32_t mfirst; /* slot members: indexes into matcher.mem */
+    int32_t mcount;
+    int32_t next;
+};
+
+struct meglist {
+    int32_t head, tail;
+};
+
+/* What one committed job holds on one vertex. */
+struct mspan {
+    vtx_t v;
+    int64_t needs;
+    bool excl;
+    int64_t plan_span;   /* span id on plans[v], or 0 */
+    int64_t xchk_span;   /* span id on xchk[v] */
+    int64_t filter_span; /* span id on filt[v], or 0 */
+};
+
+struct mjob {
+    int64_t id;
+    int64_t at;
+    int64_t duration;
+    bool reserved;
+    struct mspan *spans;
+    size_t nspans, cap;
+};
+
+struct mfilter_entry {
+    atom_t hl; /* ATOM_NONE: any type (ALL) */
+    int lli;   /* index into matcher.ftypes */
+};
+
+struct matcher {
+    graph_t *g;
+    policy_t *policy;
+    const struct match_policy *pol;
+    atom_t dom; /* dominant subsystem */
+    atom_t aux[GRAPH_MAX_SUBSYSTEMS];
+    int naux;
+    enum match_traverser traverser;
+    int64_t graph_start, graph_end;
+
+    /* well-known type atoms (ATOM_NONE if the graph has none) */
+    atom_t a_node, a_storage_node, a_slot;
+
+    /* pruning filters */
+    int nf;
+    atom_t ftypes[MATCH_MAX_FILTERS];
+    char *fnames[MATCH_MAX_FILTERS];
+    struct mfilter_entry fent[32];
+    int nfent;
+
+    /* per-vertex state, nv entries */
+    int32_t nv;
+    planner_t **plans;
+    planner_t **xchk;
+    planner_multi_t **filt;
+    int64_t *ftot;   /* nv * nf subtree totals */
+    uint32_t *fmask; /* filter types tracked at the vertex */
+    int64_t *weight; /* first policy: availability of the child's last tracked type */
+
+    /* per-selection scratch, nv entries */
+    int32_t *sseq;  /* selection mark: == seq when selected */
+    int64_t *sneeds;
+    uint8_t *sexcl;
+    vtx_t *tparent; /* parent in the current traversal */
+    int32_t seq;
+
+    /* candidate groups and slot members, reset per selection */
+    struct meg *eg;
+    int32_t neg, capeg;
+    int32_t *mem;
+    int32_t nmem, capmem;
+    int32_t *tmp; /* sort buffer */
+    int32_t captmp;
+    vtx_t *order; /* child-order stack for the first policy */
+    int32_t norder, caporder;
+
+    /* request tree of the current match */
+    struct mreq *reqs;
+    int nreqs, capreqs;
+
+    /* jobs */
+    struct mjob *jobs;
+    size_t njobs, capjobs;
+};
+
+/* A compiled jobspec constraint (hostlists and idsets decoded once). */
+struct mconstraint;
+
+/* The parameters of one selection pass. */
+struct msel {
+    matcher_t *m;
+    int64_t at, dur;
+    bool sat;         /* satisfiability: ignore status */
+    bool shadow_node; /* node-exclusive policy: nodes are emitted whole */
+    const struct mconstraint *constraint;
+    int64_t factor;   /* running node-centric factor */
+    int error;        /* a hard error (errno) found during the pass */
+    struct st_error *err;
+    int64_t preorder, postorder;
+    /* types requested with exclusive: true (emitted whole) */
+    atom_t xtypes[16];
+    int nxtypes;
+    int ntop; /* top-level requests in matcher.reqs */
+};
+
+/* traverse.c */
+int match_build_reqs(matcher_t *m, const jobspec_t *js, struct st_error *err);
+int match_select(struct msel *s, const struct mreq *top, int ntop);
+int64_t match_calc_count(const struct js_count *c, int64_t qc);
+struct mconstraint *match_constraint_compile(const struct js_constraint *c, struct st_error *err);
+void match_constraint_destroy(struct mconstraint *c);
+bool match_constraint_eval(const struct mconstraint *c, const graph_t *g, vtx_t v);
+
+/* commit.c */
+int64_t match_plan_avail(const matcher_t *m, vtx_t v, int64_t at, int64_t dur);
+bool match_xchk_free(const matcher_t *m, vtx_t v, int64_t at, int64_t dur);
+int64_t match_filter_avail(const matcher_t *m, vtx_t v, int k, int64_t at, int64_t dur);
+int match_commit(struct msel *s, struct mjob *job, writer_t *w);
+int match_emit_only(struct msel *s, writer_t *w);
+void match_release_job(matcher_t *m, struct mjob *job);
+void match_update_weights_job(matcher_t *m, const struct mjob *job, int64_t now);
+
+/* match.c */
+struct mjob *match_job_find(const matcher_t *m, int64_t jobid);
+int match_grow_state(matcher_t *m);
+
+#endif

@@ -1,0 +1,833 @@
+/* traverse: the request tree and one selection pass.
+ *
+ * A selection pass walks the dominant subsystem depth-first from the root
+ * ("depth-first and up").  At each vertex the current level of requests is
+ * tested: a request of the vertex's type matches (descend with its
+ * children), a slot whose shape types are among the vertex's children
+ * matches (explore the children for whole slots), or nothing matches, which
+ * is fine while no request has matched yet (an omitted prefix: descend with
+ * the same requests) and prunes the vertex otherwise.  On the way up each
+ * vertex that matched a request chooses the best candidates for its child
+ * requests (policy order) and marks them selected; vertices of an omitted
+ * prefix pass their candidates up unchanged.  The root chooses for the
+ * top-level requests.  Nothing is committed here (commit.c does that).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match/match_private.h"
+#include "resource/hostlist.h"
+#include "resource/idset.h"
+
+/* ---- request tree ---------------------------------------------------------- */
+
+static int count_reqs(const struct js_resource *r, size_t n)
+{
+    int total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += 1 + count_reqs(r[i].with, r[i].nwith);
+    return total;
+}
+
+static bool type_known(const matcher_t *m, atom_t a)
+{
+    int n = 0;
+    if (a == ATOM_NONE)
+        return false;
+    (void)graph_by_type(m->g, a, &n);
+    return n > 0;
+}
+
+/* Fill out[0..n) from r[0..n); children go at *next. */
+static int fill_reqs(matcher_t *m, struct mreq *out, const struct js_resource *r, size_t n,
+                     int *next, struct st_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct mreq *q = &out[i];
+        memset(q, 0, sizeof(*q));
+        q->slot = strcmp(r[i].type, "slot") == 0;
+        q->type = q->slot ? m->a_slot : graph_atom_find(m->g, r[i].type);
+        if (!q->slot && !type_known(m, q->type))
+            return st_errorf(err, EINVAL,
+                             "Value of \"type\" must be a resource type known to fluxion");
+        q->count = r[i].count;
+        q->excl = r[i].exclusive;
+        q->label = r[i].label;
+        q->nwith = (int)r[i].nwith;
+        q->with = &m->reqs[*next];
+        *next += q->nwith;
+        if (fill_reqs(m, q->with, r[i].with, r[i].nwith, next, err) < 0)
+            return -1;
+        for (int j = 0; j < q->nwith; j++) {
+            const struct mreq *c = &q->with[j];
+            for (int k = 0; k < m->nf; k++) {
+                int64_t self = (!c->slot && c->type == m->ftypes[k]) ? 1 : 0;
+                q->sub[k] += (int64_t)c->count.min * (c->sub[k] + self);
+            }
+        }
+    }
+    return 0;
+}
+
+int match_build_reqs(matcher_t *m, const jobspec_t *js, struct st_error *err)
+{
+    int total = count_reqs(js->resources, js->nresources);
+    if (total > m->capreqs) {
+        struct mreq *p = realloc(m->reqs, (size_t)total * sizeof(*p));
+        if (!p)
+            return st_errorf(err, ENOMEM, "out of memory");
+        m->reqs = p;
+        m->capreqs = total;
+    }
+    m->nreqs = total;
+    int next = (int)js->nresources;
+    return fill_reqs(m, m->reqs, js->resources, js->nresources, &next, err);
+}
+
+/* ---- counts ------------------------------------------------------------------ */
+
+int64_t match_calc_count(const struct js_count *c, int64_t qc)
+{
+    int64_t min = (int64_t)c->min;
+    if (qc < min)
+        return 0;
+    int64_t lim = c->max < (uint64_t)qc ? (int64_t)c->max : qc;
+    int64_t op = (int64_t)c->operand;
+    switch (c->op) {
+    case '*': {
+        int64_t v = min;
+        while (op > 1 && v <= lim / op)
+            v *= op;
+        return v;
+    }
+    case '^': {
+        int64_t v = min;
+        for (;;) {
+            int64_t p = 1;
+            bool over = false;
+            for (int64_t i = 0; i < op && !over; i++) {
+                if (p > lim / v)
+                    over = true;
+                else
+                    p *= v;
+            }
+            if (over || p <= v || p > lim)
+                return v;
+            v = p;
+        }
+    }
+    default:
+        if (op < 1)
+            op = 1;
+        return lim - (lim - min) % op;
+    }
+}
+
+/* ---- constraints ------------------------------------------------------------- */
+
+struct mconstraint {
+    enum js_constraint_op op;
+    char **props; /* PROPERTIES: borrowed strings */
+    size_t nprops;
+    hostlist_t **hls;
+    idset_t **ids;
+    size_t nvals;
+    struct mconstraint *args;
+    size_t nargs;
+};
+
+static void constraint_fini(struct mconstraint *c)
+{
+    for (size_t i = 0; i < c->nvals; i++) {
+        if (c->hls)
+            hostlist_destroy(c->hls[i]);
+        if (c->ids)
+            idset_destroy(c->ids[i]);
+    }
+    free(c->hls);
+    free(c->ids);
+    for (size_t i = 0; i < c->nargs; i++)
+        constraint_fini(&c->args[i]);
+    free(c->args);
+}
+
+static int constraint_fill(struct mconstraint *out, const struct js_constraint *c,
+                           struct st_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->op = c->op;
+    if (c->op == JS_C_PROPERTIES) {
+        out->props = c->values;
+        out->nprops = c->nvalues;
+    } else if (c->op == JS_C_HOSTLIST || c->op == JS_C_RANKS) {
+        out->nvals = c->nvalues;
+        if (c->op == JS_C_HOSTLIST)
+            out->hls = calloc(c->nvalues + 1, sizeof(*out->hls));
+        else
+            out->ids = calloc(c->nvalues + 1, sizeof(*out->ids));
+        if (!out->hls && !out->ids)
+            return st_errorf(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < c->nvalues; i++) {
+            if (out->hls)
+                out->hls[i] = hostlist_decode(c->values[i], err);
+            else
+                out->ids[i] = idset_decode(c->values[i], err);
+            if ((out->hls && !out->hls[i]) || (out->ids && !out->ids[i]))
+                return -1;
+        }
+    }
+    if (c->nargs > 0) {
+        out->args = calloc(c->nargs, sizeof(*out->args));
+        if (!out->args)
+            return st_errorf(err, ENOMEM, "out of memory");
+        out->nargs = c->nargs;
+        for (size_t i = 0; i < c->nargs; i++)
+            if (constraint_fill(&out->args[i], &c->args[i], err) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+struct mconstraint *match_constraint_compile(const struct js_constraint *c, struct st_error *err)
+{
+    struct mconstraint *out = calloc(1, sizeof(*out));
+    if (!out)
+        return st_errorf_null(err, ENOMEM, "out of memory");
+    if (constraint_fill(out, c, err) < 0) {
+        int e = errno;
+        match_constraint_destroy(out);
+        errno = e;
+        return NULL;
+    }
+    return out;
+}
+
+void match_constraint_destroy(struct mconstraint *c)
+{
+    if (!c)
+        return;
+    int e = errno;
+    constraint_fini(c);
+    free(c);
+    errno = e;
+}
+
+static bool props_match(const struct mconstraint *c, const graph_t *g, vtx_t v)
+{
+    for (size_t i = 0; i < c->nprops; i++) {
+        const char *p = c->props[i];
+        bool neg = p[0] == '^';
+        bool has = graph_property(g, v, neg ? p + 1 : p) != NULL;
+        if (has == neg)
+            return false;
+    }
+    return true;
+}
+
+bool match_constraint_eval(const struct mconstraint *c, const graph_t *g, vtx_t v)
+{
+    switch (c->op) {
+    case JS_C_TRUE:
+        return true;
+    case JS_C_PROPERTIES:
+        return props_match(c, g, v);
+    case JS_C_HOSTLIST:
+        for (size_t i = 0; i < c->nvals; i++)
+            if (hostlist_find(c->hls[i], graph_name(g, v)) >= 0)
+                return true;
+        return false;
+    case JS_C_RANKS:
+        for (size_t i = 0; i < c->nvals; i++)
+            if (graph_rank(g, v) >= 0 && idset_test(c->ids[i], graph_rank(g, v)))
+                return true;
+        return false;
+    case JS_C_AND:
+        for (size_t i = 0; i < c->nargs; i++)
+            if (!match_constraint_eval(&c->args[i], g, v))
+                return false;
+        return true;
+    case JS_C_OR:
+        for (size_t i = 0; i < c->nargs; i++)
+            if (match_constraint_eval(&c->args[i], g, v))
+                return true;
+        return false;
+    case JS_C_NOT:
+        for (size_t i = 0; i < c->nargs; i++)
+            if (!match_constraint_eval(&c->args[i], g, v))
+                return true;
+        return false;
+    }
+    return false;
+}
+
+/* ---- candidate groups ---------------------------------------------------------- */
+
+static int32_t eg_new(matcher_t *m)
+{
+    if (m->neg == m->capeg) {
+        int32_t cap = m->capeg ? m->capeg * 2 : 1024;
+        struct meg *p = realloc(m->eg, (size_t)cap * sizeof(*p));
+        if (!p)
+            return -1;
+        m->eg = p;
+        m->capeg = cap;
+    }
+    struct meg *e = &m->eg[m->neg];
+    memset(e, 0, sizeof(*e));
+    e->v = VTX_NONE;
+    e->next = -1;
+    return m->neg++;
+}
+
+static void list_push(matcher_t *m, struct meglist *l, int32_t i)
+{
+    m->eg[i].next = -1;
+    if (l->tail < 0)
+        l->head = i;
+    else
+        m->eg[l->tail].next = i;
+    l->tail = i;
+}
+
+static void list_cat(matcher_t *m, struct meglist *l, const struct meglist *o)
+{
+    if (o->head < 0)
+        return;
+    if (l->tail < 0)
+        l->head = o->head;
+    else
+        m->eg[l->tail].next = o->head;
+    l->tail = o->tail;
+}
+
+static int64_t qualified(const matcher_t *m, const struct meglist *l, atom_t type)
+{
+    int64_t q = 0;
+    for (int32_t i = l->head; i >= 0; i = m->eg[i].next)
+        if (m->eg[i].type == type)
+            q += m->eg[i].count;
+    return q;
+}
+
+static int tmp_reserve(matcher_t *m, int32_t n)
+{
+    if (n <= m->captmp)
+        return 0;
+    int32_t *p = realloc(m->tmp, (size_t)n * sizeof(*p));
+    if (!p)
+        return -1;
+    m->tmp = p;
+    m->captmp = n;
+    return 0;
+}
+
+/* Stable insertion/merge sort of group indexes by score in policy order. */
+static void sort_groups(const matcher_t *m, int32_t *a, int32_t n)
+{
+    bool high = m->pol->high;
+    for (int32_t i = 1; i < n; i++) {
+        int32_t x = a[i];
+        int64_t sx = m->eg[x].score;
+        int32_t j = i - 1;
+        while (j >= 0 && (high ? m->eg[a[j]].score < sx : m->eg[a[j]].score > sx)) {
+            a[j + 1] = a[j];
+            j--;
+        }
+        a[j + 1] = x;
+    }
+}
+
+/* Collect the groups of `type` in l into m->tmp[off..], sorted; returns
+ * how many (or -1 on ENOMEM). */
+static int32_t collect_sorted(matcher_t *m, const struct meglist *l, atom_t type, int32_t off)
+{
+    int32_t n = 0;
+    for (int32_t i = l->head; i >= 0; i = m->eg[i].next)
+        if (m->eg[i].type == type)
+            n++;
+    if (tmp_reserve(m, off + n) < 0)
+        return -1;
+    n = 0;
+    for (int32_t i = l->head; i >= 0; i = m->eg[i].next)
+        if (m->eg[i].type == type)
+            m->tmp[off + n++] = i;
+    sort_groups(m, m->tmp + off, n);
+    return n;
+}
+
+/* Choose the best groups of `type` until `count` is reached. */
+static int choose_best_k(matcher_t *m, const struct meglist *l, atom_t type, int64_t count)
+{
+    int32_t n = collect_sorted(m, l, type, 0);
+    if (n < 0)
+        return -1;
+    int64_t left = count;
+    for (int32_t i = 0; i < n && left > 0; i++) {
+        struct meg *e = &m->eg[m->tmp[i]];
+        e->needs = e->count < left ? e->count : left;
+        left -= e->needs;
+    }
+    return 0;
+}
+
+/* ---- selection marks -------------------------------------------------------------- */
+
+static void mark(struct msel *s, vtx_t v, int64_t needs, bool excl)
+{
+    matcher_t *m = s->m;
+    m->sseq[v] = m->seq;
+    m->sneeds[v] = needs;
+    m->sexcl[v] = excl;
+}
+
+/* Mark the traversal path from v (exclusive) up to top (exclusive) as
+ * shared ancestors of a selection. */
+static void mark_path(struct msel *s, vtx_t v, vtx_t top)
+{
+    matcher_t *m = s->m;
+    for (vtx_t w = m->tparent[v]; w != top && w != VTX_NONE; w = m->tparent[w])
+        if (m->sseq[w] != m->seq)
+            mark(s, w, 1, false);
+}
+
+/* Mark the chosen groups of l (needs > 0) and their paths up to top. */
+static void enforce(struct msel *s, const struct meglist *l, vtx_t top)
+{
+    matcher_t *m = s->m;
+    for (int32_t i = l->head; i >= 0; i = m->eg[i].next) {
+        const struct meg *e = &m->eg[i];
+        if (e->needs <= 0)
+            continue;
+        if (e->v == VTX_NONE) {
+            for (int32_t j = 0; j < e->mcount; j++) {
+                const struct meg *me = &m->eg[m->mem[e->mfirst + j]];
+                mark(s, me->v, me->count, true);
+                mark_path(s, me->v, top);
+            }
+        } else {
+            mark(s, e->v, e->needs, e->excl);
+            mark_path(s, e->v, top);
+        }
+    }
+}
+
+/* ---- the traversal ------------------------------------------------------------------ */
+
+struct visit_out {
+    struct meglist up; /* candidates passed up (omitted prefix) */
+    bool excl;
+    int64_t score;
+};
+
+static int visit(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pristine,
+                 bool excl_in, struct visit_out *out);
+
+static bool enough(const matcher_t *m, const struct meglist *l, const struct mreq *R, int nR,
+                   int64_t mult)
+{
+    for (int i = 0; i < nR; i++)
+        if (qualified(m, l, R[i].type) < (int64_t)R[i].count.min * mult)
+            return false;
+    return true;
+}
+
+/* Order u's children for the first policy: most available first, ties by
+ * higher uniq_id.  Returns a pointer into the order stack. */
+static const vtx_t *order_children(matcher_t *m, const vtx_t *ch, int n)
+{
+    if (m->norder + n > m->caporder) {
+        int32_t cap = (m->norder + n) * 2;
+        vtx_t *p = realloc(m->order, (size_t)cap * sizeof(*p));
+        if (!p)
+            return NULL;
+        m->order = p;
+        m->caporder = cap;
+    }
+    vtx_t *a = m->order + m->norder;
+    for (int i = 0; i < n; i++) {
+        vtx_t x = ch[i];
+        int j = i - 1;
+        while (j >= 0 && (m->weight[a[j]] < m->weight[x] ||
+                          (m->weight[a[j]] == m->weight[x] &&
+                           graph_uniq_id(m->g, a[j]) < graph_uniq_id(m->g, x)))) {
+            a[j + 1] = a[j];
+            j--;
+        }
+        a[j + 1] = x;
+    }
+    m->norder += n;
+    return a;
+}
+
+/* Visit u's dominant children with requests R; successful children add
+ * themselves (and what they pass up) to l.  Returns 0 if any matched. */
+static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pristine,
+                   bool excl, struct meglist *l, int64_t mult)
+{
+    matcher_t *m = s->m;
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, u, &n);
+    const vtx_t *order = ch;
+    bool stop = m->pol->stop_on_first;
+    int32_t saved = m->norder;
+    if (stop && n > 1) {
+        order = order_children(m, ch, n);
+        if (!order) {
+            s->error = ENOMEM;
+            return -1;
+        }
+    }
+    int rc = -1;
+    for (int i = 0; i < n; i++) {
+        if (stop && enough(m, l, R, nR, mult))
+            break;
+        vtx_t c = order[i];
+        struct visit_out vo;
+        m->tparent[c] = u;
+        if (visit(s, c, R, nR, pristine, excl, &vo) < 0) {
+            if (s->error)
+                break;
+            continue;
+        }
+        list_cat(m, l, &vo.up);
+        int32_t e = eg_new(m);
+        if (e < 0) {
+            s->error = ENOMEM;
+            break;
+        }
+        m->eg[e].type = graph_type(m->g, c);
+        m->eg[e].v = c;
+        m->eg[e].excl = vo.excl;
+        m->eg[e].score = vo.score;
+        m->eg[e].count = match_plan_avail(m, c, s->at, s->dur);
+        list_push(m, l, e);
+        rc = 0;
+    }
+    m->norder = saved;
+    return s->error ? -1 : rc;
+}
+
+/* Greedy whole-group packing: how many slots of `count` units fit in the
+ * sorted groups tmp[off..off+n). */
+static int64_t slots_fit(const matcher_t *m, int32_t off, int32_t n, int64_t count)
+{
+    int64_t fit = 0, acc = 0;
+    for (int32_t i = 0; i < n; i++) {
+        acc += m->eg[m->tmp[off + i]].count;
+        if (acc >= count) {
+            fit++;
+            acc = 0;
+        }
+    }
+    return fit;
+}
+
+static int mem_push(matcher_t *m, int32_t x)
+{
+    if (m->nmem == m->capmem) {
+        int32_t cap = m->capmem ? m->capmem * 2 : 1024;
+        int32_t *p = realloc(m->mem, (size_t)cap * sizeof(*p));
+        if (!p)
+            return -1;
+        m->mem = p;
+        m->capmem = cap;
+    }
+    m->mem[m->nmem++] = x;
+    return 0;
+}
+
+/* Explore u's children for whole slots of `slot`'s shape and add one group
+ * per slot to l. */
+static int dom_slot(struct msel *s, vtx_t u, const struct mreq *slot, struct meglist *l)
+{
+    matcher_t *m = s->m;
+    struct meglist sl = {-1, -1};
+    int64_t mult = (int64_t)slot->count.min;
+    if (explore(s, u, slot->with, slot->nwith, false, true, &sl, mult) < 0)
+        return s->error ? -1 : 0;
+    enum { MAXSHAPE = 16 };
+    int32_t off[MAXSHAPE], cnt[MAXSHAPE];
+    int64_t need[MAXSHAPE];
+    int nshape = slot->nwith < MAXSHAPE ? slot->nwith : MAXSHAPE;
+    int64_t nslots = INT64_MAX;
+    int32_t pos = 0;
+    for (int i = 0; i < nshape; i++) {
+        const struct mreq *e = &slot->with[i];
+        off[i] = pos;
+        cnt[i] = collect_sorted(m, &sl, e->type, pos);
+        if (cnt[i] < 0) {
+            s->error = ENOMEM;
+            return -1;
+        }
+        pos += cnt[i];
+        need[i] = match_calc_count(&e->count, qualified(m, &sl, e->type));
+        int64_t fit = need[i] > 0 ? slots_fit(m, off[i], cnt[i], need[i]) : 0;
+        if (fit < nslots)
+            nslots = fit;
+    }
+    if (nshape == 0)
+        nslots = 0;
+    int32_t cur[MAXSHAPE] = {0};
+    for (int64_t k = 0; k < nslots; k++) {
+        int32_t e = eg_new(m);
+        if (e < 0) {
+            s->error = ENOMEM;
+            return -1;
+        }
+        m->eg[e].type = m->a_slot;
+        m->eg[e].excl = true;
+        m->eg[e].count = 1;
+        m->eg[e].mfirst = m->nmem;
+        int64_t score = 1;
+        for (int i = 0; i < nshape; i++) {
+            for (int64_t got = 0; got < need[i] && cur[i] < cnt[i]; cur[i]++) {
+                int32_t x = m->tmp[off[i] + cur[i]];
+                if (mem_push(m, x) < 0) {
+                    s->error = ENOMEM;
+                    return -1;
+                }
+                score += m->eg[x].score;
+                got += m->eg[x].count;
+            }
+        }
+        m->eg[e].mcount = m->nmem - m->eg[e].mfirst;
+        m->eg[e].score = score;
+        list_push(m, l, e);
+    }
+    return 0;
+}
+
+/* The vertex/request test: which request (and slot) u matches. */
+enum mkind { K_NONE, K_PRISTINE, K_RESOURCE, K_SLOT };
+
+static bool slot_shape_below(const matcher_t *m, vtx_t u, const struct mreq *slot)
+{
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, u, &n);
+    for (int i = 0; i < slot->nwith; i++) {
+        bool found = false;
+        for (int j = 0; j < n && !found; j++)
+            found = graph_type(m->g, ch[j]) == slot->with[i].type;
+        if (!found)
+            return false;
+    }
+    return slot->nwith > 0;
+}
+
+static enum mkind test(const matcher_t *m, vtx_t u, const struct mreq *R, int nR, bool pristine,
+                       const struct mreq **mr, const struct mreq **slot)
+{
+    atom_t ut = graph_type(m->g, u);
+    bool matched = false;
+    *mr = NULL;
+    *slot = NULL;
+    for (int i = 0; i < nR; i++) {
+        const struct mreq *r = &R[i];
+        if (!r->slot && r->type == ut) {
+            if (matched)
+                return K_NONE; /* siblings request the same type */
+            *mr = r;
+            matched = true;
+            for (int j = 0; j < r->nwith; j++)
+                if (r->with[j].slot)
+                    *slot = &r->with[j];
+        } else if (r->slot) {
+            if (matched)
+                return K_NONE;
+            *slot = r;
+            matched = true;
+        }
+    }
+    if (*slot && slot_shape_below(m, u, *slot))
+        return K_SLOT;
+    if (*mr)
+        return K_RESOURCE;
+    return pristine ? K_PRISTINE : K_NONE;
+}
+
+static bool subplan_ok(const struct msel *s, vtx_t u, const struct mreq *r)
+{
+    const matcher_t *m = s->m;
+    uint32_t mask = m->fmask[u];
+    for (int k = 0; mask && k < m->nf; k++) {
+        if (!(mask & (1u << k)) || r->sub[k] == 0)
+            continue;
+        if (match_filter_avail(m, u, k, s->at, s->dur) < r->sub[k])
+            return false;
+    }
+    return true;
+}
+
+/* prune(): 0 keeps u, -1 prunes it (s->error set on a hard error). */
+static int prune(struct msel *s, vtx_t u, const struct mreq *mr, bool x_in)
+{
+    matcher_t *m = s->m;
+    atom_t ut = graph_type(m->g, u);
+    if (!s->sat && graph_status(m->g, u) == VTX_DOWN)
+        return -1;
+    if (s->constraint && (ut == m->a_node || ut == m->a_storage_node) &&
+        !match_constraint_eval(s->constraint, m->g, u))
+        return -1;
+    if (match_plan_avail(m, u, s->at, s->dur) <= 0)
+        return -1;
+    if (!mr)
+        return 0;
+    if (x_in && mr->excl == JS_EXCL_FALSE) {
+        s->error = EINVAL;
+        st_errorf(s->err, EINVAL, "by_excl: exclusivity conflicts at jobspec=%s",
+                  graph_atom_str(m->g, mr->type));
+        return -1;
+    }
+    if ((x_in || mr->excl == JS_EXCL_TRUE) && !match_xchk_free(m, u, s->at, s->dur))
+        return -1;
+    return subplan_ok(s, u, mr) ? 0 : -1;
+}
+
+static int64_t node_factor(const graph_t *g, vtx_t u)
+{
+    int64_t r = graph_uniq_id(g, u) % POLICY_NODE_FACTOR - 1;
+    return (graph_id(g, u) + 2) * POLICY_NODE_FACTOR + (r < 0 ? -r : r);
+}
+
+static const char *prop_cb(const void *ctx, const char *key)
+{
+    const struct { const graph_t *g; vtx_t v; } *c = ctx;
+    return graph_property(c->g, c->v, key);
+}
+
+static int64_t vertex_score(const struct msel *s, vtx_t u)
+{
+    const graph_t *g = s->m->g;
+    struct {
+        const graph_t *g;
+        vtx_t v;
+    } ctx = {g, u};
+    struct policy_vertex pv = {
+        .id = graph_id(g, u),
+        .uniq_id = graph_uniq_id(g, u),
+        .rank = graph_rank(g, u),
+        .property = prop_cb,
+        .ctx = &ctx,
+    };
+    return s->m->pol->score(&pv, s->factor);
+}
+
+/* Choose candidates for mr's child requests among l; -1 if one is short. */
+static int finish(struct msel *s, const struct mreq *mr, const struct meglist *l)
+{
+    matcher_t *m = s->m;
+    for (int i = 0; i < mr->nwith; i++) {
+        const struct mreq *c = &mr->with[i];
+        int64_t count = match_calc_count(&c->count, qualified(m, l, c->type));
+        if (count == 0)
+            return -1;
+        if (choose_best_k(m, l, c->type, count) < 0) {
+            s->error = ENOMEM;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static bool is_xtype(const struct msel *s, atom_t t)
+{
+    for (int i = 0; i < s->nxtypes; i++)
+        if (s->xtypes[i] == t)
+            return true;
+    return false;
+}
+
+static int visit(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pristine,
+                 bool excl_in, struct visit_out *out)
+{
+    matcher_t *m = s->m;
+    const struct mreq *mr, *slot;
+    s->preorder++;
+    enum mkind kind = test(m, u, R, nR, pristine, &mr, &slot);
+    if (kind == K_NONE)
+        return -1;
+    atom_t ut = graph_type(m->g, u);
+    bool x_in = excl_in || (mr && (mr->excl == JS_EXCL_TRUE || is_xtype(s, ut))) ||
+                (m->pol->node_exclusive && ut == m->a_node);
+    if (prune(s, u, mr, x_in) < 0)
+        return -1;
+    int64_t f = 0;
+    if (m->pol->node_centric && ut == m->a_node) {
+        f = node_factor(m->g, u);
+        s->factor += f;
+    }
+    struct meglist l = {-1, -1};
+    int rc = 0;
+    if (kind == K_SLOT)
+        rc = dom_slot(s, u, slot, &l);
+    else if (kind == K_RESOURCE && mr->nwith > 0)
+        rc = explore(s, u, mr->with, mr->nwith, false, x_in, &l, 1);
+    else if (kind == K_PRISTINE)
+        rc = explore(s, u, R, nR, true, x_in, &l, 1);
+    if (rc < 0 && s->error)
+        goto fail;
+    if (mr && finish(s, mr, &l) < 0)
+        goto fail;
+    out->score = vertex_score(s, u);
+    s->factor -= f;
+    out->excl = x_in;
+    out->up.head = out->up.tail = -1;
+    if (mr)
+        enforce(s, &l, u);
+    else
+        out->up = l;
+    s->postorder++;
+    return 0;
+fail:
+    s->factor -= f;
+    return -1;
+}
+
+int match_select(struct msel *s, const struct mreq *top, int ntop)
+{
+    matcher_t *m = s->m;
+    vtx_t root = graph_root(m->g, m->dom);
+    if (root == VTX_NONE) {
+        errno = ENODEV;
+        return -1;
+    }
+    m->seq++;
+    m->neg = 0;
+    m->nmem = 0;
+    m->norder = 0;
+    s->factor = 0;
+    s->error = 0;
+    m->tparent[root] = VTX_NONE;
+    struct visit_out vo;
+    if (visit(s, root, top, ntop, true, false, &vo) < 0)
+        goto fail;
+    struct meglist l = vo.up;
+    int32_t e = eg_new(m);
+    if (e < 0) {
+        s->error = ENOMEM;
+        goto fail;
+    }
+    m->eg[e].type = graph_type(m->g, root);
+    m->eg[e].v = root;
+    m->eg[e].excl = vo.excl;
+    m->eg[e].score = vo.score;
+    m->eg[e].count = 1;
+    list_push(m, &l, e);
+    for (int i = 0; i < ntop; i++) {
+        int64_t count = match_calc_count(&top[i].count, qualified(m, &l, top[i].type));
+        if (count == 0)
+            goto fail;
+        if (choose_best_k(m, &l, top[i].type, count) < 0) {
+            s->error = ENOMEM;
+            goto fail;
+        }
+    }
+    enforce(s, &l, VTX_NONE);
+    if (m->sseq[root] != m->seq)
+        mark(s, root, 1, vo.excl);
+    return 0;
+fail:
+    errno = s->error ? s->error : EBUSY;
+    return -1;
+}
