@@ -388,7 +388,7 @@ static void mark_path(struct msel *s, vtx_t v, vtx_t top)
     matcher_t *m = s->m;
     for (vtx_t w = m->tparent[v]; w != top && w != VTX_NONE; w = m->tparent[w])
         if (m->sseq[w] != m->seq)
-            mark(s, w, 1, false);
+            mark(s, w, 1, m->xin[w]);
 }
 
 /* Mark the chosen groups of l (needs > 0) and their paths up to top. */
@@ -468,21 +468,19 @@ static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool p
     matcher_t *m = s->m;
     int n = 0;
     const vtx_t *ch = graph_children(m->g, m->dom, u, &n);
-    const vtx_t *order = ch;
     bool stop = m->pol->stop_on_first;
     int32_t saved = m->norder;
-    if (stop && n > 1) {
-        order = order_children(m, ch, n);
-        if (!order) {
-            s->error = ENOMEM;
-            return -1;
-        }
+    bool sorted = stop && n > 1;
+    /* The order stack may move while children are visited: index it. */
+    if (sorted && !order_children(m, ch, n)) {
+        s->error = ENOMEM;
+        return -1;
     }
     int rc = -1;
     for (int i = 0; i < n; i++) {
         if (stop && enough(m, l, R, nR, mult))
             break;
-        vtx_t c = order[i];
+        vtx_t c = sorted ? m->order[saved + i] : ch[i];
         struct visit_out vo;
         m->tparent[c] = u;
         if (visit(s, c, R, nR, pristine, excl, &vo) < 0) {
@@ -671,8 +669,14 @@ static int prune(struct msel *s, vtx_t u, const struct mreq *mr, bool x_in)
         return -1;
     if (match_plan_avail(m, u, s->at, s->dur) <= 0)
         return -1;
-    if (!mr)
+    if (!mr) {
+        /* A node of a node-exclusive policy is exclusive even when the
+         * request omits it. */
+        if (x_in && ut == m->a_node && m->pol->node_exclusive &&
+            !match_xchk_free(m, u, s->at, s->dur))
+            return -1;
         return 0;
+    }
     if (x_in && mr->excl == JS_EXCL_FALSE) {
         s->error = EINVAL;
         st_errorf(s->err, EINVAL, "by_excl: exclusivity conflicts at jobspec=%s",
@@ -752,6 +756,7 @@ static int visit(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pri
                 (m->pol->node_exclusive && ut == m->a_node);
     if (prune(s, u, mr, x_in) < 0)
         return -1;
+    m->xin[u] = x_in;
     int64_t f = 0;
     if (m->pol->node_centric && ut == m->a_node) {
         f = node_factor(m->g, u);
