@@ -51,6 +51,16 @@ struct queue_mgr {
     queue_event_f cb;
     void *cb_arg;
     struct queue_pass_stats stats;
+    struct failure *fails; /* jobs that could not start in this pass */
+    size_t nfails;
+    size_t failcap;
+};
+
+/* A job of a shape class that could not start now during the current pass. */
+struct failure {
+    int64_t shape_class;
+    int64_t size;
+    int64_t duration;
 };
 
 /* The registry of queue policies: adding one is one line here. */
@@ -131,6 +141,7 @@ void queue_mgr_destroy(queue_mgr_t *m)
         free(m->slots[i]);
     free(m->slots);
     free(m->resv);
+    free(m->fails);
     free(m);
     errno = saved;
 }
@@ -496,16 +507,72 @@ int queue_pass_reservation_depth(const struct queue_mgr *m, int qi)
     return m->queues[qi].reservation_depth;
 }
 
+/* true if a job of the same class, no bigger and no longer, already could
+ * not start in this pass (see queue_job.shape_class). */
+static bool must_fail(const struct queue_mgr *m, const struct queue_job *j)
+{
+    if (j->shape_class == 0 || j->size < 0)
+        return false;
+    for (size_t i = 0; i < m->nfails; i++) {
+        const struct failure *f = &m->fails[i];
+        if (f->shape_class == j->shape_class && f->size <= j->size
+            && f->duration <= j->duration)
+            return true;
+    }
+    return false;
+}
+
+/* Remember that j could not start now; only the smallest, shortest
+ * failures are kept.  Forgetting one on ENOMEM only costs a backend call. */
+static void record_failure(struct queue_mgr *m, const struct queue_job *j)
+{
+    if (j->shape_class == 0 || j->size < 0 || must_fail(m, j))
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < m->nfails; i++) {
+        const struct failure *f = &m->fails[i];
+        if (!(f->shape_class == j->shape_class && f->size >= j->size
+              && f->duration >= j->duration))
+            m->fails[k++] = *f;
+    }
+    m->nfails = k;
+    if (m->nfails == m->failcap) {
+        size_t n = m->failcap ? m->failcap * 2 : 16;
+        struct failure *p = realloc(m->fails, n * sizeof *p);
+        if (!p)
+            return;
+        m->fails = p;
+        m->failcap = n;
+    }
+    m->fails[m->nfails++] = (struct failure){j->shape_class, j->size, j->duration};
+}
+
 int queue_pass_alloc_now(struct queue_mgr *m, struct queue_entry *e, int64_t now)
 {
+    if (must_fail(m, &e->job)) {
+        m->stats.skipped_calls++;
+        errno = EBUSY;
+        return -1;
+    }
     m->stats.backend_calls++;
-    return m->be.ops->alloc_now(m->be.ctx, &e->job, now);
+    int rc = m->be.ops->alloc_now(m->be.ctx, &e->job, now);
+    if (rc < 0 && errno == EBUSY) {
+        record_failure(m, &e->job);
+        errno = EBUSY;
+    }
+    return rc;
 }
 
 int queue_pass_reserve(struct queue_mgr *m, struct queue_entry *e, int64_t now, int64_t *at)
 {
     m->stats.backend_calls++;
-    return m->be.ops->reserve(m->be.ctx, &e->job, now, at);
+    int rc = m->be.ops->reserve(m->be.ctx, &e->job, now, at);
+    if ((rc == 0 && *at > now) || (rc < 0 && errno == EBUSY)) {
+        int saved = errno;
+        record_failure(m, &e->job);
+        errno = saved;
+    }
+    return rc;
 }
 
 static void notify(struct queue_mgr *m, const struct queue_entry *e)
@@ -602,6 +669,7 @@ int queue_schedule(queue_mgr_t *m)
     int64_t now = queue_clock_now(m->clock);
     int started = 0;
     int rc = 0;
+    m->nfails = 0;
     for (int qi = 0; qi < m->nqueues; qi++) {
         struct queue *q = &m->queues[qi];
         int n = q->npending ? q->ops->pass(m, qi, now) : 0;

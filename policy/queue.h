@@ -81,6 +81,13 @@ struct queue_job {
     int64_t size;         /* units for a counting backend; -1 if unused */
     const char *queue;    /* queue name; NULL: js->queue, else the first queue */
     const jobspec_t *js;  /* request for a matcher backend; may be NULL */
+    /* Jobs with the same non-zero shape class ask for the same kind of
+     * resources, more of them as size grows (e.g. "size cores anywhere").
+     * Within a pass resources only get used up, so once such a job could
+     * not start now, a job of its class at least as big and as long cannot
+     * either, and the manager answers for the backend.  0: no such
+     * knowledge, always ask the backend. */
+    int64_t shape_class;
     void *data;           /* caller's */
 };
 
@@ -236,6 +243,7 @@ struct queue_pass_stats {
     int64_t total_ns;
     int64_t max_ns;
     int64_t backend_calls;
+    int64_t skipped_calls; /* answered by the shape-class rule instead */
 };
 int queue_mgr_pass_stats(const queue_mgr_t *m, struct queue_pass_stats *st);
 

@@ -35,6 +35,7 @@ struct sim_job {
     int64_t procs;    /* SWF processors (0 for JSON jobs with a jobspec) */
     int64_t size;     /* units a counting backend charges, and used for utilization */
     int64_t priority;
+    int64_t shape_class; /* see queue_job.shape_class; 0 for free-form jobspecs */
     char *queue;      /* owned, or NULL */
     jobspec_t *js;    /* owned by the workload (shared between jobs) */
     int64_t line;

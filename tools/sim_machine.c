@@ -172,6 +172,10 @@ static int map_job(struct sim_workload *w, struct spec_cache *c, struct sim_job 
         *k = (struct spec_key){units, j->req, js};
     }
     j->js = k->js;
+    /* Every job of a mapping asks for N of the same thing (cores anywhere,
+     * or whole nodes), so a bigger, longer one cannot fit where a smaller
+     * one did not. */
+    j->shape_class = map == SIM_MAP_CORES ? 1 : 2;
     return 0;
 }
 

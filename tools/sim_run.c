@@ -207,6 +207,7 @@ static int submit(struct run *rs, size_t i, struct st_error *err)
                            .size = j->size,
                            .queue = j->queue,
                            .js = j->js,
+                           .shape_class = j->shape_class,
                            .data = j};
     struct st_error e2;
     if (queue_submit(rs->m, &qj, &e2) == 0)

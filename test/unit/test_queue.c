@@ -21,6 +21,7 @@ struct tsim {
     struct queue_backend be;
     const struct tjob *jobs;
     int n;
+    int64_t shape_class;
     int64_t start[16];
     enum queue_start how[16];
     int rejected[16];
@@ -95,7 +96,8 @@ static void tsim_run(struct tsim *s, const struct tjob *jobs, int n)
                                   .submit = t,
                                   .duration = jobs[next].req,
                                   .size = jobs[next].size,
-                                  .queue = jobs[next].queue};
+                                  .queue = jobs[next].queue,
+                                  .shape_class = s->shape_class};
             ck_assert_int_eq(queue_submit(s->m, &j, NULL), 0);
         }
         for (int i = 0; i < next; i++) {
@@ -223,6 +225,38 @@ START_TEST(test_early_end_and_estimate)
     ck_assert_int_eq(ps.passes, 3);
     ck_assert_int_ge(ps.backend_calls, 3);
     tsim_fini(&s);
+}
+END_TEST
+
+/* With a shape class, calls that must fail are answered without the
+ * backend, and every schedule stays the same. */
+START_TEST(test_shape_class_skips)
+{
+    static const struct tjob jobs[] = {
+        {1, 0, 10, 10, 4, NULL}, {2, 1, 5, 5, 2, NULL}, {3, 1, 5, 5, 3, NULL},
+        {4, 1, 6, 6, 2, NULL},   {5, 1, 1, 1, 1, NULL}, {6, 2, 3, 3, 1, NULL},
+    };
+    static const char *const pol[] = {"fcfs", "easy", "hybrid", "conservative"};
+    for (int p = 0; p < 4; p++) {
+        struct queue_params qp = {"q", pol[p], 0, 0};
+        struct tsim plain, skip;
+        struct queue_pass_stats ps_plain, ps_skip;
+        tsim_init(&plain, 4, &qp, 1);
+        tsim_run(&plain, jobs, 6);
+        tsim_init(&skip, 4, &qp, 1);
+        skip.shape_class = 1;
+        tsim_run(&skip, jobs, 6);
+        check_starts(&skip, plain.start);
+        queue_mgr_pass_stats(plain.m, &ps_plain);
+        queue_mgr_pass_stats(skip.m, &ps_skip);
+        ck_assert_int_eq(ps_plain.skipped_calls, 0);
+        if (strcmp(pol[p], "easy") == 0) { /* others reserve every job: no skip */
+            ck_assert_int_gt(ps_skip.skipped_calls, 0);
+            ck_assert_int_lt(ps_skip.backend_calls, ps_plain.backend_calls);
+        }
+        tsim_fini(&plain);
+        tsim_fini(&skip);
+    }
 }
 END_TEST
 
@@ -521,6 +555,7 @@ static Suite *queue_suite(void)
                         (int)(sizeof policy_cases / sizeof policy_cases[0]));
     tcase_add_test(tc, test_start_kinds);
     tcase_add_test(tc, test_early_end_and_estimate);
+    tcase_add_test(tc, test_shape_class_skips);
     tcase_add_test(tc, test_unsatisfiable);
     tcase_add_test(tc, test_queue_order);
     tcase_add_test(tc, test_multi_queue);
