@@ -11,8 +11,9 @@
  *
  * Children are visited in hwloc's order: normal children, then memory
  * children, then I/O children.  uniq_ids count created vertices only; ids are
- * hwloc logical indexes, except for GPUs and storage, numbered in discovery
- * order, and nodes, which take the numeric suffix of their host name.
+ * hwloc logical indexes, except for GPUs (the index in the OS device name:
+ * cuda1, opencl0d1, rsmi1 -> gpu1), storage (numbered in discovery order)
+ * and nodes (the numeric suffix of the host name).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -145,8 +146,14 @@ static void node_kind(struct walker *w, hwloc_obj_t o, struct kind *k)
 static bool osdev_kind(struct walker *w, hwloc_obj_t o, struct kind *k)
 {
     if (osdev_is_gpu(o) && !gpu_seen_before(o)) {
+        /* The device's own index (cuda2, opencl0d2, rsmi2 -> gpu2): GPUs
+         * of different vendors on one node each count from 0. */
+        const char *d = o->name + strlen(o->name);
+        while (d > o->name && d[-1] >= '0' && d[-1] <= '9')
+            d--;
         snprintf(k->type, sizeof(k->type), "gpu");
-        set_name(k, "gpu", w->ngpu++);
+        set_name(k, "gpu", *d && strlen(d) <= 9 ? strtoll(d, NULL, 10) : w->ngpu);
+        w->ngpu++;
         return true;
     }
     if (o->attr->osdev.type == HWLOC_OBJ_OSDEV_BLOCK) {

@@ -3,7 +3,8 @@
  * test/data/hwloc/2pack-gpu-disk.xml is a synthetic topology (lstopo
  * --input "pack:2 l3:1 core:2 pu:2", HostName tnode12 added with
  * hwloc-annotate) with one PCI GPU seen as cuda0 and opencl0d0 and one NVMe
- * disk of 1562813784 kB under the first package.
+ * disk of 1562813784 kB under the first package, and an ROCm GPU rsmi1
+ * attached to the machine.
  */
 #include <check.h>
 #include <errno.h>
@@ -42,10 +43,10 @@ START_TEST(test_full)
     struct st_error err = { { 0 } };
     graph_t *g = reader_hwloc_load(xml_path(), NULL, &err);
     ck_assert_msg(g != NULL, "%s", err.text);
-    /* cluster, node, 2 sockets, 2 L3, 4 cores, 8 pus, 1 gpu, 1 storage, 1 numanode */
-    ck_assert_int_eq(graph_live_vertex_count(g), 21);
-    ck_assert_int_eq(graph_edge_count(g), 20);
-    ck_assert_int_eq(count_type(g, "gpu"), 1); /* cuda0 and opencl0d0 are one GPU */
+    /* cluster, node, 2 sockets, 2 L3, 4 cores, 8 pus, 2 gpus, 1 storage, 1 numanode */
+    ck_assert_int_eq(graph_live_vertex_count(g), 22);
+    ck_assert_int_eq(graph_edge_count(g), 21);
+    ck_assert_int_eq(count_type(g, "gpu"), 2); /* cuda0 and opencl0d0 are one GPU */
     ck_assert_int_eq(count_type(g, "pu"), 8);
     ck_assert_int_eq(count_type(g, "L3cache"), 2);
     vtx_t root = graph_root(g, containment(g));
@@ -57,13 +58,16 @@ START_TEST(test_full)
     ck_assert_int_eq(graph_id(g, node), 12);
     ck_assert_int_eq(graph_rank(g, node), 0);
     ck_assert_int_eq(graph_uniq_id(g, node), 1);
-    /* Normal children first (sockets), then memory (numanode). */
+    /* Normal children first (sockets), then memory (numanode), then I/O;
+     * a GPU's id is its device index. */
     int nc = 0;
     const vtx_t *ch = graph_children(g, containment(g), node, &nc);
-    ck_assert_int_eq(nc, 3);
+    ck_assert_int_eq(nc, 4);
     ck_assert_str_eq(graph_name(g, ch[0]), "socket0");
     ck_assert_str_eq(graph_name(g, ch[1]), "socket1");
     ck_assert_str_eq(graph_name(g, ch[2]), "numanode0");
+    ck_assert_str_eq(graph_name(g, ch[3]), "gpu1");
+    ck_assert_int_eq(graph_id(g, ch[3]), 1);
     /* Cores have machine-wide logical ids. */
     vtx_t core3 = graph_find_path(g, "/cluster0/tnode12/socket1/L3cache1/core3");
     ck_assert_int_ne(core3, VTX_NONE);
@@ -89,12 +93,12 @@ START_TEST(test_allowlist)
     struct st_error err = { { 0 } };
     graph_t *g = reader_hwloc_load(xml_path(), "node,core,gpu", &err);
     ck_assert_msg(g != NULL, "%s", err.text);
-    ck_assert_int_eq(graph_live_vertex_count(g), 7); /* cluster, node, 4 cores, gpu */
+    ck_assert_int_eq(graph_live_vertex_count(g), 8); /* cluster, node, 4 cores, 2 gpus */
     ck_assert_int_eq(count_type(g, "socket"), 0);
     vtx_t node = graph_find_path(g, "/cluster0/tnode12");
     int nc = 0;
     const vtx_t *ch = graph_children(g, containment(g), node, &nc);
-    ck_assert_int_eq(nc, 5);
+    ck_assert_int_eq(nc, 6);
     ck_assert_str_eq(graph_name(g, ch[0]), "core0");
     ck_assert_int_eq(graph_uniq_id(g, ch[0]), 2);
     ck_assert_str_eq(graph_name(g, ch[2]), "gpu0");
