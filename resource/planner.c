@@ -20,7 +20,11 @@
  *
  * Earliest fit alternates the last two: from a candidate t, find the first
  * violating point inside [t, t + d); if there is none t fits, otherwise jump
- * to the first point after it where usage is low enough again.
+ * to the first point after it where usage is low enough again.  The answer
+ * is t itself or a point where usage drops, i.e. where some span ends.  The
+ * walk (avail_time_next) therefore steps from span end to span end; a
+ * subtree count of points holding a span end finds the next one in
+ * O(log n).
  *
  * Spans are kept in an open-addressing hash table by id, allocated on first
  * use and released when the planner empties, so an idle planner is one small
@@ -42,7 +46,9 @@ struct point {
     int64_t minpre; /* subtree: min running sum */
     struct point *left;
     struct point *right;
-    uint32_t refs; /* span boundaries at `time` */
+    uint32_t refs;       /* span boundaries at `time` */
+    uint32_t ends;       /* of which span ends */
+    uint32_t end_points; /* subtree: points with ends > 0 */
     uint32_t prio;
 };
 
@@ -117,6 +123,7 @@ static void pull(struct point *n)
     n->sum = sum;
     n->maxpre = maxp;
     n->minpre = minp;
+    n->end_points = (n->ends > 0) + (l ? l->end_points : 0) + (r ? r->end_points : 0);
 }
 
 static struct point *rotate_right(struct point *n)
@@ -141,28 +148,33 @@ static struct point *rotate_left(struct point *n)
     return r;
 }
 
-/* Add one boundary with usage change `delta` at `time`.  A new node is taken
- * from *fresh (and *fresh cleared) only when no point exists at `time`. */
+/* Add one boundary (a span end if is_end) with usage change `delta` at
+ * `time`.  A new node is taken from *fresh (and *fresh cleared) only when no
+ * point exists at `time`. */
 static struct point *tree_insert(struct point *n, struct point **fresh, int64_t time,
-                                 int64_t delta)
+                                 int64_t delta, bool is_end)
 {
     if (!n) {
         struct point *f = *fresh;
         *fresh = NULL;
-        *f = (struct point){
-            .time = time, .delta = delta, .refs = 1, .prio = (uint32_t) mix64((uint64_t) time)};
+        *f = (struct point){.time = time,
+                            .delta = delta,
+                            .refs = 1,
+                            .ends = is_end,
+                            .prio = (uint32_t) mix64((uint64_t) time)};
         pull(f);
         return f;
     }
     if (time == n->time) {
         n->delta += delta;
         n->refs++;
+        n->ends += is_end;
     } else if (time < n->time) {
-        n->left = tree_insert(n->left, fresh, time, delta);
+        n->left = tree_insert(n->left, fresh, time, delta, is_end);
         if (n->left->prio > n->prio)
             return rotate_right(n);
     } else {
-        n->right = tree_insert(n->right, fresh, time, delta);
+        n->right = tree_insert(n->right, fresh, time, delta, is_end);
         if (n->right->prio > n->prio)
             return rotate_left(n);
     }
@@ -187,17 +199,19 @@ static struct point *tree_merge(struct point *a, struct point *b)
     return b;
 }
 
-/* Undo one boundary of usage change `delta` at `time` (the point exists).
- * When its last boundary goes, the node is unlinked into *freed. */
-static struct point *tree_release(struct point *n, int64_t time, int64_t delta,
+/* Undo one boundary (a span end if is_end) of usage change `delta` at `time`
+ * (the point exists).  When its last boundary goes, the node is unlinked
+ * into *freed. */
+static struct point *tree_release(struct point *n, int64_t time, int64_t delta, bool is_end,
                                   struct point **freed)
 {
     if (time < n->time) {
-        n->left = tree_release(n->left, time, delta, freed);
+        n->left = tree_release(n->left, time, delta, is_end, freed);
     } else if (time > n->time) {
-        n->right = tree_release(n->right, time, delta, freed);
+        n->right = tree_release(n->right, time, delta, is_end, freed);
     } else {
         n->delta -= delta;
+        n->ends -= is_end;
         if (--n->refs == 0) {
             *freed = n;
             return tree_merge(n->left, n->right);
@@ -539,8 +553,8 @@ int planner_insert_span(planner_t *p, int64_t id, int64_t start, int64_t duratio
         return -1;
     }
     /* End first: while half inserted, usage dips rather than overshoots. */
-    p->root = tree_insert(p->root, &fresh[0], s.end, -amount);
-    p->root = tree_insert(p->root, fresh[0] ? &fresh[0] : &fresh[1], start, amount);
+    p->root = tree_insert(p->root, &fresh[0], s.end, -amount, true);
+    p->root = tree_insert(p->root, fresh[0] ? &fresh[0] : &fresh[1], start, amount, false);
     span_place(p->slots, p->cap, &s);
     p->nspans++;
     free(fresh[0]);
@@ -575,11 +589,11 @@ int64_t planner_add_span(planner_t *p, int64_t start, int64_t duration, int64_t 
     return p->next_id++;
 }
 
-static void release_point(planner_t *p, int64_t time, int64_t delta)
+static void release_point(planner_t *p, int64_t time, int64_t delta, bool is_end)
 {
     struct point *freed = NULL;
 
-    p->root = tree_release(p->root, time, delta, &freed);
+    p->root = tree_release(p->root, time, delta, is_end, &freed);
     free(freed);
 }
 
@@ -596,8 +610,8 @@ int planner_rem_span(planner_t *p, int64_t span_id)
         errno = ENOENT;
         return -1;
     }
-    release_point(p, s->start, s->amount);
-    release_point(p, s->end, -s->amount);
+    release_point(p, s->start, s->amount, false);
+    release_point(p, s->end, -s->amount, true);
     span_delete(p, s);
     return 0;
 }
@@ -742,22 +756,35 @@ int64_t planner_earliest_fit(const planner_t *p, int64_t from, int64_t duration,
     return -1;
 }
 
-int64_t planner_point_after(const planner_t *p, int64_t t)
+/* First point after t at which some span ends; subtrees without one are
+ * skipped whole. */
+static bool first_end_after(const struct point *n, int64_t t, int64_t *out)
 {
-    const struct point *n = p->root;
-    int64_t best = -1;
-
-    while (n) {
-        if (n->time > t) {
-            best = n->time;
-            n = n->left;
-        } else {
+    while (n && n->end_points > 0) {
+        if (n->time <= t) {
             n = n->right;
+            continue;
         }
+        if (first_end_after(n->left, t, out))
+            return true;
+        if (n->ends > 0) {
+            *out = n->time;
+            return true;
+        }
+        n = n->right;
     }
-    if (best < 0)
+    return false;
+}
+
+int64_t planner_end_after(const planner_t *p, int64_t t)
+{
+    int64_t end;
+
+    if (!first_end_after(p->root, t, &end)) {
         errno = ENOENT;
-    return best;
+        return -1;
+    }
+    return end;
 }
 
 /* Arguments shared by both avail_time_first variants: 0, or -1 with EINVAL
@@ -811,7 +838,9 @@ int64_t planner_avail_time_next(planner_t *p)
         return -1;
     }
     p->iter->valid = false;
-    t = planner_point_after(p, p->iter->last);
+    /* Availability only improves where a span ends, and earliest_fit from
+     * such a point returns it or a later span end. */
+    t = planner_end_after(p, p->iter->last);
     if (t < 0)
         return -1;
     t = planner_earliest_fit(p, t, p->iter->duration, p->iter->amount);

@@ -109,7 +109,8 @@ int planner_fits(const planner_t *p, int64_t at, int64_t duration, int64_t amoun
 
 /* Earliest t >= on_or_after such that `amount` fits during [t, t + duration)
  * and t + duration <= base + horizon.  The answer is on_or_after itself or a
- * scheduled point (span start or end).  Errors: EINVAL if duration < 1,
+ * time where some span ends (the only times availability can improve).
+ * Errors: EINVAL if duration < 1,
  * amount < 0 or on_or_after is outside [base, base + horizon); ERANGE if it
  * can never fit (amount > total or duration > horizon); ENOENT if no start
  * time in the horizon fits now.  Starts an iteration for _next (a failure
@@ -117,10 +118,13 @@ int planner_fits(const planner_t *p, int64_t at, int64_t duration, int64_t amoun
 int64_t planner_avail_time_first(planner_t *p, int64_t on_or_after, int64_t duration,
                                  int64_t amount);
 
-/* The next fitting scheduled point strictly after the last answer of
- * avail_time_first/next on this planner (same duration and amount,
- * evaluated against the spans present now); -1 with ENOENT when exhausted
- * or when no iteration is active, EINVAL if p is NULL. */
+/* The next candidate strictly after the last answer of avail_time_first/next
+ * on this planner: the earliest span end (a time where some span ends) at
+ * which the same amount fits for the same duration, evaluated against the
+ * spans present now.  Times where spans only start are skipped: nothing
+ * becomes free there, so a request that failed earlier would fail again.
+ * -1 with ENOENT when exhausted or when no iteration is active, EINVAL if p
+ * is NULL. */
 int64_t planner_avail_time_next(planner_t *p);
 
 /* ---- multi-resource planner ------------------------------------------------ */
@@ -186,8 +190,8 @@ int64_t planner_multi_avail_during(const planner_multi_t *m, size_t i, int64_t a
                                    int64_t duration);
 /* Earliest t >= on_or_after at which all amounts fit for duration; errno as
  * planner_avail_time_first (ERANGE if any amount exceeds its type's total).
- * _next then returns, in increasing order, the later scheduled points at
- * which all fit; ENOENT when exhausted. */
+ * _next then returns, in increasing order, the later span ends (of any
+ * multi-span) at which all fit; ENOENT when exhausted. */
 int64_t planner_multi_avail_time_first(planner_multi_t *m, int64_t on_or_after,
                                        int64_t duration, const int64_t *amounts, size_t n);
 int64_t planner_multi_avail_time_next(planner_multi_t *m);

@@ -2,13 +2,13 @@
  *
  * Every multi-span is recorded in every type's planner, amount 0 included,
  * under the multi-span's own id.  That keeps the per-type planners' sets of
- * scheduled points identical, so "the next point after t" is the same in all
- * of them and the earliest time at which every type fits can be found by a
- * fixpoint: ask each type for its earliest fit at or after the current
- * candidate, move the candidate to the latest answer, stop when a whole pass
- * agrees.  Each answer is the candidate itself or a scheduled point, so the
- * result is the earliest common fit, and successive results are the
- * scheduled points at which everything fits, in order.
+ * scheduled points (and span ends) identical, so "the next span end after t"
+ * is the same in all of them, and the earliest time at which every type fits
+ * can be found by a fixpoint: ask each type for its earliest fit at or after
+ * the current candidate, move the candidate to the latest answer, stop when a
+ * whole pass agrees.  Each answer is the candidate itself or a span end, so the result
+ * is the earliest common fit, and successive results are the span ends at
+ * which everything fits, in order.
  */
 #include "resource/planner.h"
 
@@ -412,8 +412,8 @@ int64_t planner_multi_avail_time_next(planner_multi_t *m)
         return -1;
     }
     m->it_valid = false;
-    /* All types hold the same points, so type 0 gives the next candidate. */
-    t = planner_point_after(m->types[0].planner, m->it_last);
+    /* All types hold the same spans, so type 0 gives the next span end. */
+    t = planner_end_after(m->types[0].planner, m->it_last);
     if (t < 0)
         return -1;
     t = common_fit(m, t, m->it_duration);

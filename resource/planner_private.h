@@ -50,8 +50,7 @@ int64_t planner_earliest_fit(const planner_t *p, int64_t from, int64_t duration,
  * under the same ids.  -1 on ENOMEM (dst then holds a subset). */
 int planner_copy_spans_zero(planner_t *dst, const planner_t *src);
 
-/* Smallest scheduled point (span start or end) strictly after t, or -1 with
- * ENOENT. */
-int64_t planner_point_after(const planner_t *p, int64_t t);
+/* Smallest time after t at which some span ends, or -1 with ENOENT. */
+int64_t planner_end_after(const planner_t *p, int64_t t);
 
 #endif
