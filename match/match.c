@@ -184,7 +184,7 @@ static void prime_vertex(matcher_t *m, vtx_t v)
             mask |= 1u << k;
     }
     m->fmask[v] = mask;
-    m->weight[v] = mask ? tot[31 - __builtin_clz(mask)] : 0;
+    m->weight[v] = mask ? tot[__builtin_ctz(mask)] : 0;
 }
 
 static void prime_filters(matcher_t *m)
@@ -361,7 +361,21 @@ static int64_t nodes_requested(const matcher_t *m, const struct mreq *r, int n, 
     return total;
 }
 
-/* Fewer usable nodes than requested: no point in traversing. */
+/* A vertex is up when it and its ancestors are. */
+static bool vertex_up(const matcher_t *m, vtx_t v)
+{
+    while (v != VTX_NONE) {
+        if (graph_status(m->g, v) == VTX_DOWN)
+            return false;
+        int n = 0;
+        const vtx_t *p = graph_parents(m->g, m->dom, v, &n);
+        v = n > 0 ? p[0] : VTX_NONE;
+    }
+    return true;
+}
+
+/* Fewer up nodes than requested: no point in traversing, and not even a
+ * satisfiability check (which ignores status otherwise) can succeed. */
 static bool feasible(const matcher_t *m, const struct msel *s, const struct mreq *top, int ntop)
 {
     if (m->a_node == ATOM_NONE)
@@ -373,7 +387,7 @@ static bool feasible(const matcher_t *m, const struct msel *s, const struct mreq
     const vtx_t *nodes = graph_by_type(m->g, m->a_node, &n);
     int64_t have = 0;
     for (int i = 0; i < n && have < want; i++) {
-        if (!s->sat && graph_status(m->g, nodes[i]) == VTX_DOWN)
+        if (!vertex_up(m, nodes[i]))
             continue;
         if (s->constraint && !match_constraint_eval(s->constraint, m->g, nodes[i]))
             continue;
@@ -389,10 +403,6 @@ static int select_at(struct msel *s, int64_t at, int64_t dur, bool sat)
     s->dur = at + dur > m->graph_end ? m->graph_end - at : dur;
     s->sat = sat;
     if (s->dur <= 0) {
-        errno = EBUSY;
-        return -1;
-    }
-    if (!feasible(m, s, m->reqs, s->ntop)) {
         errno = EBUSY;
         return -1;
     }
@@ -502,6 +512,11 @@ static int run_op(struct msel *s, enum match_op op, int64_t jobid, int64_t now, 
 {
     bool commit = op == MATCH_ALLOCATE || op == MATCH_ALLOCATE_ORELSE_RESERVE ||
                   op == MATCH_ALLOCATE_WITH_SATISFIABILITY;
+    if (!feasible(s->m, s, s->m->reqs, s->ntop)) {
+        bool sat = op == MATCH_SATISFIABILITY || op == MATCH_ALLOCATE_WITH_SATISFIABILITY;
+        errno = sat ? ENODEV : EBUSY;
+        return -1;
+    }
     if (op == MATCH_SATISFIABILITY)
         return satisfiable(s, dur);
     if (select_at(s, now, dur, false) == 0) {
