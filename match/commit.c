@@ -113,7 +113,7 @@ static void do_children(struct cpass *c, vtx_t v, int depth, bool whole, int64_t
         int64_t sub[MATCH_MAX_FILTERS] = {0};
         if (whole)
             do_vertex(c, x, v, depth + 1, graph_size(m->g, x), true, true, sub);
-        else if (m->sseq[x] == m->seq)
+        else if (m->sseq[x] == m->seq && m->sparent[x] == v)
             do_vertex(c, x, v, depth + 1, m->sneeds[x], m->sexcl[x], false, sub);
         else
             continue;

@@ -226,6 +226,7 @@ int match_grow_state(matcher_t *m)
     GROW(m->sneeds, n, old);
     GROW(m->sexcl, n, old);
     GROW(m->tparent, n, old);
+    GROW(m->sparent, n, old);
     GROW(m->xin, n, old);
     GROW(m->ftot, (size_t)n * nf, (size_t)old * nf);
     m->nv = n;
@@ -290,6 +291,7 @@ void match_destroy(matcher_t *m)
     free(m->sneeds);
     free(m->sexcl);
     free(m->tparent);
+    free(m->sparent);
     free(m->xin);
     free(m->eg);
     free(m->mem);

@@ -120,6 +120,7 @@ struct matcher {
     int64_t *sneeds;
     uint8_t *sexcl;
     vtx_t *tparent; /* parent in the current traversal */
+    vtx_t *sparent; /* parent through which a vertex was selected */
     uint8_t *xin;   /* exclusivity a visited vertex inherited or asked for */
     int32_t seq;
 

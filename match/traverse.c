@@ -377,6 +377,7 @@ static void mark(struct msel *s, vtx_t v, int64_t needs, bool excl)
 {
     matcher_t *m = s->m;
     m->sseq[v] = m->seq;
+    m->sparent[v] = m->tparent[v];
     m->sneeds[v] = needs;
     m->sexcl[v] = excl;
 }
