@@ -583,6 +583,35 @@ int match_run(matcher_t *m, enum match_op op, const jobspec_t *js, int64_t jobid
     return rc;
 }
 
+static void tag_walk(const matcher_t *m, vtx_t v, struct match_stats *st)
+{
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
+    for (int i = 0; i < n; i++) {
+        st->preorder++;
+        if (m->sseq[ch[i]] == m->seq)
+            tag_walk(m, ch[i], st);
+    }
+    st->postorder++;
+}
+
+/* Visit counts of a walk from the root that follows the job's tags: every
+ * child looked at counts as a preorder visit, every tagged vertex as a
+ * postorder one. */
+static void tag_walk_stats(matcher_t *m, const struct mjob *j, struct match_stats *st)
+{
+    m->seq++;
+    for (size_t i = 0; i < j->nspans; i++)
+        m->sseq[j->spans[i].v] = m->seq;
+    st->preorder = 0;
+    st->postorder = 0;
+    vtx_t root = graph_root(m->g, m->dom);
+    if (root != VTX_NONE && m->sseq[root] == m->seq) {
+        st->preorder = 1;
+        tag_walk(m, root, st);
+    }
+}
+
 int match_cancel(matcher_t *m, int64_t jobid, struct match_stats *stats)
 {
     if (!m) {
@@ -594,10 +623,8 @@ int match_cancel(matcher_t *m, int64_t jobid, struct match_stats *stats)
         errno = ENOENT;
         return -1;
     }
-    if (stats) {
-        stats->preorder = (int64_t)j->nspans;
-        stats->postorder = (int64_t)j->nspans;
-    }
+    if (stats)
+        tag_walk_stats(m, j, stats);
     match_release_job(m, j);
     job_drop(m, j);
     return 0;
