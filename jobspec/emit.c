@@ -143,12 +143,25 @@ static int emit_scalar(yaml_emitter_t *e, const char *s, size_t len, yaml_scalar
     return yaml_emitter_emit(e, &ev) ? 0 : -1;
 }
 
+/* libyaml may pick single-quoted style for text with line breaks, and then
+ * folds the spaces next to them away (the fuzzer found this): keep such text,
+ * control characters and non-ASCII breaks in double quotes, which escape. */
+static bool needs_escapes(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char) s[i];
+        if (ch < 0x20 || ch == 0x7f || ch >= 0x80)
+            return true;
+    }
+    return false;
+}
+
 static int emit_string(yaml_emitter_t *e, const char *s, size_t len)
 {
     /* A string that plain style would turn into another type keeps quotes. */
-    yaml_scalar_style_t style = jobspec_yscalar_resolve(s, len) == YS_STRING
-                                    ? YAML_ANY_SCALAR_STYLE
-                                    : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
+    if (jobspec_yscalar_resolve(s, len) != YS_STRING || needs_escapes(s, len))
+        style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
     return emit_scalar(e, s, len, style);
 }
 

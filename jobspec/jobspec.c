@@ -190,6 +190,42 @@ static int keyed_string(struct pctx *c, const struct ynode *map, const char *key
     return rc;
 }
 
+/* A string inside attributes, which are also kept as JSON: the tree must
+ * hold what the JSON holds, or emitting and re-parsing would change it.  So
+ * a plain scalar that reads as a boolean, null or real is not a string here,
+ * and an integer (allowed where RFC 31 takes ranks) is stored canonically
+ * ("0x10" -> "16"). */
+static int get_attr_string(struct pctx *c, const struct ynode *n, bool nonempty, bool allow_int,
+                           char **out)
+{
+    if (n->kind != YNODE_SCALAR || !n->plain)
+        return get_string(c, n, nonempty, out);
+    enum yscalar_type t = jobspec_yscalar_resolve(n->str, n->len);
+    if (t == YS_STRING)
+        return get_string(c, n, nonempty, out);
+    double d;
+    if (t != YS_INT || !allow_int || jobspec_yscalar_number(n->str, n->len, &d) < 0 ||
+        fabs(d) > 9007199254740992.0)
+        return fail(c, n, "must be a string");
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%lld", (long long) d);
+    if (!(*out = strdup(buf)))
+        return fail_nomem(c);
+    return 0;
+}
+
+static int keyed_attr_string(struct pctx *c, const struct ynode *map, const char *key,
+                             bool nonempty, char **out)
+{
+    const struct ynode *n = jobspec_ynode_get(map, key);
+    if (!n)
+        return 0;
+    push_key(c, key);
+    int rc = get_attr_string(c, n, nonempty, false, out);
+    pop(c);
+    return rc;
+}
+
 /* ---- counts (§5.2) ---- */
 
 static int count_field(struct pctx *c, const struct ynode *n, const char *key, uint64_t lo,
@@ -593,7 +629,7 @@ static int constraint_values(struct pctx *c, const char *op, const struct ynode 
     size_t i = 0;
     for (const struct ynode *v = seq->first; v; v = v->next, i++) {
         push_idx(c, i);
-        int rc = get_string(c, v, false, &out->values[i]);
+        int rc = get_attr_string(c, v, false, true, &out->values[i]);
         if (rc == 0)
             rc = check_constraint_value(c, op, v, out->values[i]);
         pop(c);
@@ -719,8 +755,8 @@ static int parse_system(struct pctx *c, const struct ynode *sys, jobspec_t *js)
     if ((n = jobspec_ynode_get(sys, "duration")) &&
         parse_duration_node(c, n, &js->duration) < 0)
         return -1;
-    if (keyed_string(c, sys, "queue", true, &js->queue) < 0 ||
-        keyed_string(c, sys, "cwd", false, &js->cwd) < 0)
+    if (keyed_attr_string(c, sys, "queue", true, &js->queue) < 0 ||
+        keyed_attr_string(c, sys, "cwd", false, &js->cwd) < 0)
         return -1;
     if ((n = jobspec_ynode_get(sys, "environment")) && n->kind != YNODE_MAP) {
         push_key(c, "environment");

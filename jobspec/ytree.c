@@ -252,6 +252,56 @@ static int run_parser(struct builder *b, const char *buf, size_t len)
     return 0;
 }
 
+/* JSON reads through libyaml, but YAML takes U+0085, U+2028 and U+2029 as
+ * line breaks (folded inside quoted scalars) while JSON takes them as plain
+ * characters, and jansson writes them unescaped.  In a JSON document they
+ * can only occur inside strings, where the \uXXXX escape means the same, so
+ * a copy with them escaped reads as JSON intends.  NULL if no copy is
+ * needed (or on allocation failure, *nomem set). */
+static char *escape_json_breaks(const char *buf, size_t len, size_t *newlen, bool *nomem)
+{
+    size_t i = 0, extra = 0;
+    *nomem = false;
+    while (i < len && strchr(" \t\r\n", buf[i]) && buf[i] != '\0')
+        i++;
+    if (i >= len || buf[i] != '{')
+        return NULL;
+    for (size_t j = i; j + 1 < len; j++) {
+        if ((unsigned char) buf[j] == 0xc2 && (unsigned char) buf[j + 1] == 0x85)
+            extra += 4; /* 2 bytes -> 6 */
+        else if (j + 2 < len && (unsigned char) buf[j] == 0xe2 &&
+                 (unsigned char) buf[j + 1] == 0x80 &&
+                 ((unsigned char) buf[j + 2] == 0xa8 || (unsigned char) buf[j + 2] == 0xa9))
+            extra += 3; /* 3 bytes -> 6 */
+    }
+    if (extra == 0)
+        return NULL;
+    char *out = malloc(len + extra);
+    if (!out) {
+        *nomem = true;
+        return NULL;
+    }
+    size_t o = 0;
+    for (size_t j = 0; j < len; j++) {
+        unsigned char c0 = (unsigned char) buf[j];
+        unsigned char c1 = j + 1 < len ? (unsigned char) buf[j + 1] : 0;
+        unsigned char c2 = j + 2 < len ? (unsigned char) buf[j + 2] : 0;
+        if (j >= i && c0 == 0xc2 && c1 == 0x85) {
+            memcpy(out + o, "\\u0085", 6);
+            o += 6;
+            j += 1;
+        } else if (j >= i && c0 == 0xe2 && c1 == 0x80 && (c2 == 0xa8 || c2 == 0xa9)) {
+            memcpy(out + o, c2 == 0xa8 ? "\\u2028" : "\\u2029", 6);
+            o += 6;
+            j += 2;
+        } else {
+            out[o++] = (char) c0;
+        }
+    }
+    *newlen = o;
+    return out;
+}
+
 ytree_t *jobspec_ytree_parse(const char *buf, size_t len, const char *name,
                              struct st_error *err)
 {
@@ -268,7 +318,12 @@ ytree_t *jobspec_ytree_parse(const char *buf, size_t len, const char *name,
     b->t = t;
     b->name = name;
     b->err = err;
-    int rc = run_parser(b, buf, len);
+    bool nomem;
+    size_t elen = 0;
+    char *escaped = escape_json_breaks(buf, len, &elen, &nomem);
+    int rc = nomem ? st_errorf(err, ENOMEM, "%s: out of memory", name)
+                   : run_parser(b, escaped ? escaped : buf, escaped ? elen : len);
+    free(escaped);
     t->root = b->doc_root;
     free(b);
     if (rc < 0) {

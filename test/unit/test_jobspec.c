@@ -449,6 +449,14 @@ static const struct {
      "t.yaml:11:32: attributes.system.constraints.properties[0] must be a non-empty property"},
     {HEAD TASKS "attributes:\n  system:\n    constraints: {and: [{}], not: [1]}\n",
      "t.yaml:11:36: attributes.system.constraints.not[0] must be a mapping"},
+    /* attribute strings must be strings in the kept JSON too */
+    {HEAD TASKS "attributes:\n  system:\n    queue: TRUE\n",
+     "t.yaml:11:12: attributes.system.queue must be a string"},
+    {HEAD TASKS "attributes:\n  system:\n    cwd: 12\n",
+     "t.yaml:11:10: attributes.system.cwd must be a string"},
+    {HEAD TASKS "attributes:\n  system:\n    constraints: {properties: [a, null]}\n",
+     "t.yaml:11:35: attributes.system.constraints.properties[1] must be a string"},
+    {HEAD TASKS "attributes:\n  system:\n    constraints: {ranks: [0x10, \"2\"]}\n", NULL},
     /* JSON keeps positions */
     {"{\"version\": 1,\n \"resources\": [{\"type\": \"node\", \"count\": -2}],\n"
      " \"tasks\": [], \"attributes\": {}}\n",
@@ -569,13 +577,34 @@ START_TEST(test_emitters_quote_lookalikes)
                               "    id: \"7\"\n    unit: \"true\"\n"
                               "tasks:\n  - command: [\"1\", \"null\", \"\", \"a: b\"]\n"
                               "    slot: \"0x1\"\n    count: {per_slot: 1}\n"
-                              "attributes: {user: {s: \"3.5\"}}\n",
+                              "attributes: {user: {s: \"3.5\", t: \"a  \\n  b "
+                              "\\t\\u00e9\\u2028 \\u0085\\u2029x \"}}\n",
                               &err);
     ck_assert_msg(js != NULL, "%s", err.text);
     check_round_trip(js, "lookalikes");
     char *y = jobspec_to_yaml(js);
     ck_assert_ptr_nonnull(strstr(y, "\"7\""));
     free(y);
+    jobspec_destroy(js);
+}
+END_TEST
+
+/* In JSON, raw U+2028/U+2029/U+0085 inside strings are ordinary characters
+ * (YAML would fold them as line breaks), and jansson writes them raw. */
+START_TEST(test_json_raw_line_separators)
+{
+    const char *text =
+        "{\"version\": 1, \"resources\": [{\"type\": \"node\", \"count\": 1}],\n"
+        " \"tasks\": [{\"command\": [\"a\xe2\x80\xa8 b\xc2\x85\"], \"slot\": \"s\",\n"
+        " \"count\": {\"total\": 1}}], \"attributes\": {\"user\": {\"k\": "
+        "\"x\xe2\x80\xa9\"}}}";
+    struct st_error err;
+    jobspec_t *js = parse_str(text, &err);
+    ck_assert_msg(js != NULL, "%s", err.text);
+    ck_assert_str_eq(js->tasks[0].command[0], "a\xe2\x80\xa8 b\xc2\x85");
+    json_t *k = json_object_get(json_object_get(js->attributes, "user"), "k");
+    ck_assert_str_eq(json_string_value(k), "x\xe2\x80\xa9");
+    check_round_trip(js, "raw separators");
     jobspec_destroy(js);
 }
 END_TEST
@@ -659,6 +688,7 @@ static Suite *jobspec_suite(void)
     tcase_add_test(tc, test_duration_forms);
     tcase_add_test(tc, test_emitters_quote_lookalikes);
     tcase_add_test(tc, test_equal);
+    tcase_add_test(tc, test_json_raw_line_separators);
     suite_add_tcase(s, tc);
     tc = tcase_create("inline");
     tcase_add_loop_test(tc, test_inline_case, 0,
