@@ -339,7 +339,7 @@ static struct mjob *job_new(matcher_t *m, int64_t jobid)
     return j;
 }
 
-static void job_drop(matcher_t *m, struct mjob *j)
+void match_job_drop(matcher_t *m, struct mjob *j)
 {
     free(j->spans);
     size_t i = (size_t)(j - m->jobs);
@@ -478,7 +478,7 @@ static int finish_alloc(struct msel *s, int64_t jobid, bool reserved, writer_t *
     job->reserved = reserved;
     if (match_commit(s, job, w) < 0) {
         int e = errno;
-        job_drop(m, job);
+        match_job_drop(m, job);
         errno = e;
         return -1;
     }
@@ -598,7 +598,7 @@ static void tag_walk(const matcher_t *m, vtx_t v, struct match_stats *st)
 /* Visit counts of a walk from the root that follows the job's tags: every
  * child looked at counts as a preorder visit, every tagged vertex as a
  * postorder one. */
-static void tag_walk_stats(matcher_t *m, const struct mjob *j, struct match_stats *st)
+void match_tag_walk_stats(matcher_t *m, const struct mjob *j, struct match_stats *st)
 {
     m->seq++;
     for (size_t i = 0; i < j->nspans; i++)
@@ -624,9 +624,9 @@ int match_cancel(matcher_t *m, int64_t jobid, struct match_stats *stats)
         return -1;
     }
     if (stats)
-        tag_walk_stats(m, j, stats);
+        match_tag_walk_stats(m, j, stats);
     match_release_job(m, j);
-    job_drop(m, j);
+    match_job_drop(m, j);
     return 0;
 }
 
@@ -641,13 +641,6 @@ int match_set_status(matcher_t *m, vtx_t v, enum vtx_status st)
 
 /* ---- not yet implemented --------------------------------------------------------------- */
 
-int match_partial_cancel(matcher_t *m, int64_t jobid, const char *reader, const char *r_text,
-                         bool *full, struct match_stats *stats, struct st_error *err)
-{
-    (void)m, (void)jobid, (void)reader, (void)r_text, (void)full, (void)stats;
-    return st_errorf(err, ENOSYS, "partial-cancel not implemented yet");
-}
-
 int match_update(matcher_t *m, bool reserve, const char *reader, const char *r_text,
                  int64_t jobid, int64_t at, int64_t duration, writer_t *w,
                  struct st_error *err)
@@ -655,12 +648,6 @@ int match_update(matcher_t *m, bool reserve, const char *reader, const char *r_t
     (void)m, (void)reserve, (void)reader, (void)r_text, (void)jobid, (void)at, (void)duration;
     (void)w;
     return st_errorf(err, ENOSYS, "update not implemented yet");
-}
-
-int match_find(matcher_t *m, const char *expr, writer_t *w, struct st_error *err)
-{
-    (void)m, (void)expr, (void)w;
-    return st_errorf(err, ENOSYS, "find not implemented yet");
 }
 
 int match_attach(matcher_t *m, const char *jgf_text, struct st_error *err)
