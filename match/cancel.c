@@ -140,8 +140,9 @@ int match_partial_cancel(matcher_t *m, int64_t jobid, const char *reader, const 
         return st_errorf(err, EINVAL, "unsupported reader %s", reader);
     if (match_grow_state(m) < 0)
         return st_errorf(err, ENOMEM, "out of memory");
+    /* The release walks the job's record, not the graph: no visits. */
     if (stats)
-        match_tag_walk_stats(m, j, stats);
+        stats->preorder = stats->postorder = 0;
     m->seq++;
     if ((rv1 ? mark_rv1(m, j, r_text, err) : mark_jgf(m, j, r_text, err)) < 0)
         return -1;

@@ -247,7 +247,11 @@ static bool eval(const struct fparse *p, const struct fnode *n, vtx_t v)
     case F_STATUS:
         return (p->down[v] != 0) == n->want;
     case F_NOW:
-        return (p->now_alloc[v] != 0) == n->want;
+        /* "allocated": a job touches v now; "free": nothing holds v
+         * exclusively now (a shared vertex is both). */
+        if (n->want)
+            return p->now_alloc[v] != 0;
+        return match_plan_avail(m, v, m->graph_start, 1) == graph_size(m->g, v);
     case F_FUTURE:
         return (p->reserved[v] != 0) == n->want;
     case F_AGF:
