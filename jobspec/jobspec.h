@@ -90,28 +90,38 @@ struct jobspec {
     char *queue;       /* attributes.system.queue or NULL */
     char *cwd;         /* or NULL */
     struct js_constraint *constraint; /* NULL if none */
-    json_t *attributes;               /* whole attributes object (owned) */
+    json_t *attributes;               /* whole attributes object (owned; an empty
+                                       * object when the jobspec had null) */
     json_t *environment;              /* attributes.system.environment or NULL (borrowed) */
 };
 
-/* Parse a jobspec from a file (YAML or JSON).  NULL on error with err
- * filled ("FILE:LINE:COL: message") and errno set (ENOENT/EACCES for open
- * errors, EINVAL for bad content). */
+/* Parse a jobspec from a file (YAML or JSON; "-" reads stdin, named
+ * "<stdin>" in messages).  Returns a new jobspec, freed with
+ * jobspec_destroy().  NULL on error with err filled ("FILE:LINE:COL: PATH
+ * message", e.g. "job.yaml:5:12: resources[0].count.min must be >= 1", or
+ * "FILE: strerror" when the file cannot be read) and errno set (ENOENT/EACCES
+ * for open errors, EINVAL for bad content or a NULL path, ENOMEM). */
 jobspec_t *jobspec_parse_file(const char *path, struct st_error *err);
 
-/* Parse from memory.  name is used in error messages (e.g. "<stdin>"). */
+/* Parse len bytes of buf (need not be NUL-terminated).  name is used in
+ * error messages (e.g. "<stdin>"; NULL means "<string>").  Returns and fails
+ * as jobspec_parse_file(); a NULL buf is EINVAL. */
 jobspec_t *jobspec_parse_string(const char *buf, size_t len, const char *name,
                                 struct st_error *err);
 
 /* NULL is a no-op; errno preserved. */
 void jobspec_destroy(jobspec_t *js);
 
-/* Emit as JSON (canonical key order).  Caller frees with free(). */
+/* Emit as compact JSON (canonical key order: version, resources, tasks,
+ * attributes).  Caller frees with free().  NULL with EINVAL (js NULL) or
+ * ENOMEM.  The output parses back to an equal jobspec. */
 char *jobspec_to_json(const jobspec_t *js);
-/* Emit as YAML.  Caller frees with free(). */
+/* Emit as block-style YAML (strings that would read as another type are
+ * quoted).  Caller frees with free().  NULL with EINVAL or ENOMEM. */
 char *jobspec_to_yaml(const jobspec_t *js);
 
-/* Duration rounded up to whole seconds (ceil); 0 if none was given. */
+/* Duration rounded up to whole seconds (ceil); 0 if none was given or js
+ * is NULL. */
 int64_t jobspec_duration_seconds(const jobspec_t *js);
 
 /* true if a and b hold the same request: version, resource tree, tasks and
@@ -123,24 +133,35 @@ bool jobspec_equal(const jobspec_t *a, const jobspec_t *b);
 
 struct jobspec_shape {
     int nodes;          /* -N, 0 = unset */
-    int ntasks;         /* -n, default 1 */
-    int cores_per_task; /* -c, default 1 */
+    int ntasks;         /* -n; 0 = unset: one per node with -N, else 1 */
+    int cores_per_task; /* -c; 0 = unset: 1 */
     int gpus_per_task;  /* -g, default 0 */
     double duration;    /* -t in seconds, 0 = unset */
     bool exclusive;     /* --exclusive */
     const char *queue;  /* --queue or NULL */
-    const char *const *requires; /* --requires property constraints, NULL-terminated */
-    const char *const *setattr;  /* "key=value" (key may be dotted), NULL-terminated */
+    /* --requires, NULL-terminated (or NULL): "a,^b" property names, or
+     * "host:HOSTLIST" / "rank:IDSET"; several entries are and-ed. */
+    const char *const *requires;
+    /* --setattr "key[=value]", NULL-terminated (or NULL): key is dotted below
+     * attributes, "system." implied unless it starts with "system." or
+     * "user."; value is JSON if it parses as JSON, else a string; 1 if absent. */
+    const char *const *setattr;
     const char *const *env;      /* "NAME=VALUE", NULL-terminated */
     const char *const *argv;     /* command, NULL-terminated */
 };
 
-/* Parse a duration string: "30s", "2m", "1.5h", "1d" or plain seconds.
- * -1 with EINVAL on a bad string. */
+/* Parse a duration string: "30s", "2m", "1.5h", "1d", "100ms" or plain
+ * seconds, into *seconds.  0 on success; -1 with EINVAL on a bad string
+ * (negative, hex, inf/nan, unknown suffix) or NULL argument, *seconds then
+ * unchanged. */
 int jobspec_parse_duration(const char *s, double *seconds);
 
-/* Build a V1 jobspec from a shape.  NULL with err filled on shapes that
- * cannot be satisfied by construction (more nodes than tasks, zero counts). */
+/* Build a V1 jobspec from a shape, laid out as flux-core's
+ * JobspecV1.from_command (see docs/jobspec.md).  Returns a new jobspec, freed
+ * with jobspec_destroy().  NULL with EINVAL and err filled on shapes that
+ * cannot be satisfied by construction (more nodes than tasks, negative
+ * counts or duration, no command) and on bad requires/setattr/env entries;
+ * the CLI also rejects explicit zero counts before calling this. */
 jobspec_t *jobspec_from_shape(const struct jobspec_shape *shape, struct st_error *err);
 
 #endif
