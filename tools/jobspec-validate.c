@@ -238,13 +238,27 @@ static int run_validate(const struct options *o, char **files, int nfiles)
     return rc;
 }
 
+/* --build anywhere before "--" selects the build mode. */
+static bool wants_build(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--build") == 0)
+            return true;
+    }
+    return false;
+}
+
 int main(int argc, char **argv)
 {
-    struct options o = {.shape = {.ntasks = 1, .cores_per_task = 1}};
+    /* Counts left at 0 are "not given": the builder then runs one task per
+     * node with -N (as flux submit does), else one task, with one core. */
+    struct options o = {0};
     int c, rc = 0;
-    /* "+" stops at the first non-option so the built command keeps its own
-     * options without needing "--". */
-    while ((c = getopt_long(argc, argv, "+hqvN:n:c:g:t:", long_opts, NULL)) != -1) {
+    /* When building, "+" stops at the first non-option so that the command
+     * keeps its own options without needing "--"; when validating, options
+     * may follow the file names. */
+    const char *optstring = wants_build(argc, argv) ? "+hqvN:n:c:g:t:" : "hqvN:n:c:g:t:";
+    while ((c = getopt_long(argc, argv, optstring, long_opts, NULL)) != -1) {
         if ((rc = handle_opt(&o, c, optarg)) != 0)
             break;
     }

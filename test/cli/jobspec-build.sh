@@ -41,6 +41,10 @@ want='{"version":1,"resources":[{"type":"slot","count":3,"label":"task","with":[
 got=$("$JV" --build -n3 -g1 -t 1.5h --json hostname -s)
 [ "$got" = "$want" ] && ok || bad "golden json: $got"
 
+# -N alone runs one task per node.
+"$JV" --build -N3 --json app | grep -q '"type":"node","count":3,"with":\[{"type":"slot","count":1,' \
+    && ok || bad "-N alone"
+
 # Uneven spread: total task count.
 "$JV" --build -N2 -n3 --json true | grep -q '"count":{"total":3}' && ok || bad "uneven -> total"
 

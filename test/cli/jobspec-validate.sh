@@ -61,6 +61,10 @@ out=$("$JV" -q "$DATA/validation/invalid/missing_tasks.yaml" 2>&1)
 out=$("$JV" -v "$DATA/validation/valid/basic.yaml" 2>&1)
 [ "$out" = "$DATA/validation/valid/basic.yaml: valid" ] && ok || bad "-v: $out"
 
+# Options may follow the file names when validating.
+out=$("$JV" "$DATA/validation/valid/basic.yaml" -v 2>&1)
+[ "$out" = "$DATA/validation/valid/basic.yaml: valid" ] && ok || bad "option after file: $out"
+
 # --emit prints a jobspec that validates again, in YAML and in JSON.
 for f in "$DATA"/validation/valid/use_case_1.5.yaml "$DATA"/min_max/test002.yaml; do
     "$JV" --emit "$f" >"$TMP/e.yaml" && "$JV" "$TMP/e.yaml" && ok || bad "emit yaml $f"
