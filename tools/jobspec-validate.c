@@ -40,7 +40,7 @@ static const char usage_text[] =
     "\n"
     "Build options (print a V1 jobspec like `flux submit` would):\n"
     "  -N, --nodes=N        number of nodes\n"
-    "  -n, --ntasks=N       number of tasks (default 1)\n"
+    "  -n, --ntasks=N       number of tasks (default 1, or 1 per node)\n"
     "  -c, --cores-per-task=N  cores per task (default 1)\n"
     "  -g, --gpus-per-task=N   GPUs per task (default 0)\n"
     "  -t, --time-limit=D   duration: 30s, 2m, 1.5h, 1d or plain seconds\n"
