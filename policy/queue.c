@@ -30,6 +30,7 @@ struct queue {
     const struct queue_policy_ops *ops;
     int queue_depth;
     int reservation_depth;
+    bool floating;
     struct queue_entry **pending;
     size_t npending;
     size_t cap;
@@ -249,6 +250,7 @@ int queue_mgr_add_queue(queue_mgr_t *m, const struct queue_params *p, struct st_
     q->queue_depth = p->queue_depth ? p->queue_depth : QUEUE_DEFAULT_QUEUE_DEPTH;
     int rd = p->reservation_depth ? p->reservation_depth : ops->default_reservation_depth;
     q->reservation_depth = rd < q->queue_depth ? rd : q->queue_depth;
+    q->floating = p->floating;
     return 0;
 }
 
@@ -497,6 +499,11 @@ struct queue_entry *queue_pass_at(struct queue_mgr *m, int qi, int i)
     return m->queues[qi].pending[i];
 }
 
+const struct queue_job *queue_pass_job(const struct queue_entry *e)
+{
+    return &e->job;
+}
+
 int queue_pass_queue_depth(const struct queue_mgr *m, int qi)
 {
     return m->queues[qi].queue_depth;
@@ -557,7 +564,13 @@ int queue_pass_alloc_now(struct queue_mgr *m, struct queue_entry *e, int64_t now
     m->stats.backend_calls++;
     int rc = m->be.ops->alloc_now(m->be.ctx, &e->job, now);
     if (rc < 0 && errno == EBUSY) {
-        record_failure(m, &e->job);
+        /* With no reservation held, every span in the backend started by
+         * now, so use only decreases over time: a job that does not fit
+         * now does not fit for any duration. */
+        struct queue_job j = e->job;
+        if (m->nresv == 0)
+            j.duration = 1;
+        record_failure(m, &j);
         errno = EBUSY;
     }
     return rc;
@@ -594,6 +607,43 @@ void queue_pass_started(struct queue_mgr *m, struct queue_entry *e, int64_t now,
     e->done_in_pass = true;
     m->nrunning++;
     notify(m, e);
+}
+
+bool queue_pass_floating(const struct queue_mgr *m, int qi)
+{
+    return m->queues[qi].floating && m->queues[qi].reservation_depth == 1;
+}
+
+void queue_pass_failed(struct queue_mgr *m, struct queue_entry *e)
+{
+    int saved = errno;
+    record_failure(m, &e->job);
+    errno = saved;
+}
+
+int queue_pass_cancel(struct queue_mgr *m, struct queue_entry *e)
+{
+    m->stats.backend_calls++;
+    return m->be.ops->cancel(m->be.ctx, e->job.id);
+}
+
+int queue_pass_estimate(struct queue_mgr *m, struct queue_entry *e, int64_t now, int64_t *at)
+{
+    m->stats.backend_calls++;
+    if (m->be.ops->estimate)
+        return m->be.ops->estimate(m->be.ctx, &e->job, now, at);
+    if (m->be.ops->reserve(m->be.ctx, &e->job, now, at) < 0)
+        return -1;
+    m->stats.backend_calls++;
+    return m->be.ops->cancel(m->be.ctx, e->job.id);
+}
+
+void queue_pass_promised(struct queue_mgr *m, struct queue_entry *e, int64_t at)
+{
+    (void)m;
+    e->reserved_now = true; /* keeps its estimate through the compaction */
+    e->had_reservation = true;
+    e->st.t_estimate = at;
 }
 
 void queue_pass_reserved(struct queue_mgr *m, struct queue_entry *e, int64_t at)
@@ -637,6 +687,7 @@ static void queue_compact(struct queue *q)
             continue;
         if (!e->reserved_now)
             e->st.t_estimate = -1;
+        e->reserved_now = false;
         q->pending[k++] = e;
     }
     q->npending = k;

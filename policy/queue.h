@@ -147,6 +147,9 @@ struct queue_backend_ops {
     int (*reserve)(void *ctx, const struct queue_job *job, int64_t now, int64_t *at);
     /* Release everything the job holds (allocation or reservation). */
     int (*cancel)(void *ctx, int64_t jobid);
+    /* Optional: the earliest time the job could start (*at >= now),
+     * committing nothing.  When NULL, the manager reserves and cancels. */
+    int (*estimate)(void *ctx, const struct queue_job *job, int64_t now, int64_t *at);
 };
 
 struct queue_backend {
@@ -176,6 +179,14 @@ struct queue_params {
     const char *policy;     /* "fcfs", "easy", "hybrid", "conservative" */
     int queue_depth;        /* jobs considered per pass, 1..QUEUE_MAX_QUEUE_DEPTH */
     int reservation_depth;  /* 1..QUEUE_MAX_RESERVATION_DEPTH */
+    /* With a reservation depth of 1, a floating reservation is a promised
+     * start time rather than resources held: a later job may start now if
+     * the blocked job can still start by that time once it runs.  A pinned
+     * reservation (the default, as Fluxion's qmanager) holds the resources
+     * the matcher picked, so a job that would fit elsewhere can be refused.
+     * The two agree on a machine of interchangeable units.  Ignored for
+     * depths above 1 (their reservations are always pinned). */
+    bool floating;
 };
 
 /* true if name is a known queue policy. */

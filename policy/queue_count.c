@@ -214,6 +214,19 @@ static int count_reserve(void *ctx, const struct queue_job *job, int64_t now, in
     return 0;
 }
 
+static int count_estimate(void *ctx, const struct queue_job *job, int64_t now, int64_t *at)
+{
+    struct count_be *c = ctx;
+    if (check_job(c, job) < 0 || !at) {
+        if (!at)
+            errno = EINVAL;
+        return -1;
+    }
+    forget_past(c, now);
+    *at = earliest(c, now, job->duration, job->size);
+    return 0;
+}
+
 static int count_cancel(void *ctx, int64_t jobid)
 {
     struct count_be *c = ctx;
@@ -234,6 +247,7 @@ static const struct queue_backend_ops count_ops = {
     .alloc_now = count_alloc_now,
     .reserve = count_reserve,
     .cancel = count_cancel,
+    .estimate = count_estimate,
 };
 
 int queue_backend_count_create(int64_t total, struct queue_backend *be)

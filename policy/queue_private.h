@@ -35,6 +35,9 @@ struct queue_entry;
 int queue_pass_pending(const struct queue_mgr *m, int qi);
 struct queue_entry *queue_pass_at(struct queue_mgr *m, int qi, int i);
 
+/* The job of an entry (valid while the entry is). */
+const struct queue_job *queue_pass_job(const struct queue_entry *e);
+
 /* The queue's parameters as resolved (depths never 0). */
 int queue_pass_queue_depth(const struct queue_mgr *m, int qi);
 int queue_pass_reservation_depth(const struct queue_mgr *m, int qi);
@@ -43,6 +46,23 @@ int queue_pass_reservation_depth(const struct queue_mgr *m, int qi);
  * -1 with errno (EBUSY, ENODEV, ...). */
 int queue_pass_alloc_now(struct queue_mgr *m, struct queue_entry *e, int64_t now);
 int queue_pass_reserve(struct queue_mgr *m, struct queue_entry *e, int64_t now, int64_t *at);
+
+/* Release what the entry holds in the backend (a rolled-back allocation
+ * or a reservation that is not kept). */
+int queue_pass_cancel(struct queue_mgr *m, struct queue_entry *e);
+
+/* Earliest start of the entry, committing nothing. */
+int queue_pass_estimate(struct queue_mgr *m, struct queue_entry *e, int64_t now, int64_t *at);
+
+/* Whether the queue's reservations float (see queue_params.floating). */
+bool queue_pass_floating(const struct queue_mgr *m, int qi);
+
+/* A floating reservation: the entry is promised `at` but holds nothing. */
+void queue_pass_promised(struct queue_mgr *m, struct queue_entry *e, int64_t at);
+
+/* A job of the entry's shape class that could not start in this pass, for
+ * a reason that also holds for bigger, longer jobs. */
+void queue_pass_failed(struct queue_mgr *m, struct queue_entry *e);
 
 /* Outcomes of a pass for an entry.  started: the backend allocated it now;
  * blocked_ahead tells whether an earlier job of the queue was left waiting

@@ -149,6 +149,7 @@ struct sim_config {
     int nqueues;
     int queue_depth;               /* 0: default (unlimited under pyss) */
     int reservation_depth;         /* 0: the policy's */
+    int floating;                  /* -1: under pyss only; else 0/1 (queue_params) */
     enum sim_semantics semantics;
     enum sim_backend_kind backend;
     const char *match_policy;      /* "first" ... */
@@ -197,6 +198,8 @@ struct sim_summary {
     double pass_mean_us;
     double pass_max_us;
     int64_t passes;
+    int64_t backend_calls;
+    int64_t skipped_calls;
     double wall_seconds;
 };
 

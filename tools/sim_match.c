@@ -6,6 +6,7 @@
  *   reserve    ALLOCATE_ORELSE_RESERVE, with a satisfiability check when
  *              it fails so that a request that can never run is rejected
  *              instead of waiting forever;
+ *   estimate   WITHOUT_ALLOCATING_FUTURE;
  *   cancel     match_cancel.
  * Each allocation is emitted to a "simple" writer, from which the summary
  * of the allocated resources ("4 core on node[0-1]") is made on demand.
@@ -71,6 +72,12 @@ static int sm_reserve(void *ctx, const struct queue_job *job, int64_t now, int64
     return -1;
 }
 
+static int sm_estimate(void *ctx, const struct queue_job *job, int64_t now, int64_t *at)
+{
+    *at = now;
+    return run_op(ctx, MATCH_WITHOUT_ALLOCATING_FUTURE, job, at, false);
+}
+
 static int sm_cancel(void *ctx, int64_t jobid)
 {
     struct sim_match *sm = ctx;
@@ -83,6 +90,7 @@ static const struct queue_backend_ops match_backend_ops = {
     .alloc_now = sm_alloc_now,
     .reserve = sm_reserve,
     .cancel = sm_cancel,
+    .estimate = sm_estimate,
 };
 
 int sim_match_backend_create(graph_t *g, const char *match_policy, struct queue_backend *be,

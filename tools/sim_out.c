@@ -102,6 +102,8 @@ void sim_summarize(const struct sim_workload *w, const struct sim_result *r,
     if (s->makespan > 0)
         s->throughput = (double)s->started / ((double)s->makespan / 3600.0);
     s->passes = r->passes.passes;
+    s->backend_calls = r->passes.backend_calls;
+    s->skipped_calls = r->passes.skipped_calls;
     if (r->passes.passes)
         s->pass_mean_us = (double)r->passes.total_ns / (double)r->passes.passes / 1000.0;
     s->pass_max_us = (double)r->passes.max_ns / 1000.0;
@@ -163,7 +165,7 @@ static json_t *summary_json(const struct sim_summary *s, const struct sim_worklo
     const struct sim_dropped *d = &w->dropped;
     return json_pack(
         "{s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:f, s:{s:f, s:f, s:f, s:f}, s:f, s:i,"
-        " s:I, s:f, s:{s:I, s:f, s:f}, s:f}",
+        " s:I, s:f, s:{s:I, s:f, s:f, s:I, s:I}, s:f}",
         "jobs", (json_int_t)s->jobs, "started", (json_int_t)s->started, "rejected",
         (json_int_t)s->rejected, "cleaning", "malformed", (json_int_t)d->malformed, "no_procs",
         (json_int_t)d->no_procs, "too_big", (json_int_t)d->too_big, "no_time",
@@ -172,7 +174,8 @@ static json_t *summary_json(const struct sim_summary *s, const struct sim_worklo
         s->wait_p95, "max", s->wait_max, "bsld_mean", s->bsld_mean, "bsld_tau", BSLD_TAU,
         "makespan", (json_int_t)s->makespan, "throughput_per_hour", s->throughput, "scheduler",
         "passes", (json_int_t)s->passes, "mean_pass_us", s->pass_mean_us, "max_pass_us",
-        s->pass_max_us, "wall_seconds", s->wall_seconds);
+        s->pass_max_us, "backend_calls", (json_int_t)s->backend_calls, "skipped_calls",
+        (json_int_t)s->skipped_calls, "wall_seconds", s->wall_seconds);
 }
 
 int sim_write_summary(const char *path, const struct sim_summary *s, const char *const *labels,

@@ -155,7 +155,10 @@ static int queues_create(struct run *rs, struct st_error *err)
         struct queue_params p = {.name = cfg->queues[i].name,
                                  .policy = cfg->queues[i].policy,
                                  .queue_depth = depth,
-                                 .reservation_depth = cfg->reservation_depth};
+                                 .reservation_depth = cfg->reservation_depth,
+                                 .floating = cfg->floating < 0
+                                                 ? cfg->semantics == SIM_SEM_PYSS
+                                                 : cfg->floating > 0};
         if (queue_mgr_add_queue(rs->m, &p, err) < 0)
             return -1;
     }

@@ -27,6 +27,7 @@ struct options {
     bool compare;
     int queue_depth;
     int reservation_depth;
+    int floating; /* -1: by semantics */
     enum sim_semantics semantics;
     enum sim_backend_kind backend;
     const char *jobs_out;
@@ -60,6 +61,8 @@ static void usage(FILE *f)
         "  --queues Q:P[,Q:P...]   several named queues (jobs routed by their queue)\n"
         "  --queue-depth N         jobs considered per pass (default 32; pyss: all)\n"
         "  --reservation-depth N   reservations per pass (default: the policy's)\n"
+        "  --reservations R        pinned (fluxion default) or floating (pyss default)\n"
+        "                          EASY reservation: resources held, or a promised time\n"
         "  --match-policy P        match policy (default first)\n"
         "  --semantics S           fluxion (default) or pyss event semantics\n"
         "  --backend B             match (default: the real matcher) or count\n"
@@ -98,7 +101,7 @@ enum opt_id {
     OPT_TRACE = 256, OPT_PROCS, OPT_NODES, OPT_CPN, OPT_MACHINE, OPT_FORMAT, OPT_MAPPING,
     OPT_QPOLICY, OPT_QUEUES, OPT_QDEPTH, OPT_RDEPTH, OPT_MPOLICY, OPT_SEMANTICS, OPT_BACKEND,
     OPT_COMPARE, OPT_JOBS, OPT_SUMMARY, OPT_PLOTDIR, OPT_PLOTFMT, OPT_LENIENT, OPT_PROGRESS,
-    OPT_NOPROGRESS, OPT_MAXJOBS,
+    OPT_NOPROGRESS, OPT_MAXJOBS, OPT_RESERVATIONS,
 };
 
 static const struct option long_opts[] = {
@@ -125,6 +128,7 @@ static const struct option long_opts[] = {
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NOPROGRESS},
     {"max-jobs", required_argument, NULL, OPT_MAXJOBS},
+    {"reservations", required_argument, NULL, OPT_RESERVATIONS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -149,6 +153,11 @@ static int parse_word(int id, const char *arg, struct options *o)
         if (strcmp(arg, "pyss") && strcmp(arg, "fluxion"))
             return bad("--semantics", arg);
         o->semantics = strcmp(arg, "pyss") == 0 ? SIM_SEM_PYSS : SIM_SEM_FLUXION;
+        return 0;
+    case OPT_RESERVATIONS:
+        if (strcmp(arg, "pinned") && strcmp(arg, "floating"))
+            return bad("--reservations", arg);
+        o->floating = strcmp(arg, "floating") == 0;
         return 0;
     case OPT_BACKEND:
         if (strcmp(arg, "match") && strcmp(arg, "count"))
@@ -195,6 +204,7 @@ static int parse_opt(int id, const char *arg, struct options *o)
     case 'q': o->quiet = true; return 0;
     case OPT_MAPPING:
     case OPT_SEMANTICS:
+    case OPT_RESERVATIONS:
     case OPT_BACKEND: return parse_word(id, arg, o);
     default: return parse_number(id, arg, o);
     }
@@ -202,7 +212,7 @@ static int parse_opt(int id, const char *arg, struct options *o)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){.progress = -1, .plot_format = "png", .queue_policies = "fcfs",
+    *o = (struct options){.progress = -1, .floating = -1, .plot_format = "png", .queue_policies = "fcfs",
                           .match_policies = "first"};
     int c;
     while ((c = getopt_long(argc, argv, "qh", long_opts, NULL)) != -1) {
@@ -310,8 +320,10 @@ static void print_summary(const struct sim_summary *s)
            s->wait_mean, s->wait_median, s->wait_p95);
     printf("bounded slowdown mean %.2f (tau 10 s)\nmakespan %lld s, throughput %.2f jobs/h\n",
            s->bsld_mean, (long long)s->makespan, s->throughput);
-    printf("scheduler: %lld passes, %.1f us mean, %.1f us max; wall %.2f s\n",
-           (long long)s->passes, s->pass_mean_us, s->pass_max_us, s->wall_seconds);
+    printf("scheduler: %lld passes, %.1f us mean, %.1f us max, %lld backend calls "
+           "(%lld skipped); wall %.2f s\n",
+           (long long)s->passes, s->pass_mean_us, s->pass_max_us, (long long)s->backend_calls,
+           (long long)s->skipped_calls, s->wall_seconds);
 }
 
 static int outputs(struct program *p, const struct sim_result *r, const struct sim_summary *s,
@@ -348,6 +360,7 @@ static int run_one(struct program *p, char *qpolicy, const char *mpolicy, struct
                              .nqueues = nq,
                              .queue_depth = p->o.queue_depth,
                              .reservation_depth = p->o.reservation_depth,
+                             .floating = p->o.floating,
                              .semantics = p->o.semantics,
                              .backend = p->o.backend,
                              .match_policy = mpolicy,

@@ -145,20 +145,26 @@ struct policy_case {
 };
 
 static const struct policy_case policy_cases[] = {
-    {scen_b, 5, 4, {"q", "fcfs", 0, 0}, {0, 10, 20, 20, 25}},
-    {scen_b, 5, 4, {"q", "easy", 0, 0}, {0, 10, 2, 20, 7}},
-    {scen_b, 5, 4, {"q", "hybrid", 0, 0}, {0, 10, 2, 20, 7}},
-    {scen_b, 5, 4, {"q", "conservative", 0, 0}, {0, 10, 2, 20, 7}},
+    {scen_b, 5, 4, {"q", "fcfs", 0, 0, false}, {0, 10, 20, 20, 25}},
+    {scen_b, 5, 4, {"q", "easy", 0, 0, false}, {0, 10, 2, 20, 7}},
+    {scen_b, 5, 4, {"q", "hybrid", 0, 0, false}, {0, 10, 2, 20, 7}},
+    {scen_b, 5, 4, {"q", "conservative", 0, 0, false}, {0, 10, 2, 20, 7}},
     /* queue-depth 2: J5 is never considered while three jobs wait. */
-    {scen_b, 5, 4, {"q", "easy", 2, 0}, {0, 10, 2, 20, 20}},
-    {scen_c, 4, 6, {"q", "fcfs", 0, 0}, {0, 10, 20, 30}},
-    {scen_c, 4, 6, {"q", "easy", 0, 0}, {0, 10, 33, 3}},
-    {scen_c, 4, 6, {"q", "hybrid", 0, 1}, {0, 10, 33, 3}},
-    {scen_c, 4, 6, {"q", "hybrid", 0, 2}, {0, 10, 20, 30}},
-    {scen_c, 4, 6, {"q", "conservative", 0, 0}, {0, 10, 20, 30}},
+    {scen_b, 5, 4, {"q", "easy", 2, 0, false}, {0, 10, 2, 20, 20}},
+    {scen_c, 4, 6, {"q", "fcfs", 0, 0, false}, {0, 10, 20, 30}},
+    {scen_c, 4, 6, {"q", "easy", 0, 0, false}, {0, 10, 33, 3}},
+    {scen_c, 4, 6, {"q", "hybrid", 0, 1, false}, {0, 10, 33, 3}},
+    {scen_c, 4, 6, {"q", "hybrid", 0, 2, false}, {0, 10, 20, 30}},
+    {scen_c, 4, 6, {"q", "conservative", 0, 0, false}, {0, 10, 20, 30}},
+    /* Floating EASY agrees with pinned EASY on interchangeable units. */
+    {scen_b, 5, 4, {"q", "easy", 0, 0, true}, {0, 10, 2, 20, 7}},
+    {scen_c, 4, 6, {"q", "easy", 0, 0, true}, {0, 10, 33, 3}},
+    {scen_c, 4, 6, {"q", "hybrid", 0, 1, true}, {0, 10, 33, 3}},
+    /* ... and is ignored for deeper reservations. */
+    {scen_c, 4, 6, {"q", "conservative", 0, 0, true}, {0, 10, 20, 30}},
     /* conservative capped by a queue-depth of 1 is EASY-like with no
      * backfill candidates at all: jobs run in order. */
-    {scen_c, 4, 6, {"q", "conservative", 1, 0}, {0, 10, 20, 30}},
+    {scen_c, 4, 6, {"q", "conservative", 1, 0, false}, {0, 10, 20, 30}},
 };
 
 START_TEST(test_policy_schedules)
@@ -176,7 +182,7 @@ END_TEST
 
 START_TEST(test_start_kinds)
 {
-    struct queue_params qp = {"q", "easy", 0, 0};
+    struct queue_params qp = {"q", "easy", 0, 0, false};
     struct tsim s;
     tsim_init(&s, 6, &qp, 1);
     tsim_run(&s, scen_c, 4);
@@ -192,7 +198,7 @@ END_TEST
 /* A job that ends early lets the reserved head start before its estimate. */
 START_TEST(test_early_end_and_estimate)
 {
-    struct queue_params qp = {"q", "easy", 0, 0};
+    struct queue_params qp = {"q", "easy", 0, 0, false};
     struct tsim s;
     tsim_init(&s, 4, &qp, 1);
     struct queue_job j1 = {.id = 1, .submit = 0, .duration = 100, .size = 4};
@@ -238,7 +244,7 @@ START_TEST(test_shape_class_skips)
     };
     static const char *const pol[] = {"fcfs", "easy", "hybrid", "conservative"};
     for (int p = 0; p < 4; p++) {
-        struct queue_params qp = {"q", pol[p], 0, 0};
+        struct queue_params qp = {"q", pol[p], 0, 0, false};
         struct tsim plain, skip;
         struct queue_pass_stats ps_plain, ps_skip;
         tsim_init(&plain, 4, &qp, 1);
@@ -260,12 +266,154 @@ START_TEST(test_shape_class_skips)
 }
 END_TEST
 
+/* ---- a backend where placement matters: nodes of `cores` cores, a job takes
+ * `size` cores of one node, the lowest-numbered node that fits ----------- */
+
+struct nspan {
+    int64_t id, node, start, end, size;
+};
+
+struct nodes_be {
+    int64_t nodes, cores;
+    struct nspan spans[64];
+    int n;
+};
+
+static int64_t node_used_max(const struct nodes_be *b, int64_t node, int64_t a, int64_t e)
+{
+    int64_t worst = 0;
+    for (int i = 0; i < b->n; i++) { /* usage peaks at a span start (or at a) */
+        const struct nspan *p = &b->spans[i];
+        int64_t t = p->start > a ? p->start : a;
+        if (p->node != node || t >= e || p->end <= t)
+            continue;
+        int64_t used = 0;
+        for (int k = 0; k < b->n; k++) {
+            const struct nspan *q = &b->spans[k];
+            if (q->node == node && q->start <= t && t < q->end)
+                used += q->size;
+        }
+        worst = used > worst ? used : worst;
+    }
+    return worst;
+}
+
+static int64_t node_fit(const struct nodes_be *b, const struct queue_job *j, int64_t t)
+{
+    for (int64_t nd = 0; nd < b->nodes; nd++) {
+        if (node_used_max(b, nd, t, t + j->duration) + j->size <= b->cores)
+            return nd;
+    }
+    return -1;
+}
+
+static int nodes_place(struct nodes_be *b, const struct queue_job *j, int64_t t, int64_t nd)
+{
+    ck_assert_int_lt(b->n, 64);
+    b->spans[b->n++] = (struct nspan){j->id, nd, t, t + j->duration, j->size};
+    return 0;
+}
+
+static int nodes_fits_now(void *ctx, const struct queue_job *j, int64_t now)
+{
+    if (node_fit(ctx, j, now) < 0) {
+        errno = EBUSY;
+        return -1;
+    }
+    return 0;
+}
+
+static int nodes_alloc_now(void *ctx, const struct queue_job *j, int64_t now)
+{
+    int64_t nd = node_fit(ctx, j, now);
+    if (nd < 0) {
+        errno = EBUSY;
+        return -1;
+    }
+    return nodes_place(ctx, j, now, nd);
+}
+
+/* Earliest time: now or a span end, trying nodes in order at each time. */
+static int nodes_reserve(void *ctx, const struct queue_job *j, int64_t now, int64_t *at)
+{
+    struct nodes_be *b = ctx;
+    int64_t best = now;
+    for (;;) {
+        int64_t nd = node_fit(b, j, best);
+        if (nd >= 0) {
+            *at = best;
+            return nodes_place(b, j, best, nd);
+        }
+        int64_t next = INT64_MAX;
+        for (int i = 0; i < b->n; i++) {
+            if (b->spans[i].end > best && b->spans[i].end < next)
+                next = b->spans[i].end;
+        }
+        ck_assert_int_ne(next, INT64_MAX);
+        best = next;
+    }
+}
+
+static int nodes_cancel(void *ctx, int64_t id)
+{
+    struct nodes_be *b = ctx;
+    for (int i = 0; i < b->n; i++) {
+        if (b->spans[i].id == id) {
+            b->spans[i] = b->spans[--b->n];
+            return 0;
+        }
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+static const struct queue_backend_ops nodes_ops = {
+    .name = "nodes",
+    .fits_now = nodes_fits_now,
+    .alloc_now = nodes_alloc_now,
+    .reserve = nodes_reserve,
+    .cancel = nodes_cancel,
+};
+
+/* Two nodes of two cores.  The blocked J3 could start at 10 on either node;
+ * its pinned reservation takes node0, the only node where J4 fits now, so
+ * pinned EASY refuses J4 while floating EASY starts it (J3 then takes
+ * node1 at 10, as promised). */
+START_TEST(test_floating_vs_pinned)
+{
+    static const struct tjob jobs[] = {
+        {1, 0, 10, 10, 1, NULL}, {2, 0, 10, 10, 2, NULL},
+        {3, 1, 10, 10, 2, NULL}, {4, 1, 50, 50, 1, NULL},
+    };
+    static const int64_t expect_pinned[] = {0, 0, 10, 10};
+    static const int64_t expect_floating[] = {0, 0, 10, 1};
+    for (int f = 0; f < 2; f++) {
+        struct nodes_be nb = {.nodes = 2, .cores = 2};
+        struct queue_params qp = {"q", "easy", 0, 0, f == 1};
+        struct tsim s;
+        memset(&s, 0, sizeof s);
+        s.be = (struct queue_backend){.ops = &nodes_ops, .ctx = &nb};
+        s.clock = queue_clock_create(QUEUE_CLOCK_SIMULATED, 0);
+        s.m = queue_mgr_create(&s.be, s.clock);
+        ck_assert_int_eq(queue_mgr_add_queue(s.m, &qp, NULL), 0);
+        queue_mgr_set_callback(s.m, on_event, &s);
+        tsim_run(&s, jobs, 4);
+        check_starts(&s, f ? expect_floating : expect_pinned);
+        if (f)
+            ck_assert_int_eq(s.how[3], QUEUE_START_BACKFILL);
+        ck_assert_int_eq(nb.n, 0);
+        queue_mgr_destroy(s.m);
+        queue_clock_destroy(s.clock);
+    }
+}
+END_TEST
+
 /* Unsatisfiable jobs are rejected without stalling fcfs or easy. */
 START_TEST(test_unsatisfiable)
 {
     static const char *const pol[] = {"fcfs", "easy", "conservative"};
     for (int p = 0; p < 3; p++) {
-        struct queue_params qp = {"q", pol[p], 0, 0};
+        struct queue_params qp = {"q", pol[p], 0, 0, false};
         struct tsim s;
         tsim_init(&s, 4, &qp, 1);
         static const struct tjob jobs[] = {{1, 0, 5, 5, 8, NULL}, {2, 0, 5, 5, 1, NULL}};
@@ -284,7 +432,7 @@ END_TEST
 /* Priority first, then submit time, then submission order. */
 START_TEST(test_queue_order)
 {
-    struct queue_params qp = {"q", "fcfs", 0, 0};
+    struct queue_params qp = {"q", "fcfs", 0, 0, false};
     struct tsim s;
     tsim_init(&s, 1, &qp, 1);
     static const struct tjob jobs[] = {
@@ -323,7 +471,7 @@ END_TEST
  * own jobs only. */
 START_TEST(test_multi_queue)
 {
-    struct queue_params qp[2] = {{"batch", "easy", 0, 0}, {"debug", "fcfs", 0, 0}};
+    struct queue_params qp[2] = {{"batch", "easy", 0, 0, false}, {"debug", "fcfs", 0, 0, false}};
     struct tsim s;
     tsim_init(&s, 4, qp, 2);
     ck_assert_int_eq(queue_mgr_queue_count(s.m), 2);
@@ -354,7 +502,7 @@ END_TEST
 
 START_TEST(test_cancel)
 {
-    struct queue_params qp = {"q", "fcfs", 0, 0};
+    struct queue_params qp = {"q", "fcfs", 0, 0, false};
     struct tsim s;
     tsim_init(&s, 2, &qp, 1);
     struct queue_job a = {.id = 1, .submit = 0, .duration = 10, .size = 2};
@@ -556,6 +704,7 @@ static Suite *queue_suite(void)
     tcase_add_test(tc, test_start_kinds);
     tcase_add_test(tc, test_early_end_and_estimate);
     tcase_add_test(tc, test_shape_class_skips);
+    tcase_add_test(tc, test_floating_vs_pinned);
     tcase_add_test(tc, test_unsatisfiable);
     tcase_add_test(tc, test_queue_order);
     tcase_add_test(tc, test_multi_queue);
