@@ -363,7 +363,18 @@ static int check_recipe_acyclic(struct recipe *r, struct st_error *err)
 
 static int recipe_load(struct recipe *r, struct st_error *err)
 {
-    if (read_graphml(r, err) < 0 || load_generators(r, err) < 0)
+    if (read_graphml(r, err) < 0)
+        return -1;
+    /* igraph stores an undirected edge with its ends in its own order, so
+     * which generator was the source is lost: such a recipe cannot be
+     * read faithfully (Fluxion's recipes all say edgedefault="directed";
+     * a <graph> without edgedefault is undirected in GraphML). */
+    if (!igraph_is_directed(&r->ig))
+        return st_errorf(
+            err, EINVAL,
+            "%s: the recipe must be a directed graph (<graph edgedefault=\"directed\">)",
+            r->file);
+    if (load_generators(r, err) < 0)
         return -1;
     r->nedge = (int) igraph_ecount(&r->ig);
     r->edge = calloc((size_t) r->nedge + 1, sizeof(*r->edge));

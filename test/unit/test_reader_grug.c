@@ -358,6 +358,15 @@ static const struct {
       "<?xml version='1.0'?>\n<graphml xmlns='http://graphml.graphdrawing.org/xmlns'>\n"
       "<graph edgedefault='directed'>\n<node id='a'>\n</nod>\n</graph></graphml>\n",
       ".graphml:5: " },
+    { "undirected", "<graph edgedefault='undirected'>" NODE("a", "cluster", "a", D("root", "1"))
+      "</graph>", NULL, "must be a directed graph" },
+    { "noedgedefault", "<graph>" NODE("a", "cluster", "a", D("root", "1")) "</graph>", NULL,
+      "must be a directed graph" },
+    { "size", "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1")
+      D("size", "-3")) "</graph>", NULL, "node 'a': size is not a non-negative integer" },
+    { "stride", "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
+      NODE("b", "node", "b", "") EDGE("a2b", "a", "b", D("id_stride", "x")) "</graph>", NULL,
+      "not a valid GraphML file" }, /* igraph rejects a non-number for an int key */
     { "empty", NULL, "", "" },
     /* clang-format on */
 };
@@ -382,6 +391,45 @@ START_TEST(test_errors)
     ck_assert_int_ne(errno, 0);
     ck_assert_msg(strncmp(err.text, p, strlen(p) - 8) == 0, "no file name: %s", err.text);
     ck_assert_msg(strstr(err.text, bad[_i].want), "%s: %s", bad[_i].name, err.text);
+}
+END_TEST
+
+/* Keys declared with other types than Fluxion's (a string multi_scale, a
+ * double size, no <key> for basename) still read as numbers / defaults. */
+static const char *string_keys =
+    "<key id='root' for='node' attr.name='root' attr.type='string'/>\n"
+    "<key id='type' for='node' attr.name='type' attr.type='string'/>\n"
+    "<key id='size' for='node' attr.name='size' attr.type='double'/>\n"
+    "<key id='multi_scale' for='edge' attr.name='multi_scale' attr.type='string'/>\n";
+
+START_TEST(test_key_types)
+{
+    /* clang-format off */
+    const char *ok = "<graph edgedefault='directed'>"
+        "<node id='a'><data key='root'>1</data><data key='type'>cluster</data></node>"
+        "<node id='b'><data key='type'>node</data><data key='size'>4</data></node>"
+        "<edge source='a' target='b'><data key='multi_scale'>3</data></edge></graph>";
+    const char *bad_scale = "<graph edgedefault='directed'>"
+        "<node id='a'><data key='root'>1</data><data key='type'>cluster</data></node>"
+        "<node id='b'><data key='type'>node</data></node>"
+        "<edge id='e1' source='a' target='b'><data key='multi_scale'>3x</data></edge></graph>";
+    const char *bad_size = "<graph edgedefault='directed'>"
+        "<node id='a'><data key='root'>1</data><data key='type'>cluster</data>"
+        "<data key='size'>2.5</data></node></graph>";
+    /* clang-format on */
+    graph_t *g = load(write_tmp("ok.graphml", string_keys, ok));
+    ck_assert_int_eq(graph_vertex_count(g), 4);
+    ck_assert_str_eq(graph_name(g, 0), "cluster0"); /* basename defaults to type */
+    ck_assert_str_eq(graph_name(g, 3), "node2");
+    ck_assert_int_eq(graph_size(g, 3), 4);
+    ck_assert_int_eq(graph_rank(g, 3), 2);
+    graph_destroy(g);
+    struct st_error err = {{0}};
+    ck_assert_ptr_null(reader_grug_load(write_tmp("b1.graphml", string_keys, bad_scale), &err));
+    ck_assert_msg(strstr(err.text, "edge 'e1': multi_scale must be an integer"), "%s",
+                  err.text);
+    ck_assert_ptr_null(reader_grug_load(write_tmp("b2.graphml", string_keys, bad_size), &err));
+    ck_assert_msg(strstr(err.text, "node 'a': size is not"), "%s", err.text);
 }
 END_TEST
 
@@ -425,6 +473,7 @@ int main(void)
     tcase_add_loop_test(tc, test_loads, 0, sizeof(loads) / sizeof(loads[0]));
     tcase_add_test(tc, test_associate_in_containment);
     tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
+    tcase_add_test(tc, test_key_types);
     tcase_add_test(tc, test_missing_file);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
