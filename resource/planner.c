@@ -68,19 +68,40 @@ struct search_iter {
     bool valid;
 };
 
-/* Planners exist per vertex, so their size matters: 64 bytes on LP64. */
+/* A point of the small-planner representation: a sorted array holding the
+ * usage itself, so queries are a binary search and a short scan. */
+struct apoint {
+    int64_t time;
+    int64_t use; /* usage from `time` until the next point */
+    uint32_t refs;
+    uint32_t ends;
+};
+
+/* Array while at most ARRAY_MAX points, treap above; back to an array when
+ * a treap shrinks to ARRAY_LOW points (the gap avoids flapping).  Measured
+ * with bench_planner-style loads: up to ~40 spans the array builds ~3x and
+ * answers ~1.5x faster; beyond that the treap wins. */
+enum { ARRAY_MAX = 64, ARRAY_LOW = 16 };
+
+/* Planners exist per vertex, so their size matters: 72 bytes on LP64. */
 struct planner {
     int64_t base;
     int64_t end; /* base + horizon */
     int64_t total;
     int64_t next_id;
-    struct point *root;
+    union {
+        struct point *root; /* tree */
+        struct apoint *arr; /* !tree */
+    } pts;
     struct span *slots; /* hash table, power-of-two capacity */
     uint32_t cap;
     uint32_t nspans;
     struct search_iter *iter;
+    uint32_t npts;    /* scheduled points held */
+    uint16_t arr_cap; /* capacity of pts.arr */
+    bool tree;
 };
-_Static_assert(sizeof(struct planner) <= 8 * sizeof(int64_t) + 4 * sizeof(void *),
+_Static_assert(sizeof(struct planner) <= 9 * sizeof(int64_t) + 4 * sizeof(void *),
                "keep struct planner small");
 
 static uint64_t mix64(uint64_t x)
@@ -175,6 +196,26 @@ static struct point *tree_insert(struct point *n, struct point **fresh, int64_t 
             return rotate_right(n);
     } else {
         n->right = tree_insert(n->right, fresh, time, delta, is_end);
+        if (n->right->prio > n->prio)
+            return rotate_left(n);
+    }
+    pull(n);
+    return n;
+}
+
+/* Link a prepared node (children NULL, key absent from the treap). */
+static struct point *tree_put(struct point *n, struct point *f)
+{
+    if (!n) {
+        pull(f);
+        return f;
+    }
+    if (f->time < n->time) {
+        n->left = tree_put(n->left, f);
+        if (n->left->prio > n->prio)
+            return rotate_right(n);
+    } else {
+        n->right = tree_put(n->right, f);
         if (n->right->prio > n->prio)
             return rotate_left(n);
     }
@@ -319,6 +360,264 @@ static bool first_match(const struct point *n, int64_t x, int64_t offset, int64_
     return false;
 }
 
+/* ---- sorted array of points (small planners) ----------------------------- */
+
+/* Index of the first point at or after t (after t if `after`). */
+static uint32_t arr_find(const struct apoint *a, uint32_t n, int64_t t, bool after)
+{
+    uint32_t lo = 0;
+    uint32_t hi = n;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (a[mid].time < t || (after && a[mid].time == t))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int64_t arr_usage_at(const struct apoint *a, uint32_t n, int64_t t)
+{
+    uint32_t i = arr_find(a, n, t, true);
+
+    return i ? a[i - 1].use : 0;
+}
+
+static int64_t arr_max_usage(const struct apoint *a, uint32_t n, int64_t at, int64_t duration)
+{
+    uint32_t i = arr_find(a, n, at, true);
+    int64_t m = i ? a[i - 1].use : 0;
+
+    for (; i < n && a[i].time - at < duration; i++)
+        m = max64(m, a[i].use);
+    return m;
+}
+
+static bool arr_first_match(const struct apoint *a, uint32_t n, int64_t x, int64_t limit,
+                            bool above, int64_t *out)
+{
+    for (uint32_t i = arr_find(a, n, x, false); i < n; i++) {
+        if (above ? a[i].use > limit : a[i].use <= limit) {
+            *out = a[i].time;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool arr_end_after(const struct apoint *a, uint32_t n, int64_t t, int64_t *out)
+{
+    for (uint32_t i = arr_find(a, n, t, true); i < n; i++) {
+        if (a[i].ends > 0) {
+            *out = a[i].time;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Add one boundary; room for it is reserved. */
+static void arr_insert(planner_t *p, int64_t time, int64_t delta, bool is_end)
+{
+    struct apoint *a = p->pts.arr;
+    uint32_t i = arr_find(a, p->npts, time, false);
+
+    if (i == p->npts || a[i].time != time) {
+        memmove(a + i + 1, a + i, (p->npts - i) * sizeof(*a));
+        a[i] = (struct apoint){.time = time, .use = i ? a[i - 1].use : 0};
+        p->npts++;
+    }
+    a[i].refs++;
+    a[i].ends += is_end;
+    for (uint32_t j = i; j < p->npts; j++)
+        a[j].use += delta;
+}
+
+/* Change usage from the existing point at `time` on. */
+static uint32_t arr_adjust(planner_t *p, int64_t time, int64_t delta)
+{
+    struct apoint *a = p->pts.arr;
+    uint32_t i = arr_find(a, p->npts, time, false);
+
+    for (uint32_t j = i; j < p->npts; j++)
+        a[j].use += delta;
+    return i;
+}
+
+static void arr_release(planner_t *p, int64_t time, int64_t delta, bool is_end)
+{
+    struct apoint *a = p->pts.arr;
+    uint32_t i = arr_adjust(p, time, -delta);
+
+    a[i].ends -= is_end;
+    if (--a[i].refs == 0) {
+        memmove(a + i, a + i + 1, (p->npts - i - 1) * sizeof(*a));
+        p->npts--;
+    }
+    if (p->npts == 0) {
+        free(p->pts.arr);
+        p->pts.arr = NULL;
+        p->arr_cap = 0;
+    }
+}
+
+/* Switch an array planner to a treap; on ENOMEM nothing changes. */
+static int to_tree(planner_t *p)
+{
+    struct point *nodes[ARRAY_MAX];
+    struct point *root = NULL;
+    int64_t prev = 0;
+
+    for (uint32_t i = 0; i < p->npts; i++) {
+        nodes[i] = malloc(sizeof(struct point));
+        if (!nodes[i]) {
+            while (i-- > 0)
+                free(nodes[i]);
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    for (uint32_t i = 0; i < p->npts; i++) {
+        const struct apoint *a = &p->pts.arr[i];
+        *nodes[i] = (struct point){.time = a->time,
+                                   .delta = a->use - prev,
+                                   .refs = a->refs,
+                                   .ends = a->ends,
+                                   .prio = (uint32_t) mix64((uint64_t) a->time)};
+        prev = a->use;
+        root = tree_put(root, nodes[i]);
+    }
+    free(p->pts.arr);
+    p->pts.root = root;
+    p->arr_cap = 0;
+    p->tree = true;
+    return 0;
+}
+
+static void tree_to_array(const struct point *n, struct apoint *a, uint32_t *k, int64_t *use)
+{
+    while (n) {
+        tree_to_array(n->left, a, k, use);
+        *use += n->delta;
+        a[(*k)++] =
+            (struct apoint){.time = n->time, .use = *use, .refs = n->refs, .ends = n->ends};
+        n = n->right;
+    }
+}
+
+/* Switch a small treap back to an array; without memory it stays a treap,
+ * which is only slower. */
+static void to_array(planner_t *p)
+{
+    uint16_t cap = 2 * ARRAY_LOW;
+    struct apoint *a = p->npts ? malloc(cap * sizeof(*a)) : NULL;
+    uint32_t k = 0;
+    int64_t use = 0;
+
+    if (p->npts && !a)
+        return;
+    tree_to_array(p->pts.root, a, &k, &use);
+    tree_free(p->pts.root);
+    p->pts.arr = a;
+    p->arr_cap = a ? cap : 0;
+    p->tree = false;
+}
+
+/* ---- point store: whichever representation p uses ------------------------ */
+
+static int64_t pts_usage_at(const planner_t *p, int64_t t)
+{
+    return p->tree ? usage_at(p->pts.root, t) : arr_usage_at(p->pts.arr, p->npts, t);
+}
+
+/* Max usage over [at, at + duration); the window is valid. */
+static int64_t max_usage(const planner_t *p, int64_t at, int64_t duration)
+{
+    if (!p->tree)
+        return arr_max_usage(p->pts.arr, p->npts, at, duration);
+    return max64(usage_at(p->pts.root, at),
+                 range_max(p->pts.root, at + 1, at + duration - 1, 0, false, false));
+}
+
+/* First point at or after x with usage > limit (above) or <= limit. */
+static bool pts_first_match(const planner_t *p, int64_t x, int64_t limit, bool above,
+                            int64_t *out)
+{
+    if (p->tree)
+        return first_match(p->pts.root, x, 0, limit, above, out);
+    return arr_first_match(p->pts.arr, p->npts, x, limit, above, out);
+}
+
+/* Make room for the two boundaries of a new span: 0, or -1 with ENOMEM and
+ * no visible change.  fresh[] gets the nodes a treap may need. */
+static int pts_reserve(planner_t *p, struct point *fresh[2])
+{
+    if (!p->tree && p->npts + 2 > ARRAY_MAX && to_tree(p) < 0)
+        return -1;
+    if (p->tree) {
+        fresh[0] = malloc(sizeof(struct point));
+        fresh[1] = malloc(sizeof(struct point));
+        if (fresh[0] && fresh[1])
+            return 0;
+        free(fresh[0]);
+        free(fresh[1]);
+        fresh[0] = fresh[1] = NULL;
+        errno = ENOMEM;
+        return -1;
+    }
+    if (p->npts + 2 > p->arr_cap) {
+        uint16_t cap = p->arr_cap ? (uint16_t) (2 * p->arr_cap) : 4;
+        struct apoint *a;
+        if (cap > ARRAY_MAX)
+            cap = ARRAY_MAX;
+        a = realloc(p->pts.arr, cap * sizeof(*a));
+        if (!a)
+            return -1;
+        p->pts.arr = a;
+        p->arr_cap = cap;
+    }
+    return 0;
+}
+
+static void pts_insert(planner_t *p, struct point **fresh, int64_t time, int64_t delta,
+                       bool is_end)
+{
+    if (!p->tree) {
+        arr_insert(p, time, delta, is_end);
+        return;
+    }
+    bool was_fresh = *fresh != NULL;
+    p->pts.root = tree_insert(p->pts.root, fresh, time, delta, is_end);
+    if (was_fresh && !*fresh)
+        p->npts++;
+}
+
+static void pts_release(planner_t *p, int64_t time, int64_t delta, bool is_end)
+{
+    struct point *freed = NULL;
+
+    if (!p->tree) {
+        arr_release(p, time, delta, is_end);
+        return;
+    }
+    p->pts.root = tree_release(p->pts.root, time, delta, is_end, &freed);
+    if (freed) {
+        free(freed);
+        if (--p->npts <= ARRAY_LOW)
+            to_array(p);
+    }
+}
+
+static void pts_adjust(planner_t *p, int64_t time, int64_t delta)
+{
+    if (p->tree)
+        tree_adjust(p->pts.root, time, delta);
+    else
+        arr_adjust(p, time, delta);
+}
+
 /* ---- span table --------------------------------------------------------- */
 
 static size_t slot_of(size_t cap, int64_t id)
@@ -429,7 +728,10 @@ void planner_destroy(planner_t *p)
 
     if (!p)
         return;
-    tree_free(p->root);
+    if (p->tree)
+        tree_free(p->pts.root);
+    else
+        free(p->pts.arr);
     free(p->slots);
     free(p->iter);
     free(p);
@@ -475,7 +777,12 @@ int64_t planner_peak_usage(const planner_t *p)
         return -1;
     }
     /* Usage before the first point is 0. */
-    return p->root ? max64(0, p->root->maxpre) : 0;
+    if (p->tree)
+        return p->pts.root ? max64(0, p->pts.root->maxpre) : 0;
+    int64_t peak = 0;
+    for (uint32_t i = 0; i < p->npts; i++)
+        peak = max64(peak, p->pts.arr[i].use);
+    return peak;
 }
 
 int planner_update_total(planner_t *p, int64_t total)
@@ -508,6 +815,11 @@ int planner_copy_spans_zero(planner_t *dst, const planner_t *src)
     return 0;
 }
 
+bool planner_uses_tree(const planner_t *p)
+{
+    return p && p->tree;
+}
+
 /* ---- argument checks ------------------------------------------------------ */
 
 int planner_check_window(const planner_t *p, int64_t at, int64_t duration)
@@ -527,15 +839,6 @@ int planner_check_window(const planner_t *p, int64_t at, int64_t duration)
     return 0;
 }
 
-/* Max usage over [at, at + duration); the window is valid. */
-static int64_t max_usage(const planner_t *p, int64_t at, int64_t duration)
-{
-    int64_t u = usage_at(p->root, at);
-    int64_t m = range_max(p->root, at + 1, at + duration - 1, 0, false, false);
-
-    return max64(u, m);
-}
-
 /* ---- spans ---------------------------------------------------------------- */
 
 int planner_insert_span(planner_t *p, int64_t id, int64_t start, int64_t duration,
@@ -544,17 +847,13 @@ int planner_insert_span(planner_t *p, int64_t id, int64_t start, int64_t duratio
     struct point *fresh[2] = {NULL, NULL};
     struct span s = {.id = id, .start = start, .end = start + duration, .amount = amount};
 
-    fresh[0] = malloc(sizeof(struct point));
-    fresh[1] = malloc(sizeof(struct point));
-    if (!fresh[0] || !fresh[1] || span_reserve(p) < 0) {
-        free(fresh[0]);
-        free(fresh[1]);
+    if (span_reserve(p) < 0 || pts_reserve(p, fresh) < 0) {
         errno = ENOMEM;
         return -1;
     }
     /* End first: while half inserted, usage dips rather than overshoots. */
-    p->root = tree_insert(p->root, &fresh[0], s.end, -amount, true);
-    p->root = tree_insert(p->root, fresh[0] ? &fresh[0] : &fresh[1], start, amount, false);
+    pts_insert(p, &fresh[0], s.end, -amount, true);
+    pts_insert(p, fresh[0] ? &fresh[0] : &fresh[1], start, amount, false);
     span_place(p->slots, p->cap, &s);
     p->nspans++;
     free(fresh[0]);
@@ -589,14 +888,6 @@ int64_t planner_add_span(planner_t *p, int64_t start, int64_t duration, int64_t 
     return p->next_id++;
 }
 
-static void release_point(planner_t *p, int64_t time, int64_t delta, bool is_end)
-{
-    struct point *freed = NULL;
-
-    p->root = tree_release(p->root, time, delta, is_end, &freed);
-    free(freed);
-}
-
 int planner_rem_span(planner_t *p, int64_t span_id)
 {
     struct span *s;
@@ -610,8 +901,8 @@ int planner_rem_span(planner_t *p, int64_t span_id)
         errno = ENOENT;
         return -1;
     }
-    release_point(p, s->start, s->amount, false);
-    release_point(p, s->end, -s->amount, true);
+    pts_release(p, s->start, s->amount, false);
+    pts_release(p, s->end, -s->amount, true);
     span_delete(p, s);
     return 0;
 }
@@ -635,8 +926,8 @@ int planner_shrink_span(planner_t *p, int64_t id, int64_t amount)
     }
     if (amount == 0)
         return 0;
-    tree_adjust(p->root, s->start, -amount);
-    tree_adjust(p->root, s->end, amount);
+    pts_adjust(p, s->start, -amount);
+    pts_adjust(p, s->end, amount);
     s->amount -= amount;
     return 0;
 }
@@ -710,7 +1001,7 @@ int64_t planner_avail_at(const planner_t *p, int64_t at)
         errno = EINVAL;
         return -1;
     }
-    return p->total - usage_at(p->root, at);
+    return p->total - pts_usage_at(p, at);
 }
 
 int planner_fits(const planner_t *p, int64_t at, int64_t duration, int64_t amount)
@@ -740,16 +1031,16 @@ int64_t planner_earliest_fit(const planner_t *p, int64_t from, int64_t duration,
     int64_t v;
 
     while (t <= last_start) {
-        if (usage_at(p->root, t) > limit) {
+        if (pts_usage_at(p, t) > limit) {
             /* Usage only changes at points: wait for one that is low enough. */
-            if (!first_match(p->root, t + 1, 0, limit, false, &t))
+            if (!pts_first_match(p, t + 1, limit, false, &t))
                 break;
             continue;
         }
-        if (!first_match(p->root, t + 1, 0, limit, true, &v) || v >= t + duration)
+        if (!pts_first_match(p, t + 1, limit, true, &v) || v >= t + duration)
             return t;
         /* Every start in (t, v] still covers v: skip past it. */
-        if (!first_match(p->root, v + 1, 0, limit, false, &t))
+        if (!pts_first_match(p, v + 1, limit, false, &t))
             break;
     }
     errno = ENOENT;
@@ -780,7 +1071,10 @@ int64_t planner_end_after(const planner_t *p, int64_t t)
 {
     int64_t end;
 
-    if (!first_end_after(p->root, t, &end)) {
+    bool found = p->tree ? first_end_after(p->pts.root, t, &end)
+                         : arr_end_after(p->pts.arr, p->npts, t, &end);
+
+    if (!found) {
         errno = ENOENT;
         return -1;
     }

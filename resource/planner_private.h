@@ -53,4 +53,8 @@ int planner_copy_spans_zero(planner_t *dst, const planner_t *src);
 /* Smallest time after t at which some span ends, or -1 with ENOENT. */
 int64_t planner_end_after(const planner_t *p, int64_t t);
 
+/* Whether p currently keeps its points in the treap (else the sorted array);
+ * for white-box tests. */
+bool planner_uses_tree(const planner_t *p);
+
 #endif

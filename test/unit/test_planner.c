@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "resource/planner.h"
+#include "resource/planner_private.h" /* planner_uses_tree: white-box checks */
 
 /* A snapshot of everything observable, to check that failures change
  * nothing. */
@@ -643,10 +644,13 @@ START_TEST(test_random_model)
     bool deep = _i >= NSMALL;
     int steps = deep ? 6000 : 3000;
     int peak = 0;
+    int switches = 0;
+    bool tree = false;
 
     rng_state = 12345 + (uint64_t) _i * 7919;
-    /* Small horizons make many coinciding points; deep ones grow the treap
-     * to hundreds of points so rotations and merges get exercised. */
+    /* Small horizons make many coinciding points and stay in the sorted
+     * array; deep ones alternate growing to hundreds of points (treap, with
+     * rotations and merges) and shrinking back (array again). */
     m->h = deep ? MAXH : 48;
     m->base = rnd(3) * 1000;
     m->total = 1 + rnd(deep ? 40 : 12);
@@ -655,7 +659,11 @@ START_TEST(test_random_model)
     p = planner_create(m->base, m->h, m->total);
     ck_assert_ptr_nonnull(p);
     for (int step = 0; step < steps; step++) {
-        switch (rnd(10)) {
+        bool shrinking = deep && (step / 600) % 2 == 1;
+        int op = (int) rnd(10);
+        if (shrinking && op >= 1 && op <= 2)
+            op = 3;
+        switch (op) {
         case 0:
         case 1:
         case 2:
@@ -680,10 +688,19 @@ START_TEST(test_random_model)
             check_all_queries(p, m);
         if (m->n > peak)
             peak = m->n;
+        if (planner_uses_tree(p) != tree) {
+            tree = !tree;
+            switches++;
+        }
     }
     check_all_queries(p, m);
-    /* The deep runs must really have built a big tree. */
-    ck_assert_int_ge(peak, deep ? 100 : 5);
+    /* The deep runs must really have built a big tree and gone back to an
+     * array; the small ones never leave the array. */
+    ck_assert_int_ge(peak, deep ? 60 : 5);
+    if (deep)
+        ck_assert_int_ge(switches, 4);
+    else
+        ck_assert_int_eq(switches, 0);
     planner_destroy(p);
     free(m);
 }
