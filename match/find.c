@@ -257,7 +257,7 @@ static bool eval(const struct fparse *p, const struct fnode *n, vtx_t v)
     case F_AGF:
         return (m->fmask[v] != 0) == n->want;
     case F_NAMES:
-        return hostlist_find(n->hl, graph_name(m->g, v)) >= 0;
+        return hostlist_find(n->hl, graph_name(m->g, v)) > 0;
     case F_PROP:
         return graph_property(m->g, v, n->prop) != NULL;
     case F_JOBSET:

@@ -234,7 +234,7 @@ bool match_constraint_eval(const struct mconstraint *c, const graph_t *g, vtx_t 
         return props_match(c, g, v);
     case JS_C_HOSTLIST:
         for (size_t i = 0; i < c->nvals; i++)
-            if (hostlist_find(c->hls[i], graph_name(g, v)) >= 0)
+            if (hostlist_find(c->hls[i], graph_name(g, v)) > 0)
                 return true;
         return false;
     case JS_C_RANKS:

@@ -1,0 +1,507 @@
+/* Unit tests for match/: the traverser, ops, cancel, find and bad
+ * parameters, on a small hand-built graph:
+ *
+ *   cluster0 -> node0 -> socket0 -> core0, core1
+ *                     -> socket1 -> core2, core3
+ *            -> node1 -> socket0 -> core4, core5
+ *                     -> socket1 -> core6, core7
+ *
+ * Planner state is observed through `find` (simple writer) so that the
+ * invariants "a failed match changes nothing" and "cancel restores the
+ * exact free counts" are checked on every vertex.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobspec/jobspec.h"
+#include "match/match.h"
+#include "resource/graph.h"
+#include "resource/writer.h"
+
+static graph_t *g;
+
+static vtx_t add(const char *type, int64_t id, const char *path)
+{
+    struct vtx_init in = {
+        .type = type,
+        .id = id,
+        .uniq_id = graph_vertex_count(g),
+        .rank = -1,
+        .size = 1,
+    };
+    vtx_t v = graph_add_vertex(g, &in);
+    ck_assert_int_ge(v, 0);
+    ck_assert_int_eq(graph_set_path(g, v, "containment", path), 0);
+    return v;
+}
+
+static void build(void)
+{
+    char path[128];
+    g = graph_create();
+    ck_assert_ptr_nonnull(g);
+    vtx_t c = add("cluster", 0, "/cluster0");
+    for (int n = 0; n < 2; n++) {
+        snprintf(path, sizeof(path), "/cluster0/node%d", n);
+        vtx_t nv = add("node", n, path);
+        ck_assert_int_eq(graph_add_edge(g, c, nv, "containment"), 0);
+        for (int s = 0; s < 2; s++) {
+            snprintf(path, sizeof(path), "/cluster0/node%d/socket%d", n, s);
+            vtx_t sv = add("socket", s, path);
+            ck_assert_int_eq(graph_add_edge(g, nv, sv, "containment"), 0);
+            for (int k = 0; k < 2; k++) {
+                int id = n * 4 + s * 2 + k;
+                snprintf(path, sizeof(path), "/cluster0/node%d/socket%d/core%d", n, s, id);
+                vtx_t cv = add("core", id, path);
+                ck_assert_int_eq(graph_add_edge(g, sv, cv, "containment"), 0);
+            }
+        }
+    }
+    struct st_error err = {{0}};
+    ck_assert_msg(graph_finalize(g, &err) == 0, "%s", err.text);
+}
+
+static void teardown(void)
+{
+    graph_destroy(g);
+    g = NULL;
+}
+
+static matcher_t *make(const char *policy)
+{
+    struct match_params p = {.policy = policy};
+    struct st_error err = {{0}};
+    matcher_t *m = match_create(g, &p, &err);
+    ck_assert_msg(m != NULL, "%s", err.text);
+    return m;
+}
+
+static jobspec_t *spec(const char *resources, int duration)
+{
+    char buf[2048];
+    snprintf(buf, sizeof(buf),
+             "version: 9999\nresources:\n%s\nattributes:\n  system:\n    duration: %d\n"
+             "tasks:\n  - command: [ app ]\n    slot: default\n    count:\n      per_slot: 1\n",
+             resources, duration);
+    struct st_error err = {{0}};
+    jobspec_t *js = jobspec_parse_string(buf, strlen(buf), "test", &err);
+    ck_assert_msg(js != NULL, "%s", err.text);
+    return js;
+}
+
+/* slot[1]->core[n] with an omitted prefix. */
+static jobspec_t *cores(int n, int duration)
+{
+    char r[256];
+    snprintf(r, sizeof(r),
+             "  - type: slot\n    count: 1\n    label: default\n    with:\n"
+             "      - type: core\n        count: %d",
+             n);
+    return spec(r, duration);
+}
+
+/* Run one match; returns rc and fills out (simple writer text). */
+static int run(matcher_t *m, enum match_op op, jobspec_t *js, int64_t id, int64_t *at,
+               char **out)
+{
+    writer_t *w = writer_create(WRITER_SIMPLE, g);
+    ck_assert_ptr_nonnull(w);
+    struct st_error err = {{0}};
+    *at = 0;
+    int rc = match_run(m, op, js, id, at, w, NULL, &err);
+    int e = errno;
+    if (out)
+        *out = writer_render(w);
+    writer_destroy(w);
+    errno = e;
+    return rc;
+}
+
+static char *find(matcher_t *m, const char *expr)
+{
+    writer_t *w = writer_create(WRITER_SIMPLE, g);
+    struct st_error err = {{0}};
+    ck_assert_msg(match_find(m, expr, w, &err) == 0, "%s", err.text);
+    char *s = writer_render(w);
+    writer_destroy(w);
+    return s;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+START_TEST(test_high_low_order)
+{
+    static const struct {
+        const char *policy;
+        const char *core;
+        const char *node;
+    } cases[] = {
+        {"high", "core7[1:x]", "node1[1:s]"},
+        {"low", "core0[1:x]", "node0[1:s]"},
+        {"hinode", "core7[1:x]", "node1[1:s]"},
+        {"lonode", "core0[1:x]", "node0[1:s]"},
+        {"first", "core7[1:x]", "node1[1:s]"},
+    };
+    build();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        matcher_t *m = make(cases[i].policy);
+        jobspec_t *js = cores(1, 10);
+        int64_t at;
+        char *out;
+        ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at, &out), 0);
+        ck_assert_msg(strstr(out, cases[i].core) && strstr(out, cases[i].node), "%s: %s",
+                      cases[i].policy, out);
+        /* post-order: the core comes first, the root last */
+        ck_assert_ptr_eq(strstr(out, "core"), strstr(out, "------------core") + 12);
+        ck_assert(strstr(out, "---cluster0[1:s]\n") != NULL);
+        ck_assert_int_eq(at, 0);
+        free(out);
+        jobspec_destroy(js);
+        match_destroy(m);
+    }
+    teardown();
+}
+END_TEST
+
+START_TEST(test_nodex_whole_node)
+{
+    build();
+    matcher_t *m = make("lonodex");
+    jobspec_t *js = cores(1, 10);
+    int64_t at;
+    char *out;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at, &out), 0);
+    /* the whole node0 subtree, exclusively, and the cluster */
+    ck_assert_int_eq(count_lines(out), 8);
+    ck_assert(strstr(out, "node0[1:x]") != NULL);
+    free(out);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 2, &at, &out), 0);
+    ck_assert(strstr(out, "node1[1:x]") != NULL);
+    free(out);
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 3, &at, NULL), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    jobspec_destroy(js);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+START_TEST(test_failed_match_changes_nothing)
+{
+    build();
+    matcher_t *m = make("high");
+    jobspec_t *three = cores(2, 10), *two = cores(2, 10), *big = cores(3, 10);
+    int64_t at;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, three, 1, &at, NULL), 0);
+    char *before = find(m, "sched-now=allocated");
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, two, 2, &at, NULL), 0);
+    ck_assert_int_eq(match_cancel(m, 2, NULL), 0);
+    char *mid = find(m, "sched-now=allocated");
+    ck_assert_str_eq(before, mid);
+    /* 3 cores never fit one socket of 2: slots do not span sockets */
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, big, 3, &at, NULL), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, big, 3, &at, NULL), -1);
+    ck_assert_int_eq(errno, ENODEV);
+    char *after = find(m, "sched-now=allocated");
+    ck_assert_str_eq(before, after);
+    ck_assert(!match_job_exists(m, 3));
+    free(before);
+    free(mid);
+    free(after);
+    jobspec_destroy(three);
+    jobspec_destroy(two);
+    jobspec_destroy(big);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+START_TEST(test_cancel_restores)
+{
+    build();
+    matcher_t *m = make("low");
+    jobspec_t *js = cores(1, 100);
+    int64_t at;
+    char *empty = find(m, "sched-now=allocated");
+    ck_assert_str_eq(empty, "");
+    for (int i = 1; i <= 8; i++)
+        ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, i, &at, NULL), 0);
+    char *full = find(m, "sched-now=free");
+    /* only the shared vertices (cluster, nodes, sockets) are still free */
+    ck_assert_int_eq(count_lines(full), 7);
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 9, &at, NULL), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    struct match_stats st = {0};
+    ck_assert_int_eq(match_cancel(m, 5, &st), 0);
+    ck_assert_int_gt(st.preorder, 0);
+    ck_assert_int_gt(st.postorder, 0);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 10, &at, NULL), 0);
+    for (int i = 1; i <= 10; i++)
+        if (i != 5 && i != 9)
+            ck_assert_int_eq(match_cancel(m, i, NULL), 0);
+    char *again = find(m, "sched-now=allocated");
+    ck_assert_str_eq(again, "");
+    free(empty);
+    free(full);
+    free(again);
+    jobspec_destroy(js);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+START_TEST(test_reserve_and_sat)
+{
+    build();
+    matcher_t *m = make("high");
+    /* a whole node's cores, as one slot of two sockets; and three sockets */
+    static const char node_r[] = "  - type: slot\n    count: 1\n    label: default\n"
+                                 "    with:\n      - type: socket\n        count: %d\n"
+                                 "        with:\n          - type: core\n"
+                                 "            count: 2";
+    char r[512];
+    snprintf(r, sizeof(r), node_r, 2);
+    jobspec_t *all = spec(r, 100);
+    snprintf(r, sizeof(r), node_r, 3);
+    jobspec_t *huge = spec(r, 100);
+    int64_t at;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, all, 1, &at, NULL), 0);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, all, 2, &at, NULL), 0);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, all, 3, &at, NULL), 0);
+    ck_assert_int_eq(at, 100);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, all, 4, &at, NULL), 0);
+    ck_assert_int_eq(at, 100);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, all, 5, &at, NULL), 0);
+    ck_assert_int_eq(at, 200);
+    /* without_allocating_future finds the slot but commits nothing */
+    ck_assert_int_eq(run(m, MATCH_WITHOUT_ALLOCATING_FUTURE, all, 6, &at, NULL), 0);
+    ck_assert_int_eq(at, 200);
+    ck_assert(!match_job_exists(m, 6));
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_WITH_SATISFIABILITY, all, 7, &at, NULL), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, huge, 8, &at, NULL), -1);
+    ck_assert_int_eq(errno, ENODEV);
+    ck_assert_int_eq(run(m, MATCH_SATISFIABILITY, all, 9, &at, NULL), 0);
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_SATISFIABILITY, huge, 9, &at, NULL), -1);
+    ck_assert_int_eq(errno, ENODEV);
+    char *resv = find(m, "sched-future=reserved");
+    ck_assert_int_gt(count_lines(resv), 0);
+    free(resv);
+    jobspec_destroy(all);
+    jobspec_destroy(huge);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+START_TEST(test_status_down)
+{
+    build();
+    matcher_t *m = make("high");
+    jobspec_t *js = spec("  - type: node\n    count: 2\n    with:\n      - type: slot\n"
+                         "        count: 1\n        label: default\n        with:\n"
+                         "          - type: core\n            count: 1",
+                         10);
+    vtx_t n1 = graph_find_path(g, "/cluster0/node1");
+    ck_assert_int_ge(n1, 0);
+    ck_assert_int_eq(match_set_status(m, n1, VTX_DOWN), 0);
+    int64_t at;
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at, NULL), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_WITH_SATISFIABILITY, js, 1, &at, NULL), -1);
+    ck_assert_int_eq(errno, ENODEV);
+    char *down = find(m, "status=down");
+    ck_assert_int_eq(count_lines(down), 7);
+    free(down);
+    ck_assert_int_eq(match_set_status(m, n1, VTX_UP), 0);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at, NULL), 0);
+    jobspec_destroy(js);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+START_TEST(test_find_expressions)
+{
+    build();
+    matcher_t *m = make("low");
+    jobspec_t *js = cores(1, 10);
+    int64_t at;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at, NULL), 0);
+    static const struct {
+        const char *expr;
+        int lines;
+    } cases[] = {
+        {"sched-now=allocated", 4}, /* core0 socket0 node0 cluster0 */
+        {"jobid-alloc=1", 1},
+        {"jobid-tag=1", 4},
+        {"jobid-span=2", 0},
+        {"names=node[0-1]", 2},
+        {"names=node1 or names=core0", 2},
+        {"names=node1 and names=core0", 0},
+        {"(names=node0 or names=node1) sched-now=allocated", 1},
+        {"agfilter=true", 7}, /* cluster, nodes and sockets track cores */
+        {"status=up", 15},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *s = find(m, cases[i].expr);
+        ck_assert_msg(count_lines(s) == cases[i].lines, "%s: %s", cases[i].expr, s);
+        free(s);
+    }
+    static const char *const bad[] = {"", "names", "bogus=1", "(status=up", "status=sideways",
+                                      "jobid-tag=x", "status=up )"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct st_error err = {{0}};
+        errno = 0;
+        ck_assert_int_eq(match_find(m, bad[i], NULL, &err), -1);
+        ck_assert_int_eq(errno, EINVAL);
+    }
+    jobspec_destroy(js);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+START_TEST(test_unknown_type)
+{
+    build();
+    matcher_t *m = make("high");
+    jobspec_t *js = spec("  - type: gpu\n    count: 1", 10);
+    struct st_error err = {{0}};
+    int64_t at = 0;
+    errno = 0;
+    ck_assert_int_eq(match_run(m, MATCH_ALLOCATE, js, 1, &at, NULL, NULL, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert(strstr(err.text, "must be a resource type known") != NULL);
+    jobspec_destroy(js);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+START_TEST(test_badparam)
+{
+    build();
+    struct st_error err = {{0}};
+    errno = 0;
+    ck_assert_ptr_null(match_create(NULL, NULL, &err));
+    ck_assert_int_eq(errno, EINVAL);
+    struct match_params p = {.policy = "nosuch"};
+    errno = 0;
+    ck_assert_ptr_null(match_create(g, &p, &err));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert(strstr(err.text, "can't create matcher") != NULL);
+    p.policy = NULL;
+    p.subsystems = "XYZA";
+    errno = 0;
+    ck_assert_ptr_null(match_create(g, &p, &err));
+    ck_assert_int_eq(errno, EINVAL);
+    p.subsystems = "PA"; /* no power subsystem in this graph */
+    ck_assert_ptr_null(match_create(g, &p, &err));
+    p.subsystems = NULL;
+    p.prune_filters = "core";
+    errno = 0;
+    ck_assert_ptr_null(match_create(g, &p, &err));
+    ck_assert_int_eq(errno, EINVAL);
+
+    matcher_t *m = make(NULL);
+    jobspec_t *js = cores(1, 10);
+    int64_t at = 0;
+    errno = 0;
+    ck_assert_int_eq(match_run(NULL, MATCH_ALLOCATE, js, 1, &at, NULL, NULL, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(match_run(m, MATCH_ALLOCATE, NULL, 1, &at, NULL, NULL, &err), -1);
+    ck_assert_int_eq(match_run(m, MATCH_ALLOCATE, js, 1, NULL, NULL, NULL, &err), -1);
+    ck_assert_int_eq(match_run(m, MATCH_OP_COUNT, js, 1, &at, NULL, NULL, &err), -1);
+    at = -5;
+    ck_assert_int_eq(match_run(m, MATCH_ALLOCATE, js, 1, &at, NULL, NULL, &err), -1);
+    at = 0;
+    ck_assert_int_eq(match_run(m, MATCH_ALLOCATE, js, 1, &at, NULL, NULL, &err), 0);
+    errno = 0;
+    ck_assert_int_eq(match_run(m, MATCH_ALLOCATE, js, 1, &at, NULL, NULL, &err), -1);
+    ck_assert_int_eq(errno, EEXIST);
+
+    enum match_op op;
+    errno = 0;
+    ck_assert_int_eq(match_op_parse("allocate_sometimes", &op), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(match_op_parse(NULL, &op), -1);
+    ck_assert_int_eq(match_op_parse("satisfiability", &op), 0);
+    ck_assert_int_eq(op, MATCH_SATISFIABILITY);
+    ck_assert_str_eq(match_op_name(MATCH_ALLOCATE_ORELSE_RESERVE), "allocate_orelse_reserve");
+    ck_assert_ptr_null(match_op_name(MATCH_OP_COUNT));
+
+    errno = 0;
+    ck_assert_int_eq(match_cancel(m, 99, NULL), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(match_cancel(NULL, 1, NULL), -1);
+    bool full;
+    errno = 0;
+    ck_assert_int_eq(match_partial_cancel(m, 1, "foo", "{}", &full, NULL, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(match_partial_cancel(m, 42, "rv1exec", "{}", &full, NULL, &err), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(match_partial_cancel(NULL, 1, "rv1exec", "{}", &full, NULL, &err), -1);
+    errno = 0;
+    ck_assert_int_eq(match_find(NULL, "status=up", NULL, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(match_set_status(m, 9999, VTX_DOWN), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(match_set_status(NULL, 0, VTX_DOWN), -1);
+    ck_assert(!match_job_exists(NULL, 1));
+    ck_assert(match_job_exists(m, 1));
+    errno = 7;
+    match_destroy(NULL);
+    ck_assert_int_eq(errno, 7);
+    jobspec_destroy(js);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+static Suite *match_suite(void)
+{
+    Suite *s = suite_create("match");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_high_low_order);
+    tcase_add_test(tc, test_nodex_whole_node);
+    tcase_add_test(tc, test_failed_match_changes_nothing);
+    tcase_add_test(tc, test_cancel_restores);
+    tcase_add_test(tc, test_reserve_and_sat);
+    tcase_add_test(tc, test_status_down);
+    tcase_add_test(tc, test_find_expressions);
+    tcase_add_test(tc, test_unknown_type);
+    tcase_add_test(tc, test_badparam);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(match_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
