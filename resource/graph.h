@@ -17,8 +17,9 @@
  * subsystems, property keys) are interned: a type is a small integer.
  *
  * After finalize, the graph can still change: vertex status and properties,
- * growth (graph_attach_begin/graph_finalize again: new vertices and edges are
- * appended, ids of existing vertices never change) and removal of subtrees
+ * growth (add vertices and edges, then graph_finalize again: new vertices and
+ * edges are appended, ids of existing vertices never change; graph_truncate
+ * undoes a growth that failed) and removal of subtrees
  * (graph_remove_subtree: vertices become tombstones, skipped by every
  * iterator and index).
  *
@@ -81,7 +82,10 @@ struct vtx_init {
 vtx_t graph_add_vertex(graph_t *g, const struct vtx_init *init);
 
 /* Set the vertex's path in a subsystem (e.g. "containment",
- * "/tiny0/rack0").  Replaces a previous path in that subsystem. */
+ * "/tiny0/rack0").  Replaces a previous path in that subsystem (the path
+ * index and roots follow at the next graph_finalize()).  EINVAL (bad
+ * vertex, NULL or empty subsystem, NULL path), ENOSPC (a subsystem beyond
+ * GRAPH_MAX_SUBSYSTEMS), ENOMEM. */
 int graph_set_path(graph_t *g, vtx_t v, const char *subsystem, const char *path);
 
 /* Set (or replace) a property KEY=VALUE on a vertex. */
@@ -90,7 +94,10 @@ int graph_set_property(graph_t *g, vtx_t v, const char *key, const char *value);
 /* Remove a property; ENOENT if absent. */
 int graph_remove_property(graph_t *g, vtx_t v, const char *key);
 
-/* Add an edge src->dst in subsystem.  Edges keep insertion order. */
+/* Add an edge src->dst in subsystem.  Edges keep insertion order.  An
+ * endpoint that does not exist (yet) is accepted here and reported by
+ * graph_finalize().  EINVAL (NULL graph, negative vertex, NULL or empty
+ * subsystem), ENOSPC (too many subsystems), ENOMEM. */
 int graph_add_edge(graph_t *g, vtx_t src, vtx_t dst, const char *subsystem);
 
 /* Optional: make room for nvertices vertices and nedges edges in total, so
@@ -117,8 +124,11 @@ int graph_finalize(graph_t *g, struct st_error *err);
 
 /* Remove v and everything below it in the given subsystem's tree (vertices
  * reachable only through v).  Removed vertices become tombstones: skipped by
- * children/parents iteration and by every index.  Returns the number of
- * vertices removed, or -1 (EINVAL bad vertex). */
+ * children/parents iteration and by every index; their edges (in every
+ * subsystem) are dropped.  The graph must be finalized, with nothing added
+ * since.  Returns the number of vertices removed, or -1 (EINVAL: bad or
+ * already removed vertex, unknown subsystem, graph not finalized or grown
+ * since; ENOMEM, graph unchanged). */
 int graph_remove_subtree(graph_t *g, vtx_t v, atom_t subsystem);
 
 /* true if v is a live (not removed) vertex of g. */
@@ -189,7 +199,9 @@ bool graph_edge_at(const graph_t *g, int64_t i, vtx_t *src, vtx_t *dst, atom_t *
 
 /* ---- indexes ------------------------------------------------------------- */
 
-/* Vertex at a path (any subsystem), or VTX_NONE. */
+/* Vertex at a path (any subsystem; as of the last graph_finalize()), or
+ * VTX_NONE.  When two vertices share a path, the first one wins (subsystems
+ * in order of appearance, then vertex order). */
 vtx_t graph_find_path(const graph_t *g, const char *path);
 
 /* Vertices of a type / with a name / with a rank, in vtx order.  *n gets the
