@@ -26,6 +26,12 @@
  * subtree count of points holding a span end finds the next one in
  * O(log n).
  *
+ * Small planners (the per-vertex ones, nearly always a handful of spans)
+ * keep their points in a sorted array of absolute usage instead: a binary
+ * search and a short scan beat pointer chasing there, and adding a span
+ * needs no allocation.  A planner switches to the treap above ARRAY_MAX
+ * points and back at ARRAY_LOW; every query goes through the pts_* layer.
+ *
  * Spans are kept in an open-addressing hash table by id, allocated on first
  * use and released when the planner empties, so an idle planner is one small
  * struct.

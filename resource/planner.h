@@ -14,8 +14,9 @@
  * The only times at which availability changes are span starts and ends
  * ("scheduled points").  They live in a balanced tree keyed by time whose
  * nodes also carry subtree bounds of usage, so that add/remove, window
- * queries and each step of earliest-fit are O(log n) in the number of points.
- * A planner with no span holds no point, just a few words.
+ * queries and each step of earliest-fit are O(log n) in the number of points
+ * (small planners use a sorted array instead, which is faster there).  A
+ * planner with no span holds no point, just a few words.
  *
  * planner_multi groups one planner per resource type (cores, gpus, nodes...)
  * sharing span ids; it is what aggregate pruning filters use.

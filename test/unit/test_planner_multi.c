@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "resource/planner.h"
+#include "resource/planner_private.h" /* planner_uses_tree: white-box checks */
 
 static const char *const types3[] = {"core", "gpu", "node"};
 
@@ -498,12 +499,12 @@ END_TEST
 
 /* ---- randomized cross-check --------------------------------------------- */
 
-enum { MH = 40, NT = 3, MSPANS = 128 };
+enum { MAXH = 300, NT = 3, MSPANS = 256, NSMALL = 30, NDEEP = 4 };
 
 struct model {
-    int64_t base;
+    int64_t base, h, maxdur;
     int64_t total[NT];
-    int64_t use[NT][MH];
+    int64_t use[NT][MAXH];
     struct {
         int64_t id, start, dur, amount[NT];
     } spans[MSPANS];
@@ -520,7 +521,7 @@ static int64_t rnd(int64_t n)
 
 static bool model_fits(const struct model *m, int64_t at, int64_t d, const int64_t *a)
 {
-    if (at < m->base || at + d > m->base + MH)
+    if (at < m->base || at + d > m->base + m->h)
         return false;
     for (int i = 0; i < NT; i++)
         for (int64_t t = at; t < at + d; t++)
@@ -553,8 +554,8 @@ static void random_amounts(const struct model *m, int64_t *a)
 
 static void random_add(planner_multi_t *pm, struct model *m)
 {
-    int64_t start = m->base + rnd(MH);
-    int64_t d = 1 + rnd(MH / 3);
+    int64_t start = m->base + rnd(m->h);
+    int64_t d = 1 + rnd(m->maxdur);
     int64_t a[NT];
     bool ok;
     int64_t id;
@@ -612,14 +613,14 @@ static void random_release(planner_multi_t *pm, struct model *m)
 
 static void random_search(planner_multi_t *pm, const struct model *m)
 {
-    int64_t on = m->base + rnd(MH);
-    int64_t d = 1 + rnd(MH / 2);
+    int64_t on = m->base + rnd(m->h);
+    int64_t d = 1 + rnd(m->h / 2);
     int64_t a[NT];
     int64_t want = -1;
     int64_t t;
 
     random_amounts(m, a);
-    for (int64_t c = on; c + d <= m->base + MH; c++) {
+    for (int64_t c = on; c + d <= m->base + m->h; c++) {
         if (model_fits(m, c, d, a)) {
             want = c;
             break;
@@ -631,7 +632,7 @@ static void random_search(planner_multi_t *pm, const struct model *m)
     while (t >= 0) {
         int64_t prev = t;
         want = -1;
-        for (int64_t c = prev + 1; c + d <= m->base + MH; c++) {
+        for (int64_t c = prev + 1; c + d <= m->base + m->h; c++) {
             if (model_is_end(m, c) && model_fits(m, c, d, a)) {
                 want = c;
                 break;
@@ -646,8 +647,8 @@ static void random_search(planner_multi_t *pm, const struct model *m)
 
 static void random_query(planner_multi_t *pm, const struct model *m)
 {
-    int64_t at = m->base + rnd(MH);
-    int64_t d = 1 + rnd(MH - (at - m->base));
+    int64_t at = m->base + rnd(m->h);
+    int64_t d = 1 + rnd(m->h - (at - m->base));
     int64_t a[NT];
 
     for (int i = 0; i < NT; i++) {
@@ -666,14 +667,25 @@ START_TEST(test_random_model)
     struct model *m = calloc(1, sizeof(*m));
     planner_multi_t *pm;
 
+    bool deep = _i >= NSMALL;
+    int switches = 0;
+    bool tree = false;
+
     rng_state = 777 + (uint64_t) _i * 104729;
+    /* Deep runs: many short spans, so the per-type planners become treaps
+     * and, in the shrinking phases, arrays again. */
+    m->h = deep ? MAXH : 40;
+    m->maxdur = deep ? 12 : m->h / 3;
     m->base = rnd(2) * 500;
     for (int i = 0; i < NT; i++)
-        m->total[i] = rnd(6);
-    pm = planner_multi_create(m->base, MH, m->total, types3, NT);
+        m->total[i] = deep ? 8 + rnd(8) : rnd(6);
+    pm = planner_multi_create(m->base, m->h, m->total, types3, NT);
     ck_assert_ptr_nonnull(pm);
     for (int step = 0; step < 2000; step++) {
-        switch (rnd(8)) {
+        int op = (int) rnd(8);
+        if (deep && (step / 500) % 2 == 1 && op <= 2)
+            op = 3;
+        switch (op) {
         case 0:
         case 1:
         case 2:
@@ -691,7 +703,15 @@ START_TEST(test_random_model)
             break;
         }
         ck_assert_uint_eq(planner_multi_span_count(pm), (size_t) m->n);
+        if (planner_uses_tree(planner_multi_at(pm, 0)) != tree) {
+            tree = !tree;
+            switches++;
+        }
     }
+    if (deep)
+        ck_assert_int_ge(switches, 2);
+    else
+        ck_assert_int_eq(switches, 0);
     planner_multi_destroy(pm);
     free(m);
 }
@@ -715,7 +735,7 @@ static Suite *planner_multi_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("random");
     tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_random_model, 0, 30);
+    tcase_add_loop_test(tc, test_random_model, 0, NSMALL + NDEEP);
     suite_add_tcase(s, tc);
     return s;
 }
