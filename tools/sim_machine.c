@@ -3,8 +3,8 @@
  * A shorthand machine is built in memory with the graph builder, the way a
  * GRUG recipe would make it: cluster0 -> node0..N-1 (rank = index) ->
  * core0..C-1 each, in the containment subsystem.  `--procs N` is the flat
- * machine: one node holding N cores, so that "cores anywhere" jobs see one
- * pool.  Any reader's input (`--machine FILE --format grug|jgf|hwloc|...`)
+ * machine: cluster0 -> socket groups -> core0..N-1, no nodes (see
+ * build_flat()).  Any reader's input (`--machine FILE --format grug|jgf|hwloc|...`)
  * works as well.
  *
  * SWF jobs only say how many processors they used.  Two mappings:
@@ -58,6 +58,32 @@ static int build_nodes(graph_t *g, int64_t nodes, int64_t cores)
     return 0;
 }
 
+/* The flat machine: procs interchangeable cores.  Jobs ask for cores
+ * anywhere, so how the cores are grouped cannot change a schedule; groups of
+ * FLAT_GROUP cores under "socket" vertices only let the matcher's aggregate
+ * filters skip full groups instead of scanning every core. */
+enum { FLAT_GROUP = 8 };
+
+static int build_flat(graph_t *g, int64_t procs)
+{
+    char cpath[64], spath[128], path[192];
+    vtx_t root = add_vertex(g, "cluster", 0, -1, "", cpath, sizeof cpath);
+    if (root == VTX_NONE)
+        return -1;
+    vtx_t sv = VTX_NONE;
+    for (int64_t c = 0; c < procs; c++) {
+        if (c % FLAT_GROUP == 0) {
+            sv = add_vertex(g, "socket", c / FLAT_GROUP, -1, cpath, spath, sizeof spath);
+            if (sv == VTX_NONE || graph_add_edge(g, root, sv, containment) < 0)
+                return -1;
+        }
+        vtx_t cv = add_vertex(g, "core", c, -1, spath, path, sizeof path);
+        if (cv == VTX_NONE || graph_add_edge(g, sv, cv, containment) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 graph_t *sim_machine_create(const struct sim_machine_spec *spec, struct st_error *err)
 {
     if (!spec)
@@ -73,7 +99,7 @@ graph_t *sim_machine_create(const struct sim_machine_spec *spec, struct st_error
     graph_t *g = graph_create();
     if (!g)
         return st_errorf_null(err, ENOMEM, "machine: out of memory");
-    if (build_nodes(g, nodes, cores) < 0) {
+    if ((spec->procs > 0 ? build_flat(g, spec->procs) : build_nodes(g, nodes, cores)) < 0) {
         graph_destroy(g);
         return st_errorf_null(err, ENOMEM, "machine: out of memory");
     }
