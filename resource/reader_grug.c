@@ -69,8 +69,6 @@ struct emitter {
     atom_t node_type;
     char *buf; /* path scratch */
     size_t bufsz;
-    uint8_t *seen; /* per vertex, for associations */
-    size_t seen_cap;
 };
 
 /* ---- igraph plumbing ------------------------------------------------------ */
@@ -517,30 +515,41 @@ static bool same_parent(const char *sp, int64_t sup, const char *tp, int64_t tup
     return sl == tl && memcmp(sp, tp, sl) == 0;
 }
 
+/* Link s to t in e_subsystem.  A vertex keeps the path it already has in
+ * that subsystem (the tree it was made in); the association then only adds
+ * the edge there. */
 static int associate_one(struct emitter *em, const struct recipe_edge *e, vtx_t s, vtx_t t,
-                         atom_t esub, struct generator *dst)
+                         atom_t esub)
 {
     if (graph_add_edge(em->g, s, t, e->e_subsystem) < 0)
         return -1;
-    /* A vertex keeps the path it already has in this subsystem (the tree
-     * it was made in); the association only adds the edge there. */
-    if (!graph_path(em->g, t, esub)) {
-        const char *parent = graph_path(em->g, s, esub);
-        const char *path = join_path(em, parent ? parent : "", graph_name(em->g, t));
-        if (!path || graph_set_path(em->g, t, e->e_subsystem, path) < 0)
-            return -1;
-    }
-    if (!em->seen[t]) {
-        em->seen[t] = 1;
-        if (gen_append(dst, t) < 0)
-            return -1;
-    }
-    return 0;
+    if (graph_path(em->g, t, esub))
+        return 0;
+    const char *parent = graph_path(em->g, s, esub);
+    const char *path = join_path(em, parent ? parent : "", graph_name(em->g, t));
+    return path ? graph_set_path(em->g, t, e->e_subsystem, path) : -1;
+}
+
+/* The existing vertices of a type that have a path in subsystem tsub, in
+ * vertex order: the candidates of an association. */
+static vtx_t *candidates(graph_t *g, atom_t type, atom_t tsub, size_t *n)
+{
+    int32_t nv = graph_vertex_count(g);
+    vtx_t *c = malloc(((size_t) nv + 1) * sizeof(*c));
+    if (!c)
+        return NULL;
+    *n = 0;
+    for (vtx_t t = 0; t < nv; t++)
+        if (graph_type(g, t) == type && graph_path(g, t, tsub))
+            c[(*n)++] = t;
+    return c;
 }
 
 /* Link each source vertex to the existing vertices of the target generator's
- * type (those with a path in as_tgt_subsystem), all of them for
- * ASSOCIATE_IN, or those under the same ancestor for ASSOCIATE_BY_PATH_IN. */
+ * type (those with a path in as_tgt_subsystem): all of them for
+ * ASSOCIATE_IN, those under the same ancestor for ASSOCIATE_BY_PATH_IN.
+ * The target generator's vertices become the linked ones, in the order they
+ * were first linked, so that the walk can go on from them. */
 static int associate(struct emitter *em, const struct recipe_edge *e)
 {
     struct generator *src = &em->rw->gen[e->src];
@@ -548,33 +557,39 @@ static int associate(struct emitter *em, const struct recipe_edge *e)
     atom_t type = graph_atom(em->g, dst->type);
     atom_t tsub = graph_atom(em->g, e->as_tgt_subsystem);
     atom_t esub = graph_atom(em->g, e->e_subsystem);
-    int32_t nv = graph_vertex_count(em->g);
+    size_t nc = 0;
     if (type == ATOM_NONE || tsub == ATOM_NONE || esub == ATOM_NONE)
         return oom(em);
-    if ((size_t) nv > em->seen_cap) {
-        uint8_t *p = realloc(em->seen, (size_t) nv);
-        if (!p)
-            return oom(em);
-        em->seen = p;
-        em->seen_cap = (size_t) nv;
-    }
-    memset(em->seen, 0, (size_t) nv);
+    vtx_t *cand = candidates(em->g, type, tsub, &nc);
+    uint8_t *linked = calloc(nc + 1, 1);
+    if (!cand || !linked)
+        goto nomem;
     dst->needs = 1;
     for (size_t j = 0; j < src->n; j++) {
         vtx_t s = src->vtx[j];
         const char *sp = graph_path(em->g, s, tsub);
-        for (vtx_t t = 0; t < nv; t++) {
-            const char *tp = graph_path(em->g, t, tsub);
-            if (graph_type(em->g, t) != type || !tp || t == s)
+        for (size_t k = 0; k < nc; k++) {
+            vtx_t t = cand[k];
+            if (t == s || (e->method == GEN_ASSOCIATE_BY_PATH_IN &&
+                           !same_parent(sp, e->as_src_uplvl, graph_path(em->g, t, tsub),
+                                        e->as_tgt_uplvl)))
                 continue;
-            if (e->method == GEN_ASSOCIATE_BY_PATH_IN &&
-                !same_parent(sp, e->as_src_uplvl, tp, e->as_tgt_uplvl))
-                continue;
-            if (associate_one(em, e, s, t, esub, dst) < 0)
-                return oom(em);
+            if (associate_one(em, e, s, t, esub) < 0)
+                goto nomem;
+            if (!linked[k]) {
+                linked[k] = 1;
+                if (gen_append(dst, t) < 0)
+                    goto nomem;
+            }
         }
     }
+    free(cand);
+    free(linked);
     return 0;
+nomem:
+    free(cand);
+    free(linked);
+    return oom(em);
 }
 
 static int visit(struct emitter *em, int u)
@@ -634,13 +649,11 @@ graph_t *reader_grug_load(const char *path, struct st_error *err)
     }
     free(em.stack);
     free(em.buf);
-    free(em.seen);
     recipe_fini(&r);
     return g;
 error:
     free(em.stack);
     free(em.buf);
-    free(em.seen);
     recipe_fini(&r);
     int saved = errno;
     graph_destroy(g);

@@ -433,6 +433,42 @@ START_TEST(test_key_types)
 }
 END_TEST
 
+/* reader_load / reader_format_valid: the dispatcher. */
+START_TEST(test_dispatch)
+{
+    const char *valid[] = {"grug", "hwloc", "jgf", "jgf_shorthand", "rv1exec", "rv1exec_force"};
+    for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+        ck_assert_msg(reader_format_valid(valid[i]), "%s", valid[i]);
+    ck_assert(!reader_format_valid("GRUG"));
+    ck_assert(!reader_format_valid("graphml"));
+    ck_assert(!reader_format_valid(""));
+    ck_assert(!reader_format_valid(NULL));
+
+    struct st_error err = {{0}};
+    graph_t *g = reader_load("grug", conformance("grugs/tiny.graphml"), "node,core", &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    ck_assert_int_eq(graph_vertex_count(g), 100); /* the allowlist is hwloc's only */
+    graph_destroy(g);
+    g = reader_load("jgf", conformance("jgfs/tiny.json"), NULL, &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    ck_assert_int_eq(graph_vertex_count(g), 100);
+    graph_destroy(g);
+
+    errno = 0;
+    ck_assert_ptr_null(reader_load("nosuch", conformance("grugs/tiny.graphml"), NULL, &err));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_str_eq(err.text, "unknown load format 'nosuch'");
+    ck_assert_ptr_null(reader_load(NULL, conformance("grugs/tiny.graphml"), NULL, &err));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_null(reader_load("grug", NULL, NULL, &err));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_msg(strstr(err.text, "a file to load is required"), "%s", err.text);
+    /* a GRUG given as JGF fails in the JGF reader, naming the file */
+    ck_assert_ptr_null(reader_load("jgf", conformance("grugs/tiny.graphml"), NULL, &err));
+    ck_assert_msg(strstr(err.text, "tiny.graphml"), "%s", err.text);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
     struct st_error err = {{0}};
@@ -474,6 +510,7 @@ int main(void)
     tcase_add_test(tc, test_associate_in_containment);
     tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
     tcase_add_test(tc, test_key_types);
+    tcase_add_test(tc, test_dispatch);
     tcase_add_test(tc, test_missing_file);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
