@@ -467,7 +467,7 @@ static int reserve_search(struct msel *s, int64_t now, int64_t dur, int64_t *at)
     return rc;
 }
 
-static int finish_alloc(struct msel *s, int64_t jobid, bool reserved, writer_t *w)
+int match_commit_job(struct msel *s, int64_t jobid, bool reserved, writer_t *w)
 {
     matcher_t *m = s->m;
     struct mjob *job = job_new(m, jobid);
@@ -523,13 +523,13 @@ static int run_op(struct msel *s, enum match_op op, int64_t jobid, int64_t now, 
         return satisfiable(s, dur);
     if (select_at(s, now, dur, false) == 0) {
         *at = now;
-        return commit ? finish_alloc(s, jobid, false, w) : match_emit_only(s, w);
+        return commit ? match_commit_job(s, jobid, false, w) : match_emit_only(s, w);
     }
     if (s->error)
         return -1;
     bool future = op == MATCH_ALLOCATE_ORELSE_RESERVE || op == MATCH_WITHOUT_ALLOCATING_FUTURE;
     if (future && reserve_search(s, now, dur, at) == 0)
-        return commit ? finish_alloc(s, jobid, true, w) : match_emit_only(s, w);
+        return commit ? match_commit_job(s, jobid, true, w) : match_emit_only(s, w);
     if (s->error)
         return -1;
     if (op == MATCH_ALLOCATE || op == MATCH_WITHOUT_ALLOCATING) {
@@ -640,15 +640,6 @@ int match_set_status(matcher_t *m, vtx_t v, enum vtx_status st)
 }
 
 /* ---- not yet implemented --------------------------------------------------------------- */
-
-int match_update(matcher_t *m, bool reserve, const char *reader, const char *r_text,
-                 int64_t jobid, int64_t at, int64_t duration, writer_t *w,
-                 struct st_error *err)
-{
-    (void)m, (void)reserve, (void)reader, (void)r_text, (void)jobid, (void)at, (void)duration;
-    (void)w;
-    return st_errorf(err, ENOSYS, "update not implemented yet");
-}
 
 int match_attach(matcher_t *m, const char *jgf_text, struct st_error *err)
 {

@@ -1,0 +1,166 @@
+/* update: replay an existing allocation or reservation given as R.
+ *
+ * The R names vertices (JGF: by path, with the amount used and whether it
+ * was exclusive; jgf_shorthand additionally implies the whole subtree of an
+ * exclusive vertex; rv1exec: ranks and, per rank, core/gpu/... local ids).
+ * They are marked as a selection, their ancestors as shared, and committed
+ * by the same pass as a match (commit.c), which fails without changing
+ * anything when an exclusive vertex is not free.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match/match_private.h"
+#include "resource/idset.h"
+#include "resource/reader.h"
+
+static vtx_t first_parent(const matcher_t *m, vtx_t v)
+{
+    int n = 0;
+    const vtx_t *p = graph_parents(m->g, m->dom, v, &n);
+    return n > 0 ? p[0] : VTX_NONE;
+}
+
+/* Mark v, and its ancestors up to the root as shared where unmarked. */
+static void mark_up(matcher_t *m, vtx_t v, int64_t needs, bool excl)
+{
+    m->sseq[v] = m->seq;
+    m->sneeds[v] = needs;
+    m->sexcl[v] = excl;
+    m->sparent[v] = first_parent(m, v);
+    for (vtx_t w = m->sparent[v]; w != VTX_NONE; w = m->sparent[w]) {
+        if (m->sseq[w] == m->seq)
+            break;
+        m->sseq[w] = m->seq;
+        m->sneeds[w] = 1;
+        m->sexcl[w] = false;
+        m->sparent[w] = first_parent(m, w);
+    }
+}
+
+static int mark_jgf(matcher_t *m, const char *text, bool shorthand, struct st_error *err)
+{
+    struct reader_jgf_doc *doc = reader_jgf_doc_parse(text, "R", err);
+    if (!doc)
+        return -1;
+    int rc = -1;
+    vtx_t *map = calloc(doc->nvertices + 1, sizeof(*map));
+    vtx_t *extra = NULL;
+    size_t nextra = 0;
+    if (!map) {
+        st_errorf(err, ENOMEM, "out of memory");
+        goto done;
+    }
+    reader_jgf_doc_resolve(doc, m->g, map);
+    for (size_t i = 0; i < doc->nvertices; i++) {
+        if (map[i] == VTX_NONE) {
+            st_errorf(err, ENOENT, "vertex %s not found in the resource graph",
+                      doc->vertices[i].name ? doc->vertices[i].name : doc->vertices[i].key);
+            goto done;
+        }
+    }
+    /* Parents before children does not matter: ancestors are only marked
+     * shared where nothing marked them yet, and an explicit mark wins. */
+    for (size_t i = 0; i < doc->nvertices; i++)
+        mark_up(m, map[i], 1, false);
+    for (size_t i = 0; i < doc->nvertices; i++) {
+        const struct reader_jgf_vertex *dv = &doc->vertices[i];
+        m->sneeds[map[i]] = dv->size > 0 ? dv->size : 1;
+        m->sexcl[map[i]] = dv->exclusive;
+    }
+    if (shorthand || doc->shorthand) {
+        if (reader_jgf_shorthand_expand(doc, m->g, &extra, &nextra) < 0) {
+            st_errorf(err, errno, "can't expand jgf_shorthand");
+            goto done;
+        }
+        for (size_t i = 0; i < nextra; i++)
+            mark_up(m, extra[i], graph_size(m->g, extra[i]), true);
+    }
+    rc = 0;
+done:
+    free(extra);
+    free(map);
+    reader_jgf_doc_destroy(doc);
+    return rc;
+}
+
+/* The descendants of v of type t whose local id is in ids. */
+static void mark_children(matcher_t *m, vtx_t v, atom_t t, const idset_t *ids)
+{
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
+    for (int i = 0; i < n; i++) {
+        vtx_t c = ch[i];
+        if (graph_type(m->g, c) == t) {
+            if (idset_test(ids, graph_id(m->g, c)))
+                mark_up(m, c, graph_size(m->g, c), true);
+        } else {
+            mark_children(m, c, t, ids);
+        }
+    }
+}
+
+static int mark_rv1(matcher_t *m, const char *text, struct st_error *err)
+{
+    struct reader_rv1 *r = reader_rv1_parse(text, "R", err);
+    if (!r)
+        return -1;
+    int rc = 0;
+    for (int e = 0; e < r->nentries && rc == 0; e++) {
+        const struct reader_rv1_entry *en = &r->entries[e];
+        for (int64_t rank = idset_first(en->ranks); rank >= 0;
+             rank = idset_next(en->ranks, rank)) {
+            int n = 0;
+            const vtx_t *vs = graph_by_rank(m->g, (int32_t)rank, &n);
+            vtx_t node = VTX_NONE;
+            for (int i = 0; i < n && node == VTX_NONE; i++)
+                if (graph_type(m->g, vs[i]) == m->a_node)
+                    node = vs[i];
+            if (node == VTX_NONE) {
+                rc = st_errorf(err, ENOENT, "rank %jd not found in the resource graph",
+                               (intmax_t)rank);
+                break;
+            }
+            mark_up(m, node, 1, false);
+            for (int c = 0; c < en->nchildren; c++) {
+                atom_t t = graph_atom_find(m->g, en->child_types[c]);
+                if (t != ATOM_NONE)
+                    mark_children(m, node, t, en->child_ids[c]);
+            }
+        }
+    }
+    reader_rv1_destroy(r);
+    return rc;
+}
+
+int match_update(matcher_t *m, bool reserve, const char *reader, const char *r_text,
+                 int64_t jobid, int64_t at, int64_t duration, writer_t *w,
+                 struct st_error *err)
+{
+    if (!m || !reader || !r_text || at < m->graph_start || at >= m->graph_end || duration <= 0)
+        return st_errorf(err, EINVAL, "invalid argument");
+    if (match_job_find(m, jobid))
+        return st_errorf(err, EEXIST, "existing jobid %jd", (intmax_t)jobid);
+    bool jgf = strcmp(reader, "jgf") == 0, sh = strcmp(reader, "jgf_shorthand") == 0;
+    if (!jgf && !sh && strcmp(reader, "rv1exec") != 0)
+        return st_errorf(err, EINVAL, "unsupported reader %s", reader);
+    if (match_grow_state(m) < 0)
+        return st_errorf(err, ENOMEM, "out of memory");
+    vtx_t root = graph_root(m->g, m->dom);
+    if (root == VTX_NONE)
+        return st_errorf(err, ENODEV, "no root");
+    m->seq++;
+    int rc = (jgf || sh) ? mark_jgf(m, r_text, sh, err) : mark_rv1(m, r_text, err);
+    if (rc < 0)
+        return -1;
+    if (m->sseq[root] != m->seq)
+        return st_errorf(err, EINVAL, "R names no vertex of the graph");
+    struct msel s = {.m = m, .err = err};
+    s.at = at;
+    s.dur = at + duration > m->graph_end ? m->graph_end - at : duration;
+    (void)reserve; /* the time decides: at > now is a reservation */
+    if (match_commit_job(&s, jobid, at > m->graph_start, w) < 0)
+        return st_errorf(err, errno, "resources are not free for job %jd", (intmax_t)jobid);
+    return 0;
+}
