@@ -187,7 +187,7 @@ static void prime_vertex(matcher_t *m, vtx_t v)
     m->weight[v] = mask ? tot[__builtin_ctz(mask)] : 0;
 }
 
-static void prime_filters(matcher_t *m)
+void match_prime_filters(matcher_t *m)
 {
     vtx_t root = graph_root(m->g, m->dom);
     for (int32_t v = 0; v < m->nv; v++) {
@@ -262,7 +262,7 @@ matcher_t *match_create(graph_t *g, const struct match_params *params, struct st
         st_errorf(err, ENOMEM, "out of memory");
         goto error;
     }
-    prime_filters(m);
+    match_prime_filters(m);
     return m;
 error:
     if (errno == 0)
@@ -639,22 +639,3 @@ int match_set_status(matcher_t *m, vtx_t v, enum vtx_status st)
     return graph_set_status(m->g, v, st);
 }
 
-/* ---- not yet implemented --------------------------------------------------------------- */
-
-int match_attach(matcher_t *m, const char *jgf_text, struct st_error *err)
-{
-    (void)m, (void)jgf_text;
-    return st_errorf(err, ENOSYS, "attach not implemented yet");
-}
-
-int match_remove_path(matcher_t *m, const char *path, struct st_error *err)
-{
-    (void)m, (void)path;
-    return st_errorf(err, ENOSYS, "remove not implemented yet");
-}
-
-int match_remove_ranks(matcher_t *m, const char *ranks, struct st_error *err)
-{
-    (void)m, (void)ranks;
-    return st_errorf(err, ENOSYS, "remove not implemented yet");
-}

@@ -184,6 +184,10 @@ void match_update_weights_job(matcher_t *m, const struct mjob *job, int64_t now)
 struct mjob *match_job_find(const matcher_t *m, int64_t jobid);
 int match_grow_state(matcher_t *m);
 void match_job_drop(matcher_t *m, struct mjob *j);
+/* (Re)compute filter totals from the graph; drops every filter planner. */
+void match_prime_filters(matcher_t *m);
+/* Prime the filters again and rebuild the jobs' filter spans. */
+int match_refilter(matcher_t *m);
 /* Record a job and commit the current selection for it (emit to w). */
 int match_commit_job(struct msel *s, int64_t jobid, bool reserved, writer_t *w);
 void match_tag_walk_stats(matcher_t *m, const struct mjob *j, struct match_stats *st);
