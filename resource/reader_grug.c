@@ -395,6 +395,16 @@ static int oom(struct emitter *em)
     return st_errorf(em->err, ENOMEM, "%s: out of memory", em->r->file);
 }
 
+/* A graph call failed: say why (too many subsystems, out of memory...). */
+static int emit_fail(struct emitter *em)
+{
+    int e = errno ? errno : ENOMEM;
+    if (e == ENOSPC)
+        return st_errorf(em->err, e, "%s: more than %d subsystems or too many vertices",
+                         em->r->file, GRAPH_MAX_SUBSYSTEMS);
+    return st_errorf(em->err, e, "%s: %s", em->r->file, strerror(e));
+}
+
 static int gen_append(struct generator *gen, vtx_t v)
 {
     if (gen->n == gen->cap) {
@@ -448,10 +458,10 @@ static int emit_root(struct emitter *em, struct generator *gen)
 {
     vtx_t v = emit_vertex(em, gen, 0);
     if (v == VTX_NONE)
-        return oom(em);
+        return emit_fail(em);
     const char *path = join_path(em, "", graph_name(em->g, v));
     if (!path || graph_set_path(em->g, v, gen->subsystem, path) < 0 || gen_append(gen, v) < 0)
-        return oom(em);
+        return emit_fail(em);
     gen->needs = 1;
     return 0;
 }
@@ -459,17 +469,26 @@ static int emit_root(struct emitter *em, struct generator *gen)
 /* The id of the i-th copy made for the j-th source vertex: with id_scope
  * 0 ids restart at id_start for every source; with scope k they run on
  * across the sources under the same ancestor k levels up (W = product of
- * the multiplicities of the k nearest generators on the walk's path). */
-static int64_t gen_id(const struct emitter *em, const struct recipe_edge *e, size_t j,
-                      int64_t i)
+ * the multiplicities of the k nearest generators on the walk's path).
+ * Returns -1 when the arithmetic overflows (absurd strides). */
+static int gen_id(const struct emitter *em, const struct recipe_edge *e, size_t j, int64_t i,
+                  int64_t *id)
 {
     if (e->id_scope == 0)
-        return e->id_start + i;
-    int64_t w = 1;
+        return __builtin_add_overflow(e->id_start, i, id) ? -1 : 0;
+    int64_t w = 1, x;
     for (int k = 0; k < e->id_scope && k < em->depth; k++)
-        w *= em->r->gen[em->stack[em->depth - 1 - k]].needs;
-    return e->id_start + (int64_t) (j % (size_t) w) * e->multi_scale * e->id_stride +
-           i * e->id_stride;
+        if (__builtin_mul_overflow(w, em->r->gen[em->stack[em->depth - 1 - k]].needs, &w))
+            return -1;
+    int64_t jw = w > 0 ? (int64_t) (j % (size_t) w) : 0;
+    if (__builtin_mul_overflow(jw, e->multi_scale, &x) ||
+        __builtin_mul_overflow(x, e->id_stride, &x) ||
+        __builtin_add_overflow(x, e->id_start, &x))
+        return -1;
+    int64_t y;
+    if (__builtin_mul_overflow(i, e->id_stride, &y) || __builtin_add_overflow(x, y, id))
+        return -1;
+    return 0;
 }
 
 static int multiply(struct emitter *em, const struct recipe_edge *e)
@@ -477,18 +496,32 @@ static int multiply(struct emitter *em, const struct recipe_edge *e)
     struct generator *src = &em->rw->gen[e->src];
     struct generator *dst = &em->rw->gen[e->dst];
     atom_t sub = graph_atom(em->g, e->e_subsystem);
+    int64_t total;
+    /* vtx_t is 32 bits: refuse a recipe that would need more before
+     * allocating anything for it. */
+    if (__builtin_mul_overflow((int64_t) src->n, e->multi_scale, &total) ||
+        total > INT32_MAX - graph_vertex_count(em->g))
+        return st_errorf(em->err, E2BIG,
+                         "%s: edge '%s': the recipe makes more than %d vertices", em->r->file,
+                         e->id, INT32_MAX);
+    if (sub == ATOM_NONE)
+        return emit_fail(em);
     dst->needs = e->multi_scale;
     for (size_t j = 0; j < src->n; j++) {
         vtx_t s = src->vtx[j];
         for (int64_t i = 0; i < e->multi_scale; i++) {
-            vtx_t v = emit_vertex(em, dst, gen_id(em, e, j, i));
+            int64_t id;
+            if (gen_id(em, e, j, i, &id) < 0)
+                return st_errorf(em->err, ERANGE, "%s: edge '%s': id overflows", em->r->file,
+                                 e->id);
+            vtx_t v = emit_vertex(em, dst, id);
             if (v == VTX_NONE || graph_add_edge(em->g, s, v, e->e_subsystem) < 0)
-                return oom(em);
+                return emit_fail(em);
             const char *parent = graph_path(em->g, s, sub);
             const char *path = join_path(em, parent ? parent : "", graph_name(em->g, v));
             if (!path || graph_set_path(em->g, v, e->e_subsystem, path) < 0 ||
                 gen_append(dst, v) < 0)
-                return oom(em);
+                return emit_fail(em);
         }
     }
     return 0;
@@ -575,7 +608,7 @@ static int associate(struct emitter *em, const struct recipe_edge *e)
                                         e->as_tgt_uplvl)))
                 continue;
             if (associate_one(em, e, s, t, esub) < 0)
-                goto nomem;
+                goto fail;
             if (!linked[k]) {
                 linked[k] = 1;
                 if (gen_append(dst, t) < 0)
@@ -586,6 +619,10 @@ static int associate(struct emitter *em, const struct recipe_edge *e)
     free(cand);
     free(linked);
     return 0;
+fail:
+    free(cand);
+    free(linked);
+    return emit_fail(em);
 nomem:
     free(cand);
     free(linked);

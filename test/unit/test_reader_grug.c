@@ -367,6 +367,35 @@ static const struct {
     { "stride", "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
       NODE("b", "node", "b", "") EDGE("a2b", "a", "b", D("id_stride", "x")) "</graph>", NULL,
       "not a valid GraphML file" }, /* igraph rejects a non-number for an int key */
+    { "toomany", "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
+      NODE("b", "node", "b", "") NODE("c", "core", "c", "")
+      EDGE("a2b", "a", "b", D("multi_scale", "100000"))
+      EDGE("b2c", "b", "c", D("multi_scale", "100000")) "</graph>", NULL,
+      "edge 'b2c': the recipe makes more than 2147483647 vertices" },
+    { "overflow", "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
+      NODE("b", "node", "b", "") NODE("c", "core", "c", "")
+      EDGE("a2b", "a", "b", D("multi_scale", "2"))
+      EDGE("b2c", "b", "c", D("multi_scale", "2000") D("id_scope", "1")
+           D("id_stride", "9000000000000000")) "</graph>", NULL,
+      "edge 'b2c': id overflows" },
+    { "subsystems", "<graph edgedefault='directed'>" NODE("r", "cluster", "r", D("root", "1"))
+      NODE("a", "x", "a", "") EDGE("e1", "r", "a", D("e_subsystem", "s1"))
+      NODE("b", "x", "b", "") EDGE("e2", "r", "b", D("e_subsystem", "s2"))
+      NODE("c", "x", "c", "") EDGE("e3", "r", "c", D("e_subsystem", "s3"))
+      NODE("d", "x", "d", "") EDGE("e4", "r", "d", D("e_subsystem", "s4"))
+      NODE("e", "x", "e", "") EDGE("e5", "r", "e", D("e_subsystem", "s5"))
+      NODE("f", "x", "f", "") EDGE("e6", "r", "f", D("e_subsystem", "s6"))
+      NODE("g", "x", "g", "") EDGE("e7", "r", "g", D("e_subsystem", "s7"))
+      NODE("h", "x", "h", "") EDGE("e8", "r", "h", D("e_subsystem", "s8"))
+      NODE("i", "x", "i", "") EDGE("e9", "r", "i", D("e_subsystem", "s9"))
+      NODE("j", "x", "j", "") EDGE("e10", "r", "j", D("e_subsystem", "s10"))
+      NODE("k", "x", "k", "") EDGE("e11", "r", "k", D("e_subsystem", "s11"))
+      NODE("l", "x", "l", "") EDGE("e12", "r", "l", D("e_subsystem", "s12"))
+      NODE("m", "x", "m", "") EDGE("e13", "r", "m", D("e_subsystem", "s13"))
+      NODE("n", "x", "n", "") EDGE("e14", "r", "n", D("e_subsystem", "s14"))
+      NODE("o", "x", "o", "") EDGE("e15", "r", "o", D("e_subsystem", "s15"))
+      NODE("p", "x", "p", "") EDGE("e16", "r", "p", D("e_subsystem", "s16"))
+      "</graph>", NULL, "more than 16 subsystems" },
     { "empty", NULL, "", "" },
     /* clang-format on */
 };
