@@ -382,6 +382,52 @@ class TestDriverFormatting(unittest.TestCase):
         self.assertEqual(by['bench1000-node1'].counts, 'N=1000 M=3000')
         self.assertEqual(by['sierra-node1-lonodex'].policy, 'lonodex')
 
+    def test_evaluate(self):
+        # A hand-made session: 59,051 vertices, 21 MiB after load against a 8 MiB
+        # baseline on 4 vertices; two allocations (one failed), one reservation.
+        res = benchlib.SessionResult()
+        res.ops = ['allocate', 'allocate', 'allocate_orelse_reserve']
+        res.stdout = RQ_STDOUT
+        res.time_v = {'max_rss_kib': 40 * 1024, 'user_s': 1.0, 'sys_s': 0.5}
+        res.samples = [('load', 1.0, 21 * 1024, 21 * 1024), ('allocate', 2.0, 22 * 1024, 0),
+                       ('reserve', 2.5, 23 * 1024, 0)]
+        res.phase_wall = {'load': 1.0, 'allocate': 1.0, 'reserve': 0.5}
+        res.wall_s = 3.0
+        out = '\n'.join([RULE, 'INFO: JOBID=1', 'INFO: RESOURCES=ALLOCATED', RULE,
+                         RULE, 'INFO: No matching resources found', RULE,
+                         RULE, 'INFO: JOBID=3', 'INFO: RESOURCES=RESERVED', RULE])
+        phases = [benchlib.Phase('load', []),
+                  benchlib.Phase('allocate', ['match allocate x'] * 2),
+                  benchlib.Phase('reserve', ['match allocate_orelse_reserve x'])]
+        wl = RUN.Workload('w', 'readme', 'bench1000', 'what', None)
+        baseline = {'rss_kib': 8 * 1024, 'vertices': 4}
+        r = RUN.evaluate(None, wl, phases, res, out, baseline, 59051)
+        # RQ_STDOUT has 3 ELAPSEs for 2 successes; 3 == outcomes: failures timed too.
+        self.assertEqual(r['alloc_n'], 1)
+        self.assertAlmostEqual(r['alloc_median_ms'], 0.464)
+        self.assertAlmostEqual(r['reserve_median_ms'], 0.9)
+        self.assertAlmostEqual(r['bytes_per_vertex'], 13 * 1024 * 1024 / 59047.0)
+        self.assertAlmostEqual(r['peak_rss_mib'], 40.0)
+        self.assertAlmostEqual(r['rss_after_load_mib'], 21.0)
+        self.assertAlmostEqual(r['matches_per_s'], 3 / 1.5)
+        self.assertAlmostEqual(r['wall_per_match_ms'], (3.0 - 1.0) / 3 * 1e3)
+        self.assertAlmostEqual(r['load_s'], 0.912345)
+        self.assertEqual(r['visits_median'], 120)
+        self.assertEqual(r['phase_wall_s']['reserve'], 0.5)
+        self.assertEqual(r['notes'], ['ELAPSE printed for failed matches too; those are left out'])
+
+    def test_evaluate_badparam(self):
+        # A run that produced nothing: every figure is None, nothing raises.
+        res = benchlib.SessionResult()
+        res.error = 'exit status 1: boom'
+        wl = RUN.Workload('w', 'readme', 'bench1000', 'what', None)
+        r = RUN.evaluate(None, wl, [], res, '', {'rss_kib': None, 'vertices': 4}, 59051)
+        for key in ('load_s', 'bytes_per_vertex', 'alloc_median_ms', 'matches_per_s',
+                    'peak_rss_mib', 'wall_per_match_ms'):
+            self.assertIsNone(r[key], key)
+        self.assertEqual(r['error'], 'exit status 1: boom')
+        self.assertEqual(sorted(r), sorted(RUN.skipped(wl, 'x')))
+
     def test_tables(self):
         r = {'name': 'sierra-node1', 'kind': 'readme', 'counts': 'N=1 M=1', 'error': None,
              'load_s': 0.5, 'peak_rss_mib': 100.0, 'alloc_median_ms': 0.2,
