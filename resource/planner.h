@@ -28,9 +28,9 @@
  *   ERANGE  start + duration overflows int64; for the queries fits and
  *           avail_time_first also "can never fit": amount > total or duration
  *           > horizon, whatever is scheduled.  Callers map it to unsatisfiable.
- *   ENOENT  unknown span id; for avail_time_first/next, no start time left in
- *           the horizon at which the request fits given what is scheduled now
- *           (it would fit in an empty planner).
+ *   ENOENT  unknown span id; for avail_time_first/next, no start time in
+ *           [on_or_after, base + horizon - duration] at which the request
+ *           fits given what is scheduled now.
  *   EBUSY   fits: the amount is not free during the window right now.
  *
  * Spans of amount 0 are allowed (they still create scheduled points, which
