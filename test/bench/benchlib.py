@@ -14,12 +14,15 @@ output (test/bench/test_benchlib.py) without a working resource-query:
 - Session:             runs the tool with stdin fed in phases and samples the process's
                        RSS whenever it has consumed a phase and waits on stdin.
 """
+import array
+import fcntl
 import math
 import os
 import platform
 import re
 import signal
 import subprocess
+import termios
 import threading
 import time
 
@@ -292,6 +295,16 @@ def waiting_on_stdin(pid):
     return None
 
 
+def pipe_pending(fd):
+    """Bytes waiting in the pipe behind fd (either end), or None if not a pipe."""
+    buf = array.array('i', [0])
+    try:
+        fcntl.ioctl(fd, termios.FIONREAD, buf, True)
+    except OSError:
+        return None
+    return buf[0]
+
+
 def child_pid(pid, timeout=5.0):
     """The first child of pid (the tool under /usr/bin/time), waiting for the fork."""
     deadline = time.monotonic() + timeout
@@ -431,19 +444,24 @@ class Session:
             pass
 
     def _wait_idle(self, proc, tool):
+        # Idle: blocked in read(0) with the pipe empty.  A reader just woken by our
+        # write still shows as blocked in read(0) until it runs, hence the pipe check.
+        # If /proc cannot tell, fall back to 20 consecutive polls with an empty pipe.
         # Poll quickly at first (short phases), then back off to keep the driver off
-        # the tool's CPU.  If idleness cannot be read from /proc, fall back to a few
-        # consecutive sleeping states.
+        # the tool's CPU.
         delay = 0.0002
-        sleeping = 0
+        quiet = 0
+        fd = proc.stdin.fileno()
         while proc.poll() is None:
             idle = waiting_on_stdin(tool) if tool else None
-            if idle:
-                return True
-            if idle is None:
-                sleeping += 1
-                if sleeping >= 20:
+            pending = pipe_pending(fd)
+            if not pending:
+                if idle:
                     return True
+                if idle is None:
+                    quiet += 1
+                    if quiet >= 20:
+                        return True
             time.sleep(delay)
             delay = min(delay * 2, 0.005)
         return False

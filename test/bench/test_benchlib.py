@@ -208,6 +208,18 @@ class TestTimeAndValgrind(unittest.TestCase):
         self.assertIsNone(benchlib.parse_syscall_line(''))
         self.assertIsNone(benchlib.parse_syscall_line('x y'))
 
+    def test_pipe_pending(self):
+        r, w = os.pipe()
+        try:
+            self.assertEqual(benchlib.pipe_pending(w), 0)
+            os.write(w, b'match allocate x\n')
+            self.assertEqual(benchlib.pipe_pending(w), 17)
+            self.assertEqual(benchlib.pipe_pending(r), 17)
+        finally:
+            os.close(r)
+            os.close(w)
+        self.assertIsNone(benchlib.pipe_pending(w))    # closed fd
+
     def test_proc_badparam(self):
         # A pid that cannot exist (above pid_max): no figures, no exception.
         self.assertEqual(benchlib.proc_rss_kib(1 << 30), (None, None))
