@@ -219,8 +219,9 @@ int planner_multi_update(planner_multi_t *m, const int64_t *totals, const char *
         k++;
     }
     for (size_t i = 0; i < n; i++) {
+        /* m->n is still old_n, so new types are not found here. */
         int k = planner_multi_index(m, types[i]);
-        if ((size_t) k < old_n)
+        if (k >= 0)
             planner_update_total(m->types[k].planner, totals[i]);
     }
     m->n = old_n + added;
