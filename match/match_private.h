@@ -39,6 +39,7 @@ struct mreq {
     const char *label;
     struct mreq *with;
     int nwith;
+    struct mreq *alt; /* next sibling slot: an alternative (flexible) */
     /* Minimum amount of each filter type strictly below this request. */
     int64_t sub[MATCH_MAX_FILTERS];
 };

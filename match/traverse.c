@@ -39,15 +39,42 @@ static bool type_known(const matcher_t *m, atom_t a)
     return n > 0;
 }
 
+/* The minimum filter-type amounts below q.  Sibling slots are alternatives
+ * (only one of them is used), so they contribute their minimum. */
+static void prime_sub(const matcher_t *m, struct mreq *q)
+{
+    bool slot_seen = false;
+    for (int j = 0; j < q->nwith; j++) {
+        const struct mreq *c = &q->with[j];
+        if (c->slot && slot_seen)
+            continue;
+        for (int k = 0; k < m->nf; k++) {
+            int64_t self = (!c->slot && c->type == m->ftypes[k]) ? 1 : 0;
+            int64_t amt = (int64_t)c->count.min * (c->sub[k] + self);
+            for (const struct mreq *a = c->slot ? c->alt : NULL; a; a = a->alt) {
+                int64_t x = (int64_t)a->count.min * a->sub[k];
+                if (x < amt)
+                    amt = x;
+            }
+            q->sub[k] += amt;
+        }
+        slot_seen = slot_seen || c->slot;
+    }
+}
+
 /* Fill out[0..n) from r[0..n); children go at *next. */
 static int fill_reqs(matcher_t *m, struct mreq *out, const struct js_resource *r, size_t n,
                      int *next, struct st_error *err)
 {
+    int nslot = 0;
+    struct mreq *last_slot = NULL;
     for (size_t i = 0; i < n; i++) {
         struct mreq *q = &out[i];
         memset(q, 0, sizeof(*q));
         q->slot = strcmp(r[i].type, "slot") == 0;
-        q->type = q->slot ? m->a_slot : graph_atom_find(m->g, r[i].type);
+        /* Sibling slots are alternatives (flexible traverser): each gets
+         * its own pseudo type so that their candidates stay apart. */
+        q->type = q->slot ? m->a_slot - nslot++ : graph_atom_find(m->g, r[i].type);
         if (!q->slot && !type_known(m, q->type))
             return st_errorf(err, EINVAL,
                              "Value of \"type\" must be a resource type known to fluxion");
@@ -59,13 +86,12 @@ static int fill_reqs(matcher_t *m, struct mreq *out, const struct js_resource *r
         *next += q->nwith;
         if (fill_reqs(m, q->with, r[i].with, r[i].nwith, next, err) < 0)
             return -1;
-        for (int j = 0; j < q->nwith; j++) {
-            const struct mreq *c = &q->with[j];
-            for (int k = 0; k < m->nf; k++) {
-                int64_t self = (!c->slot && c->type == m->ftypes[k]) ? 1 : 0;
-                q->sub[k] += (int64_t)c->count.min * (c->sub[k] + self);
-            }
+        if (q->slot) {
+            if (last_slot)
+                last_slot->alt = q;
+            last_slot = q;
         }
+        prime_sub(m, q);
     }
     return 0;
 }
@@ -574,7 +600,7 @@ static int dom_slot(struct msel *s, vtx_t u, const struct mreq *slot, struct meg
             s->error = ENOMEM;
             return -1;
         }
-        m->eg[e].type = m->a_slot;
+        m->eg[e].type = slot->type;
         m->eg[e].excl = true;
         m->eg[e].count = 1;
         m->eg[e].mfirst = m->nmem;
@@ -597,6 +623,27 @@ static int dom_slot(struct msel *s, vtx_t u, const struct mreq *slot, struct meg
     return 0;
 }
 
+static bool slot_shape_below(const matcher_t *m, vtx_t u, const struct mreq *slot);
+static const struct mreq *next_alternative(const matcher_t *m, const struct mreq *a);
+
+/* Try u's slot alternatives in order; the first that yields a slot here
+ * wins (the simple traverser has only one). */
+static int slot_alternatives(struct msel *s, vtx_t u, const struct mreq *slot,
+                             struct meglist *l)
+{
+    matcher_t *m = s->m;
+    for (const struct mreq *a = slot; a; a = next_alternative(m, a)) {
+        if (a != slot && !slot_shape_below(m, u, a))
+            continue;
+        int32_t before = l->tail;
+        if (dom_slot(s, u, a, l) < 0)
+            return -1;
+        if (l->tail != before)
+            break;
+    }
+    return 0;
+}
+
 /* The vertex/request test: which request (and slot) u matches. */
 enum mkind { K_NONE, K_PRISTINE, K_RESOURCE, K_SLOT };
 
@@ -614,6 +661,12 @@ static bool slot_shape_below(const matcher_t *m, vtx_t u, const struct mreq *slo
     return slot->nwith > 0;
 }
 
+/* The next sibling slot of a (alternatives of the flexible traverser). */
+static const struct mreq *next_alternative(const matcher_t *m, const struct mreq *a)
+{
+    return m->traverser == MATCH_TRAVERSER_FLEXIBLE ? a->alt : NULL;
+}
+
 static enum mkind test(const matcher_t *m, vtx_t u, const struct mreq *R, int nR, bool pristine,
                        const struct mreq **mr, const struct mreq **slot)
 {
@@ -629,17 +682,22 @@ static enum mkind test(const matcher_t *m, vtx_t u, const struct mreq *R, int nR
             *mr = r;
             matched = true;
             for (int j = 0; j < r->nwith; j++)
-                if (r->with[j].slot)
+                if (r->with[j].slot && !*slot)
                     *slot = &r->with[j];
         } else if (r->slot) {
-            if (matched)
+            if (matched && !(m->traverser == MATCH_TRAVERSER_FLEXIBLE && *slot && !*mr))
                 return K_NONE;
-            *slot = r;
+            if (!*slot)
+                *slot = r;
             matched = true;
         }
     }
-    if (*slot && slot_shape_below(m, u, *slot))
-        return K_SLOT;
+    for (const struct mreq *a = *slot; a; a = next_alternative(m, a)) {
+        if (slot_shape_below(m, u, a)) {
+            *slot = a;
+            return K_SLOT;
+        }
+    }
     if (*mr)
         return K_RESOURCE;
     return pristine ? K_PRISTINE : K_NONE;
@@ -718,21 +776,36 @@ static int64_t vertex_score(const struct msel *s, vtx_t u)
     return s->m->pol->score(&pv, s->factor);
 }
 
-/* Choose candidates for mr's child requests among l; -1 if one is short. */
-static int finish(struct msel *s, const struct mreq *mr, const struct meglist *l)
+/* Choose candidates for each request of R among l; -1 if one is short.
+ * Slot alternatives count as one request: the first satisfied one wins. */
+static int choose_all(struct msel *s, const struct mreq *R, int nR, const struct meglist *l)
 {
     matcher_t *m = s->m;
-    for (int i = 0; i < mr->nwith; i++) {
-        const struct mreq *c = &mr->with[i];
-        int64_t count = match_calc_count(&c->count, qualified(m, l, c->type));
+    for (int i = 0; i < nR; i++) {
+        const struct mreq *c = &R[i];
+        if (c->slot && c->type != m->a_slot && m->traverser == MATCH_TRAVERSER_FLEXIBLE)
+            continue; /* a later alternative: handled with the first */
+        const struct mreq *a = c;
+        int64_t count = 0;
+        for (; a; a = next_alternative(m, a)) {
+            count = match_calc_count(&a->count, qualified(m, l, a->type));
+            if (count > 0)
+                break;
+        }
         if (count == 0)
             return -1;
-        if (choose_best_k(m, l, c->type, count) < 0) {
+        if (choose_best_k(m, l, a->type, count) < 0) {
             s->error = ENOMEM;
             return -1;
         }
     }
     return 0;
+}
+
+/* Choose candidates for mr's child requests among l; -1 if one is short. */
+static int finish(struct msel *s, const struct mreq *mr, const struct meglist *l)
+{
+    return choose_all(s, mr->with, mr->nwith, l);
 }
 
 static bool is_xtype(const struct msel *s, atom_t t)
@@ -766,7 +839,7 @@ static int visit(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pri
     struct meglist l = {-1, -1};
     int rc = 0;
     if (kind == K_SLOT)
-        rc = dom_slot(s, u, slot, &l);
+        rc = slot_alternatives(s, u, slot, &l);
     else if (kind == K_RESOURCE && mr->nwith > 0)
         rc = explore(s, u, mr->with, mr->nwith, false, x_in, &l, 1);
     else if (kind == K_PRISTINE)
@@ -820,15 +893,8 @@ int match_select(struct msel *s, const struct mreq *top, int ntop)
     m->eg[e].score = vo.score;
     m->eg[e].count = 1;
     list_push(m, &l, e);
-    for (int i = 0; i < ntop; i++) {
-        int64_t count = match_calc_count(&top[i].count, qualified(m, &l, top[i].type));
-        if (count == 0)
-            goto fail;
-        if (choose_best_k(m, &l, top[i].type, count) < 0) {
-            s->error = ENOMEM;
-            goto fail;
-        }
-    }
+    if (choose_all(s, top, ntop, &l) < 0)
+        goto fail;
     enforce(s, &l, VTX_NONE);
     if (m->sseq[root] != m->seq)
         mark(s, root, 1, vo.excl);
