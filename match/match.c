@@ -353,12 +353,26 @@ void match_job_drop(matcher_t *m, struct mjob *j)
 static int64_t nodes_requested(const matcher_t *m, const struct mreq *r, int n, int64_t mult)
 {
     int64_t total = 0;
+    bool slot_seen = false;
     for (int i = 0; i < n; i++) {
         int64_t c = mult * (int64_t)r[i].count.min;
-        if (!r[i].slot && r[i].type == m->a_node)
+        if (!r[i].slot && r[i].type == m->a_node) {
             total += c;
-        else
+        } else if (r[i].slot) {
+            /* sibling slots are alternatives: the cheapest counts */
+            if (slot_seen)
+                continue;
+            slot_seen = true;
+            int64_t best = nodes_requested(m, r[i].with, r[i].nwith, c);
+            for (const struct mreq *a = r[i].alt; a; a = a->alt) {
+                int64_t x = nodes_requested(m, a->with, a->nwith, mult * (int64_t)a->count.min);
+                if (x < best)
+                    best = x;
+            }
+            total += best;
+        } else {
             total += nodes_requested(m, r[i].with, r[i].nwith, c);
+        }
     }
     return total;
 }
