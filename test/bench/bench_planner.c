@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,42 @@ static void bench_small_lifecycle(long rounds)
     (void) sink;
 }
 
+/* Heap bytes in use (glibc), to report memory per planner and per span. */
+static double heap_bytes(void)
+{
+    return (double) mallinfo2().uordblks;
+}
+
+/* Memory of idle planners and of spans at a few sizes, allocator overhead
+ * included. */
+static void bench_memory(void)
+{
+    enum { COUNT = 10000 };
+    static planner_t *ps[COUNT];
+    static const long spans[] = {0, 1, 5, 20, 1000};
+    int64_t id;
+    double idle = 0;
+
+    for (size_t k = 0; k < sizeof(spans) / sizeof(spans[0]); k++) {
+        long n = spans[k];
+        long count = n >= 1000 ? 10 : COUNT;
+        double before = heap_bytes();
+        for (long i = 0; i < count; i++) {
+            ps[i] = planner_create(0, INT64_C(1) << 40, INT64_C(1) << 20);
+            for (long j = 0; j < n; j++)
+                id = planner_add_span(ps[i], j * 100 + rnd(50), 1 + rnd(100), 1);
+        }
+        double per = (heap_bytes() - before) / (double) count;
+        if (n == 0)
+            idle = per;
+        printf("memory: planner with %-5ld spans %9.0f bytes (%.0f per span)\n", n, per,
+               n ? (per - idle) / (double) n : 0.0);
+        for (long i = 0; i < count; i++)
+            planner_destroy(ps[i]);
+    }
+    (void) id;
+}
+
 int main(int argc, char **argv)
 {
     long scale = argc > 1 ? strtol(argv[1], NULL, 10) : 1;
@@ -211,5 +248,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
         bench_multi(sizes[i], 50000 * scale);
     bench_small_lifecycle(200000 * scale);
+    bench_memory();
     return 0;
 }
