@@ -45,7 +45,6 @@ struct rank_index {
     vtx_t *vtx;
 };
 
-/* Open-addressing hash over (subsystem, vertex) path entries. */
 /* Open-addressing hash of live vertices by path (any subsystem).  A slot
  * holds the hash beside the vertex so that a probe touches one cache line;
  * the path itself is found again through the vertex's paths. */

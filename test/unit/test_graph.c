@@ -389,6 +389,36 @@ START_TEST(test_subsystems)
 }
 END_TEST
 
+START_TEST(test_empty_and_reserve)
+{
+    struct st_error err = {{0}};
+    graph_t *g = graph_create();
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    struct graph_stats st;
+    graph_get_stats(g, &st);
+    ck_assert_int_eq(st.vertices + st.edges + st.by_type_keys + st.by_name_keys, 0);
+    ck_assert_int_eq(st.by_path_keys, 0);
+    ck_assert_int_eq(graph_rank_count(g), 0);
+    ck_assert_int_eq(graph_find_path(g, "/x"), VTX_NONE);
+    /* reserve then fill: same result as without */
+    ck_assert_int_eq(graph_reserve(g, 1000, 1000), 0);
+    size_t reserved = graph_memory_bytes(g);
+    vtx_t r = add(g, "cluster", 0, "/c0");
+    for (int i = 0; i < 999; i++)
+        graph_add_edge(g, r, add(g, "node", i, NULL), "containment");
+    for (vtx_t v = 1; v < 1000; v++) {
+        char p[32];
+        snprintf(p, sizeof(p), "/c0/node%d", v - 1);
+        ck_assert_int_eq(graph_set_path(g, v, "containment", p), 0);
+    }
+    ck_assert_uint_ge(graph_memory_bytes(g), reserved);
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    ck_assert_int_eq(graph_find_path(g, "/c0/node998"), 999);
+    ck_assert_int_eq(graph_live_vertex_count(g), 1000);
+    graph_destroy(g);
+}
+END_TEST
+
 START_TEST(test_atoms)
 {
     graph_t *g = graph_create();
@@ -603,6 +633,7 @@ int main(void)
     tcase_add_test(tc, test_remove_subtree);
     tcase_add_test(tc, test_remove_shared_child);
     tcase_add_test(tc, test_subsystems);
+    tcase_add_test(tc, test_empty_and_reserve);
     tcase_add_test(tc, test_atoms);
     tcase_add_test(tc, test_too_many_subsystems);
     tcase_add_test(tc, test_badparam);
