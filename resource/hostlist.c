@@ -122,7 +122,8 @@ static const char *parse_num(const char *p, const char *end, int64_t *v, int *wi
         x = x * 10 + (*p - '0');
         p++;
     }
-    if (p == start)
+    /* Zero padding counts too: a width must fit the name buffer. */
+    if (p == start || p - start > 18)
         return NULL;
     *v = x;
     *width = (int) (p - start);
@@ -134,6 +135,10 @@ static int emit(hostlist_t *hl, const char *pre, size_t plen, int64_t v, int wid
 {
     char num[32];
     int nlen = snprintf(num, sizeof(num), "%0*" PRId64, width, v);
+    if (nlen < 0 || (size_t) nlen >= sizeof(num)) {
+        errno = EINVAL;
+        return -1;
+    }
     size_t len = plen + (size_t) nlen + slen;
     char *buf = malloc(len + 1);
     if (!buf) {
@@ -171,6 +176,8 @@ static int expand_bracket(hostlist_t *hl, const struct cursor *c, const char *pr
                 return bad(c, p, "decreasing range");
             q = r;
         }
+        if (hi - lo >= HOSTLIST_MAX_HOSTS || hl->n + (size_t) (hi - lo + 1) > HOSTLIST_MAX_HOSTS)
+            return bad(c, p, "too many hosts");
         for (int64_t v = lo; v <= hi; v++) {
             if (emit(hl, pre, (size_t) (lb - 1 - pre), v, w, rb + 1, (size_t) (end - rb - 1)) < 0)
                 return st_errorf(c->err, ENOMEM, "hostlist: out of memory");

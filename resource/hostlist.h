@@ -16,7 +16,11 @@ typedef struct hostlist hostlist_t;
 hostlist_t *hostlist_create(void);
 void hostlist_destroy(hostlist_t *hl);
 
-/* Parse "node[0-3],login1".  NULL with EINVAL on bad text. */
+/* Hosts one decoded list may expand to: guards against "n[0-999999999]". */
+enum { HOSTLIST_MAX_HOSTS = 1 << 20 };
+
+/* Parse "node[0-3],login1".  NULL with EINVAL on bad text or more than
+ * HOSTLIST_MAX_HOSTS hosts. */
 hostlist_t *hostlist_decode(const char *text, struct st_error *err);
 
 /* Append one host name (copied). */

@@ -32,6 +32,10 @@ graph_t *reader_jgf_load(const char *path, struct st_error *err);
 graph_t *reader_rv1exec_load(const char *path, struct st_error *err);
 graph_t *reader_hwloc_load(const char *xml_path, const char *allowlist, struct st_error *err);
 
+/* The largest graph reader_rv1exec_* builds: an R such as
+ * {"core": "0-999999999"} is refused (EINVAL) rather than exhausting memory. */
+enum { READER_RV1_MAX_VERTICES = 1 << 24 };
+
 /* From text in memory (name is used in messages). */
 graph_t *reader_jgf_parse(const char *text, const char *name, struct st_error *err);
 graph_t *reader_rv1exec_parse(const char *text, const char *name, struct st_error *err);

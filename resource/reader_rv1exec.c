@@ -459,6 +459,25 @@ static int build(struct builder *b)
     return 0;
 }
 
+/* Vertices the graph of r would have (an upper bound when entries repeat
+ * ranks). */
+static uint64_t vertex_estimate(const struct reader_rv1 *r)
+{
+    uint64_t n = 1 + idset_count(r->all_ranks);
+    for (int i = 0; i < r->nentries; i++) {
+        for (int k = 0; k < r->entries[i].nchildren; k++) {
+            uint64_t ids = idset_count(r->entries[i].child_ids[k]);
+            uint64_t ranks = idset_count(r->entries[i].ranks);
+            if (ids > READER_RV1_MAX_VERTICES || ranks > READER_RV1_MAX_VERTICES)
+                return UINT64_MAX;
+            n += ids * ranks;
+            if (n > READER_RV1_MAX_VERTICES)
+                return n;
+        }
+    }
+    return n;
+}
+
 graph_t *reader_rv1exec_parse(const char *text, const char *name, struct st_error *err)
 {
     if (!name)
@@ -469,6 +488,11 @@ graph_t *reader_rv1exec_parse(const char *text, const char *name, struct st_erro
     graph_t *g = NULL;
     if (hostlist_count(r->nodelist) == 0) {
         st_errorf(err, EINVAL, "%s: execution.nodelist is missing or empty", name);
+        goto error;
+    }
+    if (vertex_estimate(r) > READER_RV1_MAX_VERTICES) {
+        st_errorf(err, EINVAL, "%s: R describes more than %d vertices", name,
+                  READER_RV1_MAX_VERTICES);
         goto error;
     }
     if (!(g = graph_create())) {

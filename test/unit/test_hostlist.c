@@ -38,6 +38,8 @@ static const struct {
     { "a,,b", NULL, NULL },
     { "a,", NULL, NULL },
     { "n[1]x[2]", NULL, NULL },
+    { "n[0-99999999999]", NULL, NULL }, /* more than HOSTLIST_MAX_HOSTS */
+    { "n[0000000000000000000000000000001-2]", NULL, NULL }, /* absurd padding */
 };
 
 static char *join(const hostlist_t *hl)

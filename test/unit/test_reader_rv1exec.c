@@ -190,6 +190,8 @@ static const struct {
       " \"properties\": {\"p\": 3}}}", "properties.p" },
     { "{\"version\": 1, \"execution\": {\"R_lite\": [{\"rank\": \"0\"}], \"nodelist\": [\"a\"],"
       " \"starttime\": \"x\"}}", "starttime" },
+    { "{\"version\": 1, \"execution\": {\"R_lite\": [{\"rank\": \"0-1\", \"children\": "
+      "{\"core\": \"0-99999999\"}}], \"nodelist\": [\"a[0-1]\"]}}", "more than 16777216 vertices" },
     /* Records allow no nodelist; a graph needs host names. */
     { "{\"version\": 1, \"execution\": {\"R_lite\": [{\"rank\": \"0\"}]}}", "nodelist" },
 };
