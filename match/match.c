@@ -360,11 +360,12 @@ static int64_t nodes_requested(const matcher_t *m, const struct mreq *r, int n, 
             total += c;
         } else if (r[i].slot) {
             /* sibling slots are alternatives: the cheapest counts */
-            if (slot_seen)
+            if ((!r[i].xor && slot_seen) || (r[i].xor && !r[i].xfirst))
                 continue;
-            slot_seen = true;
+            slot_seen = slot_seen || !r[i].xor;
             int64_t best = nodes_requested(m, r[i].with, r[i].nwith, c);
-            for (const struct mreq *a = r[i].alt; a; a = a->alt) {
+            for (const struct mreq *a = r[i].xor ? r[i].xalt : r[i].alt; a;
+                 a = r[i].xor ? a->xalt : a->alt) {
                 int64_t x = nodes_requested(m, a->with, a->nwith, mult * (int64_t)a->count.min);
                 if (x < best)
                     best = x;
@@ -412,6 +413,40 @@ static bool feasible(const matcher_t *m, const struct msel *s, const struct mreq
     return have >= want;
 }
 
+/* xor_slot groups: every combination of one member per group is a variant
+ * of the request, tried in order (the first group varies fastest), at most
+ * 1000 of them. */
+static void collect_xor_groups(struct msel *s)
+{
+    matcher_t *m = s->m;
+    s->nxgroups = 0;
+    s->nvariants = 1;
+    for (int i = 0; i < m->nreqs; i++) {
+        struct mreq *q = &m->reqs[i];
+        if (!q->xfirst || s->nxgroups == 16)
+            continue;
+        int64_t n = 0;
+        for (struct mreq *a = q; a; a = a->xalt)
+            n++;
+        s->xgroups[s->nxgroups++] = q;
+        s->nvariants = s->nvariants * n > 1000 ? 1000 : s->nvariants * n;
+    }
+}
+
+static void set_variant(struct msel *s, int64_t var)
+{
+    for (int gi = 0; gi < s->nxgroups; gi++) {
+        int64_t n = 0;
+        for (struct mreq *a = s->xgroups[gi]; a; a = a->xalt)
+            n++;
+        int64_t pick = var % n;
+        var /= n;
+        int64_t j = 0;
+        for (struct mreq *a = s->xgroups[gi]; a; a = a->xalt, j++)
+            a->disabled = j != pick;
+    }
+}
+
 static int select_at(struct msel *s, int64_t at, int64_t dur, bool sat)
 {
     matcher_t *m = s->m;
@@ -422,7 +457,15 @@ static int select_at(struct msel *s, int64_t at, int64_t dur, bool sat)
         errno = EBUSY;
         return -1;
     }
-    return match_select(s, m->reqs, s->ntop);
+    for (int64_t var = 0; var < s->nvariants; var++) {
+        set_variant(s, var);
+        if (match_select(s, m->reqs, s->ntop) == 0)
+            return 0;
+        if (s->error)
+            return -1;
+    }
+    errno = EBUSY;
+    return -1;
 }
 
 /* Satisfiable at all: select in the far future, ignoring status. */
@@ -573,6 +616,7 @@ int match_run(matcher_t *m, enum match_op op, const jobspec_t *js, int64_t jobid
         return -1;
     struct msel s = {.m = m, .err = err, .shadow_node = m->pol->node_exclusive};
     s.ntop = (int)js->nresources;
+    collect_xor_groups(&s);
     collect_xtypes(&s, m->reqs, s.ntop);
     struct mconstraint *c = NULL;
     if (js->constraint) {

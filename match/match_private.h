@@ -40,6 +40,10 @@ struct mreq {
     struct mreq *with;
     int nwith;
     struct mreq *alt; /* next sibling slot: an alternative (flexible) */
+    bool xor;          /* an xor_slot: siblings are variants of the request */
+    bool xfirst;       /* the first xor_slot of its siblings */
+    bool disabled;     /* an xor_slot not in the variant being tried */
+    struct mreq *xalt; /* next sibling xor_slot */
     /* Minimum amount of each filter type strictly below this request. */
     int64_t sub[MATCH_MAX_FILTERS];
 };
@@ -162,6 +166,9 @@ struct msel {
     atom_t xtypes[16];
     int nxtypes;
     int ntop; /* top-level requests in matcher.reqs */
+    struct mreq *xgroups[16]; /* first xor_slot of each group */
+    int nxgroups;
+    int64_t nvariants; /* xor variants to try, in order */
 };
 
 /* traverse.c */

@@ -43,22 +43,24 @@ static bool type_known(const matcher_t *m, atom_t a)
  * (only one of them is used), so they contribute their minimum. */
 static void prime_sub(const matcher_t *m, struct mreq *q)
 {
-    bool slot_seen = false;
+    bool slot_seen = false, xor_seen = false;
     for (int j = 0; j < q->nwith; j++) {
         const struct mreq *c = &q->with[j];
-        if (c->slot && slot_seen)
+        if ((c->slot && !c->xor && slot_seen) || (c->xor && xor_seen))
             continue;
         for (int k = 0; k < m->nf; k++) {
             int64_t self = (!c->slot && c->type == m->ftypes[k]) ? 1 : 0;
             int64_t amt = (int64_t)c->count.min * (c->sub[k] + self);
-            for (const struct mreq *a = c->slot ? c->alt : NULL; a; a = a->alt) {
+            const struct mreq *a = c->xor ? c->xalt : c->slot ? c->alt : NULL;
+            for (; a; a = c->xor ? a->xalt : a->alt) {
                 int64_t x = (int64_t)a->count.min * a->sub[k];
                 if (x < amt)
                     amt = x;
             }
             q->sub[k] += amt;
         }
-        slot_seen = slot_seen || c->slot;
+        slot_seen = slot_seen || (c->slot && !c->xor);
+        xor_seen = xor_seen || c->xor;
     }
 }
 
@@ -67,11 +69,12 @@ static int fill_reqs(matcher_t *m, struct mreq *out, const struct js_resource *r
                      int *next, struct st_error *err)
 {
     int nslot = 0;
-    struct mreq *last_slot = NULL;
+    struct mreq *last_slot = NULL, *last_xor = NULL;
     for (size_t i = 0; i < n; i++) {
         struct mreq *q = &out[i];
         memset(q, 0, sizeof(*q));
-        q->slot = strcmp(r[i].type, "slot") == 0;
+        q->xor = strcmp(r[i].type, "xor_slot") == 0;
+        q->slot = q->xor || strcmp(r[i].type, "slot") == 0;
         /* Sibling slots are alternatives (flexible traverser): each gets
          * its own pseudo type so that their candidates stay apart. */
         q->type = q->slot ? m->a_slot - nslot++ : graph_atom_find(m->g, r[i].type);
@@ -86,7 +89,13 @@ static int fill_reqs(matcher_t *m, struct mreq *out, const struct js_resource *r
         *next += q->nwith;
         if (fill_reqs(m, q->with, r[i].with, r[i].nwith, next, err) < 0)
             return -1;
-        if (q->slot) {
+        if (q->xor) {
+            if (last_xor)
+                last_xor->xalt = q;
+            else
+                q->xfirst = true;
+            last_xor = q;
+        } else if (q->slot) {
             if (last_slot)
                 last_slot->alt = q;
             last_slot = q;
@@ -676,13 +685,15 @@ static enum mkind test(const matcher_t *m, vtx_t u, const struct mreq *R, int nR
     *slot = NULL;
     for (int i = 0; i < nR; i++) {
         const struct mreq *r = &R[i];
+        if (r->disabled)
+            continue;
         if (!r->slot && r->type == ut) {
             if (matched)
                 return K_NONE; /* siblings request the same type */
             *mr = r;
             matched = true;
             for (int j = 0; j < r->nwith; j++)
-                if (r->with[j].slot && !*slot)
+                if (r->with[j].slot && !r->with[j].disabled && !*slot)
                     *slot = &r->with[j];
         } else if (r->slot) {
             if (matched && !(m->traverser == MATCH_TRAVERSER_FLEXIBLE && *slot && !*mr))
@@ -783,7 +794,10 @@ static int choose_all(struct msel *s, const struct mreq *R, int nR, const struct
     matcher_t *m = s->m;
     for (int i = 0; i < nR; i++) {
         const struct mreq *c = &R[i];
-        if (c->slot && c->type != m->a_slot && m->traverser == MATCH_TRAVERSER_FLEXIBLE)
+        if (c->disabled)
+            continue;
+        if (c->slot && !c->xor && c->type != m->a_slot &&
+            m->traverser == MATCH_TRAVERSER_FLEXIBLE)
             continue; /* a later alternative: handled with the first */
         const struct mreq *a = c;
         int64_t count = 0;
