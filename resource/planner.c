@@ -574,7 +574,7 @@ static int pts_reserve(planner_t *p, struct point *fresh[2])
         return -1;
     }
     if (p->npts + 2 > p->arr_cap) {
-        uint16_t cap = p->arr_cap ? (uint16_t) (2 * p->arr_cap) : 4;
+        uint16_t cap = p->arr_cap ? (uint16_t) (2 * p->arr_cap) : 2;
         struct apoint *a;
         if (cap > ARRAY_MAX)
             cap = ARRAY_MAX;
@@ -665,7 +665,7 @@ static int span_reserve(planner_t *p)
         errno = ENOMEM;
         return -1;
     }
-    cap = p->cap ? p->cap * 2 : 4;
+    cap = p->cap ? p->cap * 2 : 2; /* one span: the common case */
     slots = calloc(cap, sizeof(*slots));
     if (!slots)
         return -1;
