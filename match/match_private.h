@@ -26,6 +26,10 @@
 /* Pruning filters track at most this many distinct resource types. */
 enum { MATCH_MAX_FILTERS = 8 };
 
+/* The type of a request no vertex can match (an unknown type inside an
+ * xor_slot). */
+enum { MATCH_ATOM_NEVER = -1000000 };
+
 /* The x_checker capacity: a vertex is free for exclusive use when no job
  * touches it, i.e. its whole capacity is available. */
 enum { MATCH_XCHK_TOTAL = 1 << 30 };

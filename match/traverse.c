@@ -66,7 +66,7 @@ static void prime_sub(const matcher_t *m, struct mreq *q)
 
 /* Fill out[0..n) from r[0..n); children go at *next. */
 static int fill_reqs(matcher_t *m, struct mreq *out, const struct js_resource *r, size_t n,
-                     int *next, struct st_error *err)
+                     int *next, bool in_xor, struct st_error *err)
 {
     int nslot = 0;
     struct mreq *last_slot = NULL, *last_xor = NULL;
@@ -78,16 +78,21 @@ static int fill_reqs(matcher_t *m, struct mreq *out, const struct js_resource *r
         /* Sibling slots are alternatives (flexible traverser): each gets
          * its own pseudo type so that their candidates stay apart. */
         q->type = q->slot ? m->a_slot - nslot++ : graph_atom_find(m->g, r[i].type);
-        if (!q->slot && !type_known(m, q->type))
-            return st_errorf(err, EINVAL,
-                             "Value of \"type\" must be a resource type known to fluxion");
+        /* Inside an xor_slot an unknown type only makes that variant
+         * unsatisfiable: it matches no vertex. */
+        if (!q->slot && !type_known(m, q->type)) {
+            if (!in_xor)
+                return st_errorf(err, EINVAL,
+                                 "Value of \"type\" must be a resource type known to fluxion");
+            q->type = MATCH_ATOM_NEVER;
+        }
         q->count = r[i].count;
         q->excl = r[i].exclusive;
         q->label = r[i].label;
         q->nwith = (int)r[i].nwith;
         q->with = &m->reqs[*next];
         *next += q->nwith;
-        if (fill_reqs(m, q->with, r[i].with, r[i].nwith, next, err) < 0)
+        if (fill_reqs(m, q->with, r[i].with, r[i].nwith, next, in_xor || q->xor, err) < 0)
             return -1;
         if (q->xor) {
             if (last_xor)
@@ -117,7 +122,7 @@ int match_build_reqs(matcher_t *m, const jobspec_t *js, struct st_error *err)
     }
     m->nreqs = total;
     int next = (int)js->nresources;
-    return fill_reqs(m, m->reqs, js->resources, js->nresources, &next, err);
+    return fill_reqs(m, m->reqs, js->resources, js->nresources, &next, false, err);
 }
 
 /* ---- counts ------------------------------------------------------------------ */
