@@ -495,7 +495,13 @@ static int multiply(struct emitter *em, const struct recipe_edge *e)
 {
     struct generator *src = &em->rw->gen[e->src];
     struct generator *dst = &em->rw->gen[e->dst];
-    atom_t sub = graph_atom(em->g, e->e_subsystem);
+    /* A made vertex lives in its generator's subsystem, its path extending
+     * the parent's path there.  Fluxion's recipes give a generator and the
+     * edge into it the same subsystem; when they differ and the parent has
+     * no path in the generator's subsystem, the vertex goes into the
+     * edge's subsystem, under its parent, rather than starting a tree. */
+    atom_t sub = graph_atom(em->g, dst->subsystem);
+    atom_t esub = graph_atom(em->g, e->e_subsystem);
     int64_t total;
     /* vtx_t is 32 bits: refuse a recipe that would need more before
      * allocating anything for it. */
@@ -504,7 +510,7 @@ static int multiply(struct emitter *em, const struct recipe_edge *e)
         return st_errorf(em->err, E2BIG,
                          "%s: edge '%s': the recipe makes more than %d vertices", em->r->file,
                          e->id, INT32_MAX);
-    if (sub == ATOM_NONE)
+    if (sub == ATOM_NONE || esub == ATOM_NONE)
         return emit_fail(em);
     dst->needs = e->multi_scale;
     for (size_t j = 0; j < src->n; j++) {
@@ -517,10 +523,12 @@ static int multiply(struct emitter *em, const struct recipe_edge *e)
             vtx_t v = emit_vertex(em, dst, id);
             if (v == VTX_NONE || graph_add_edge(em->g, s, v, e->e_subsystem) < 0)
                 return emit_fail(em);
+            const char *key = dst->subsystem;
             const char *parent = graph_path(em->g, s, sub);
+            if (!parent && (parent = graph_path(em->g, s, esub)))
+                key = e->e_subsystem;
             const char *path = join_path(em, parent ? parent : "", graph_name(em->g, v));
-            if (!path || graph_set_path(em->g, v, e->e_subsystem, path) < 0 ||
-                gen_append(dst, v) < 0)
+            if (!path || graph_set_path(em->g, v, key, path) < 0 || gen_append(dst, v) < 0)
                 return emit_fail(em);
         }
     }

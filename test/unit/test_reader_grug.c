@@ -326,6 +326,39 @@ START_TEST(test_associate_in_containment)
 }
 END_TEST
 
+/* A vertex's path goes in its generator's subsystem; when the parent has no
+ * path there, in the edge's subsystem. */
+START_TEST(test_subsystem_paths)
+{
+    /* clang-format off */
+    const char *recipe = "<graph edgedefault='directed'>"
+        NODE("cluster", "cluster", "c", D("root", "1"))
+        NODE("node", "node", "node", "")
+        NODE("ib", "ibroot", "ib", D("root", "1") D("subsystem", "ibnet"))
+        NODE("switch", "switch", "switch", D("subsystem", "ibnet"))
+        NODE("port", "port", "port", "")
+        EDGE("c2n", "cluster", "node", D("multi_scale", "2"))
+        EDGE("ib2s", "ib", "switch", D("multi_scale", "2") D("e_subsystem", "ibnet"))
+        EDGE("s2p", "switch", "port", D("multi_scale", "2") D("e_subsystem", "ibnet")
+             D("id_scope", "1"))
+        "</graph>";
+    /* clang-format on */
+    graph_t *g = load(write_tmp("ib.graphml", power_keys, recipe));
+    atom_t ib = graph_atom_find(g, "ibnet");
+    atom_t cont = graph_atom_find(g, "containment");
+    ck_assert_int_eq(graph_vertex_count(g), 2 + 1 + 1 + 2 + 4);
+    ck_assert_int_eq(graph_root(g, ib), 3);
+    ck_assert_str_eq(graph_path(g, 4, ib), "/ib0/switch0");
+    ck_assert_str_eq(graph_path(g, 9, ib), "/ib0/switch1/port3");
+    ck_assert_ptr_null(graph_path(g, 9, cont));
+    int n;
+    const vtx_t *ch = graph_children(g, ib, 5, &n);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(ch[1], 9);
+    graph_destroy(g);
+}
+END_TEST
+
 /* ---- errors ------------------------------------------------------------------- */
 
 static const struct {
@@ -537,6 +570,7 @@ int main(void)
     tcase_add_test(tc, test_power_matches_jgf);
     tcase_add_loop_test(tc, test_loads, 0, sizeof(loads) / sizeof(loads[0]));
     tcase_add_test(tc, test_associate_in_containment);
+    tcase_add_test(tc, test_subsystem_paths);
     tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
     tcase_add_test(tc, test_key_types);
     tcase_add_test(tc, test_dispatch);
