@@ -467,9 +467,14 @@ static int visit(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pri
 static bool enough(const matcher_t *m, const struct meglist *l, const struct mreq *R, int nR,
                    int64_t mult)
 {
-    for (int i = 0; i < nR; i++)
-        if (qualified(m, l, R[i].type) < (int64_t)R[i].count.min * mult)
+    for (int i = 0; i < nR; i++) {
+        if (R[i].disabled)
+            continue;
+        /* enough means as many as the count can use (its effective max) */
+        int64_t want = match_calc_count(&R[i].count, INT64_MAX / 4);
+        if (qualified(m, l, R[i].type) < want * mult)
             return false;
+    }
     return true;
 }
 
@@ -582,7 +587,7 @@ static int dom_slot(struct msel *s, vtx_t u, const struct mreq *slot, struct meg
 {
     matcher_t *m = s->m;
     struct meglist sl = {-1, -1};
-    int64_t mult = (int64_t)slot->count.min;
+    int64_t mult = match_calc_count(&slot->count, INT64_MAX / 4);
     if (explore(s, u, slot->with, slot->nwith, false, true, &sl, mult) < 0)
         return s->error ? -1 : 0;
     enum { MAXSHAPE = 16 };
