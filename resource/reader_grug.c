@@ -56,6 +56,7 @@ struct recipe {
     struct recipe_edge *edge;
     int *out_off; /* out-edges per generator, in file order (CSR) */
     int *out;
+    char where[4096 + 32]; /* "FILE:LINE" for messages */
 };
 
 struct emitter {
@@ -200,7 +201,93 @@ static int read_graphml(struct recipe *r, struct st_error *err)
     return 0;
 }
 
+/* ---- error positions ------------------------------------------------------- */
+
+/* true if the tag text [tag, end) has attr="value" (either quote). */
+static bool tag_has(const char *tag, const char *end, const char *attr, const char *value)
+{
+    size_t al = strlen(attr), vl = strlen(value);
+    for (const char *p = tag; p + al + vl + 3 <= end; p++) {
+        bool boundary =
+            p > tag && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n' || p[-1] == '\r');
+        if (!boundary || strncmp(p, attr, al) != 0)
+            continue;
+        const char *q = p + al;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+            q++;
+        if (q >= end || *q++ != '=')
+            continue;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+            q++;
+        if (q < end && (*q == '"' || *q == '\'') && q + vl + 1 < end &&
+            strncmp(q + 1, value, vl) == 0 && q[vl + 1] == *q)
+            return true;
+    }
+    return false;
+}
+
+/* Line of the first <kind ...> tag with attr="value" in text, or 0. */
+static long find_tag_line(const char *text, const char *kind, const char *attr,
+                          const char *value)
+{
+    size_t kl = strlen(kind);
+    for (const char *p = text; (p = strstr(p, kind)) != NULL; p += kl) {
+        const char *end = strchr(p, '>');
+        if (!end)
+            break;
+        if (strchr(" \t\r\n/>", p[kl]) && tag_has(p, end, attr, value)) {
+            long line = 1;
+            for (const char *c = text; c < p; c++)
+                line += *c == '\n';
+            return line;
+        }
+    }
+    return 0;
+}
+
+/* "FILE:LINE" for the element <kind ... attr="value">, or "FILE" when it
+ * cannot be found.  igraph keeps no element positions, so on this error
+ * path the file is searched again for the element's attribute. */
+static const char *where(struct recipe *r, const char *kind, const char *attr,
+                         const char *value)
+{
+    long line = 0;
+    FILE *f = fopen(r->file, "r");
+    if (f) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        char buf[4096];
+        size_t n;
+        while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+            fwrite(buf, 1, n, m);
+        if (m && fclose(m) == 0 && text)
+            line = find_tag_line(text, kind, attr, value);
+        free(text);
+        fclose(f);
+    }
+    if (line > 0)
+        snprintf(r->where, sizeof(r->where), "%s:%ld", r->file, line);
+    else
+        snprintf(r->where, sizeof(r->where), "%s", r->file);
+    return r->where;
+}
+
 /* ---- the recipe ------------------------------------------------------------ */
+
+/* A generator without a type.  igraph creates a bare vertex for an edge end
+ * that names no <node>, so an undeclared generator shows up this way too:
+ * tell the two apart by looking for the <node>. */
+static int no_type(struct recipe *r, const char *id, struct st_error *err)
+{
+    const char *at = where(r, "<node", "id", id);
+    if (strcmp(at, r->file) != 0)
+        return st_errorf(err, EINVAL, "%s: node '%s': no type", at, id);
+    at = where(r, "<edge", "target", id);
+    if (strcmp(at, r->file) == 0)
+        at = where(r, "<edge", "source", id);
+    return st_errorf(err, EINVAL, "%s: edge to undeclared node '%s'", at, id);
+}
 
 static int load_generators(struct recipe *r, struct st_error *err)
 {
@@ -223,16 +310,12 @@ static int load_generators(struct recipe *r, struct st_error *err)
             gen->subsystem = "containment";
         if (int_attr(r, false, "size", i, 1, &gen->size) < 0 || gen->size < 0)
             return st_errorf(err, EINVAL, "%s: node '%s': size is not a non-negative integer",
-                             r->file, gen->id);
+                             where(r, "<node", "id", gen->id), gen->id);
         if (int_attr(r, false, "root", i, 0, &root) < 0)
-            return st_errorf(err, EINVAL, "%s: node '%s': root is not an integer", r->file,
-                             gen->id);
-        /* igraph creates a bare vertex for an edge end that names no
-         * <node>, so an undeclared generator shows up here as one with
-         * no type. */
+            return st_errorf(err, EINVAL, "%s: node '%s': root is not an integer",
+                             where(r, "<node", "id", gen->id), gen->id);
         if (!gen->type[0])
-            return st_errorf(err, EINVAL, "%s: node '%s': no type (undeclared <node>?)",
-                             r->file, gen->id);
+            return no_type(r, gen->id, err);
         gen->root = root == 1;
         gen->needs = 1;
         have_root |= gen->root;
@@ -284,7 +367,8 @@ static int load_edge(struct recipe *r, int i, struct st_error *err)
     const char *m = str_attr(r, true, "gen_method", i);
     if (parse_method(m, &e->method) < 0)
         return st_errorf(err, EINVAL, "%s: edge '%s' (%s -> %s): unknown gen_method '%s'",
-                         r->file, e->id, r->gen[e->src].id, r->gen[e->dst].id, m);
+                         where(r, "<edge", "id", e->id), e->id, r->gen[e->src].id,
+                         r->gen[e->dst].id, m);
     static const struct {
         const char *name;
         size_t off;
@@ -301,7 +385,8 @@ static int load_edge(struct recipe *r, int i, struct st_error *err)
         int64_t *field = (int64_t *) ((char *) e + nums[k].off);
         if (int_attr(r, true, nums[k].name, i, nums[k].dflt, field) < 0 || *field < nums[k].min)
             return st_errorf(err, EINVAL, "%s: edge '%s': %s must be an integer >= %lld",
-                             r->file, e->id, nums[k].name, (long long) nums[k].min);
+                             where(r, "<edge", "id", e->id), e->id, nums[k].name,
+                             (long long) nums[k].min);
     }
     return 0;
 }
@@ -355,8 +440,8 @@ static int check_recipe_acyclic(struct recipe *r, struct st_error *err)
         }
     }
     igraph_vector_int_destroy(&memb);
-    return st_errorf(err, EINVAL, "%s: the recipe has a cycle (through edge '%s')", r->file,
-                     eid);
+    return st_errorf(err, EINVAL, "%s: the recipe has a cycle (through edge '%s')",
+                     where(r, "<edge", "id", eid), eid);
 }
 
 static int recipe_load(struct recipe *r, struct st_error *err)
@@ -508,8 +593,8 @@ static int multiply(struct emitter *em, const struct recipe_edge *e)
     if (__builtin_mul_overflow((int64_t) src->n, e->multi_scale, &total) ||
         total > INT32_MAX - graph_vertex_count(em->g))
         return st_errorf(em->err, E2BIG,
-                         "%s: edge '%s': the recipe makes more than %d vertices", em->r->file,
-                         e->id, INT32_MAX);
+                         "%s: edge '%s': the recipe makes more than %d vertices",
+                         where(em->rw, "<edge", "id", e->id), e->id, INT32_MAX);
     if (sub == ATOM_NONE || esub == ATOM_NONE)
         return emit_fail(em);
     dst->needs = e->multi_scale;
@@ -518,8 +603,8 @@ static int multiply(struct emitter *em, const struct recipe_edge *e)
         for (int64_t i = 0; i < e->multi_scale; i++) {
             int64_t id;
             if (gen_id(em, e, j, i, &id) < 0)
-                return st_errorf(em->err, ERANGE, "%s: edge '%s': id overflows", em->r->file,
-                                 e->id);
+                return st_errorf(em->err, ERANGE, "%s: edge '%s': id overflows",
+                                 where(em->rw, "<edge", "id", e->id), e->id);
             vtx_t v = emit_vertex(em, dst, id);
             if (v == VTX_NONE || graph_add_edge(em->g, s, v, e->e_subsystem) < 0)
                 return emit_fail(em);

@@ -373,20 +373,20 @@ static const struct {
     { "method",
       "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
           NODE("b", "node", "b", "") EDGE("a2b", "a", "b", D("gen_method", "DIVIDE")) "</graph>",
-      NULL, "edge 'a2b' (a -> b): unknown gen_method 'DIVIDE'" },
+      NULL, ".graphml:20: edge 'a2b' (a -> b): unknown gen_method 'DIVIDE'" },
     { "cycle",
       "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
           NODE("b", "node", "b", "") NODE("c", "core", "c", "") EDGE("a2b", "a", "b", "")
               EDGE("b2c", "b", "c", "") EDGE("c2b", "c", "b", "") "</graph>",
-      NULL, "the recipe has a cycle (through edge 'b2c')" },
+      NULL, ".graphml:22: the recipe has a cycle (through edge 'b2c')" },
     { "missing",
       "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
           EDGE("a2z", "a", "zz", "") "</graph>",
-      NULL, "node 'zz': no type" },
+      NULL, ".graphml:19: edge to undeclared node 'zz'" },
     { "scale",
       "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
           NODE("b", "node", "b", "") EDGE("a2b", "a", "b", D("multi_scale", "-2")) "</graph>",
-      NULL, "edge 'a2b': multi_scale must be an integer >= 0" },
+      NULL, ".graphml:20: edge 'a2b': multi_scale must be an integer >= 0" },
     { "xml", NULL,
       "<?xml version='1.0'?>\n<graphml xmlns='http://graphml.graphdrawing.org/xmlns'>\n"
       "<graph edgedefault='directed'>\n<node id='a'>\n</nod>\n</graph></graphml>\n",
@@ -396,7 +396,7 @@ static const struct {
     { "noedgedefault", "<graph>" NODE("a", "cluster", "a", D("root", "1")) "</graph>", NULL,
       "must be a directed graph" },
     { "size", "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1")
-      D("size", "-3")) "</graph>", NULL, "node 'a': size is not a non-negative integer" },
+      D("size", "-3")) "</graph>", NULL, ".graphml:18: node 'a': size is not a non-negative integer" },
     { "stride", "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
       NODE("b", "node", "b", "") EDGE("a2b", "a", "b", D("id_stride", "x")) "</graph>", NULL,
       "not a valid GraphML file" }, /* igraph rejects a non-number for an int key */
@@ -404,13 +404,13 @@ static const struct {
       NODE("b", "node", "b", "") NODE("c", "core", "c", "")
       EDGE("a2b", "a", "b", D("multi_scale", "100000"))
       EDGE("b2c", "b", "c", D("multi_scale", "100000")) "</graph>", NULL,
-      "edge 'b2c': the recipe makes more than 2147483647 vertices" },
+      ".graphml:22: edge 'b2c': the recipe makes more than 2147483647 vertices" },
     { "overflow", "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
       NODE("b", "node", "b", "") NODE("c", "core", "c", "")
       EDGE("a2b", "a", "b", D("multi_scale", "2"))
       EDGE("b2c", "b", "c", D("multi_scale", "2000") D("id_scope", "1")
            D("id_stride", "9000000000000000")) "</graph>", NULL,
-      "edge 'b2c': id overflows" },
+      ".graphml:22: edge 'b2c': id overflows" },
     { "subsystems", "<graph edgedefault='directed'>" NODE("r", "cluster", "r", D("root", "1"))
       NODE("a", "x", "a", "") EDGE("e1", "r", "a", D("e_subsystem", "s1"))
       NODE("b", "x", "b", "") EDGE("e2", "r", "b", D("e_subsystem", "s2"))
@@ -429,6 +429,8 @@ static const struct {
       NODE("o", "x", "o", "") EDGE("e15", "r", "o", D("e_subsystem", "s15"))
       NODE("p", "x", "p", "") EDGE("e16", "r", "p", D("e_subsystem", "s16"))
       "</graph>", NULL, "more than 16 subsystems" },
+    { "notype", "<graph edgedefault='directed'>" NODE("a", "cluster", "a", D("root", "1"))
+      "<node id='t'/>\n</graph>", NULL, ".graphml:19: node 't': no type" },
     { "empty", NULL, "", "" },
     /* clang-format on */
 };
