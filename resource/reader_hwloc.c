@@ -257,30 +257,103 @@ static int walk_list(struct walker *w, hwloc_obj_t first, vtx_t parent, const ch
     return 0;
 }
 
+/* Add the vertex k under parent; *v and *path (caller frees) receive it. */
+static int add_child(struct walker *w, const struct kind *k, vtx_t parent, const char *ppath,
+                     vtx_t *v, char **path)
+{
+    if (asprintf(path, "%s/%s", ppath, k->name) < 0) {
+        *path = NULL;
+        return st_errorf(w->err, ENOMEM, "%s: out of memory", w->src);
+    }
+    *v = add_vertex(w, k, w->rank, *path);
+    if (*v == VTX_NONE || graph_add_edge(w->g, parent, *v, "containment") < 0)
+        return st_errorf(w->err, errno, "%s: cannot add %s: %s", w->src, *path,
+                         strerror(errno));
+    return 0;
+}
+
+/* The vertex type an I/O object becomes, without side effects; NULL if
+ * none. */
+static const char *io_vertex_type(hwloc_obj_t o)
+{
+    if (osdev_is_gpu(o) && !gpu_seen_before(o))
+        return "gpu";
+    if (o->type == HWLOC_OBJ_OS_DEVICE && o->attr->osdev.type == HWLOC_OBJ_OSDEV_BLOCK)
+        return "storage";
+    return NULL;
+}
+
+/* true if an I/O object in the list, or below it, becomes a vertex. */
+static bool io_has_vertex(const struct walker *w, hwloc_obj_t first)
+{
+    for (hwloc_obj_t c = first; c; c = c->next_sibling) {
+        const char *t = io_vertex_type(c);
+        if ((t && allowed(w, t)) || io_has_vertex(w, c->io_first_child))
+            return true;
+    }
+    return false;
+}
+
+/* A NUMA node that takes the I/O devices of its group: added whatever the
+ * allowlist says, then its own children. */
+static int walk_numa_for_io(struct walker *w, hwloc_obj_t numa, vtx_t parent, const char *ppath,
+                            vtx_t *v, char **path)
+{
+    struct kind k;
+    classify(w, numa, &k);
+    if (add_child(w, &k, parent, ppath, v, path) < 0)
+        return -1;
+    if (walk_list(w, numa->first_child, *v, *path) < 0 ||
+        walk_list(w, numa->memory_first_child, *v, *path) < 0 ||
+        walk_list(w, numa->io_first_child, *v, *path) < 0)
+        return -1;
+    return 0;
+}
+
+/* Children of o under parent: normal, then memory, then I/O.
+ *
+ * hwloc 1 hung I/O devices from NUMA nodes; hwloc 2 turns such a NUMA node
+ * into a Group holding the NUMA node as a memory child next to the devices.
+ * When that Group is not a vertex, Fluxion still places the devices under
+ * a numanode vertex (basics/020: GPUs under numanode0/1 with -W
+ * node,socket,core,gpu), so the first NUMA node then becomes one even if the
+ * allowlist omits numanode. */
+static int walk_children(struct walker *w, hwloc_obj_t o, bool o_is_vertex, vtx_t parent,
+                         const char *ppath)
+{
+    hwloc_obj_t numa = o->memory_first_child;
+    bool io_to_numa = !o_is_vertex && o->type == HWLOC_OBJ_GROUP && numa &&
+                      numa->type == HWLOC_OBJ_NUMANODE && io_has_vertex(w, o->io_first_child);
+    vtx_t io_parent = parent;
+    char *io_path = NULL;
+    int rc = -1;
+    if (walk_list(w, o->first_child, parent, ppath) < 0)
+        return -1;
+    for (hwloc_obj_t m = o->memory_first_child; m; m = m->next_sibling) {
+        if (m == numa && io_to_numa) {
+            if (walk_numa_for_io(w, m, parent, ppath, &io_parent, &io_path) < 0)
+                goto done;
+        } else if (walk(w, m, parent, ppath) < 0) {
+            goto done;
+        }
+    }
+    rc = walk_list(w, o->io_first_child, io_parent, io_path ? io_path : ppath);
+done:
+    free(io_path);
+    return rc;
+}
+
 static int walk(struct walker *w, hwloc_obj_t o, vtx_t parent, const char *ppath)
 {
     struct kind k;
     char *path = NULL;
-    int rc = -1;
-    if (classify(w, o, &k) && allowed(w, k.type)) {
-        if (asprintf(&path, "%s/%s", ppath, k.name) < 0) {
-            path = NULL;
-            return st_errorf(w->err, ENOMEM, "%s: out of memory", w->src);
-        }
-        vtx_t v = add_vertex(w, &k, w->rank, path);
-        if (v == VTX_NONE || graph_add_edge(w->g, parent, v, "containment") < 0) {
-            st_errorf(w->err, errno, "%s: cannot add %s: %s", w->src, path, strerror(errno));
-            goto done;
-        }
-        parent = v;
-        ppath = path;
+    vtx_t v = VTX_NONE;
+    bool is_vertex = classify(w, o, &k) && allowed(w, k.type);
+    if (is_vertex && add_child(w, &k, parent, ppath, &v, &path) < 0) {
+        free(path);
+        return -1;
     }
-    if (walk_list(w, o->first_child, parent, ppath) < 0 ||
-        walk_list(w, o->memory_first_child, parent, ppath) < 0 ||
-        walk_list(w, o->io_first_child, parent, ppath) < 0)
-        goto done;
-    rc = 0;
-done:
+    int rc = walk_children(w, o, is_vertex, is_vertex ? v : parent, is_vertex ? path : ppath);
     free(path);
     return rc;
 }

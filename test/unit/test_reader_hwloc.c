@@ -15,12 +15,17 @@
 
 #include "resource/reader.h"
 
-static const char *xml_path(void)
+static const char *data_path(const char *name)
 {
     static char buf[4096];
     const char *src = getenv("STRATA_SRCDIR");
-    snprintf(buf, sizeof(buf), "%s/test/data/hwloc/2pack-gpu-disk.xml", src ? src : ".");
+    snprintf(buf, sizeof(buf), "%s/test/data/hwloc/%s", src ? src : ".", name);
     return buf;
+}
+
+static const char *xml_path(void)
+{
+    return data_path("2pack-gpu-disk.xml");
 }
 
 static atom_t containment(const graph_t *g)
@@ -113,6 +118,31 @@ START_TEST(test_allowlist)
 }
 END_TEST
 
+/* test/data/hwloc/v1-numa-io.xml is an hwloc 1 export whose first NUMA
+ * node holds two cores and a CUDA GPU (hwloc 2 makes each NUMA node a Group
+ * with the NUMA node as memory child).  With groups filtered out, the GPU
+ * still hangs from its NUMA node, as in Fluxion; a NUMA node without devices
+ * stays out. */
+START_TEST(test_numa_io)
+{
+    struct st_error err = { { 0 } };
+    graph_t *g = reader_hwloc_load(data_path("v1-numa-io.xml"), "node,socket,core,gpu", &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    vtx_t gpu = graph_find_path(g, "/cluster0/chim/socket0/numanode0/gpu0");
+    ck_assert_int_ne(gpu, VTX_NONE);
+    ck_assert_int_eq(count_type(g, "numanode"), 1);
+    ck_assert_int_ne(graph_find_path(g, "/cluster0/chim/socket0/core3"), VTX_NONE);
+    graph_destroy(g);
+    /* With every type kept, the group is the GPU's parent. */
+    g = reader_hwloc_load(data_path("v1-numa-io.xml"), NULL, &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    ck_assert_int_ne(graph_find_path(g, "/cluster0/chim/socket0/group0/gpu0"), VTX_NONE);
+    ck_assert_int_ne(graph_find_path(g, "/cluster0/chim/socket0/group1/numanode1"), VTX_NONE);
+    ck_assert_int_eq(count_type(g, "numanode"), 2);
+    graph_destroy(g);
+}
+END_TEST
+
 /* This host: the design notes 1 package, 2 cores, 2 PUs, but check only
  * what holds on any machine. */
 START_TEST(test_live)
@@ -164,6 +194,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_full);
     tcase_add_test(tc, test_allowlist);
+    tcase_add_test(tc, test_numa_io);
     tcase_add_test(tc, test_live);
     tcase_add_test(tc, test_errors);
     suite_add_tcase(su, tc);
