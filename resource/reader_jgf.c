@@ -137,7 +137,7 @@ static int vertex_ids(const struct ctx *c, size_t i, json_t *meta, struct reader
         return -1;
     if (v->uniq_id < 0)
         return node_err(c, i, "no uniq_id and the node id is not an integer", NULL);
-    const char *name;
+    const char *name = NULL;
     if (get_str(c, i, meta, "name", NULL, &name) < 0)
         return -1;
     int64_t def_id = v->uniq_id;
@@ -166,7 +166,7 @@ static int vertex_ids(const struct ctx *c, size_t i, json_t *meta, struct reader
 static int vertex_scalars(const struct ctx *c, size_t i, json_t *meta,
                           struct reader_jgf_vertex *v)
 {
-    int64_t rank, status;
+    int64_t rank = -1, status = 0;
     if (get_str(c, i, meta, "unit", "", &v->unit) < 0 ||
         get_int(c, i, meta, "size", 1, &v->size) < 0 ||
         get_int(c, i, meta, "rank", -1, &rank) < 0 ||
