@@ -45,11 +45,19 @@ static void check_graph(graph_t *g)
     }
 }
 
+static char path[64];
+
+static void remove_input(void)
+{
+    unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0])
+    if (!path[0]) {
         snprintf(path, sizeof(path), "/tmp/fuzz_grug.%d.graphml", (int) getpid());
+        atexit(remove_input);
+    }
     if (too_big(data, size))
         return 0;
     FILE *f = fopen(path, "w");
@@ -57,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     fwrite(data, 1, size, f);
     fclose(f);
-    struct st_error err = { { 0 } };
+    struct st_error err = {{0}};
     graph_t *g = reader_grug_load(path, &err);
     if (g)
         check_graph(g);
