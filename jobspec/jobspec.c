@@ -868,6 +868,7 @@ static char *read_all(FILE *f, size_t *len)
 {
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
+    errno = 0; /* so that a read error (EISDIR...) can be told from none */
     while (buf) {
         n += fread(buf + n, 1, cap - n, f);
         if (n < cap)
@@ -878,8 +879,9 @@ static char *read_all(FILE *f, size_t *len)
         buf = nbuf;
     }
     if (buf && ferror(f)) {
+        int e = errno ? errno : EIO;
         free(buf);
-        errno = EIO;
+        errno = e;
         return NULL;
     }
     *len = n;

@@ -55,6 +55,10 @@ out=$(echo 'version: [' | "$JV" - 2>&1)
 out=$("$JV" "$TMP/nope.yaml" 2>&1)
 [[ $? -eq 1 && "$out" == "$TMP/nope.yaml: No such file or directory" ]] && ok || bad "missing: $out"
 
+# A directory: exit 1 with the reason.
+out=$("$JV" "$TMP" 2>&1)
+[[ $? -eq 1 && "$out" == "$TMP: Is a directory" ]] && ok || bad "directory: $out"
+
 # -q prints nothing; -v names valid files.
 out=$("$JV" -q "$DATA/validation/invalid/missing_tasks.yaml" 2>&1)
 [[ $? -eq 1 && -z "$out" ]] && ok || bad "-q: $out"
