@@ -159,7 +159,8 @@ static void parse_reserve(struct options *o, const char *arg)
 static void parse_options(int argc, char **argv, struct options *o)
 {
     int c;
-    while ((c = getopt_long(argc, argv, "L:f:W:S:P:T:F:g:o:p:t:r:edh", long_options, NULL)) !=
+    opterr = 0; /* our own messages: getopt's would name argv[0] */
+    while ((c = getopt_long(argc, argv, ":L:f:W:S:P:T:F:g:o:p:t:r:edh", long_options, NULL)) !=
            -1) {
         switch (c) {
         case 'h':
@@ -219,7 +220,12 @@ static void parse_options(int argc, char **argv, struct options *o)
         case 'd':
             o->no_prompt = true;
             break;
+        case ':':
+            fprintf(stderr, "[ERROR] option needs a value: %s\n", argv[optind - 1]);
+            usage(1);
+            break;
         default:
+            fprintf(stderr, "[ERROR] unknown option: %s\n", argv[optind - 1]);
             usage(1);
         }
     }
@@ -391,6 +397,8 @@ int main(int argc, char **argv)
         print_load_stats(rq.g, load_time);
     command_loop(&rq, !o.no_prompt && isatty(STDIN_FILENO));
     rc = 0;
+    if (o.graph_output && rq_graph_write(rq.g, o.graph_output, o.graph_format) < 0)
+        rc = 1;
 done:
     if (rq.out && rq.out != stdout && fclose(rq.out) != 0) {
         perror("resource-query: closing the test output");

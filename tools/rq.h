@@ -79,6 +79,13 @@ void rq_job_print(const struct rq_job *job);
 /* Account one successful match taking `elapsed` seconds. */
 void rq_perf_add(struct rq *rq, double elapsed);
 
+/* ---- graph output (rq_graphout.c) ----------------------------------------- */
+
+/* -o/-g: write g's live vertices and edges to BASENAME.dot or
+ * BASENAME.graphml (format "dot" or "graphml"; NULL = dot).  -1 with errno
+ * (and a message on stderr) on failure. */
+int rq_graph_write(const graph_t *g, const char *basename, const char *format);
+
 /* Free the job table. */
 void rq_jobs_free(struct rq *rq);
 
