@@ -48,7 +48,7 @@ struct recipe_edge {
 struct recipe {
     const char *file;
     igraph_t ig; /* owns the attribute strings the generators point to */
-    bool ig_valid;
+    bool ig_valid, lists_valid;
     igraph_strvector_t vnames, enames;
     igraph_vector_int_t vtypes, etypes;
     int ngen, nedge;
@@ -163,13 +163,43 @@ static void recipe_fini(struct recipe *r)
     free(r->edge);
     free(r->out_off);
     free(r->out);
-    if (r->ig_valid) {
+    if (r->ig_valid)
         igraph_destroy(&r->ig);
+    if (r->lists_valid) {
         igraph_strvector_destroy(&r->vnames);
         igraph_strvector_destroy(&r->enames);
         igraph_vector_int_destroy(&r->vtypes);
         igraph_vector_int_destroy(&r->etypes);
     }
+}
+
+/* The names and types of the recipe's node and edge attributes. */
+static int attribute_lists(struct recipe *r, struct st_error *err)
+{
+    if (igraph_strvector_init(&r->vnames, 0) != IGRAPH_SUCCESS)
+        goto nomem;
+    if (igraph_strvector_init(&r->enames, 0) != IGRAPH_SUCCESS) {
+        igraph_strvector_destroy(&r->vnames);
+        goto nomem;
+    }
+    if (igraph_vector_int_init(&r->vtypes, 0) != IGRAPH_SUCCESS) {
+        igraph_strvector_destroy(&r->vnames);
+        igraph_strvector_destroy(&r->enames);
+        goto nomem;
+    }
+    if (igraph_vector_int_init(&r->etypes, 0) != IGRAPH_SUCCESS) {
+        igraph_strvector_destroy(&r->vnames);
+        igraph_strvector_destroy(&r->enames);
+        igraph_vector_int_destroy(&r->vtypes);
+        goto nomem;
+    }
+    r->lists_valid = true;
+    if (igraph_cattribute_list(&r->ig, NULL, NULL, &r->vnames, &r->vtypes, &r->enames,
+                               &r->etypes) != IGRAPH_SUCCESS)
+        goto nomem;
+    return 0;
+nomem:
+    return st_errorf(err, ENOMEM, "%s: out of memory", r->file);
 }
 
 static int read_graphml(struct recipe *r, struct st_error *err)
@@ -183,22 +213,13 @@ static int read_graphml(struct recipe *r, struct st_error *err)
     igraph_msg[0] = '\0';
     igraph_error_t rc = igraph_read_graph_graphml(&r->ig, f, 0);
     fclose(f);
-    if (rc == IGRAPH_SUCCESS) {
-        r->ig_valid = true;
-        igraph_strvector_init(&r->vnames, 0);
-        igraph_strvector_init(&r->enames, 0);
-        igraph_vector_int_init(&r->vtypes, 0);
-        igraph_vector_int_init(&r->etypes, 0);
-        rc = igraph_cattribute_list(&r->ig, NULL, NULL, &r->vnames, &r->vtypes, &r->enames,
-                                    &r->etypes);
-    }
+    r->ig_valid = rc == IGRAPH_SUCCESS;
+    int ret = r->ig_valid ? attribute_lists(r, err) : -1;
     igraph_set_error_handler(old_err);
     igraph_set_warning_handler(old_warn);
-    if (rc != IGRAPH_SUCCESS) {
+    if (!r->ig_valid)
         xml_error(r->file, err);
-        return -1;
-    }
-    return 0;
+    return ret;
 }
 
 /* ---- error positions ------------------------------------------------------- */
