@@ -1009,84 +1009,103 @@ static bool all_parents_removed(const graph_t *g, int s, vtx_t c)
     return true;
 }
 
+/* The vertices tombstoned by one removal, in removal order. */
+struct gone {
+    vtx_t *v;
+    size_t n, cap;
+};
+
+static int gone_push(graph_t *g, struct gone *q, vtx_t v)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 64;
+        vtx_t *nv = realloc(q->v, cap * sizeof(*nv));
+        if (!nv)
+            return -1;
+        q->v = nv;
+        q->cap = cap;
+    }
+    g->removed[v] = 1;
+    q->v[q->n++] = v;
+    return 0;
+}
+
 /* Tombstone v and, breadth first, every vertex whose parents in subsystem s
  * are all removed.  A child is re-examined each time one of its parents
- * goes, so the last parent's removal always catches it.  Returns the removed
- * vertices in *out (caller frees) and their count. */
-static int64_t mark_subtree(graph_t *g, int s, vtx_t v, vtx_t **out)
+ * goes, so the last parent's removal always catches it. */
+static int mark_subtree(graph_t *g, int s, vtx_t v, struct gone *q)
 {
-    size_t cap = 64, n = 0;
-    vtx_t *q = malloc(cap * sizeof(*q));
-    if (!q)
+    size_t head = q->n;
+    if (gone_push(g, q, v) < 0)
         return -1;
-    g->removed[v] = 1;
-    q[n++] = v;
-    for (size_t head = 0; head < n; head++) {
-        vtx_t u = q[head];
+    for (; head < q->n; head++) {
+        vtx_t u = q->v[head];
         for (int32_t i = g->d.coff[s][u]; i < g->d.coff[s][u + 1]; i++) {
             vtx_t c = g->d.cadj[s][i];
-            if (g->removed[c] || !all_parents_removed(g, s, c))
-                continue;
-            if (n == cap) {
-                vtx_t *nq = realloc(q, 2 * cap * sizeof(*q));
-                if (!nq) {
-                    for (size_t k = 0; k < n; k++)
-                        g->removed[q[k]] = 0;
-                    free(q);
-                    return -1;
-                }
-                q = nq;
-                cap *= 2;
-            }
-            g->removed[c] = 1;
-            q[n++] = c;
+            if (!g->removed[c] && all_parents_removed(g, s, c) && gone_push(g, q, c) < 0)
+                return -1;
         }
     }
-    *out = q;
-    return (int64_t) n;
+    return 0;
+}
+
+/* Undo the tombstones of a failed removal.  Edges of earlier removals keep
+ * a removed endpoint, so only the edges marked by this one come back. */
+static void unmark(graph_t *g, const struct gone *q)
+{
+    for (size_t k = 0; k < q->n; k++)
+        g->removed[q->v[k]] = 0;
+    for (int64_t e = 0; e < g->ne; e++)
+        if (!g->removed[g->esrc[e]] && !g->removed[g->edst[e]])
+            g->esub[e] &= EDGE_SUB_MASK;
 }
 
 /* Removal marks the incident edges and rebuilds the read side; the roots are
  * carried over (minus removed ones) since no path changed. */
-static int rebuild_after_removal(graph_t *g, const vtx_t root[])
+static int rebuild_after_removal(graph_t *g)
 {
+    vtx_t root[GRAPH_MAX_SUBSYSTEMS];
+    for (int k = 0; k < g->nsub; k++)
+        root[k] =
+            g->d.root[k] != VTX_NONE && g->removed[g->d.root[k]] ? VTX_NONE : g->d.root[k];
     for (int64_t e = 0; e < g->ne; e++)
         if (!(g->esub[e] & EDGE_REMOVED) && (g->removed[g->esrc[e]] || g->removed[g->edst[e]]))
             g->esub[e] |= EDGE_REMOVED;
     return rebuild(g, root, NULL);
 }
 
-int graph_remove_subtree(graph_t *g, vtx_t v, atom_t subsystem)
+int graph_remove_subtrees(graph_t *g, const vtx_t *v, int n, atom_t subsystem)
 {
-    vtx_t *gone = NULL;
+    struct gone q = {0};
     /* The read side must describe the whole graph: no removal between adding
      * and finalizing. */
-    if (!vtx_ok(g, v) || !g->finalized || g->nv != g->d.nv || g->ne != g->d.ne || g->removed[v])
+    if (!g || !g->finalized || g->nv != g->d.nv || g->ne != g->d.ne || n < 0 || (n > 0 && !v))
         return einval();
     int s = sub_index(g, subsystem);
     if (s < 0)
         return einval();
-    int64_t n = mark_subtree(g, s, v, &gone);
-    if (n < 0)
-        return -1;
-    vtx_t root[GRAPH_MAX_SUBSYSTEMS];
-    for (int k = 0; k < g->nsub; k++)
-        root[k] =
-            g->d.root[k] != VTX_NONE && g->removed[g->d.root[k]] ? VTX_NONE : g->d.root[k];
-    if (rebuild_after_removal(g, root) < 0) {
-        for (int64_t k = 0; k < n; k++)
-            g->removed[gone[k]] = 0;
-        /* Edges of earlier removals keep a removed endpoint, so this only
-         * revives the edges marked just now. */
-        for (int64_t e = 0; e < g->ne; e++)
-            if (!g->removed[g->esrc[e]] && !g->removed[g->edst[e]])
-                g->esub[e] &= EDGE_SUB_MASK;
-        free(gone);
-        errno = ENOMEM;
-        return -1;
+    for (int i = 0; i < n; i++)
+        if (!vtx_ok(g, v[i]) || g->removed[v[i]])
+            return einval();
+    for (int i = 0; i < n; i++) {
+        /* a root may lie below an earlier one: it is gone already */
+        if (!g->removed[v[i]] && mark_subtree(g, s, v[i], &q) < 0)
+            goto nomem;
     }
-    free(gone);
-    return (int) n;
+    if (rebuild_after_removal(g) < 0)
+        goto nomem;
+    free(q.v);
+    return (int) q.n;
+nomem:
+    unmark(g, &q);
+    free(q.v);
+    errno = ENOMEM;
+    return -1;
+}
+
+int graph_remove_subtree(graph_t *g, vtx_t v, atom_t subsystem)
+{
+    return graph_remove_subtrees(g, &v, 1, subsystem);
 }
 
 bool graph_vertex_live(const graph_t *g, vtx_t v)

@@ -131,6 +131,13 @@ int graph_finalize(graph_t *g, struct st_error *err);
  * since; ENOMEM, graph unchanged). */
 int graph_remove_subtree(graph_t *g, vtx_t v, atom_t subsystem);
 
+/* The same for n vertices at once, with one rebuild of the read side (each
+ * removal costs O(V+E), so removing many ranks should go through here).  A
+ * vertex below another one of the list is simply removed with it.  Every
+ * vertex must be live (EINVAL, nothing removed).  Returns the total number
+ * of vertices removed, or -1. */
+int graph_remove_subtrees(graph_t *g, const vtx_t *v, int n, atom_t subsystem);
+
 /* true if v is a live (not removed) vertex of g. */
 bool graph_vertex_live(const graph_t *g, vtx_t v);
 

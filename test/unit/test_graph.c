@@ -325,6 +325,32 @@ START_TEST(test_remove_subtree)
 }
 END_TEST
 
+START_TEST(test_remove_subtrees)
+{
+    struct st_error err = {{0}};
+    graph_t *g = small_graph();
+    ck_assert_int_eq(graph_finalize(g, &err), 0);
+    atom_t cont = graph_atom_find(g, "containment");
+    const vtx_t bad[] = {1, 99};
+    ck_assert_int_eq(graph_remove_subtrees(g, bad, 2, cont), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(graph_live_vertex_count(g), 6); /* nothing removed */
+    ck_assert_int_eq(graph_remove_subtrees(g, NULL, 1, cont), -1);
+    ck_assert_int_eq(graph_remove_subtrees(g, bad, -1, cont), -1);
+    ck_assert_int_eq(graph_remove_subtrees(NULL, bad, 1, cont), -1);
+    ck_assert_int_eq(graph_remove_subtrees(g, NULL, 0, cont), 0);
+    /* core0 (3) lies below node0 (1); node1 (2) twice */
+    const vtx_t list[] = {1, 3, 2, 2};
+    ck_assert_int_eq(graph_remove_subtrees(g, list, 4, cont), 5);
+    ck_assert_int_eq(graph_live_vertex_count(g), 1);
+    ck_assert_int_eq(graph_edge_count(g), 0);
+    int n;
+    ck_assert_ptr_null(graph_children(g, cont, 0, &n));
+    ck_assert_int_eq(graph_root(g, cont), 0);
+    graph_destroy(g);
+}
+END_TEST
+
 /* A vertex with two parents goes only when both go. */
 START_TEST(test_remove_shared_child)
 {
@@ -632,6 +658,7 @@ int main(void)
     tcase_add_test(tc, test_growth_and_truncate);
     tcase_add_test(tc, test_remove_subtree);
     tcase_add_test(tc, test_remove_shared_child);
+    tcase_add_test(tc, test_remove_subtrees);
     tcase_add_test(tc, test_subsystems);
     tcase_add_test(tc, test_empty_and_reserve);
     tcase_add_test(tc, test_atoms);
