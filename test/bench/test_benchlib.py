@@ -440,6 +440,20 @@ class TestDriverFormatting(unittest.TestCase):
         self.assertEqual(r['error'], 'exit status 1: boom')
         self.assertEqual(sorted(r), sorted(RUN.skipped(wl, 'x')))
 
+    def test_compare(self):
+        old = {'results': [{'name': 'a', 'load_s': 1.0, 'instr_alloc': 200.0,
+                            'alloc_median_ms': None},
+                           {'name': 'gone', 'load_s': 1.0}]}
+        new = [{'name': 'a', 'load_s': 0.5, 'instr_alloc': 300.0, 'alloc_median_ms': 0.1},
+               {'name': 'new', 'load_s': 2.0}]
+        table = RUN.compare_table(new, old)
+        self.assertIn('| a | load s | 1.00 | 0.500 | -50% |', table)
+        self.assertIn('| a | instr/alloc | 200 | 300 | +50% |', table)
+        self.assertNotIn('alloc median', table)
+        self.assertNotIn('gone', table)
+        self.assertNotIn('| new |', table)
+        self.assertEqual(RUN.compare_table(new, {}).count('\n'), 1)   # header only
+
     def test_tables(self):
         r = {'name': 'sierra-node1', 'kind': 'readme', 'counts': 'N=1 M=1', 'error': None,
              'load_s': 0.5, 'peak_rss_mib': 100.0, 'alloc_median_ms': 0.2,

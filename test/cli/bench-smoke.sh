@@ -56,6 +56,13 @@ grep -q '^| bench1000-node1 | N=8 M=4 | strata | [0-9]' "$tmp/fake.md" ||
 grep -q '^| scale-128 | ' "$tmp/fake.md" || fail "no scale series"
 check_results "$tmp/fake" fake || fail "figures missing (fake tool)"
 
+echo "# --compare adds a before/now table"
+"$bench/run" "$build" --quick --no-instr --rq "$bench/fake_rq.py" --out "$tmp/again" \
+  --only bench1000-node1 --compare "$tmp/fake/results.json" > "$tmp/again.md" ||
+  fail "driver exit status $? with --compare"
+grep -q '^| bench1000-node1 | alloc median ms | [0-9.]* | [0-9.]* | ' "$tmp/again.md" ||
+  fail "no before/now figures with --compare"
+
 echo "# a failing tool is reported per workload, and the exit status says so"
 if FAKE_RQ_FAIL="cannot read graph" "$bench/run" "$build" --quick --no-instr \
     --rq "$bench/fake_rq.py" --out "$tmp/failing" --only 'bench1000-node1,mem-10k' \
