@@ -652,21 +652,11 @@ static void span_place(struct span *slots, size_t cap, const struct span *s)
     slots[i] = *s;
 }
 
-/* Make room for one more span (load factor <= 1/2).  On failure the table
- * is unchanged. */
-static int span_reserve(planner_t *p)
+/* Rehash into `cap` slots.  On failure the table is unchanged. */
+static int span_resize(planner_t *p, uint32_t cap)
 {
-    uint32_t cap;
-    struct span *slots;
+    struct span *slots = calloc(cap, sizeof(*slots));
 
-    if (((size_t) p->nspans + 1) * 2 <= p->cap)
-        return 0;
-    if (p->cap >= UINT32_MAX / 2) {
-        errno = ENOMEM;
-        return -1;
-    }
-    cap = p->cap ? p->cap * 2 : 2; /* one span: the common case */
-    slots = calloc(cap, sizeof(*slots));
     if (!slots)
         return -1;
     for (size_t i = 0; i < p->cap; i++) {
@@ -677,6 +667,20 @@ static int span_reserve(planner_t *p)
     p->slots = slots;
     p->cap = cap;
     return 0;
+}
+
+/* Make room for one more span (load factor <= 1/2).  On failure the table
+ * is unchanged. */
+static int span_reserve(planner_t *p)
+{
+    if (((size_t) p->nspans + 1) * 2 <= p->cap)
+        return 0;
+    if (p->cap >= UINT32_MAX / 2) {
+        errno = ENOMEM;
+        return -1;
+    }
+    /* Sized for one span first: the common case of a per-vertex planner. */
+    return span_resize(p, p->cap ? p->cap * 2 : 2);
 }
 
 /* Delete a slot, shifting later members of its probe run back so lookups
@@ -701,6 +705,10 @@ static void span_delete(planner_t *p, struct span *s)
         free(p->slots);
         p->slots = NULL;
         p->cap = 0;
+    } else if (p->cap >= 64 && (size_t) p->nspans * 8 <= p->cap) {
+        /* Memory follows live spans; load stays <= 1/2.  Without memory
+         * the table just stays big. */
+        span_resize(p, p->cap / 4);
     }
 }
 

@@ -406,6 +406,46 @@ START_TEST(test_update_total)
 }
 END_TEST
 
+/* Grow the span table and point store far, shrink back, grow again: every
+ * live span stays reachable and every removed one is gone. */
+START_TEST(test_grow_shrink)
+{
+    enum { N = 300 };
+    planner_t *p = planner_create(0, 10 * N, 1);
+    int64_t ids[N];
+    int64_t s, d, a;
+
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++) {
+            ids[i] = planner_add_span(p, 10 * i, 5, 1);
+            ck_assert_int_gt(ids[i], 0);
+        }
+        ck_assert(planner_uses_tree(p));
+        for (int i = 0; i < N; i++) {
+            if (i % 50 != 7)
+                ck_assert_int_eq(planner_rem_span(p, ids[i]), 0);
+        }
+        ck_assert(!planner_uses_tree(p));
+        ck_assert_uint_eq(planner_span_count(p), N / 50);
+        for (int i = 0; i < N; i++) {
+            errno = 0;
+            if (i % 50 == 7) {
+                ck_assert_int_eq(planner_span_get(p, ids[i], &s, &d, &a), 0);
+                ck_assert_int_eq(s, 10 * i);
+                ck_assert_int_eq(planner_avail_at(p, 10 * i + 4), 0);
+                ck_assert_int_eq(planner_rem_span(p, ids[i]), 0);
+            } else {
+                ck_assert_int_eq(planner_span_get(p, ids[i], NULL, NULL, NULL), -1);
+                ck_assert_int_eq(errno, ENOENT);
+            }
+        }
+        ck_assert_uint_eq(planner_span_count(p), 0);
+        ck_assert_int_eq(planner_avail_during(p, 0, 10 * N), 1);
+    }
+    planner_destroy(p);
+}
+END_TEST
+
 START_TEST(test_next_without_first)
 {
     planner_t *p = planner_create(0, 10, 1);
@@ -720,6 +760,7 @@ static Suite *planner_suite(void)
     tcase_add_loop_test(tc, test_avail_time_cases, 0,
                         sizeof(first_cases) / sizeof(first_cases[0]));
     tcase_add_test(tc, test_update_total);
+    tcase_add_test(tc, test_grow_shrink);
     tcase_add_test(tc, test_next_without_first);
     tcase_add_test(tc, test_huge_horizon);
     suite_add_tcase(s, tc);
