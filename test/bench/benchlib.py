@@ -494,14 +494,75 @@ def _kill_group(proc, res):
         pass
 
 
-def run_cachegrind(argv, stdin_text, timeout, valgrind='valgrind', cwd=None):
+_RE_CG_FN = re.compile(r'^\s*(-?[\d,]+)\s+\(\s*(-?[\d.]+)%\)\s+(\S.*)$')
+
+
+def parse_cg_annotate(text):
+    """Per-function rows of a cg_annotate report: [(Ir, percent, 'file:function')].
+
+    Only the function table (after the "file:function" header) is read; the program
+    total and the per-line annotations are not.  Ir may be negative in a cg_diff.
+    """
+    rows = []
+    in_table = False
+    for line in text.splitlines():
+        if line.rstrip().endswith('file:function'):
+            in_table = True
+            continue
+        if not in_table:
+            continue
+        if line.startswith('-----') and rows:
+            break
+        m = _RE_CG_FN.match(line)
+        if m:
+            rows.append((int(m.group(1).replace(',', '')), float(m.group(2)), m.group(3)))
+    return rows
+
+
+def short_function(name, top):
+    """'path/file.c:fn' with the path made relative to top (or normalized) for reports."""
+    path, sep, fn = name.rpartition(':')
+    if not sep or path.startswith('???'):
+        return name
+    path = os.path.normpath(path)
+    if os.path.isabs(path) and path.startswith(top.rstrip('/') + '/'):
+        path = os.path.relpath(path, top)
+    return '%s:%s' % (path, fn)
+
+
+def cachegrind_profile(before, after, timeout=120):
+    """Functions by instructions executed in `after` minus `before` (cachegrind outputs).
+
+    Returns (rows of parse_cg_annotate(), None) or (None, why).  Subtracting a run that
+    only loads the graph leaves what the commands themselves cost.
+    """
+    try:
+        diff = subprocess.run(['cg_diff', before, after], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=timeout)
+        if diff.returncode != 0:
+            return None, 'cg_diff failed: %s' % diff.stderr.decode(errors='replace')[:200]
+        dfile = after + '.diff'
+        with open(dfile, 'wb') as f:
+            f.write(diff.stdout)
+        ann = subprocess.run(['cg_annotate', dfile], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, 'cannot annotate: %s' % e
+    if ann.returncode != 0:
+        return None, 'cg_annotate failed: %s' % ann.stderr.decode(errors='replace')[:200]
+    return parse_cg_annotate(ann.stdout.decode(errors='replace')), None
+
+
+def run_cachegrind(argv, stdin_text, timeout, valgrind='valgrind', cwd=None,
+                   out_file='/dev/null'):
     """Instructions executed by argv fed stdin_text, counted by cachegrind.
 
     Returns (instructions or None, error message or None).  Cache simulation is off,
-    so this is only the instruction count: stable across runs, unlike time.
+    so this is only the instruction count: stable across runs, unlike time.  The
+    per-function counts go to out_file (for cachegrind_profile()).
     """
     vg = [valgrind, '--tool=cachegrind', '--cache-sim=no',
-          '--cachegrind-out-file=/dev/null'] + list(argv)
+          '--cachegrind-out-file=' + out_file] + list(argv)
     try:
         p = subprocess.run(vg, input=stdin_text.encode(), stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, timeout=timeout, cwd=cwd)

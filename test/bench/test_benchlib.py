@@ -200,6 +200,44 @@ class TestTimeAndValgrind(unittest.TestCase):
         self.assertEqual(benchlib.parse_instructions(CACHEGRIND), 12345678)
         self.assertIsNone(benchlib.parse_instructions('no count here'))
 
+    def test_cg_annotate(self):
+        text = """\
+--------------------------------------------------------------------------------
+Ir
+--------------------------------------------------------------------------------
+5,258,647 (100.0%)  PROGRAM TOTALS
+
+--------------------------------------------------------------------------------
+Ir                file:function
+--------------------------------------------------------------------------------
+488,407 ( 9.29%)  ???:???
+452,560 ( 8.61%)  ./malloc/./malloc/malloc.c:_int_malloc
+ -1,200 (-0.02%)  /src/strata/build/../match/traverse.c:explore.constprop.0
+
+--------------------------------------------------------------------------------
+-- Auto-annotated source: /src/strata/match/traverse.c
+--------------------------------------------------------------------------------
+    10 ( 0.00%)  int x;
+"""
+        rows = benchlib.parse_cg_annotate(text)
+        self.assertEqual(rows, [(488407, 9.29, '???:???'),
+                                (452560, 8.61, './malloc/./malloc/malloc.c:_int_malloc'),
+                                (-1200, -0.02,
+                                 '/src/strata/build/../match/traverse.c:explore.constprop.0')])
+        self.assertEqual(benchlib.short_function(rows[2][2], '/src/strata'),
+                         'match/traverse.c:explore.constprop.0')
+        self.assertEqual(benchlib.short_function(rows[1][2], '/src/strata'),
+                         'malloc/malloc/malloc.c:_int_malloc')
+        self.assertEqual(benchlib.short_function('???:???', '/src/strata'), '???:???')
+
+    def test_cg_annotate_badparam(self):
+        self.assertEqual(benchlib.parse_cg_annotate(''), [])
+        self.assertEqual(benchlib.parse_cg_annotate('488,407 ( 9.29%)  ???:???'), [])
+        self.assertEqual(benchlib.short_function('nocolon', '/x'), 'nocolon')
+        rows, err = benchlib.cachegrind_profile('/nonexistent/a', '/nonexistent/b')
+        self.assertIsNone(rows)
+        self.assertTrue(err)
+
     def test_syscall_line(self):
         self.assertEqual(benchlib.parse_syscall_line('0 0x0 0x55 0x2000 0 0 0 0x7f 0x7f'),
                          (0, 0))
