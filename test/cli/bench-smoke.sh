@@ -51,7 +51,7 @@ echo "# driver against the fake resource-query (every workload)"
   > "$tmp/fake.md" || fail "driver exit status $? against the fake tool"
 [ -s "$tmp/fake/results.md" ] || fail "no results.md written"
 cmp -s "$tmp/fake.md" "$tmp/fake/results.md" || fail "stdout and results.md differ"
-grep -q '^| bench1000-node1 | N=8 M=4 | strata | [0-9]' "$tmp/fake.md" ||
+grep -q '^| bench1000-node1 | N=8 M=4 on quick | strata | [0-9]' "$tmp/fake.md" ||
   fail "no figures in the README table"
 grep -q '^| scale-128 | ' "$tmp/fake.md" || fail "no scale series"
 check_results "$tmp/fake" fake || fail "figures missing (fake tool)"
