@@ -505,21 +505,24 @@ static int64_t model_max_use(const struct model *m, int64_t at, int64_t d)
 {
     int64_t mx = 0;
 
-    for (int64_t t = at; t < at + d; t++)
-        if (m->use[t - m->base] > mx)
-            mx = m->use[t - m->base];
+    /* Offsets from base: the horizon may end at INT64_MAX. */
+    for (int64_t o = at - m->base; o < at - m->base + d; o++)
+        if (m->use[o] > mx)
+            mx = m->use[o];
     return mx;
 }
 
 static bool model_fits(const struct model *m, int64_t t, int64_t d, int64_t a)
 {
-    return t + d <= m->base + m->h && a <= m->total - model_max_use(m, t, d);
+    return t - m->base + d <= m->h && a <= m->total - model_max_use(m, t, d);
 }
 
 static void model_apply(struct model *m, int i, int64_t sign)
 {
-    for (int64_t t = m->spans[i].start; t < m->spans[i].start + m->spans[i].dur; t++)
-        m->use[t - m->base] += sign * m->spans[i].amount;
+    int64_t off = m->spans[i].start - m->base;
+
+    for (int64_t o = off; o < off + m->spans[i].dur; o++)
+        m->use[o] += sign * m->spans[i].amount;
 }
 
 static void check_all_queries(const planner_t *p, const struct model *m)
@@ -590,21 +593,29 @@ static void random_search(planner_t *p, const struct model *m)
 
 static void random_add(planner_t *p, struct model *m)
 {
-    int64_t start = m->base + rnd(m->h + 2) - 1;
+    int64_t off = rnd(m->h + 2) - 1; /* -1 .. h, offset from base */
     int64_t d = rnd(m->maxdur) + (rnd(8) == 0 ? -1 : 1);
     int64_t a = rnd(m->maxamt + 2) - (rnd(16) == 0 ? 1 : 0);
-    bool ok = d >= 1 && a >= 0 && start >= m->base && start + d <= m->base + m->h &&
-              a <= m->total - model_max_use(m, start, d) && m->n < MSPANS;
-    int64_t id;
+    int64_t start, id;
+    int err = 0;
 
     if (m->n >= MSPANS)
         return;
+    if (off > INT64_MAX - m->base)
+        off = m->h - 1;
+    start = m->base + off;
+    if (a < 0 || d < 1 || off < 0)
+        err = EINVAL;
+    else if (start > INT64_MAX - d)
+        err = ERANGE;
+    else if (off + d > m->h || a > m->total - model_max_use(m, start, d))
+        err = EINVAL;
     errno = 0;
     id = planner_add_span(p, start, d, a);
-    ck_assert_msg((id > 0) == ok, "add(%lld,%lld,%lld) = %lld errno %d", (long long) start,
-                  (long long) d, (long long) a, (long long) id, errno);
-    if (!ok) {
-        ck_assert_int_eq(errno, EINVAL);
+    ck_assert_msg((id > 0) == (err == 0), "add(%lld,%lld,%lld) = %lld errno %d",
+                  (long long) start, (long long) d, (long long) a, (long long) id, errno);
+    if (err) {
+        ck_assert_int_eq(errno, err);
         return;
     }
     m->spans[m->n].id = id;
@@ -693,6 +704,8 @@ START_TEST(test_random_model)
      * rotations and merges) and shrinking back (array again). */
     m->h = deep ? MAXH : 48;
     m->base = rnd(3) * 1000;
+    if (!deep && _i % 8 == 7)
+        m->base = INT64_MAX - m->h; /* the horizon ends at INT64_MAX */
     m->total = 1 + rnd(deep ? 40 : 12);
     m->maxdur = deep ? 40 : m->h / 3;
     m->maxamt = deep ? m->total / 4 : m->total;
