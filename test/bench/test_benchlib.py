@@ -492,6 +492,32 @@ class TestDriverFormatting(unittest.TestCase):
         self.assertNotIn('| new |', table)
         self.assertEqual(RUN.compare_table(new, {}).count('\n'), 1)   # header only
 
+    def test_fluxion_figures_match_readme(self):
+        # The driver's copy of Fluxion's table must be the README's, row by row.
+        readme = os.path.join(SHARED, 'bench', 'README.md')
+        if not os.path.exists(readme):
+            self.skipTest('no %s' % readme)
+        import re
+        rows = [line for line in open(readme) if re.match(r'\| (bench|sierra)\d*,', line)]
+        names = [w.name for w in RUN.readme_workloads(False)]
+        self.assertEqual(len(rows), len(names))
+        for name, row in zip(names, rows):
+            f = RUN.FLUXION[name]
+            cells = [c.strip() for c in row.strip().strip('|').split('|')]
+            number = re.compile(r'(?<![\w.])[\d,]*\.?\d+')     # not the 99 of "p99"
+            nums = [[float(x.replace(',', '')) for x in number.findall(c)] for c in cells[1:]]
+            self.assertEqual(nums[0][0], f['load'], name)
+            self.assertEqual(nums[2][:2], [f['alloc'][1], f['alloc_p99']], name)
+            self.assertEqual(nums[3][0], f['reserve'][1], name)
+            if f['alloc'][0] == 'median':
+                self.assertEqual(nums[1][0], f['rss'], name)
+                self.assertEqual(nums[3][1], f['reserve_p99'], name)
+            # The N and M of the run are those of the README row (or flagged as cut).
+            w = [x for x in RUN.readme_workloads(False) if x.name == name][0]
+            n, m = re.search(r'N=(\d+) M=(\d+)', cells[0]).groups()
+            self.assertTrue(w.counts.startswith('N=%s M=%s' % (n, m)) or
+                            'README: M=%s' % m in w.counts, (name, w.counts))
+
     def test_tables(self):
         r = {'name': 'sierra-node1', 'kind': 'readme', 'counts': 'N=1 M=1', 'error': None,
              'load_s': 0.5, 'peak_rss_mib': 100.0, 'alloc_median_ms': 0.2,
