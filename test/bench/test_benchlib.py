@@ -466,6 +466,15 @@ class TestDriverFormatting(unittest.TestCase):
         self.assertEqual(r['phase_wall_s']['reserve'], 0.5)
         self.assertEqual(r['notes'], ['ELAPSE printed for failed matches too; those are left out'])
 
+    def test_evaluate_without_time(self):
+        res = benchlib.SessionResult()
+        res.samples = [('load', 1.0, 20 * 1024, 30 * 1024), ('allocate', 2.0, 21 * 1024,
+                                                              35 * 1024)]
+        wl = RUN.Workload('w', 'readme', 'bench1000', 'what', None)
+        r = RUN.evaluate(None, wl, [], res, '', {'rss_kib': None, 'vertices': 4}, None)
+        self.assertAlmostEqual(r['peak_rss_mib'], 35.0)
+        self.assertIn('peak RSS from VmHWM (no /usr/bin/time report)', r['notes'])
+
     def test_evaluate_badparam(self):
         # A run that produced nothing: every figure is None, nothing raises.
         res = benchlib.SessionResult()
