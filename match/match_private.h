@@ -140,7 +140,8 @@ struct matcher {
     int32_t nmem, capmem;
     int32_t *tmp; /* sort buffer */
     int32_t captmp;
-    vtx_t *order; /* child-order stack for the first policy */
+    vtx_t *order; /* child-order stack (first policy, best-first visits) */
+    int64_t *oscore; /* scores parallel to order */
     int32_t norder, caporder;
 
     /* request tree of the current match */

@@ -488,6 +488,10 @@ static const vtx_t *order_children(matcher_t *m, const vtx_t *ch, int n)
         if (!p)
             return NULL;
         m->order = p;
+        int64_t *q = realloc(m->oscore, (size_t)cap * sizeof(*q));
+        if (!q)
+            return NULL;
+        m->oscore = q;
         m->caporder = cap;
     }
     vtx_t *a = m->order + m->norder;
@@ -506,6 +510,60 @@ static const vtx_t *order_children(matcher_t *m, const vtx_t *ch, int n)
     return a;
 }
 
+static int64_t vertex_score(const struct msel *s, vtx_t u);
+static int64_t node_factor(const graph_t *g, vtx_t u);
+
+/* Whether every child of u is itself a candidate of a plain request of R.
+ * Then visiting the children best score first (ties in graph order) and
+ * stopping once every request has as many as it can use selects exactly
+ * what exploring them all would, without walking the others' subtrees. */
+static bool children_are_candidates(const matcher_t *m, const vtx_t *ch, int n,
+                                    const struct mreq *R, int nR)
+{
+    for (int i = 0; i < nR; i++)
+        if (!R[i].disabled && R[i].slot)
+            return false;
+    for (int j = 0; j < n; j++) {
+        atom_t t = graph_type(m->g, ch[j]);
+        bool found = false;
+        for (int i = 0; i < nR && !found; i++)
+            found = !R[i].disabled && R[i].type == t;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* Push ch[] on the order stack sorted by the score each child will get
+ * (policy order, stable). */
+static const vtx_t *order_by_score(struct msel *s, const vtx_t *ch, int n)
+{
+    matcher_t *m = s->m;
+    if (!order_children(m, ch, n)) /* reserves the stack */
+        return NULL;
+    vtx_t *a = m->order + m->norder - n;
+    int64_t *sc = m->oscore + m->norder - n;
+    bool high = m->pol->high;
+    for (int i = 0; i < n; i++) {
+        vtx_t x = ch[i];
+        int64_t f = 0;
+        if (m->pol->node_centric && graph_type(m->g, x) == m->a_node)
+            f = node_factor(m->g, x);
+        s->factor += f;
+        int64_t sx = vertex_score(s, x);
+        s->factor -= f;
+        int j = i - 1;
+        while (j >= 0 && (high ? sc[j] < sx : sc[j] > sx)) {
+            a[j + 1] = a[j];
+            sc[j + 1] = sc[j];
+            j--;
+        }
+        a[j + 1] = x;
+        sc[j + 1] = sx;
+    }
+    return a;
+}
+
 /* Visit u's dominant children with requests R; successful children add
  * themselves (and what they pass up) to l.  Returns 0 if any matched. */
 static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pristine,
@@ -521,6 +579,13 @@ static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool p
     if (sorted && !order_children(m, ch, n)) {
         s->error = ENOMEM;
         return -1;
+    }
+    if (!stop && n > 1 && children_are_candidates(m, ch, n, R, nR)) {
+        if (!order_by_score(s, ch, n)) {
+            s->error = ENOMEM;
+            return -1;
+        }
+        sorted = stop = true;
     }
     int rc = -1;
     for (int i = 0; i < n; i++) {
