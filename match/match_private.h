@@ -141,7 +141,8 @@ struct matcher {
     int32_t *tmp; /* sort buffer */
     int32_t captmp;
     vtx_t *order; /* child-order stack (first policy, best-first visits) */
-    int64_t *oscore; /* scores parallel to order */
+    struct okey *keys; /* sort buffer for the order stack */
+    int32_t capkeys;
     int32_t norder, caporder;
 
     /* request tree of the current match */

@@ -478,36 +478,66 @@ static bool enough(const matcher_t *m, const struct meglist *l, const struct mre
     return true;
 }
 
-/* Order u's children for the first policy: most available first, ties by
- * higher uniq_id.  Returns a pointer into the order stack. */
-static const vtx_t *order_children(matcher_t *m, const vtx_t *ch, int n)
+/* Sort keys: k1 descending, then k2 descending (both as given). */
+struct okey {
+    int64_t k1, k2;
+    vtx_t v;
+};
+
+static int okey_cmp(const void *a, const void *b)
+{
+    const struct okey *x = a, *y = b;
+    if (x->k1 != y->k1)
+        return x->k1 > y->k1 ? -1 : 1;
+    if (x->k2 != y->k2)
+        return x->k2 > y->k2 ? -1 : 1;
+    return 0;
+}
+
+/* Make room for n more entries on the order stack (and the key buffer). */
+static int order_reserve(matcher_t *m, int n)
 {
     if (m->norder + n > m->caporder) {
         int32_t cap = (m->norder + n) * 2;
         vtx_t *p = realloc(m->order, (size_t)cap * sizeof(*p));
         if (!p)
-            return NULL;
+            return -1;
         m->order = p;
-        int64_t *q = realloc(m->oscore, (size_t)cap * sizeof(*q));
-        if (!q)
-            return NULL;
-        m->oscore = q;
         m->caporder = cap;
     }
-    vtx_t *a = m->order + m->norder;
-    for (int i = 0; i < n; i++) {
-        vtx_t x = ch[i];
-        int j = i - 1;
-        while (j >= 0 && (m->weight[a[j]] < m->weight[x] ||
-                          (m->weight[a[j]] == m->weight[x] &&
-                           graph_uniq_id(m->g, a[j]) < graph_uniq_id(m->g, x)))) {
-            a[j + 1] = a[j];
-            j--;
-        }
-        a[j + 1] = x;
+    if (n > m->capkeys) {
+        struct okey *k = realloc(m->keys, (size_t)n * 2 * sizeof(*k));
+        if (!k)
+            return -1;
+        m->keys = k;
+        m->capkeys = n * 2;
     }
+    return 0;
+}
+
+/* Push the sorted keys' vertices on the order stack. */
+static const vtx_t *order_push(matcher_t *m, int n)
+{
+    qsort(m->keys, (size_t)n, sizeof(*m->keys), okey_cmp);
+    vtx_t *a = m->order + m->norder;
+    for (int i = 0; i < n; i++)
+        a[i] = m->keys[i].v;
     m->norder += n;
     return a;
+}
+
+/* Order u's children for the first policy: most available first, ties by
+ * higher uniq_id.  Returns a pointer into the order stack. */
+static const vtx_t *order_children(matcher_t *m, const vtx_t *ch, int n)
+{
+    if (order_reserve(m, n) < 0)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        m->keys[i].k1 = m->weight[ch[i]];
+        m->keys[i].k2 = graph_uniq_id(m->g, ch[i]);
+        m->keys[i].v = ch[i];
+    }
+    return order_push(m, n);
 }
 
 static int64_t vertex_score(const struct msel *s, vtx_t u);
@@ -535,14 +565,12 @@ static bool children_are_candidates(const matcher_t *m, const vtx_t *ch, int n,
 }
 
 /* Push ch[] on the order stack sorted by the score each child will get
- * (policy order, stable). */
+ * (policy order; ties keep graph order). */
 static const vtx_t *order_by_score(struct msel *s, const vtx_t *ch, int n)
 {
     matcher_t *m = s->m;
-    if (!order_children(m, ch, n)) /* reserves the stack */
+    if (order_reserve(m, n) < 0)
         return NULL;
-    vtx_t *a = m->order + m->norder - n;
-    int64_t *sc = m->oscore + m->norder - n;
     bool high = m->pol->high;
     for (int i = 0; i < n; i++) {
         vtx_t x = ch[i];
@@ -552,16 +580,11 @@ static const vtx_t *order_by_score(struct msel *s, const vtx_t *ch, int n)
         s->factor += f;
         int64_t sx = vertex_score(s, x);
         s->factor -= f;
-        int j = i - 1;
-        while (j >= 0 && (high ? sc[j] < sx : sc[j] > sx)) {
-            a[j + 1] = a[j];
-            sc[j + 1] = sc[j];
-            j--;
-        }
-        a[j + 1] = x;
-        sc[j + 1] = sx;
+        m->keys[i].k1 = high ? sx : -sx;
+        m->keys[i].k2 = -(int64_t)i;
+        m->keys[i].v = x;
     }
-    return a;
+    return order_push(m, n);
 }
 
 /* Visit u's dominant children with requests R; successful children add
