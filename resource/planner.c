@@ -834,6 +834,15 @@ bool planner_uses_tree(const planner_t *p)
     return p && p->tree;
 }
 
+int planner_force_tree(planner_t *p)
+{
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    return p->tree ? 0 : to_tree(p);
+}
+
 /* ---- argument checks ------------------------------------------------------ */
 
 int planner_check_window(const planner_t *p, int64_t at, int64_t duration)

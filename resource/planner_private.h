@@ -57,4 +57,9 @@ int64_t planner_end_after(const planner_t *p, int64_t t);
  * for white-box tests. */
 bool planner_uses_tree(const planner_t *p);
 
+/* Switch p to the treap now (it goes back to an array on its own once it
+ * shrinks), so that tests can run the same cases on both representations.
+ * -1 with ENOMEM (nothing changed) or EINVAL. */
+int planner_force_tree(planner_t *p);
+
 #endif

@@ -41,6 +41,18 @@ static void assert_same(const planner_t *p, const struct snap *before)
         ck_assert_int_eq(now.avail[i], before->avail[i]);
 }
 
+/* Table cases run twice: on the small-planner array and, after
+ * planner_force_tree, on the treap.  Loop index i: case i / 2, treap if odd. */
+static void use_variant(planner_t *p, int i)
+{
+    if (i % 2) {
+        ck_assert_int_eq(planner_force_tree(p), 0);
+        ck_assert(planner_uses_tree(p));
+    } else {
+        ck_assert(!planner_uses_tree(p));
+    }
+}
+
 START_TEST(test_create_badparam)
 {
     static const struct {
@@ -152,24 +164,26 @@ START_TEST(test_add_span_cases)
     struct snap before;
     int64_t id0 = planner_add_span(p, 20, 10, 5);
     int64_t id;
+    int c = _i / 2;
 
     ck_assert_int_eq(id0, 1);
+    use_variant(p, _i);
     take_snap(p, &before);
     errno = 0;
-    id = planner_add_span(p, add_cases[_i].start, add_cases[_i].duration, add_cases[_i].amount);
-    if (add_cases[_i].err) {
-        ck_assert_msg(id == -1, "%s: got id %lld", add_cases[_i].what, (long long) id);
-        ck_assert_msg(errno == add_cases[_i].err, "%s: errno %d", add_cases[_i].what, errno);
+    id = planner_add_span(p, add_cases[c].start, add_cases[c].duration, add_cases[c].amount);
+    if (add_cases[c].err) {
+        ck_assert_msg(id == -1, "%s: got id %lld", add_cases[c].what, (long long) id);
+        ck_assert_msg(errno == add_cases[c].err, "%s: errno %d", add_cases[c].what, errno);
         assert_same(p, &before);
     } else {
         int64_t s, d, a;
-        ck_assert_msg(id == 2, "%s: got %lld errno %d", add_cases[_i].what, (long long) id,
+        ck_assert_msg(id == 2, "%s: got %lld errno %d", add_cases[c].what, (long long) id,
                       errno);
         ck_assert_uint_eq(planner_span_count(p), 2);
         ck_assert_int_eq(planner_span_get(p, id, &s, &d, &a), 0);
-        ck_assert_int_eq(s, add_cases[_i].start);
-        ck_assert_int_eq(d, add_cases[_i].duration);
-        ck_assert_int_eq(a, add_cases[_i].amount);
+        ck_assert_int_eq(s, add_cases[c].start);
+        ck_assert_int_eq(d, add_cases[c].duration);
+        ck_assert_int_eq(a, add_cases[c].amount);
         ck_assert_int_eq(planner_rem_span(p, id), 0);
         assert_same(p, &before);
     }
@@ -184,6 +198,7 @@ START_TEST(test_touching_spans)
     ck_assert_int_gt(planner_add_span(p, 10, 10, 4), 0);
     ck_assert_int_gt(planner_add_span(p, 20, 10, 4), 0);
     ck_assert_int_gt(planner_add_span(p, 0, 10, 4), 0);
+    use_variant(p, _i);
     ck_assert_int_eq(planner_avail_at(p, 9), 0);
     ck_assert_int_eq(planner_avail_at(p, 30), 4);
     ck_assert_int_eq(planner_avail_during(p, 30, 70), 4);
@@ -203,6 +218,7 @@ START_TEST(test_query_badparam)
     struct snap before;
 
     ck_assert_int_gt(planner_add_span(p, 20, 10, 5), 0);
+    use_variant(p, _i);
     take_snap(p, &before);
     /* avail_at: instants outside [10, 110). */
     errno = 0;
@@ -263,6 +279,7 @@ START_TEST(test_reduce)
     bool removed = true;
     int64_t amount;
 
+    use_variant(p, _i);
     take_snap(p, &before);
     static const int64_t bad[] = {0, -1, 7, INT64_MAX};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -323,18 +340,20 @@ START_TEST(test_avail_time_cases)
     planner_t *p = planner_create(0, 100, 4);
     struct snap before;
     int64_t t;
+    int c = _i / 2;
 
     ck_assert_int_gt(planner_add_span(p, 10, 10, 2), 0);
     ck_assert_int_gt(planner_add_span(p, 20, 20, 4), 0);
     ck_assert_int_gt(planner_add_span(p, 50, 10, 3), 0);
     ck_assert_int_gt(planner_add_span(p, 70, 10, 1), 0);
+    use_variant(p, _i);
     take_snap(p, &before);
     errno = 0;
-    t = planner_avail_time_first(p, first_cases[_i].on_or_after, first_cases[_i].duration,
-                                 first_cases[_i].amount);
-    if (first_cases[_i].err) {
+    t = planner_avail_time_first(p, first_cases[c].on_or_after, first_cases[c].duration,
+                                 first_cases[c].amount);
+    if (first_cases[c].err) {
         ck_assert_int_eq(t, -1);
-        ck_assert_int_eq(errno, first_cases[_i].err);
+        ck_assert_int_eq(errno, first_cases[c].err);
         errno = 0;
         ck_assert_int_eq(planner_avail_time_next(p), -1);
         ck_assert_int_eq(errno, ENOENT);
@@ -343,8 +362,8 @@ START_TEST(test_avail_time_cases)
         return;
     }
     for (int k = 0;; k++) {
-        ck_assert_msg(t == first_cases[_i].seq[k], "case %d step %d: got %lld want %lld", _i, k,
-                      (long long) t, (long long) first_cases[_i].seq[k]);
+        ck_assert_msg(t == first_cases[c].seq[k], "case %d step %d: got %lld want %lld", c, k,
+                      (long long) t, (long long) first_cases[c].seq[k]);
         if (t < 0) {
             ck_assert_int_eq(errno, ENOENT);
             break;
@@ -373,6 +392,7 @@ START_TEST(test_update_total)
     ck_assert_int_gt(planner_add_span(p, 10, 10, 5), 0);
     ck_assert_int_gt(planner_add_span(p, 15, 10, 1), 0);
     ck_assert_int_gt(planner_add_span(p, 50, 10, 2), 0);
+    use_variant(p, _i);
     ck_assert_int_eq(planner_peak_usage(p), 6);
     take_snap(p, &before);
     static const struct {
@@ -766,13 +786,14 @@ static Suite *planner_suite(void)
 
     tcase_add_test(tc, test_create_badparam);
     tcase_add_test(tc, test_null_badparam);
-    tcase_add_loop_test(tc, test_add_span_cases, 0, sizeof(add_cases) / sizeof(add_cases[0]));
-    tcase_add_test(tc, test_touching_spans);
-    tcase_add_test(tc, test_query_badparam);
-    tcase_add_test(tc, test_reduce);
+    tcase_add_loop_test(tc, test_add_span_cases, 0,
+                        2 * sizeof(add_cases) / sizeof(add_cases[0]));
+    tcase_add_loop_test(tc, test_touching_spans, 0, 2);
+    tcase_add_loop_test(tc, test_query_badparam, 0, 2);
+    tcase_add_loop_test(tc, test_reduce, 0, 2);
     tcase_add_loop_test(tc, test_avail_time_cases, 0,
-                        sizeof(first_cases) / sizeof(first_cases[0]));
-    tcase_add_test(tc, test_update_total);
+                        2 * sizeof(first_cases) / sizeof(first_cases[0]));
+    tcase_add_loop_test(tc, test_update_total, 0, 2);
     tcase_add_test(tc, test_grow_shrink);
     tcase_add_test(tc, test_next_without_first);
     tcase_add_test(tc, test_huge_horizon);
