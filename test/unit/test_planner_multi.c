@@ -47,6 +47,18 @@ static void assert_same(planner_multi_t *m, const struct snap *before)
     ck_assert(memcmp(now.avail, before->avail, sizeof(now.avail)) == 0);
 }
 
+/* Table cases run twice: per-type planners as small arrays and, after
+ * planner_force_tree, as treaps.  Loop index i: case i / 2, treaps if odd. */
+static void use_variant(planner_multi_t *m, int i)
+{
+    for (size_t k = 0; k < planner_multi_size(m); k++) {
+        planner_t *p = planner_multi_at(m, k);
+        if (i % 2)
+            ck_assert_int_eq(planner_force_tree(p), 0);
+        ck_assert_int_eq(planner_uses_tree(p), i % 2);
+    }
+}
+
 START_TEST(test_create_badparam)
 {
     const int64_t totals[] = {4, 2, 1};
@@ -197,29 +209,31 @@ static const struct {
 
 START_TEST(test_add_cases)
 {
+    int c = _i / 2;
     planner_multi_t *m = make3(0, 30, 8, 2, 1);
     const int64_t first[] = {4, 1, 1};
     struct snap before;
     int64_t id;
 
     ck_assert_int_eq(planner_multi_add_span(m, 10, 10, first, 3), 1);
+    use_variant(m, _i);
     take_snap(m, &before);
     errno = 0;
-    id = planner_multi_add_span(m, add_cases[_i].start, add_cases[_i].duration,
-                                add_cases[_i].amounts, add_cases[_i].n);
-    if (add_cases[_i].err) {
-        ck_assert_msg(id == -1 && errno == add_cases[_i].err, "%s: %lld errno %d",
-                      add_cases[_i].what, (long long) id, errno);
+    id = planner_multi_add_span(m, add_cases[c].start, add_cases[c].duration,
+                                add_cases[c].amounts, add_cases[c].n);
+    if (add_cases[c].err) {
+        ck_assert_msg(id == -1 && errno == add_cases[c].err, "%s: %lld errno %d",
+                      add_cases[c].what, (long long) id, errno);
         assert_same(m, &before);
     } else {
-        ck_assert_msg(id == 2, "%s: %lld errno %d", add_cases[_i].what, (long long) id, errno);
+        ck_assert_msg(id == 2, "%s: %lld errno %d", add_cases[c].what, (long long) id, errno);
         ck_assert_uint_eq(planner_multi_span_count(m), 2);
         for (size_t i = 0; i < 3; i++) {
             int64_t s, d, a;
             ck_assert_int_eq(planner_span_get(planner_multi_at(m, i), id, &s, &d, &a), 0);
-            ck_assert_int_eq(s, add_cases[_i].start);
-            ck_assert_int_eq(d, add_cases[_i].duration);
-            ck_assert_int_eq(a, add_cases[_i].amounts[i]);
+            ck_assert_int_eq(s, add_cases[c].start);
+            ck_assert_int_eq(d, add_cases[c].duration);
+            ck_assert_int_eq(a, add_cases[c].amounts[i]);
         }
         ck_assert_int_eq(planner_multi_rem_span(m, id), 0);
         assert_same(m, &before);
@@ -352,6 +366,7 @@ static const struct {
 
 START_TEST(test_avail_time_cases)
 {
+    int c = _i / 2;
     planner_multi_t *m = make3(0, 100, 4, 2, 1);
     const int64_t s1[] = {4, 0, 0}, s2[] = {0, 2, 0}, s3[] = {1, 1, 1};
     struct snap before;
@@ -360,13 +375,14 @@ START_TEST(test_avail_time_cases)
     ck_assert_int_gt(planner_multi_add_span(m, 10, 20, s1, 3), 0);
     ck_assert_int_gt(planner_multi_add_span(m, 20, 30, s2, 3), 0);
     ck_assert_int_gt(planner_multi_add_span(m, 60, 10, s3, 3), 0);
+    use_variant(m, _i);
     take_snap(m, &before);
     errno = 0;
-    t = planner_multi_avail_time_first(m, first_cases[_i].on_or_after, first_cases[_i].duration,
-                                       first_cases[_i].amounts, 3);
-    if (first_cases[_i].err) {
+    t = planner_multi_avail_time_first(m, first_cases[c].on_or_after, first_cases[c].duration,
+                                       first_cases[c].amounts, 3);
+    if (first_cases[c].err) {
         ck_assert_int_eq(t, -1);
-        ck_assert_int_eq(errno, first_cases[_i].err);
+        ck_assert_int_eq(errno, first_cases[c].err);
         errno = 0;
         ck_assert_int_eq(planner_multi_avail_time_next(m), -1);
         ck_assert_int_eq(errno, ENOENT);
@@ -375,8 +391,8 @@ START_TEST(test_avail_time_cases)
         return;
     }
     for (int k = 0;; k++) {
-        ck_assert_msg(t == first_cases[_i].seq[k], "case %d step %d: got %lld want %lld", _i, k,
-                      (long long) t, (long long) first_cases[_i].seq[k]);
+        ck_assert_msg(t == first_cases[c].seq[k], "case %d step %d: got %lld want %lld", c, k,
+                      (long long) t, (long long) first_cases[c].seq[k]);
         if (t < 0) {
             ck_assert_int_eq(errno, ENOENT);
             break;
@@ -725,11 +741,11 @@ static Suite *planner_multi_suite(void)
     tcase_add_test(tc, test_create_badparam);
     tcase_add_test(tc, test_accessors);
     tcase_add_test(tc, test_null_badparam);
-    tcase_add_loop_test(tc, test_add_cases, 0, sizeof(add_cases) / sizeof(add_cases[0]));
+    tcase_add_loop_test(tc, test_add_cases, 0, 2 * sizeof(add_cases) / sizeof(add_cases[0]));
     tcase_add_test(tc, test_rem_reduce);
     tcase_add_test(tc, test_fits);
     tcase_add_loop_test(tc, test_avail_time_cases, 0,
-                        sizeof(first_cases) / sizeof(first_cases[0]));
+                        2 * sizeof(first_cases) / sizeof(first_cases[0]));
     tcase_add_test(tc, test_update);
     tcase_add_test(tc, test_next_without_first);
     suite_add_tcase(s, tc);
