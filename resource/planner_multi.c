@@ -345,12 +345,21 @@ int64_t planner_multi_avail_during(const planner_multi_t *m, size_t i, int64_t a
 /* Earliest t >= from at which every type fits (see the header comment). */
 static int64_t common_fit(const planner_multi_t *m, int64_t from, int64_t duration)
 {
+    const planner_t *p0 = m->types[0].planner;
     int64_t t = from;
     bool moved = true;
 
+    /* A type asked for 0 units fits wherever the window does: only the
+     * horizon matters for it, and the other types never move t past it. */
+    if (from - planner_base(p0) > planner_horizon(p0) - duration) {
+        errno = ENOENT;
+        return -1;
+    }
     while (moved) {
         moved = false;
         for (size_t i = 0; i < m->n; i++) {
+            if (m->types[i].it_amount == 0)
+                continue;
             int64_t ti =
                 planner_earliest_fit(m->types[i].planner, t, duration, m->types[i].it_amount);
             if (ti < 0)
