@@ -176,14 +176,18 @@ static void prime_vertex(matcher_t *m, vtx_t v)
         for (int k = 0; k < m->nf; k++)
             tot[k] += ct[k] + (t == m->ftypes[k] ? graph_size(m->g, c) : 0);
     }
-    uint32_t mask = 0;
+    uint32_t mask = 0, spec = 0;
     atom_t t = graph_type(m->g, v);
     for (int i = 0; i < m->nfent; i++) {
         int k = m->fent[i].lli;
-        if ((m->fent[i].hl == ATOM_NONE || m->fent[i].hl == t) && tot[k] > 0)
-            mask |= 1u << k;
+        if (m->fent[i].hl == ATOM_NONE || m->fent[i].hl == t) {
+            spec |= 1u << k;
+            if (tot[k] > 0)
+                mask |= 1u << k;
+        }
     }
     m->fmask[v] = mask;
+    m->fspec[v] = spec;
     m->weight[v] = mask ? tot[__builtin_ctz(mask)] : 0;
 }
 
@@ -194,6 +198,7 @@ void match_prime_filters(matcher_t *m)
         planner_multi_destroy(m->filt[v]);
         m->filt[v] = NULL;
         m->fmask[v] = 0;
+        m->fspec[v] = 0;
     }
     if (root != VTX_NONE && m->nf > 0)
         prime_vertex(m, root);
@@ -221,6 +226,7 @@ int match_grow_state(matcher_t *m)
     GROW(m->xchk, n, old);
     GROW(m->filt, n, old);
     GROW(m->fmask, n, old);
+    GROW(m->fspec, n, old);
     GROW(m->weight, n, old);
     GROW(m->sseq, n, old);
     GROW(m->sneeds, n, old);
@@ -286,6 +292,7 @@ void match_destroy(matcher_t *m)
     free(m->filt);
     free(m->ftot);
     free(m->fmask);
+    free(m->fspec);
     free(m->weight);
     free(m->sseq);
     free(m->sneeds);

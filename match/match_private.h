@@ -122,6 +122,7 @@ struct matcher {
     planner_multi_t **filt;
     int64_t *ftot;   /* nv * nf subtree totals */
     uint32_t *fmask; /* filter types tracked at the vertex */
+    uint32_t *fspec; /* filter types an entry covers at the vertex (even if absent) */
     int64_t *weight; /* first policy: availability of the child's last tracked type */
 
     /* per-selection scratch, nv entries */

@@ -541,6 +541,37 @@ static const vtx_t *order_children(matcher_t *m, const vtx_t *ch, int n)
 }
 
 static int64_t vertex_score(const struct msel *s, vtx_t u);
+/* A vertex of an omitted prefix is worth descending into only if its
+ * subtree still holds, during the window, what one candidate of some
+ * request needs of the filter types (a candidate's own filter is a part of
+ * this one, so this never drops a candidate).  Types a filter entry covers
+ * but the subtree lacks count as 0 available. */
+static bool pristine_useful(const struct msel *s, vtx_t u, const struct mreq *R, int nR)
+{
+    const matcher_t *m = s->m;
+    uint32_t spec = m->fspec[u];
+    if (!spec)
+        return true;
+    int64_t avail[MATCH_MAX_FILTERS];
+    for (int k = 0; k < m->nf; k++)
+        avail[k] = !(spec & (1u << k))               ? INT64_MAX
+                   : (m->fmask[u] & (1u << k))       ? match_filter_avail(m, u, k, s->at, s->dur)
+                                                     : 0;
+    for (int i = 0; i < nR; i++) {
+        const struct mreq *r = &R[i];
+        if (r->disabled)
+            continue;
+        bool ok = true;
+        for (int k = 0; k < m->nf && ok; k++) {
+            int64_t need = r->sub[k] + ((!r->slot && r->type == m->ftypes[k]) ? 1 : 0);
+            ok = avail[k] >= need;
+        }
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
 static int64_t node_factor(const graph_t *g, vtx_t u);
 
 /* Whether every child of u is itself a candidate of a plain request of R.
@@ -936,6 +967,8 @@ static int visit(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pri
     s->preorder++;
     enum mkind kind = test(m, u, R, nR, pristine, &mr, &slot);
     if (kind == K_NONE)
+        return -1;
+    if (kind == K_PRISTINE && !pristine_useful(s, u, R, nR))
         return -1;
     atom_t ut = graph_type(m->g, u);
     bool x_in = excl_in || (mr && (mr->excl == JS_EXCL_TRUE || is_xtype(s, ut))) ||
