@@ -26,7 +26,17 @@
 graph_t *reader_load(const char *format, const char *path, const char *allowlist,
                      struct st_error *err);
 
-/* The individual readers, from a file path. */
+/* The individual readers, from a file path.  Each returns a finalized graph
+ * the caller frees with graph_destroy(), or NULL with errno set: the open
+ * error (ENOENT, EACCES...) for an unreadable file, EINVAL for a malformed
+ * description (err names the file and the element), ENOMEM.
+ *
+ * reader_jgf_load: reference 3.3 defaults; vertices and edges in file
+ *   order; "in" edges (to a path ancestor) dropped.
+ * reader_rv1exec_load: cluster0 -> one node per rank, named from the
+ *   nodelist -> <type><id> children; at most READER_RV1_MAX_VERTICES.
+ * reader_hwloc_load: xml_path NULL discovers this host; allowlist as for
+ *   reader_load() ("cluster" always kept). */
 graph_t *reader_grug_load(const char *path, struct st_error *err);
 graph_t *reader_jgf_load(const char *path, struct st_error *err);
 graph_t *reader_rv1exec_load(const char *path, struct st_error *err);
@@ -58,7 +68,6 @@ int reader_format_valid(const char *format);
  * by a JGF or an R without building a second graph: it parses the text into
  * the records below and looks each vertex up in its own graph by path.
  */
-
 
 /* One (subsystem, path) or (key, value) pair. */
 struct reader_kv {
