@@ -669,11 +669,12 @@ static int span_resize(planner_t *p, uint32_t cap)
     return 0;
 }
 
-/* Make room for one more span (load factor <= 1/2).  On failure the table
- * is unchanged. */
+/* Make room for one more span (load factor <= 3/4: linear probing is still
+ * short there, and per-vertex planners are many).  On failure the table is
+ * unchanged. */
 static int span_reserve(planner_t *p)
 {
-    if (((size_t) p->nspans + 1) * 2 <= p->cap)
+    if (((size_t) p->nspans + 1) * 4 <= (size_t) p->cap * 3)
         return 0;
     if (p->cap >= UINT32_MAX / 2) {
         errno = ENOMEM;
