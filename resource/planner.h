@@ -96,7 +96,7 @@ int planner_span_get(const planner_t *p, int64_t span_id, int64_t *start, int64_
                      int64_t *amount);
 
 /* Minimum free units over [at, at + duration); -1 with EINVAL if the window
- * is outside the planner. */
+ * is outside the planner, ERANGE if at + duration overflows.  O(log n). */
 int64_t planner_avail_during(const planner_t *p, int64_t at, int64_t duration);
 
 /* Free units at instant `at`; -1 with EINVAL if at is outside
@@ -111,11 +111,11 @@ int planner_fits(const planner_t *p, int64_t at, int64_t duration, int64_t amoun
 /* Earliest t >= on_or_after such that `amount` fits during [t, t + duration)
  * and t + duration <= base + horizon.  The answer is on_or_after itself or a
  * time where some span ends (the only times availability can improve).
- * Errors: EINVAL if duration < 1,
- * amount < 0 or on_or_after is outside [base, base + horizon); ERANGE if it
- * can never fit (amount > total or duration > horizon); ENOENT if no start
- * time in the horizon fits now.  Starts an iteration for _next (a failure
- * ends it). */
+ * O(log n) per stretch of busy points skipped.  Errors: EINVAL if
+ * duration < 1, amount < 0 or on_or_after is outside [base, base + horizon);
+ * ERANGE if it can never fit (amount > total or duration > horizon); ENOENT
+ * if no start time in the horizon fits now; ENOMEM.  Starts an iteration for
+ * _next (a failure ends it). */
 int64_t planner_avail_time_first(planner_t *p, int64_t on_or_after, int64_t duration,
                                  int64_t amount);
 
