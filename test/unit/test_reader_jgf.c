@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "resource/reader.h"
 
 static char *conformance_path(const char *rel)
@@ -315,6 +317,73 @@ START_TEST(test_attach)
 }
 END_TEST
 
+/* The JGF of the vertices of doc at or under `prefix`, plus its ancestors,
+ * as a writer would give it for one node. */
+static char *subtree_jgf(const struct reader_jgf_doc *doc, const char *prefix)
+{
+    json_t *nodes = json_array(), *edges = json_array();
+    size_t plen = strlen(prefix);
+    bool *keep = calloc(doc->nvertices, sizeof(*keep));
+    for (size_t i = 0; i < doc->nvertices; i++) {
+        const struct reader_jgf_vertex *v = &doc->vertices[i];
+        const char *path = reader_jgf_vertex_path(v, "containment");
+        keep[i] = strncmp(path, prefix, plen) == 0 || strncmp(prefix, path, strlen(path)) == 0;
+        if (!keep[i])
+            continue;
+        json_array_append_new(nodes, json_pack("{s:s, s:{s:s, s:s, s:I, s:I, s:i, s:{s:s}}}",
+            "id", v->key, "metadata", "type", v->type, "name", v->name, "id", (json_int_t) v->id,
+            "uniq_id", (json_int_t) v->uniq_id, "rank", v->rank, "paths", "containment", path));
+    }
+    for (size_t i = 0; i < doc->nedges; i++) {
+        const struct reader_jgf_edge *e = &doc->edges[i];
+        if (keep[e->src] && keep[e->dst])
+            json_array_append_new(edges, json_pack("{s:s, s:s}", "source",
+                doc->vertices[e->src].key, "target", doc->vertices[e->dst].key));
+    }
+    json_t *o = json_pack("{s:{s:o, s:o}}", "graph", "nodes", nodes, "edges", edges);
+    char *text = json_dumps(o, 0);
+    json_decref(o);
+    free(keep);
+    return text;
+}
+
+/* resource-query `remove` then `attach` of the same node: the node comes
+ * back as new vertices under the surviving rack. */
+START_TEST(test_remove_then_attach)
+{
+    struct st_error err = { { 0 } };
+    graph_t *g = reader_jgf_load(conformance_path("jgfs/tiny.json"), &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    FILE *f = fopen(conformance_path("jgfs/tiny.json"), "r");
+    static char text[1 << 20];
+    size_t len = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    struct reader_jgf_doc *doc = reader_jgf_doc_parse(text, "tiny", &err);
+    ck_assert_ptr_nonnull(doc);
+    char *node1 = subtree_jgf(doc, "/tiny0/rack0/node1");
+    vtx_t old = graph_find_path(g, "/tiny0/rack0/node1");
+    ck_assert_int_eq(graph_remove_subtree(g, old, containment(g)), 49);
+    ck_assert_int_eq(graph_live_vertex_count(g), 51);
+    ck_assert_int_eq(graph_find_path(g, "/tiny0/rack0/node1"), VTX_NONE);
+    ck_assert_msg(reader_jgf_attach(g, node1, "node1.json", &err) == 0, "%s", err.text);
+    ck_assert_int_eq(graph_live_vertex_count(g), 100);
+    ck_assert_int_eq(graph_edge_count(g), 99);
+    vtx_t back = graph_find_path(g, "/tiny0/rack0/node1");
+    ck_assert_int_ne(back, VTX_NONE);
+    ck_assert_int_ne(back, old);
+    ck_assert_int_eq(graph_rank(g, back), 1);
+    int nc = 0;
+    graph_children(g, containment(g), graph_find_path(g, "/tiny0/rack0"), &nc);
+    ck_assert_int_eq(nc, 2);
+    graph_children(g, containment(g), back, &nc);
+    ck_assert_int_eq(nc, 2);
+    free(node1);
+    reader_jgf_doc_destroy(doc);
+    graph_destroy(g);
+}
+END_TEST
+
 /* Failed attaches leave the graph as it was. */
 static const struct {
     const char *text;
@@ -418,6 +487,7 @@ int main(void)
     tcase_add_test(tc, test_doc_partial);
     tcase_add_test(tc, test_resolve_shorthand);
     tcase_add_test(tc, test_attach);
+    tcase_add_test(tc, test_remove_then_attach);
     tcase_add_loop_test(tc, test_attach_errors, 0, sizeof(bad_attach) / sizeof(bad_attach[0]));
     tcase_add_test(tc, test_badparam);
     suite_add_tcase(su, tc);
