@@ -60,14 +60,12 @@ struct recipe {
 };
 
 struct emitter {
-    const struct recipe *r;
-    struct recipe *rw;
+    struct recipe *r;
     graph_t *g;
     struct st_error *err;
     int *stack; /* the walk's path of generators */
     int depth;
     int32_t next_rank;
-    atom_t node_type;
     char *buf; /* path scratch */
     size_t bufsz;
 };
@@ -599,8 +597,8 @@ static int gen_id(const struct emitter *em, const struct recipe_edge *e, size_t 
 
 static int multiply(struct emitter *em, const struct recipe_edge *e)
 {
-    struct generator *src = &em->rw->gen[e->src];
-    struct generator *dst = &em->rw->gen[e->dst];
+    struct generator *src = &em->r->gen[e->src];
+    struct generator *dst = &em->r->gen[e->dst];
     /* A made vertex lives in its generator's subsystem, its path extending
      * the parent's path there.  Fluxion's recipes give a generator and the
      * edge into it the same subsystem; when they differ and the parent has
@@ -615,7 +613,7 @@ static int multiply(struct emitter *em, const struct recipe_edge *e)
         total > INT32_MAX - graph_vertex_count(em->g))
         return st_errorf(em->err, E2BIG,
                          "%s: edge '%s': the recipe makes more than %d vertices",
-                         where(em->rw, "<edge", "id", e->id), e->id, INT32_MAX);
+                         where(em->r, "<edge", "id", e->id), e->id, INT32_MAX);
     if (sub == ATOM_NONE || esub == ATOM_NONE)
         return emit_fail(em);
     dst->needs = e->multi_scale;
@@ -625,7 +623,7 @@ static int multiply(struct emitter *em, const struct recipe_edge *e)
             int64_t id;
             if (gen_id(em, e, j, i, &id) < 0)
                 return st_errorf(em->err, ERANGE, "%s: edge '%s': id overflows",
-                                 where(em->rw, "<edge", "id", e->id), e->id);
+                                 where(em->r, "<edge", "id", e->id), e->id);
             vtx_t v = emit_vertex(em, dst, id);
             if (v == VTX_NONE || graph_add_edge(em->g, s, v, e->e_subsystem) < 0)
                 return emit_fail(em);
@@ -699,8 +697,8 @@ static vtx_t *candidates(graph_t *g, atom_t type, atom_t tsub, size_t *n)
  * were first linked, so that the walk can go on from them. */
 static int associate(struct emitter *em, const struct recipe_edge *e)
 {
-    struct generator *src = &em->rw->gen[e->src];
-    struct generator *dst = &em->rw->gen[e->dst];
+    struct generator *src = &em->r->gen[e->src];
+    struct generator *dst = &em->r->gen[e->dst];
     atom_t type = graph_atom(em->g, dst->type);
     atom_t tsub = graph_atom(em->g, e->as_tgt_subsystem);
     atom_t esub = graph_atom(em->g, e->e_subsystem);
@@ -745,12 +743,12 @@ nomem:
 
 static int visit(struct emitter *em, int u)
 {
-    struct generator *gen = &em->rw->gen[u];
+    struct generator *gen = &em->r->gen[u];
     gen->color = 1;
     em->stack[em->depth++] = u;
     for (int k = em->r->out_off[u]; k < em->r->out_off[u + 1]; k++) {
         const struct recipe_edge *e = &em->r->edge[em->r->out[k]];
-        if (em->rw->gen[e->dst].color != 0)
+        if (em->r->gen[e->dst].color != 0)
             continue; /* not a tree edge: Fluxion's walk ignores it */
         int rc = e->method == GEN_MULTIPLY ? multiply(em, e) : associate(em, e);
         if (rc < 0 || visit(em, e->dst) < 0)
@@ -767,9 +765,9 @@ static int generate(struct emitter *em)
     if (!em->stack)
         return oom(em);
     for (int u = 0; u < em->r->ngen; u++) {
-        if (em->rw->gen[u].color != 0)
+        if (em->r->gen[u].color != 0)
             continue;
-        if (em->rw->gen[u].root && emit_root(em, &em->rw->gen[u]) < 0)
+        if (em->r->gen[u].root && emit_root(em, &em->r->gen[u]) < 0)
             return -1;
         if (visit(em, u) < 0)
             return -1;
