@@ -778,7 +778,7 @@ static int generate(struct emitter *em)
 graph_t *reader_grug_load(const char *path, struct st_error *err)
 {
     struct recipe r = {.file = path};
-    struct emitter em = {.r = &r, .rw = &r, .err = err};
+    struct emitter em = {.r = &r, .err = err};
     struct st_error ferr;
     graph_t *g = NULL;
 
