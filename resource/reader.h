@@ -50,6 +50,14 @@ enum { READER_RV1_MAX_VERTICES = 1 << 24 };
 graph_t *reader_jgf_parse(const char *text, const char *name, struct st_error *err);
 graph_t *reader_rv1exec_parse(const char *text, const char *name, struct st_error *err);
 
+/* An R as a nested instance loads it (reference 8, grow_resource_db): the
+ * JGF under its "scheduling" key when there is one, unless force_rv1exec
+ * (load-format rv1exec_force) or the JGF was written by jgf_shorthand (it
+ * omits vertices only a full graph could restore); otherwise the rv1exec
+ * reader.  Errors as for the readers it calls. */
+graph_t *reader_r_parse(const char *text, const char *name, bool force_rv1exec,
+                        struct st_error *err);
+
 /* Graft a JGF subgraph into an existing finalized graph g (resource-query
  * `attach`): vertices whose path already exists in g are reused, others are
  * added with their edges; then g is finalized again.  On error g is left as

@@ -531,3 +531,29 @@ graph_t *reader_rv1exec_load(const char *path, struct st_error *err)
     free(text);
     return g;
 }
+
+/* True if text is an R whose scheduling JGF can stand for the whole graph. */
+static bool use_scheduling_jgf(const char *text, const char *name, struct st_error *err)
+{
+    struct reader_rv1 *r = reader_rv1_parse(text, name, err);
+    bool has = r && r->has_scheduling;
+    reader_rv1_destroy(r);
+    if (!has)
+        return false;
+    struct reader_jgf_doc *doc = reader_jgf_doc_parse(text, name, NULL);
+    bool ok = doc && !doc->shorthand;
+    reader_jgf_doc_destroy(doc);
+    return ok;
+}
+
+graph_t *reader_r_parse(const char *text, const char *name, bool force_rv1exec,
+                        struct st_error *err)
+{
+    if (!name)
+        name = "<R>";
+    if (!text)
+        return st_errorf_null(err, EINVAL, "%s: NULL text", name);
+    if (!force_rv1exec && use_scheduling_jgf(text, name, err))
+        return reader_jgf_parse(text, name, err);
+    return reader_rv1exec_parse(text, name, err);
+}

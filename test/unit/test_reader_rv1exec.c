@@ -165,6 +165,45 @@ START_TEST(test_shared_hosts_split_ranks)
 }
 END_TEST
 
+/* An R with a scheduling JGF loads that JGF unless rv1exec is forced or the
+ * JGF is shorthand. */
+START_TEST(test_r_with_scheduling)
+{
+    const char *fmt =
+        "{\"version\": 1, \"execution\": {\"R_lite\": [{\"rank\": \"0\", \"children\": "
+        "{\"core\": \"0-1\"}}], \"nodelist\": [\"n0\"]},"
+        " \"scheduling\": {%s\"graph\": {\"nodes\": ["
+        "{\"id\": \"0\", \"metadata\": {\"type\": \"cluster\", \"basename\": \"big\","
+        " \"paths\": {\"containment\": \"/big0\"}}},"
+        "{\"id\": \"1\", \"metadata\": {\"type\": \"node\", \"name\": \"n0\", \"rank\": 0,"
+        " \"paths\": {\"containment\": \"/big0/n0\"}}}],"
+        " \"edges\": [{\"source\": \"0\", \"target\": \"1\"}]}}}";
+    char text[2048];
+    struct st_error err = { { 0 } };
+    snprintf(text, sizeof(text), fmt, "");
+    graph_t *g = reader_r_parse(text, "r", false, &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    ck_assert_int_eq(graph_live_vertex_count(g), 2);
+    ck_assert_int_ne(graph_find_path(g, "/big0/n0"), VTX_NONE);
+    graph_destroy(g);
+    g = reader_r_parse(text, "r", true, &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    ck_assert_int_eq(graph_live_vertex_count(g), 4); /* cluster0, n0, core0-1 */
+    ck_assert_int_ne(graph_find_path(g, "/cluster0/n0/core1"), VTX_NONE);
+    graph_destroy(g);
+    snprintf(text, sizeof(text), fmt, "\"writer\": \"fluxion:jgf_shorthand\", ");
+    g = reader_r_parse(text, "r", false, &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    ck_assert_int_eq(graph_live_vertex_count(g), 4);
+    graph_destroy(g);
+    errno = 0;
+    ck_assert_ptr_null(reader_r_parse(NULL, "r", false, &err));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_null(reader_r_parse("{", "r", false, &err));
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 static const struct {
     const char *text;
     const char *msg;
@@ -239,6 +278,7 @@ int main(void)
     tcase_add_test(tc, test_hosts_props);
     tcase_add_test(tc, test_records);
     tcase_add_test(tc, test_shared_hosts_split_ranks);
+    tcase_add_test(tc, test_r_with_scheduling);
     tcase_add_loop_test(tc, test_errors, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
     tcase_add_test(tc, test_badparam);
     suite_add_tcase(su, tc);
