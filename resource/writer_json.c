@@ -262,6 +262,7 @@ error:
  * and GPUs emitted below it, and its property keys. */
 struct rank_entry {
     int32_t rank;
+    size_t seq; /* emission order, to keep the first node of a rank */
     vtx_t node;
     idset_t *core;
     idset_t *gpu;
@@ -292,35 +293,58 @@ static int idset_merge(idset_t *dst, const idset_t *src)
     return 0;
 }
 
-static struct rank_entry *rlite_entry(struct rlite *r, int32_t rank, vtx_t node)
+/* Append one node's entry, taking ownership of its core and GPU sets. */
+static int rlite_append(struct rlite *r, int32_t rank, vtx_t node, idset_t *core, idset_t *gpu)
 {
-    for (size_t i = 0; i < r->n; i++)
-        if (r->e[i].rank == rank)
-            return &r->e[i];
     if (r->n == r->cap) {
         size_t ncap = r->cap ? r->cap * 2 : 16;
         struct rank_entry *p = realloc(r->e, ncap * sizeof(*p));
         if (!p)
-            return NULL;
+            return -1;
         r->e = p;
         r->cap = ncap;
     }
-    struct rank_entry *e = &r->e[r->n];
-    *e = (struct rank_entry){.rank = rank, .node = node};
-    e->core = idset_create();
-    e->gpu = idset_create();
-    if (!e->core || !e->gpu) {
-        idset_destroy(e->core);
-        idset_destroy(e->gpu);
-        return NULL;
-    }
+    r->e[r->n] =
+        (struct rank_entry){.rank = rank, .seq = r->n, .node = node, .core = core, .gpu = gpu};
     r->n++;
-    return e;
+    return 0;
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+    const struct rank_entry *x = a, *y = b;
+    if (x->rank != y->rank)
+        return (x->rank > y->rank) - (x->rank < y->rank);
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Sort by rank and fold entries of one rank (a rank emitted through several
+ * node vertices) into its first one.  O(n log n) for any selection size. */
+static int rlite_fold(struct rlite *r)
+{
+    size_t out = 0;
+    int rc = 0;
+    qsort(r->e, r->n, sizeof(*r->e), cmp_rank);
+    for (size_t i = 0; i < r->n; i++) {
+        struct rank_entry *e = &r->e[i];
+        if (out > 0 && r->e[out - 1].rank == e->rank) {
+            struct rank_entry *keep = &r->e[out - 1];
+            if (idset_merge(keep->core, e->core) < 0 || idset_merge(keep->gpu, e->gpu) < 0)
+                rc = -1;
+            idset_destroy(e->core);
+            idset_destroy(e->gpu);
+            continue;
+        }
+        r->e[out++] = *e;
+    }
+    r->n = out;
+    return rc;
 }
 
 /* Emission is post-order, so the cores and GPUs of a node are emitted
  * before the node itself: collect them until the next node vertex, then
- * credit them to that node's rank. */
+ * credit them to that node's rank.  Nodes without a rank cannot appear in
+ * an R and are skipped. */
 static int rlite_gather(const struct writer *w, struct rlite *r)
 {
     const graph_t *g = w->g;
@@ -342,19 +366,16 @@ static int rlite_gather(const struct writer *w, struct rlite *r)
         if (t == t_core || t == t_gpu) {
             if (idset_add(t == t_core ? core : gpu, graph_id(g, v)) < 0)
                 goto done;
-        } else if (t == t_node || t == t_snode) {
-            struct rank_entry *e = rlite_entry(r, graph_rank(g, v), v);
-            if (!e || idset_merge(e->core, core) < 0 || idset_merge(e->gpu, gpu) < 0)
+        } else if ((t == t_node || t == t_snode) && graph_rank(g, v) >= 0) {
+            if (rlite_append(r, graph_rank(g, v), v, core, gpu) < 0)
                 goto done;
-            idset_destroy(core);
-            idset_destroy(gpu);
             core = idset_create();
             gpu = idset_create();
             if (!core || !gpu)
                 goto done;
         }
     }
-    rc = 0;
+    rc = rlite_fold(r);
 done:
     idset_destroy(core);
     idset_destroy(gpu);
@@ -380,12 +401,6 @@ static json_t *children_object(const struct rank_entry *e)
         }
     }
     return o;
-}
-
-static int cmp_rank(const void *a, const void *b)
-{
-    const struct rank_entry *x = a, *y = b;
-    return (x->rank > y->rank) - (x->rank < y->rank);
 }
 
 /* Ranks with identical children share one R_lite entry; entries come out

@@ -277,6 +277,29 @@ START_TEST(test_rlite)
 }
 END_TEST
 
+/* A rank reached twice (two node vertices, or one emitted twice) is one
+ * entry holding the union of its children; a selection without nodes has
+ * no entry. */
+START_TEST(test_rlite_same_rank)
+{
+    writer_t *w = writer_create(WRITER_RLITE, g);
+    const vtx_t order[] = {V_N1C0, V_N1, V_N2C1, V_N2, V_N1C1, V_N1G0, V_N1};
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+        ck_assert_int_eq(writer_emit_vertex(w, order[i], 2, 1, true, NULL, NULL), 0);
+    char *s = writer_render(w);
+    ck_assert_str_eq(s,
+                     "[{\"rank\": \"1\", \"children\": {\"core\": \"0-1\", \"gpu\": \"0\"}}, "
+                     "{\"rank\": \"2\", \"children\": {\"core\": \"1\"}}]");
+    free(s);
+    writer_reset(w);
+    ck_assert_int_eq(writer_emit_vertex(w, V_CLUSTER, 1, 1, false, NULL, NULL), 0);
+    s = writer_render(w);
+    ck_assert_str_eq(s, "[]");
+    free(s);
+    writer_destroy(w);
+}
+END_TEST
+
 #define EXECUTION                                                                              \
     "\"execution\": {\"R_lite\": [{\"rank\": \"1-2\", \"children\": {\"core\": \"0-1\", "      \
     "\"gpu\": \"0\"}}, {\"rank\": \"0\", \"children\": {\"core\": \"1-2\"}}], "                \
@@ -462,6 +485,7 @@ int main(void)
     tcase_add_test(tc, test_jgf);
     tcase_add_test(tc, test_jgf_shorthand);
     tcase_add_test(tc, test_rlite);
+    tcase_add_test(tc, test_rlite_same_rank);
     tcase_add_test(tc, test_rv1_nosched);
     tcase_add_test(tc, test_rv1);
     tcase_add_test(tc, test_rv1_queue);
