@@ -116,22 +116,20 @@ static void print_schedule(struct rq *rq, int64_t jobid, const char *what, int64
     fprintf(rq->out, RULE "\n");
 }
 
-static void print_nomatch(struct rq *rq, int64_t jobid, bool unsat, double elapsed,
-                          const struct match_stats *st)
+/* Only matches that found resources print -e timing lines (as in Fluxion,
+ * whose per-match timings and `stat` figures cover successful matches). */
+static void print_nomatch(struct rq *rq, int64_t jobid, bool unsat)
 {
     fprintf(rq->out, RULE "\nINFO: No matching resources found\n");
     if (unsat)
         fprintf(rq->out, "INFO: Unsatisfiable request\n");
-    fprintf(rq->out, "INFO: JOBID=%" PRId64 "\n", jobid);
-    print_elapse(rq, elapsed, st);
-    fprintf(rq->out, RULE "\n");
+    fprintf(rq->out, "INFO: JOBID=%" PRId64 "\n" RULE "\n", jobid);
 }
 
-static void print_sat(struct rq *rq, bool sat, double elapsed, const struct match_stats *st)
+static void print_sat(struct rq *rq, bool sat)
 {
-    fprintf(rq->out, RULE "\nINFO: %s request\n", sat ? "Satisfiable" : "Unsatisfiable");
-    print_elapse(rq, elapsed, st);
-    fprintf(rq->out, RULE "\n");
+    fprintf(rq->out, RULE "\nINFO: %s request\n" RULE "\n",
+            sat ? "Satisfiable" : "Unsatisfiable");
 }
 
 static bool op_allocates(enum match_op op)
@@ -158,7 +156,7 @@ static int run_match(struct rq *rq, enum match_op op, const char *fn)
     if (!js) {
         fprintf(stderr, "match_allocate: ERROR: Jobspec error for %" PRId64 ": %s\n", jobid,
                 err.text);
-        print_nomatch(rq, jobid, false, 0.0, &st);
+        print_nomatch(rq, jobid, false);
         return -1;
     }
     writer_reset(rq->w);
@@ -176,11 +174,11 @@ static int run_match(struct rq *rq, enum match_op op, const char *fn)
         writer_reset(rq->w);
         fprintf(stderr, "match_allocate: ERROR: Jobspec error for %" PRId64 ": %s\n", jobid,
                 err.text);
-        print_nomatch(rq, jobid, false, elapsed, &st);
+        print_nomatch(rq, jobid, false);
         return -1;
     }
     if (op == MATCH_SATISFIABILITY) {
-        print_sat(rq, rc == 0, elapsed, &st);
+        print_sat(rq, rc == 0);
     } else if (rc == 0) {
         print_writer(rq);
         bool commit = op_allocates(op);
@@ -192,7 +190,7 @@ static int run_match(struct rq *rq, enum match_op op, const char *fn)
         rq_perf_add(rq, elapsed);
     } else {
         writer_reset(rq->w);
-        print_nomatch(rq, jobid, e == ENODEV || e == ENOENT, elapsed, &st);
+        print_nomatch(rq, jobid, e == ENODEV || e == ENOENT);
     }
     if (op_allocates(op))
         rq->jobid++;
