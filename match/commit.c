@@ -245,7 +245,7 @@ void match_update_weights_job(matcher_t *m, const struct mjob *job, int64_t now)
             uint32_t mask = m->fmask[c];
             if (!mask)
                 continue;
-            int k = __builtin_ctz(mask);
+            int k = 31 - __builtin_clz(mask);
             m->weight[c] = match_filter_avail(m, c, k, now, 1);
         }
     }

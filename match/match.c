@@ -188,7 +188,7 @@ static void prime_vertex(matcher_t *m, vtx_t v)
     }
     m->fmask[v] = mask;
     m->fspec[v] = spec;
-    m->weight[v] = mask ? tot[__builtin_ctz(mask)] : 0;
+    m->weight[v] = mask ? tot[31 - __builtin_clz(mask)] : 0;
 }
 
 void match_prime_filters(matcher_t *m)
