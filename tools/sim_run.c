@@ -114,6 +114,8 @@ static void on_queue_event(void *arg, const struct queue_job *qj, const struct q
     j->how = st->how;
     if (rs->cfg->backend == SIM_BACKEND_MATCH)
         j->alloc = sim_match_backend_last_alloc(&rs->be);
+    else if (asprintf(&j->alloc, "%lld core", (long long)j->size) < 0)
+        j->alloc = NULL;
     rs->busy += j->size;
     rs->r->started++;
     struct ending e = {.end = j->end, .start = j->start, .seq = rs->seq++,
