@@ -91,7 +91,7 @@ static void shrink_ancestors(matcher_t *m, const struct mjob *j, const struct ms
         if (ji >= 0 && m->sseq[a] != m->seq && j->spans[ji].filter_span > 0) {
             bool removed = false;
             if (planner_multi_reduce_span(m->filt[a], j->spans[ji].filter_span, amounts,
-                                          (size_t)m->nf, &removed) == 0 &&
+                                          (size_t) m->nf, &removed) == 0 &&
                 removed)
                 j->spans[ji].filter_span = 0;
         }
@@ -132,7 +132,7 @@ int match_partial_cancel(matcher_t *m, int64_t jobid, const char *reader, const 
         return st_errorf(err, EINVAL, "invalid argument");
     struct mjob *j = match_job_find(m, jobid);
     if (!j)
-        return st_errorf(err, ENOENT, "nonexistent job %jd", (intmax_t)jobid);
+        return st_errorf(err, ENOENT, "nonexistent job %jd", (intmax_t) jobid);
     if (j->reserved)
         return st_errorf(err, EINVAL, "reservations not currently supported by partial cancel");
     bool rv1 = strcmp(reader, "rv1exec") == 0;
@@ -146,13 +146,13 @@ int match_partial_cancel(matcher_t *m, int64_t jobid, const char *reader, const 
     m->seq++;
     if ((rv1 ? mark_rv1(m, j, r_text, err) : mark_jgf(m, j, r_text, err)) < 0)
         return -1;
-    int32_t *index = malloc((size_t)m->nv * sizeof(*index));
+    int32_t *index = malloc((size_t) m->nv * sizeof(*index));
     if (!index)
         return st_errorf(err, ENOMEM, "out of memory");
     for (int32_t v = 0; v < m->nv; v++)
         index[v] = -1;
     for (size_t i = 0; i < j->nspans; i++)
-        index[j->spans[i].v] = (int32_t)i;
+        index[j->spans[i].v] = (int32_t) i;
     /* Ancestors of released vertices are marked through sparent with a
      * sentinel so that job_remains() can tell them apart. */
     int32_t released = m->seq;

@@ -35,23 +35,23 @@ int64_t match_filter_avail(const matcher_t *m, vtx_t v, int k, int64_t at, int64
 {
     const planner_multi_t *p = m->filt[v];
     if (!p)
-        return m->ftot[(size_t)v * (size_t)m->nf + (size_t)k];
-    return planner_multi_avail_during(p, (size_t)k, at, dur);
+        return m->ftot[(size_t) v * (size_t) m->nf + (size_t) k];
+    return planner_multi_avail_during(p, (size_t) k, at, dur);
 }
 
 static planner_t *plans_get(matcher_t *m, vtx_t v)
 {
     if (!m->plans[v])
-        m->plans[v] = planner_create(m->graph_start, m->graph_end - m->graph_start,
-                                     graph_size(m->g, v));
+        m->plans[v] =
+            planner_create(m->graph_start, m->graph_end - m->graph_start, graph_size(m->g, v));
     return m->plans[v];
 }
 
 static planner_t *xchk_get(matcher_t *m, vtx_t v)
 {
     if (!m->xchk[v])
-        m->xchk[v] = planner_create(m->graph_start, m->graph_end - m->graph_start,
-                                    MATCH_XCHK_TOTAL);
+        m->xchk[v] =
+            planner_create(m->graph_start, m->graph_end - m->graph_start, MATCH_XCHK_TOTAL);
     return m->xchk[v];
 }
 
@@ -60,9 +60,9 @@ static planner_multi_t *filt_get(matcher_t *m, vtx_t v)
     if (!m->filt[v]) {
         int64_t tot[MATCH_MAX_FILTERS];
         for (int k = 0; k < m->nf; k++)
-            tot[k] = m->ftot[(size_t)v * (size_t)m->nf + (size_t)k];
+            tot[k] = m->ftot[(size_t) v * (size_t) m->nf + (size_t) k];
         m->filt[v] = planner_multi_create(m->graph_start, m->graph_end - m->graph_start, tot,
-                                          (const char *const *)m->fnames, (size_t)m->nf);
+                                          (const char *const *) m->fnames, (size_t) m->nf);
     }
     return m->filt[v];
 }
@@ -142,8 +142,8 @@ static void commit_vertex(struct cpass *c, vtx_t v, int64_t needs, bool excl,
             any = any || below[k] > 0;
         if (any) {
             planner_multi_t *f = filt_get(m, v);
-            if (!f || (sp.filter_span = planner_multi_add_span(f, s->at, s->dur, below,
-                                                               (size_t)m->nf)) < 0)
+            if (!f || (sp.filter_span =
+                           planner_multi_add_span(f, s->at, s->dur, below, (size_t) m->nf)) < 0)
                 goto error;
         }
     }

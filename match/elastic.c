@@ -21,7 +21,7 @@ static vtx_t first_parent(const matcher_t *m, vtx_t v)
  * filter types the job holds exclusively below it. */
 static int refilter_job(matcher_t *m, struct mjob *j, int64_t *acc)
 {
-    size_t nf = (size_t)m->nf;
+    size_t nf = (size_t) m->nf;
     for (size_t i = 0; i < j->nspans; i++) {
         const struct mspan *sp = &j->spans[i];
         atom_t t = graph_type(m->g, sp->v);
@@ -29,13 +29,13 @@ static int refilter_job(matcher_t *m, struct mjob *j, int64_t *acc)
             if (!sp->excl || m->ftypes[k] != t)
                 continue;
             for (vtx_t a = first_parent(m, sp->v); a != VTX_NONE; a = first_parent(m, a))
-                acc[(size_t)a * nf + (size_t)k] += sp->needs;
+                acc[(size_t) a * nf + (size_t) k] += sp->needs;
         }
     }
     int rc = 0;
     for (size_t i = 0; i < j->nspans; i++) {
         struct mspan *sp = &j->spans[i];
-        int64_t *amt = &acc[(size_t)sp->v * nf];
+        int64_t *amt = &acc[(size_t) sp->v * nf];
         bool any = false;
         for (int k = 0; k < m->nf; k++)
             any = any || amt[k] > 0;
@@ -44,14 +44,13 @@ static int refilter_job(matcher_t *m, struct mjob *j, int64_t *acc)
             if (!m->filt[sp->v]) {
                 int64_t tot[MATCH_MAX_FILTERS];
                 for (int k = 0; k < m->nf; k++)
-                    tot[k] = m->ftot[(size_t)sp->v * nf + (size_t)k];
+                    tot[k] = m->ftot[(size_t) sp->v * nf + (size_t) k];
                 m->filt[sp->v] =
                     planner_multi_create(m->graph_start, m->graph_end - m->graph_start, tot,
-                                         (const char *const *)m->fnames, nf);
+                                         (const char *const *) m->fnames, nf);
             }
-            if (!m->filt[sp->v] ||
-                (sp->filter_span = planner_multi_add_span(m->filt[sp->v], j->at, j->duration,
-                                                          amt, nf)) < 0) {
+            if (!m->filt[sp->v] || (sp->filter_span = planner_multi_add_span(
+                                        m->filt[sp->v], j->at, j->duration, amt, nf)) < 0) {
                 sp->filter_span = 0;
                 rc = -1;
             }
@@ -61,7 +60,7 @@ static int refilter_job(matcher_t *m, struct mjob *j, int64_t *acc)
     /* ancestors outside the job may have been touched too: clear them */
     for (size_t i = 0; i < j->nspans; i++)
         for (vtx_t a = first_parent(m, j->spans[i].v); a != VTX_NONE; a = first_parent(m, a))
-            memset(&acc[(size_t)a * nf], 0, nf * sizeof(*acc));
+            memset(&acc[(size_t) a * nf], 0, nf * sizeof(*acc));
     return rc;
 }
 
@@ -72,7 +71,7 @@ int match_refilter(matcher_t *m)
     match_prime_filters(m);
     if (m->nf == 0 || m->njobs == 0)
         return 0;
-    int64_t *acc = calloc((size_t)m->nv * (size_t)m->nf, sizeof(*acc));
+    int64_t *acc = calloc((size_t) m->nv * (size_t) m->nf, sizeof(*acc));
     if (!acc)
         return -1;
     int rc = 0;
@@ -141,7 +140,8 @@ static int remove_marked_roots(matcher_t *m, const vtx_t *roots, int n, struct s
         mark_subtree(m, roots[i]);
     release_marked(m);
     for (int i = 0; i < n; i++)
-        if (graph_vertex_live(m->g, roots[i]) && graph_remove_subtree(m->g, roots[i], m->dom) < 0)
+        if (graph_vertex_live(m->g, roots[i]) &&
+            graph_remove_subtree(m->g, roots[i], m->dom) < 0)
             return st_errorf(err, errno, "can't remove %s", graph_name(m->g, roots[i]));
     for (int32_t v = 0; v < m->nv; v++) {
         if (m->sseq[v] != m->seq)
@@ -182,14 +182,14 @@ int match_remove_ranks(matcher_t *m, const char *ranks, struct st_error *err)
         return st_errorf(err, ENOMEM, "out of memory");
     }
     /* The topmost vertex of each rank: one whose parent has another rank. */
-    vtx_t *roots = malloc(((size_t)m->nv + 1) * sizeof(*roots));
+    vtx_t *roots = malloc(((size_t) m->nv + 1) * sizeof(*roots));
     int n = 0;
     for (int64_t r = idset_first(ids); roots && r >= 0; r = idset_next(ids, r)) {
         int nr = 0;
-        const vtx_t *vs = graph_by_rank(m->g, (int32_t)r, &nr);
+        const vtx_t *vs = graph_by_rank(m->g, (int32_t) r, &nr);
         for (int i = 0; i < nr; i++) {
             vtx_t p = first_parent(m, vs[i]);
-            if (p != VTX_NONE && graph_rank(m->g, p) != (int32_t)r)
+            if (p != VTX_NONE && graph_rank(m->g, p) != (int32_t) r)
                 roots[n++] = vs[i];
         }
     }

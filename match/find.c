@@ -25,11 +25,11 @@ enum fkind { F_AND, F_OR, F_STATUS, F_NOW, F_FUTURE, F_AGF, F_NAMES, F_PROP, F_J
 
 struct fnode {
     enum fkind kind;
-    bool want;            /* STATUS: down; NOW: allocated; FUTURE: reserved; AGF: true */
-    struct fnode *l, *r;  /* AND/OR */
-    hostlist_t *hl;       /* NAMES */
-    char *prop;           /* PROP */
-    uint8_t *set;         /* JOBSET: nv flags */
+    bool want;           /* STATUS: down; NOW: allocated; FUTURE: reserved; AGF: true */
+    struct fnode *l, *r; /* AND/OR */
+    hostlist_t *hl;      /* NAMES */
+    char *prop;          /* PROP */
+    uint8_t *set;        /* JOBSET: nv flags */
 };
 
 struct fparse {
@@ -57,7 +57,7 @@ static char *lower_dup(const char *s)
 {
     char *d = strdup(s);
     for (char *p = d; p && *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+        *p = (char) tolower((unsigned char) *p);
     return d;
 }
 
@@ -69,7 +69,7 @@ static int jobset_fill(struct fparse *p, struct fnode *n, const char *key, const
     long long id = strtoll(val, &end, 10);
     if (*val == '\0' || *end != '\0')
         return st_errorf(p->err, EINVAL, "invalid jobid %s", val);
-    n->set = calloc((size_t)m->nv + 1, 1);
+    n->set = calloc((size_t) m->nv + 1, 1);
     if (!n->set)
         return st_errorf(p->err, ENOMEM, "out of memory");
     const struct mjob *j = match_job_find(m, id);
@@ -98,9 +98,8 @@ static int pred_fill(struct fparse *p, struct fnode *n, const char *key, const c
                (!strcmp(val, "reserved") || !strcmp(val, "free"))) {
         n->kind = F_FUTURE;
         n->want = strcmp(val, "reserved") == 0;
-    } else if (strcmp(key, "agfilter") == 0 &&
-               (!strcmp(val, "true") || !strcmp(val, "t") || !strcmp(val, "false") ||
-                !strcmp(val, "f"))) {
+    } else if (strcmp(key, "agfilter") == 0 && (!strcmp(val, "true") || !strcmp(val, "t") ||
+                                                !strcmp(val, "false") || !strcmp(val, "f"))) {
         n->kind = F_AGF;
         n->want = val[0] == 't';
         p->agfilter = true;
@@ -148,7 +147,7 @@ static struct fnode *parse_primary(struct fparse *p)
     if (!eq || eq == t || eq[1] == '\0')
         return st_errorf_null(p->err, EINVAL, "invalid predicate %s", t);
     struct fnode *n = calloc(1, sizeof(*n));
-    char *key = strndup(t, (size_t)(eq - t));
+    char *key = strndup(t, (size_t) (eq - t));
     if (!n || !key) {
         free(n);
         free(key);
@@ -222,7 +221,7 @@ static int tokenize(struct fparse *p, const char *expr)
         return -1;
     const char *s = expr;
     while (*s) {
-        if (isspace((unsigned char)*s)) {
+        if (isspace((unsigned char) *s)) {
             s++;
             continue;
         }
@@ -271,7 +270,7 @@ static bool eval(const struct fparse *p, const struct fnode *n, vtx_t v)
 static int facts(struct fparse *p)
 {
     matcher_t *m = p->m;
-    size_t nv = (size_t)m->nv + 1;
+    size_t nv = (size_t) m->nv + 1;
     p->down = calloc(nv, 1);
     p->now_alloc = calloc(nv, 1);
     p->reserved = calloc(nv, 1);
@@ -299,16 +298,16 @@ struct fwalk {
 
 static void agfilter_text(const matcher_t *m, vtx_t v, char *buf, size_t len)
 {
-    size_t off = (size_t)snprintf(buf, len, "{");
+    size_t off = (size_t) snprintf(buf, len, "{");
     bool first = true;
     for (int k = 0; k < m->nf && off < len; k++) {
         if (!(m->fmask[v] & (1u << k)))
             continue;
-        int64_t tot = m->ftot[(size_t)v * (size_t)m->nf + (size_t)k];
+        int64_t tot = m->ftot[(size_t) v * (size_t) m->nf + (size_t) k];
         int64_t avail = match_filter_avail(m, v, k, m->graph_start, 1);
-        off += (size_t)snprintf(buf + off, len - off, "%s\"%s\": \"used:%lld, total:%lld\"",
-                                first ? "" : ", ", m->fnames[k], (long long)(tot - avail),
-                                (long long)tot);
+        off += (size_t) snprintf(buf + off, len - off, "%s\"%s\": \"used:%lld, total:%lld\"",
+                                 first ? "" : ", ", m->fnames[k], (long long) (tot - avail),
+                                 (long long) tot);
         first = false;
     }
     if (off < len)

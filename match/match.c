@@ -25,7 +25,7 @@ int match_op_parse(const char *name, enum match_op *op)
     }
     for (int i = 0; i < MATCH_OP_COUNT; i++) {
         if (strcmp(op_names[i], name) == 0) {
-            *op = (enum match_op)i;
+            *op = (enum match_op) i;
             return 0;
         }
     }
@@ -35,7 +35,7 @@ int match_op_parse(const char *name, enum match_op *op)
 
 const char *match_op_name(enum match_op op)
 {
-    if ((int)op < 0 || op >= MATCH_OP_COUNT)
+    if ((int) op < 0 || op >= MATCH_OP_COUNT)
         return NULL;
     return op_names[op];
 }
@@ -46,8 +46,8 @@ static const struct {
     const char *abbr;
     const char *name;
 } subsys_abbr[] = {
-    {"C", "containment"}, {"IB", "ibnet"}, {"IBB", "ibnetbw"}, {"P", "power"},
-    {"PFS1B", "pfs1bw"},  {"V", "virtual1"},
+    {"C", "containment"}, {"IB", "ibnet"},     {"IBB", "ibnetbw"},
+    {"P", "power"},       {"PFS1B", "pfs1bw"}, {"V", "virtual1"},
 };
 
 /* "C+PA": the words before 'A', split at '+'.  "ALL" is every subsystem. */
@@ -58,7 +58,7 @@ static int parse_subsystems(matcher_t *m, const char *spec, struct st_error *err
     if (n == 0 || n >= sizeof(buf))
         return st_errorf(err, EINVAL, "unknown subsystem name %s", spec);
     for (size_t i = 0; i <= n; i++)
-        buf[i] = (char)toupper((unsigned char)spec[i]);
+        buf[i] = (char) toupper((unsigned char) spec[i]);
     const char *names[GRAPH_MAX_SUBSYSTEMS];
     int nn = 0;
     if (strcmp(buf, "ALL") == 0) {
@@ -124,7 +124,7 @@ static int add_filter(matcher_t *m, const char *hl, const char *ll, struct st_er
                 m->fent[j++] = m->fent[i];
         m->nfent = j;
     }
-    if (m->nfent == (int)(sizeof(m->fent) / sizeof(m->fent[0])))
+    if (m->nfent == (int) (sizeof(m->fent) / sizeof(m->fent[0])))
         return st_errorf(err, EINVAL, "too many pruning filters");
     atom_t a = any ? ATOM_NONE : graph_atom_find(m->g, hl);
     if (!any && a == ATOM_NONE)
@@ -139,7 +139,7 @@ static int parse_filters(matcher_t *m, const char *spec, struct st_error *err)
 {
     bool blank = true;
     for (const char *p = spec; p && *p; p++)
-        blank = blank && isspace((unsigned char)*p);
+        blank = blank && isspace((unsigned char) *p);
     if (!spec || blank)
         spec = default_filters;
     char *copy = strdup(spec);
@@ -165,13 +165,13 @@ static void prime_vertex(matcher_t *m, vtx_t v)
 {
     int n = 0;
     const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
-    int64_t *tot = &m->ftot[(size_t)v * (size_t)m->nf];
+    int64_t *tot = &m->ftot[(size_t) v * (size_t) m->nf];
     for (int k = 0; k < m->nf; k++)
         tot[k] = 0;
     for (int i = 0; i < n; i++) {
         vtx_t c = ch[i];
         prime_vertex(m, c);
-        const int64_t *ct = &m->ftot[(size_t)c * (size_t)m->nf];
+        const int64_t *ct = &m->ftot[(size_t) c * (size_t) m->nf];
         atom_t t = graph_type(m->g, c);
         for (int k = 0; k < m->nf; k++)
             tot[k] += ct[k] + (t == m->ftypes[k] ? graph_size(m->g, c) : 0);
@@ -206,13 +206,13 @@ void match_prime_filters(matcher_t *m)
 
 /* ---- per-vertex state ----------------------------------------------------------------- */
 
-#define GROW(ptr, n, old)                                                                    \
-    do {                                                                                     \
-        void *p_ = realloc((ptr), (size_t)(n) * sizeof(*(ptr)));                             \
-        if (!p_)                                                                             \
-            return -1;                                                                       \
-        (ptr) = p_;                                                                          \
-        memset((ptr) + (old), 0, (size_t)((n) - (old)) * sizeof(*(ptr)));                    \
+#define GROW(ptr, n, old)                                                                      \
+    do {                                                                                       \
+        void *p_ = realloc((ptr), (size_t) (n) * sizeof(*(ptr)));                              \
+        if (!p_)                                                                               \
+            return -1;                                                                         \
+        (ptr) = p_;                                                                            \
+        memset((ptr) + (old), 0, (size_t) ((n) - (old)) * sizeof(*(ptr)));                     \
     } while (0)
 
 int match_grow_state(matcher_t *m)
@@ -221,7 +221,7 @@ int match_grow_state(matcher_t *m)
     int32_t old = m->nv;
     if (n <= old)
         return 0;
-    size_t nf = m->nf ? (size_t)m->nf : 1;
+    size_t nf = m->nf ? (size_t) m->nf : 1;
     GROW(m->plans, n, old);
     GROW(m->xchk, n, old);
     GROW(m->filt, n, old);
@@ -234,7 +234,7 @@ int match_grow_state(matcher_t *m)
     GROW(m->tparent, n, old);
     GROW(m->sparent, n, old);
     GROW(m->xin, n, old);
-    GROW(m->ftot, (size_t)n * nf, (size_t)old * nf);
+    GROW(m->ftot, (size_t) n * nf, (size_t) old * nf);
     m->nv = n;
     return 0;
 }
@@ -250,8 +250,8 @@ matcher_t *match_create(graph_t *g, const struct match_params *params, struct st
     const char *pol = params && params->policy ? params->policy : "first";
     const char *sub = params && params->subsystems ? params->subsystems : "CA";
     m->graph_start = params ? params->graph_start : 0;
-    int64_t dur = params && params->graph_duration > 0 ? params->graph_duration
-                                                        : DEFAULT_DURATION;
+    int64_t dur =
+        params && params->graph_duration > 0 ? params->graph_duration : DEFAULT_DURATION;
     m->graph_end = m->graph_start + dur;
     m->traverser = params ? params->traverser : MATCH_TRAVERSER_SIMPLE;
     m->a_node = graph_atom_find(g, "node");
@@ -350,12 +350,13 @@ static struct mjob *job_new(matcher_t *m, int64_t jobid)
 void match_job_drop(matcher_t *m, struct mjob *j)
 {
     free(j->spans);
-    size_t i = (size_t)(j - m->jobs);
+    size_t i = (size_t) (j - m->jobs);
     memmove(&m->jobs[i], &m->jobs[i + 1], (m->njobs - i - 1) * sizeof(*j));
     m->njobs--;
 }
 
-/* ---- match ops ---------------------------------------------------------------------------- */
+/* ---- match ops ----------------------------------------------------------------------------
+ */
 
 /* Total node count the request asks for (product of minimum counts). */
 static int64_t nodes_requested(const matcher_t *m, const struct mreq *r, int n, int64_t mult)
@@ -363,18 +364,19 @@ static int64_t nodes_requested(const matcher_t *m, const struct mreq *r, int n, 
     int64_t total = 0;
     bool slot_seen = false;
     for (int i = 0; i < n; i++) {
-        int64_t c = mult * (int64_t)r[i].count.min;
+        int64_t c = mult * (int64_t) r[i].count.min;
         if (!r[i].slot && r[i].type == m->a_node) {
             total += c;
         } else if (r[i].slot) {
             /* sibling slots are alternatives: the cheapest counts */
-            if ((!r[i].xor && slot_seen) || (r[i].xor && !r[i].xfirst))
+            if ((!r[i].xor &&slot_seen) || (r[i].xor &&!r[i].xfirst))
                 continue;
-            slot_seen = slot_seen || !r[i].xor;
+            slot_seen = slot_seen || !r[i].xor ;
             int64_t best = nodes_requested(m, r[i].with, r[i].nwith, c);
             for (const struct mreq *a = r[i].xor ? r[i].xalt : r[i].alt; a;
                  a = r[i].xor ? a->xalt : a->alt) {
-                int64_t x = nodes_requested(m, a->with, a->nwith, mult * (int64_t)a->count.min);
+                int64_t x =
+                    nodes_requested(m, a->with, a->nwith, mult * (int64_t) a->count.min);
                 if (x < best)
                     best = x;
             }
@@ -493,7 +495,7 @@ static int satisfiable(struct msel *s, int64_t dur)
 
 static int cmp_i64(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
     return (x > y) - (x < y);
 }
 
@@ -611,19 +613,19 @@ static int run_op(struct msel *s, enum match_op op, int64_t jobid, int64_t now, 
 int match_run(matcher_t *m, enum match_op op, const jobspec_t *js, int64_t jobid, int64_t *at,
               writer_t *w, struct match_stats *stats, struct st_error *err)
 {
-    if (!m || !js || !at || (int)op < 0 || op >= MATCH_OP_COUNT || *at < m->graph_start ||
+    if (!m || !js || !at || (int) op < 0 || op >= MATCH_OP_COUNT || *at < m->graph_start ||
         *at >= m->graph_end)
         return st_errorf(err, EINVAL, "invalid argument");
     bool commit = op == MATCH_ALLOCATE || op == MATCH_ALLOCATE_ORELSE_RESERVE ||
                   op == MATCH_ALLOCATE_WITH_SATISFIABILITY;
     if (commit && match_job_find(m, jobid))
-        return st_errorf(err, EEXIST, "existing jobid %jd", (intmax_t)jobid);
+        return st_errorf(err, EEXIST, "existing jobid %jd", (intmax_t) jobid);
     if (match_grow_state(m) < 0)
         return st_errorf(err, ENOMEM, "out of memory");
     if (match_build_reqs(m, js, err) < 0)
         return -1;
     struct msel s = {.m = m, .err = err, .shadow_node = m->pol->node_exclusive};
-    s.ntop = (int)js->nresources;
+    s.ntop = (int) js->nresources;
     collect_xor_groups(&s);
     collect_xtypes(&s, m->reqs, s.ntop);
     struct mconstraint *c = NULL;
@@ -704,4 +706,3 @@ int match_set_status(matcher_t *m, vtx_t v, enum vtx_status st)
     }
     return graph_set_status(m->g, v, st);
 }
-

@@ -43,8 +43,8 @@ struct mreq {
     const char *label;
     struct mreq *with;
     int nwith;
-    struct mreq *alt; /* next sibling slot: an alternative (flexible) */
-    bool xor;          /* an xor_slot: siblings are variants of the request */
+    struct mreq *alt;  /* next sibling slot: an alternative (flexible) */
+    bool xor ;         /* an xor_slot: siblings are variants of the request */
     bool xfirst;       /* the first xor_slot of its siblings */
     bool disabled;     /* an xor_slot not in the variant being tried */
     struct mreq *xalt; /* next sibling xor_slot */
@@ -57,7 +57,7 @@ struct mreq {
  * candidates form a singly linked list through `next`. */
 struct meg {
     atom_t type;
-    vtx_t v;        /* VTX_NONE for a slot */
+    vtx_t v; /* VTX_NONE for a slot */
     bool excl;
     int64_t score;
     int64_t count;  /* available amount (1 for a slot) */
@@ -126,7 +126,7 @@ struct matcher {
     int64_t *weight; /* first policy: availability of the child's last tracked type */
 
     /* per-selection scratch, nv entries */
-    int32_t *sseq;  /* selection mark: == seq when selected */
+    int32_t *sseq; /* selection mark: == seq when selected */
     int64_t *sneeds;
     uint8_t *sexcl;
     vtx_t *tparent; /* parent in the current traversal */
@@ -141,7 +141,7 @@ struct matcher {
     int32_t nmem, capmem;
     int32_t *tmp; /* sort buffer */
     int32_t captmp;
-    vtx_t *order; /* child-order stack (first policy, best-first visits) */
+    vtx_t *order;      /* child-order stack (first policy, best-first visits) */
     struct okey *keys; /* sort buffer for the order stack */
     int32_t capkeys;
     int32_t norder, caporder;
@@ -165,14 +165,14 @@ struct msel {
     bool sat;         /* satisfiability: ignore status */
     bool shadow_node; /* node-exclusive policy: nodes are emitted whole */
     const struct mconstraint *constraint;
-    int64_t factor;   /* running node-centric factor */
-    int error;        /* a hard error (errno) found during the pass */
+    int64_t factor; /* running node-centric factor */
+    int error;      /* a hard error (errno) found during the pass */
     struct st_error *err;
     int64_t preorder, postorder;
     /* types requested with exclusive: true (emitted whole) */
     atom_t xtypes[16];
     int nxtypes;
-    int ntop; /* top-level requests in matcher.reqs */
+    int ntop;                 /* top-level requests in matcher.reqs */
     struct mreq *xgroups[16]; /* first xor_slot of each group */
     int nxgroups;
     int64_t nvariants; /* xor variants to try, in order */
@@ -182,7 +182,8 @@ struct msel {
 int match_build_reqs(matcher_t *m, const jobspec_t *js, struct st_error *err);
 int match_select(struct msel *s, const struct mreq *top, int ntop);
 int64_t match_calc_count(const struct js_count *c, int64_t qc);
-struct mconstraint *match_constraint_compile(const struct js_constraint *c, struct st_error *err);
+struct mconstraint *match_constraint_compile(const struct js_constraint *c,
+                                             struct st_error *err);
 void match_constraint_destroy(struct mconstraint *c);
 bool match_constraint_eval(const struct mconstraint *c, const graph_t *g, vtx_t v);
 

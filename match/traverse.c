@@ -35,7 +35,7 @@ static bool type_known(const matcher_t *m, atom_t a)
     int n = 0;
     if (a == ATOM_NONE)
         return false;
-    (void)graph_by_type(m->g, a, &n);
+    (void) graph_by_type(m->g, a, &n);
     return n > 0;
 }
 
@@ -46,21 +46,21 @@ static void prime_sub(const matcher_t *m, struct mreq *q)
     bool slot_seen = false, xor_seen = false;
     for (int j = 0; j < q->nwith; j++) {
         const struct mreq *c = &q->with[j];
-        if ((c->slot && !c->xor && slot_seen) || (c->xor && xor_seen))
+        if ((c->slot && !c->xor &&slot_seen) || (c->xor &&xor_seen))
             continue;
         for (int k = 0; k < m->nf; k++) {
             int64_t self = (!c->slot && c->type == m->ftypes[k]) ? 1 : 0;
-            int64_t amt = (int64_t)c->count.min * (c->sub[k] + self);
+            int64_t amt = (int64_t) c->count.min * (c->sub[k] + self);
             const struct mreq *a = c->xor ? c->xalt : c->slot ? c->alt : NULL;
             for (; a; a = c->xor ? a->xalt : a->alt) {
-                int64_t x = (int64_t)a->count.min * a->sub[k];
+                int64_t x = (int64_t) a->count.min * a->sub[k];
                 if (x < amt)
                     amt = x;
             }
             q->sub[k] += amt;
         }
         slot_seen = slot_seen || (c->slot && !c->xor);
-        xor_seen = xor_seen || c->xor;
+        xor_seen = xor_seen || c->xor ;
     }
 }
 
@@ -89,7 +89,7 @@ static int fill_reqs(matcher_t *m, struct mreq *out, const struct js_resource *r
         q->count = r[i].count;
         q->excl = r[i].exclusive;
         q->label = r[i].label;
-        q->nwith = (int)r[i].nwith;
+        q->nwith = (int) r[i].nwith;
         q->with = &m->reqs[*next];
         *next += q->nwith;
         if (fill_reqs(m, q->with, r[i].with, r[i].nwith, next, in_xor || q->xor, err) < 0)
@@ -114,14 +114,14 @@ int match_build_reqs(matcher_t *m, const jobspec_t *js, struct st_error *err)
 {
     int total = count_reqs(js->resources, js->nresources);
     if (total > m->capreqs) {
-        struct mreq *p = realloc(m->reqs, (size_t)total * sizeof(*p));
+        struct mreq *p = realloc(m->reqs, (size_t) total * sizeof(*p));
         if (!p)
             return st_errorf(err, ENOMEM, "out of memory");
         m->reqs = p;
         m->capreqs = total;
     }
     m->nreqs = total;
-    int next = (int)js->nresources;
+    int next = (int) js->nresources;
     return fill_reqs(m, m->reqs, js->resources, js->nresources, &next, false, err);
 }
 
@@ -129,11 +129,11 @@ int match_build_reqs(matcher_t *m, const jobspec_t *js, struct st_error *err)
 
 int64_t match_calc_count(const struct js_count *c, int64_t qc)
 {
-    int64_t min = (int64_t)c->min;
+    int64_t min = (int64_t) c->min;
     if (qc < min)
         return 0;
-    int64_t lim = c->max < (uint64_t)qc ? (int64_t)c->max : qc;
-    int64_t op = (int64_t)c->operand;
+    int64_t lim = c->max < (uint64_t) qc ? (int64_t) c->max : qc;
+    int64_t op = (int64_t) c->operand;
     switch (c->op) {
     case '*': {
         int64_t v = min;
@@ -229,7 +229,8 @@ static int constraint_fill(struct mconstraint *out, const struct js_constraint *
     return 0;
 }
 
-struct mconstraint *match_constraint_compile(const struct js_constraint *c, struct st_error *err)
+struct mconstraint *match_constraint_compile(const struct js_constraint *c,
+                                             struct st_error *err)
 {
     struct mconstraint *out = calloc(1, sizeof(*out));
     if (!out)
@@ -307,7 +308,7 @@ static int32_t eg_new(matcher_t *m)
 {
     if (m->neg == m->capeg) {
         int32_t cap = m->capeg ? m->capeg * 2 : 1024;
-        struct meg *p = realloc(m->eg, (size_t)cap * sizeof(*p));
+        struct meg *p = realloc(m->eg, (size_t) cap * sizeof(*p));
         if (!p)
             return -1;
         m->eg = p;
@@ -354,7 +355,7 @@ static int tmp_reserve(matcher_t *m, int32_t n)
 {
     if (n <= m->captmp)
         return 0;
-    int32_t *p = realloc(m->tmp, (size_t)n * sizeof(*p));
+    int32_t *p = realloc(m->tmp, (size_t) n * sizeof(*p));
     if (!p)
         return -1;
     m->tmp = p;
@@ -499,14 +500,14 @@ static int order_reserve(matcher_t *m, int n)
 {
     if (m->norder + n > m->caporder) {
         int32_t cap = (m->norder + n) * 2;
-        vtx_t *p = realloc(m->order, (size_t)cap * sizeof(*p));
+        vtx_t *p = realloc(m->order, (size_t) cap * sizeof(*p));
         if (!p)
             return -1;
         m->order = p;
         m->caporder = cap;
     }
     if (n > m->capkeys) {
-        struct okey *k = realloc(m->keys, (size_t)n * 2 * sizeof(*k));
+        struct okey *k = realloc(m->keys, (size_t) n * 2 * sizeof(*k));
         if (!k)
             return -1;
         m->keys = k;
@@ -518,7 +519,7 @@ static int order_reserve(matcher_t *m, int n)
 /* Push the sorted keys' vertices on the order stack. */
 static const vtx_t *order_push(matcher_t *m, int n)
 {
-    qsort(m->keys, (size_t)n, sizeof(*m->keys), okey_cmp);
+    qsort(m->keys, (size_t) n, sizeof(*m->keys), okey_cmp);
     vtx_t *a = m->order + m->norder;
     for (int i = 0; i < n; i++)
         a[i] = m->keys[i].v;
@@ -554,9 +555,9 @@ static bool pristine_useful(const struct msel *s, vtx_t u, const struct mreq *R,
         return true;
     int64_t avail[MATCH_MAX_FILTERS];
     for (int k = 0; k < m->nf; k++)
-        avail[k] = !(spec & (1u << k))               ? INT64_MAX
-                   : (m->fmask[u] & (1u << k))       ? match_filter_avail(m, u, k, s->at, s->dur)
-                                                     : 0;
+        avail[k] = !(spec & (1u << k))         ? INT64_MAX
+                   : (m->fmask[u] & (1u << k)) ? match_filter_avail(m, u, k, s->at, s->dur)
+                                               : 0;
     for (int i = 0; i < nR; i++) {
         const struct mreq *r = &R[i];
         if (r->disabled)
@@ -612,7 +613,7 @@ static const vtx_t *order_by_score(struct msel *s, const vtx_t *ch, int n)
         int64_t sx = vertex_score(s, x);
         s->factor -= f;
         m->keys[i].k1 = high ? sx : -sx;
-        m->keys[i].k2 = -(int64_t)i;
+        m->keys[i].k2 = -(int64_t) i;
         m->keys[i].v = x;
     }
     return order_push(m, n);
@@ -690,7 +691,7 @@ static int mem_push(matcher_t *m, int32_t x)
 {
     if (m->nmem == m->capmem) {
         int32_t cap = m->capmem ? m->capmem * 2 : 1024;
-        int32_t *p = realloc(m->mem, (size_t)cap * sizeof(*p));
+        int32_t *p = realloc(m->mem, (size_t) cap * sizeof(*p));
         if (!p)
             return -1;
         m->mem = p;
@@ -895,7 +896,10 @@ static int64_t node_factor(const graph_t *g, vtx_t u)
 
 static const char *prop_cb(const void *ctx, const char *key)
 {
-    const struct { const graph_t *g; vtx_t v; } *c = ctx;
+    const struct {
+        const graph_t *g;
+        vtx_t v;
+    } *c = ctx;
     return graph_property(c->g, c->v, key);
 }
 
@@ -925,7 +929,7 @@ static int choose_all(struct msel *s, const struct mreq *R, int nR, const struct
         const struct mreq *c = &R[i];
         if (c->disabled)
             continue;
-        if (c->slot && !c->xor && c->type != m->a_slot &&
+        if (c->slot && !c->xor &&c->type != m->a_slot &&
             m->traverser == MATCH_TRAVERSER_FLEXIBLE)
             continue; /* a later alternative: handled with the first */
         const struct mreq *a = c;

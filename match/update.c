@@ -112,14 +112,14 @@ static int mark_rv1(matcher_t *m, const char *text, struct st_error *err)
         for (int64_t rank = idset_first(en->ranks); rank >= 0;
              rank = idset_next(en->ranks, rank)) {
             int n = 0;
-            const vtx_t *vs = graph_by_rank(m->g, (int32_t)rank, &n);
+            const vtx_t *vs = graph_by_rank(m->g, (int32_t) rank, &n);
             vtx_t node = VTX_NONE;
             for (int i = 0; i < n && node == VTX_NONE; i++)
                 if (graph_type(m->g, vs[i]) == m->a_node)
                     node = vs[i];
             if (node == VTX_NONE) {
                 rc = st_errorf(err, ENOENT, "rank %jd not found in the resource graph",
-                               (intmax_t)rank);
+                               (intmax_t) rank);
                 break;
             }
             mark_up(m, node, 1, false);
@@ -135,13 +135,12 @@ static int mark_rv1(matcher_t *m, const char *text, struct st_error *err)
 }
 
 int match_update(matcher_t *m, bool reserve, const char *reader, const char *r_text,
-                 int64_t jobid, int64_t at, int64_t duration, writer_t *w,
-                 struct st_error *err)
+                 int64_t jobid, int64_t at, int64_t duration, writer_t *w, struct st_error *err)
 {
     if (!m || !reader || !r_text || at < m->graph_start || at >= m->graph_end || duration <= 0)
         return st_errorf(err, EINVAL, "invalid argument");
     if (match_job_find(m, jobid))
-        return st_errorf(err, EEXIST, "existing jobid %jd", (intmax_t)jobid);
+        return st_errorf(err, EEXIST, "existing jobid %jd", (intmax_t) jobid);
     bool jgf = strcmp(reader, "jgf") == 0, sh = strcmp(reader, "jgf_shorthand") == 0;
     if (!jgf && !sh && strcmp(reader, "rv1exec") != 0)
         return st_errorf(err, EINVAL, "unsupported reader %s", reader);
@@ -159,8 +158,8 @@ int match_update(matcher_t *m, bool reserve, const char *reader, const char *r_t
     struct msel s = {.m = m, .err = err};
     s.at = at;
     s.dur = at + duration > m->graph_end ? m->graph_end - at : duration;
-    (void)reserve; /* the time decides: at > now is a reservation */
+    (void) reserve; /* the time decides: at > now is a reservation */
     if (match_commit_job(&s, jobid, at > m->graph_start, w) < 0)
-        return st_errorf(err, errno, "resources are not free for job %jd", (intmax_t)jobid);
+        return st_errorf(err, errno, "resources are not free for job %jd", (intmax_t) jobid);
     return 0;
 }

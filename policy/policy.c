@@ -17,8 +17,8 @@ struct policy {
 };
 
 static const struct match_policy *const registry[] = {
-    &policy_first_ops,  &policy_firstnodex_ops, &policy_high_ops,    &policy_low_ops,
-    &policy_hinode_ops, &policy_lonode_ops,     &policy_hinodex_ops, &policy_lonodex_ops,
+    &policy_first_ops,    &policy_firstnodex_ops, &policy_high_ops,    &policy_low_ops,
+    &policy_hinode_ops,   &policy_lonode_ops,     &policy_hinodex_ops, &policy_lonodex_ops,
     &policy_locality_ops, &policy_variation_ops,
 };
 enum { NREGISTRY = sizeof(registry) / sizeof(registry[0]) };
@@ -54,7 +54,7 @@ int64_t policy_score_id(const struct policy_vertex *v, int64_t factor)
 
 int64_t policy_score_perf_class(const struct policy_vertex *v, int64_t factor)
 {
-    (void)factor;
+    (void) factor;
     const char *s = v->property ? v->property(v->ctx, "perf_class") : NULL;
     int64_t pc = 9999;
     if (s && *s) {
@@ -113,7 +113,8 @@ static int parse_custom(const char *spec, struct match_policy *ops, struct st_er
         char *eq = strchr(w, '=');
         if (!eq || eq == w || custom_word(ops, (*eq = '\0', w), eq + 1) < 0) {
             free(copy);
-            return st_errorf(err, EINVAL, "can't create matcher: bad policy word in \"%s\"", spec);
+            return st_errorf(err, EINVAL, "can't create matcher: bad policy word in \"%s\"",
+                             spec);
         }
         words++;
     }
@@ -129,7 +130,7 @@ static int load_plugin(struct policy *p, const char *path, struct st_error *err)
     if (!p->dl)
         return st_errorf(err, ENOENT, "can't create matcher: %s", dlerror());
     const struct match_policy *(*fn)(void);
-    *(void **)&fn = dlsym(p->dl, POLICY_PLUGIN_SYMBOL);
+    *(void **) &fn = dlsym(p->dl, POLICY_PLUGIN_SYMBOL);
     const struct match_policy *ops = fn ? fn() : NULL;
     if (!ops || ops->abi != POLICY_ABI_VERSION || !ops->score || !ops->name) {
         dlclose(p->dl);

@@ -1,4 +1,5 @@
-/* policy_first: the default: node-centric high-id scoring, but children are explored most-available first and the search stops at the first sufficient set. */
+/* policy_first: the default: node-centric high-id scoring, but children are explored
+ * most-available first and the search stops at the first sufficient set. */
 #include "policy/policy_builtin.h"
 
 const struct match_policy policy_first_ops = {

@@ -1,4 +1,5 @@
-/* policy_locality: top-level candidates grouped into contiguous id intervals, larger intervals first; high ids inside. */
+/* policy_locality: top-level candidates grouped into contiguous id intervals, larger intervals
+ * first; high ids inside. */
 #include "policy/policy_builtin.h"
 
 const struct match_policy policy_locality_ops = {

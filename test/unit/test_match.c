@@ -145,10 +145,8 @@ START_TEST(test_high_low_order)
         const char *core;
         const char *node;
     } cases[] = {
-        {"high", "core7[1:x]", "node1[1:s]"},
-        {"low", "core0[1:x]", "node0[1:s]"},
-        {"hinode", "core7[1:x]", "node1[1:s]"},
-        {"lonode", "core0[1:x]", "node0[1:s]"},
+        {"high", "core7[1:x]", "node1[1:s]"},   {"low", "core0[1:x]", "node0[1:s]"},
+        {"hinode", "core7[1:x]", "node1[1:s]"}, {"lonode", "core0[1:x]", "node0[1:s]"},
         {"first", "core7[1:x]", "node1[1:s]"},
     };
     build();
@@ -367,8 +365,8 @@ START_TEST(test_find_expressions)
         ck_assert_msg(count_lines(s) == cases[i].lines, "%s: %s", cases[i].expr, s);
         free(s);
     }
-    static const char *const bad[] = {"", "names", "bogus=1", "(status=up", "status=sideways",
-                                      "jobid-tag=x", "status=up )"};
+    static const char *const bad[] = {
+        "", "names", "bogus=1", "(status=up", "status=sideways", "jobid-tag=x", "status=up )"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct st_error err = {{0}};
         errno = 0;

@@ -58,7 +58,7 @@ START_TEST(test_names_listed)
     int n = 0;
     for (; names[n]; n++)
         ck_assert_ptr_nonnull(policy_lookup(names[n]));
-    ck_assert_int_eq(n, (int)(sizeof(builtin) / sizeof(builtin[0])));
+    ck_assert_int_eq(n, (int) (sizeof(builtin) / sizeof(builtin[0])));
 }
 END_TEST
 
@@ -68,7 +68,8 @@ static const struct {
 } customs[] = {
     {"policy=high node_centric=true stop_on_1_matches=true",
      {"custom", true, true, false, true, false}},
-    {"policy=low node_centric=true node_exclusive=true", {"custom", false, true, true, false, false}},
+    {"policy=low node_centric=true node_exclusive=true",
+     {"custom", false, true, true, false, false}},
     {"policy=high", {"custom", true, false, false, false, false}},
     {"node_exclusive=true", {"custom", true, false, true, false, false}},
     {"policy=low stop_on_1_matches=false", {"custom", false, false, false, false, false}},
@@ -128,7 +129,7 @@ END_TEST
 
 static const char *props(const void *ctx, const char *key)
 {
-    (void)key;
+    (void) key;
     return ctx;
 }
 
@@ -181,10 +182,12 @@ static Suite *policy_suite(void)
 {
     Suite *s = suite_create("policy");
     TCase *tc = tcase_create("core");
-    tcase_add_loop_test(tc, test_builtin_lookup, 0, (int)(sizeof(builtin) / sizeof(builtin[0])));
+    tcase_add_loop_test(tc, test_builtin_lookup, 0,
+                        (int) (sizeof(builtin) / sizeof(builtin[0])));
     tcase_add_test(tc, test_names_listed);
-    tcase_add_loop_test(tc, test_custom, 0, (int)(sizeof(customs) / sizeof(customs[0])));
-    tcase_add_loop_test(tc, test_custom_bad, 0, (int)(sizeof(bad_specs) / sizeof(bad_specs[0])));
+    tcase_add_loop_test(tc, test_custom, 0, (int) (sizeof(customs) / sizeof(customs[0])));
+    tcase_add_loop_test(tc, test_custom_bad, 0,
+                        (int) (sizeof(bad_specs) / sizeof(bad_specs[0])));
     tcase_add_test(tc, test_badparam);
     tcase_add_test(tc, test_scores);
     tcase_add_test(tc, test_plugin);
