@@ -168,6 +168,18 @@ else
     not_ok "graph-output dot"
 fi
 
+# No -L (and no conf/default here) or -f hwloc alone: this host's live
+# topology, whose root is cluster0 whatever the machine.
+for args in "" "-f hwloc"; do
+    # shellcheck disable=SC2086
+    got=$(cd "$tmp" && echo "get-status /cluster0" | "$rq" $args 2>&1)
+    if [ "$got" = "/cluster0 is up" ]; then
+        ok "live topology ($args)"
+    else
+        not_ok "live topology ($args): $got"
+    fi
+done
+
 echo "1..$n"
 echo "resource-query-basic: $((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
