@@ -635,7 +635,9 @@ static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool p
         s->error = ENOMEM;
         return -1;
     }
-    if (!stop && n > 1 && children_are_candidates(m, ch, n, R, nR)) {
+    /* Not under locality: its top-level order is not the score order, so
+     * every candidate counts. */
+    if (!stop && !m->pol->locality && n > 1 && children_are_candidates(m, ch, n, R, nR)) {
         if (!order_by_score(s, ch, n)) {
             s->error = ENOMEM;
             return -1;
@@ -1012,6 +1014,66 @@ fail:
     return -1;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return (x > y) - (x < y);
+}
+
+/* Locality: top-level candidates of one type whose scores form a run of
+ * consecutive values belong to one interval; candidates in longer
+ * intervals come first, then higher scores.  Rewrites the scores of l. */
+static int locality_rescore(matcher_t *m, const struct meglist *l)
+{
+    int32_t n = 0;
+    for (int32_t i = l->head; i >= 0; i = m->eg[i].next)
+        n++;
+    int64_t *sc = malloc(((size_t) n + 1) * sizeof(*sc));
+    int64_t *run = malloc(((size_t) n + 1) * sizeof(*run));
+    atom_t *done = malloc(((size_t) n + 1) * sizeof(*done));
+    int ndone = 0;
+    if (!sc || !run || !done) {
+        free(sc);
+        free(run);
+        free(done);
+        return -1;
+    }
+    for (int32_t i = l->head; i >= 0; i = m->eg[i].next) {
+        atom_t t = m->eg[i].type;
+        bool seen = false;
+        for (int d = 0; d < ndone && !seen; d++)
+            seen = done[d] == t;
+        if (seen)
+            continue;
+        done[ndone++] = t;
+        int32_t k = 0;
+        for (int32_t j = i; j >= 0; j = m->eg[j].next)
+            if (m->eg[j].type == t)
+                sc[k++] = m->eg[j].score;
+        qsort(sc, (size_t) k, sizeof(*sc), cmp_i64);
+        /* run[x] = length of the run of consecutive scores holding sc[x] */
+        for (int32_t a = 0; a < k;) {
+            int32_t b = a;
+            while (b + 1 < k && sc[b + 1] - sc[b] <= 1)
+                b++;
+            for (int32_t x = a; x <= b; x++)
+                run[x] = sc[b] - sc[a] + 1;
+            a = b + 1;
+        }
+        for (int32_t j = i; j >= 0; j = m->eg[j].next) {
+            if (m->eg[j].type != t)
+                continue;
+            int64_t *p = bsearch(&m->eg[j].score, sc, (size_t) k, sizeof(*sc), cmp_i64);
+            int64_t len = p ? run[p - sc] : 1;
+            m->eg[j].score = (len << 32) + m->eg[j].score;
+        }
+    }
+    free(sc);
+    free(run);
+    free(done);
+    return 0;
+}
+
 int match_select(struct msel *s, const struct mreq *top, int ntop)
 {
     matcher_t *m = s->m;
@@ -1042,6 +1104,10 @@ int match_select(struct msel *s, const struct mreq *top, int ntop)
     m->eg[e].score = vo.score;
     m->eg[e].count = 1;
     list_push(m, &l, e);
+    if (m->pol->locality && locality_rescore(m, &l) < 0) {
+        s->error = ENOMEM;
+        goto fail;
+    }
     if (choose_all(s, top, ntop, &l) < 0)
         goto fail;
     enforce(s, &l, VTX_NONE);

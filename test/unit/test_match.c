@@ -170,6 +170,31 @@ START_TEST(test_high_low_order)
 }
 END_TEST
 
+/* Locality prefers candidates in the longest run of consecutive ids. */
+START_TEST(test_locality)
+{
+    build();
+    matcher_t *m = make("locality");
+    jobspec_t *js = cores(1, 10);
+    int64_t at;
+    char *out;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at, &out), 0);
+    ck_assert_msg(strstr(out, "core7[1:x]") != NULL, "%s", out);
+    free(out);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 2, &at, &out), 0);
+    ck_assert_msg(strstr(out, "core6[1:x]") != NULL, "%s", out);
+    free(out);
+    ck_assert_int_eq(match_cancel(m, 1, NULL), 0);
+    /* free: core0-5 (a run of 6) and core7 (alone): high would take core7 */
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 3, &at, &out), 0);
+    ck_assert_msg(strstr(out, "core5[1:x]") != NULL, "%s", out);
+    free(out);
+    jobspec_destroy(js);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
 START_TEST(test_nodex_whole_node)
 {
     build();
@@ -483,6 +508,7 @@ static Suite *match_suite(void)
     Suite *s = suite_create("match");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_high_low_order);
+    tcase_add_test(tc, test_locality);
     tcase_add_test(tc, test_nodex_whole_node);
     tcase_add_test(tc, test_failed_match_changes_nothing);
     tcase_add_test(tc, test_cancel_restores);
