@@ -83,14 +83,14 @@ _Static_assert(sizeof start_names / sizeof start_names[0] == QUEUE_START_COUNT,
 
 const char *queue_job_state_name(enum queue_job_state s)
 {
-    if ((int)s < 0 || s >= QUEUE_JOB_STATE_COUNT)
+    if ((int) s < 0 || s >= QUEUE_JOB_STATE_COUNT)
         return "?";
     return state_names[s];
 }
 
 const char *queue_start_name(enum queue_start s)
 {
-    if ((int)s < 0 || s >= QUEUE_START_COUNT)
+    if ((int) s < 0 || s >= QUEUE_START_COUNT)
         return "?";
     return start_names[s];
 }
@@ -115,8 +115,8 @@ bool queue_policy_exists(const char *name)
 
 queue_mgr_t *queue_mgr_create(const struct queue_backend *be, queue_clock_t *clock)
 {
-    if (!be || !be->ops || !clock || !be->ops->fits_now || !be->ops->alloc_now
-        || !be->ops->reserve || !be->ops->cancel) {
+    if (!be || !be->ops || !clock || !be->ops->fits_now || !be->ops->alloc_now ||
+        !be->ops->reserve || !be->ops->cancel) {
         errno = EINVAL;
         return NULL;
     }
@@ -151,11 +151,11 @@ void queue_mgr_destroy(queue_mgr_t *m)
 
 static size_t hash_id(int64_t id)
 {
-    uint64_t x = (uint64_t)id;
+    uint64_t x = (uint64_t) id;
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33;
-    return (size_t)x;
+    return (size_t) x;
 }
 
 static struct queue_entry *job_find(const queue_mgr_t *m, int64_t id)
@@ -237,7 +237,7 @@ int queue_mgr_add_queue(queue_mgr_t *m, const struct queue_params *p, struct st_
         return -1;
     const struct queue_policy_ops *ops = policy_find(p->policy ? p->policy : "fcfs");
     char *name = strdup(p->name);
-    struct queue *qs = name ? realloc(m->queues, (size_t)(m->nqueues + 1) * sizeof *qs) : NULL;
+    struct queue *qs = name ? realloc(m->queues, (size_t) (m->nqueues + 1) * sizeof *qs) : NULL;
     if (!qs) {
         free(name);
         return st_errorf(err, ENOMEM, "queue %s: out of memory", p->name);
@@ -343,7 +343,7 @@ static int route(const queue_mgr_t *m, const struct queue_job *job, struct st_er
         return 0;
     int qi = queue_find(m, name);
     if (qi < 0)
-        return st_errorf(err, ENOENT, "job %lld: unknown queue '%s'", (long long)job->id,
+        return st_errorf(err, ENOENT, "job %lld: unknown queue '%s'", (long long) job->id,
                          name);
     return qi;
 }
@@ -354,19 +354,19 @@ int queue_submit(queue_mgr_t *m, const struct queue_job *job, struct st_error *e
         return st_errorf(err, EINVAL, "queue: invalid argument");
     if (job->id < 0 || job->duration < 1)
         return st_errorf(err, EINVAL, "job %lld: id must be >= 0 and duration >= 1",
-                         (long long)job->id);
+                         (long long) job->id);
     if (m->nqueues == 0)
-        return st_errorf(err, EINVAL, "job %lld: no queue is defined", (long long)job->id);
+        return st_errorf(err, EINVAL, "job %lld: no queue is defined", (long long) job->id);
     int qi = route(m, job, err);
     if (qi < 0)
         return -1;
     if (job_find(m, job->id))
-        return st_errorf(err, EEXIST, "job %lld: id already used", (long long)job->id);
+        return st_errorf(err, EEXIST, "job %lld: id already used", (long long) job->id);
     struct queue *q = &m->queues[qi];
     struct queue_entry *e = calloc(1, sizeof *e);
     if (!e || table_reserve(m) < 0 || pending_reserve(q) < 0) {
         free(e);
-        return st_errorf(err, ENOMEM, "job %lld: out of memory", (long long)job->id);
+        return st_errorf(err, ENOMEM, "job %lld: out of memory", (long long) job->id);
     }
     e->job = *job;
     e->job.queue = q->name;
@@ -491,7 +491,7 @@ int queue_mgr_pass_stats(const queue_mgr_t *m, struct queue_pass_stats *st)
 
 int queue_pass_pending(const struct queue_mgr *m, int qi)
 {
-    return (int)m->queues[qi].npending;
+    return (int) m->queues[qi].npending;
 }
 
 struct queue_entry *queue_pass_at(struct queue_mgr *m, int qi, int i)
@@ -522,8 +522,8 @@ static bool must_fail(const struct queue_mgr *m, const struct queue_job *j)
         return false;
     for (size_t i = 0; i < m->nfails; i++) {
         const struct failure *f = &m->fails[i];
-        if (f->shape_class == j->shape_class && f->size <= j->size
-            && f->duration <= j->duration)
+        if (f->shape_class == j->shape_class && f->size <= j->size &&
+            f->duration <= j->duration)
             return true;
     }
     return false;
@@ -538,8 +538,8 @@ static void record_failure(struct queue_mgr *m, const struct queue_job *j)
     size_t k = 0;
     for (size_t i = 0; i < m->nfails; i++) {
         const struct failure *f = &m->fails[i];
-        if (!(f->shape_class == j->shape_class && f->size >= j->size
-              && f->duration >= j->duration))
+        if (!(f->shape_class == j->shape_class && f->size >= j->size &&
+              f->duration >= j->duration))
             m->fails[k++] = *f;
     }
     m->nfails = k;
@@ -588,8 +588,8 @@ static int64_t start_bound(const struct queue_mgr *m, const struct queue_job *j,
     size_t first = m->nresv > 64 ? m->nresv - 64 : 0;
     for (size_t i = first; i < m->nresv; i++) {
         const struct queue_entry *r = m->resv[i];
-        if (r->job.shape_class == j->shape_class && r->job.size <= j->size
-            && r->job.duration <= j->duration && r->st.t_estimate > t)
+        if (r->job.shape_class == j->shape_class && r->job.size <= j->size &&
+            r->job.duration <= j->duration && r->st.t_estimate > t)
             t = r->st.t_estimate;
     }
     return t;
@@ -660,7 +660,7 @@ int queue_pass_estimate(struct queue_mgr *m, struct queue_entry *e, int64_t now,
 
 void queue_pass_promised(struct queue_mgr *m, struct queue_entry *e, int64_t at)
 {
-    (void)m;
+    (void) m;
     e->reserved_now = true; /* keeps its estimate through the compaction */
     e->had_reservation = true;
     e->st.t_estimate = at;
@@ -727,7 +727,7 @@ static int64_t mono_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 int queue_schedule(queue_mgr_t *m)

@@ -74,13 +74,13 @@ int queue_clock_set(queue_clock_t *c, int64_t t);
 /* A job as the caller submits it and as backends see it.  The manager keeps
  * a copy; the jobspec and data are borrowed and must outlive the job. */
 struct queue_job {
-    int64_t id;           /* unique, >= 0; the matcher's job id */
-    int64_t priority;     /* higher runs first; 0 by default */
-    int64_t submit;       /* submit time, seconds */
-    int64_t duration;     /* requested time (length of the allocation), >= 1 */
-    int64_t size;         /* units for a counting backend; -1 if unused */
-    const char *queue;    /* queue name; NULL: js->queue, else the first queue */
-    const jobspec_t *js;  /* request for a matcher backend; may be NULL */
+    int64_t id;          /* unique, >= 0; the matcher's job id */
+    int64_t priority;    /* higher runs first; 0 by default */
+    int64_t submit;      /* submit time, seconds */
+    int64_t duration;    /* requested time (length of the allocation), >= 1 */
+    int64_t size;        /* units for a counting backend; -1 if unused */
+    const char *queue;   /* queue name; NULL: js->queue, else the first queue */
+    const jobspec_t *js; /* request for a matcher backend; may be NULL */
     /* Jobs with the same non-zero shape class ask for the same kind of
      * resources, more of them as size grows (e.g. "size cores anywhere").
      * Within a pass resources only get used up, so once such a job could
@@ -88,14 +88,14 @@ struct queue_job {
      * either, and the manager answers for the backend.  0: no such
      * knowledge, always ask the backend. */
     int64_t shape_class;
-    void *data;           /* caller's */
+    void *data; /* caller's */
 };
 
-#define QUEUE_JOB_STATES(X)                                                                  \
-    X(QUEUE_JOB_PENDING, "pending")                                                          \
-    X(QUEUE_JOB_RUNNING, "running")                                                          \
-    X(QUEUE_JOB_DONE, "done")                                                                \
-    X(QUEUE_JOB_REJECTED, "rejected")                                                        \
+#define QUEUE_JOB_STATES(X)                                                                    \
+    X(QUEUE_JOB_PENDING, "pending")                                                            \
+    X(QUEUE_JOB_RUNNING, "running")                                                            \
+    X(QUEUE_JOB_DONE, "done")                                                                  \
+    X(QUEUE_JOB_REJECTED, "rejected")                                                          \
     X(QUEUE_JOB_CANCELED, "canceled")
 
 #define QUEUE_ENUM_(e, s) e,
@@ -105,10 +105,10 @@ enum queue_job_state { QUEUE_JOB_STATES(QUEUE_ENUM_) QUEUE_JOB_STATE_COUNT };
  *   immediate    in queue order, never held a reservation;
  *   backfill     ahead of an earlier job of its queue that could not start;
  *   reservation  after holding a reservation in an earlier pass. */
-#define QUEUE_STARTS(X)                                                                      \
-    X(QUEUE_START_NONE, "none")                                                              \
-    X(QUEUE_START_IMMEDIATE, "immediate")                                                    \
-    X(QUEUE_START_BACKFILL, "backfill")                                                      \
+#define QUEUE_STARTS(X)                                                                        \
+    X(QUEUE_START_NONE, "none")                                                                \
+    X(QUEUE_START_IMMEDIATE, "immediate")                                                      \
+    X(QUEUE_START_BACKFILL, "backfill")                                                        \
     X(QUEUE_START_RESERVATION, "reservation")
 
 enum queue_start { QUEUE_STARTS(QUEUE_ENUM_) QUEUE_START_COUNT };
@@ -176,10 +176,10 @@ int64_t queue_backend_count_used(const struct queue_backend *be, int64_t t);
  * policy's (easy 1, hybrid 64, conservative QUEUE_MAX_RESERVATION_DEPTH;
  * always capped at queue_depth).  fcfs ignores reservation_depth. */
 struct queue_params {
-    const char *name;       /* required, unique */
-    const char *policy;     /* "fcfs", "easy", "hybrid", "conservative" */
-    int queue_depth;        /* jobs considered per pass, 1..QUEUE_MAX_QUEUE_DEPTH */
-    int reservation_depth;  /* 1..QUEUE_MAX_RESERVATION_DEPTH */
+    const char *name;      /* required, unique */
+    const char *policy;    /* "fcfs", "easy", "hybrid", "conservative" */
+    int queue_depth;       /* jobs considered per pass, 1..QUEUE_MAX_QUEUE_DEPTH */
+    int reservation_depth; /* 1..QUEUE_MAX_RESERVATION_DEPTH */
     /* With a reservation depth of 1, a floating reservation is a promised
      * start time rather than resources held: a later job may start now if
      * the blocked job can still start by that time once it runs.  A pinned

@@ -22,8 +22,8 @@ static int backfill_one(struct queue_mgr *m, struct queue_entry *e, int64_t now,
                         int *nresv, bool *blocked)
 {
     int64_t at = now;
-    int rc = *nresv < rdepth ? queue_pass_reserve(m, e, now, &at)
-                             : queue_pass_alloc_now(m, e, now);
+    int rc =
+        *nresv < rdepth ? queue_pass_reserve(m, e, now, &at) : queue_pass_alloc_now(m, e, now);
     if (rc == 0 && at <= now) {
         queue_pass_started(m, e, now, *blocked);
         return 1;

@@ -17,8 +17,9 @@ struct queue_clock {
 
 queue_clock_t *queue_clock_create(enum queue_clock_kind kind, int64_t start)
 {
-    if ((kind != QUEUE_CLOCK_SIMULATED && kind != QUEUE_CLOCK_WALL && kind != QUEUE_CLOCK_FIXED)
-        || start < 0) {
+    if ((kind != QUEUE_CLOCK_SIMULATED && kind != QUEUE_CLOCK_WALL &&
+         kind != QUEUE_CLOCK_FIXED) ||
+        start < 0) {
         errno = EINVAL;
         return NULL;
     }
@@ -44,7 +45,7 @@ int64_t queue_clock_now(const queue_clock_t *c)
         return -1;
     }
     if (c->kind == QUEUE_CLOCK_WALL)
-        return (int64_t)time(NULL);
+        return (int64_t) time(NULL);
     return c->t;
 }
 

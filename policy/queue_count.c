@@ -83,7 +83,7 @@ static long split_at(struct count_be *c, int64_t time)
 {
     size_t i = point_index(c, time);
     if (c->pts[i].t == time)
-        return (long)i;
+        return (long) i;
     if (c->npts == c->ptscap) {
         size_t n = c->ptscap * 2;
         struct point *p = realloc(c->pts, n * sizeof *p);
@@ -95,7 +95,7 @@ static long split_at(struct count_be *c, int64_t time)
     memmove(&c->pts[i + 2], &c->pts[i + 1], (c->npts - i - 1) * sizeof *c->pts);
     c->pts[i + 1] = (struct point){.t = time, .used = c->pts[i].used};
     c->npts++;
-    return (long)(i + 1);
+    return (long) (i + 1);
 }
 
 static void profile_add(struct count_be *c, int64_t a, int64_t b, int64_t amount)
@@ -108,7 +108,7 @@ static int span_index(const struct count_be *c, int64_t jobid)
 {
     for (size_t i = 0; i < c->nspans; i++) {
         if (c->spans[i].jobid == jobid)
-            return (int)i;
+            return (int) i;
     }
     return -1;
 }

@@ -28,19 +28,19 @@
 /* ---- workload --------------------------------------------------------------- */
 
 struct sim_job {
-    int64_t id;       /* SWF job number, or the JSON "id" (else the line number) */
+    int64_t id; /* SWF job number, or the JSON "id" (else the line number) */
     int64_t submit;
-    int64_t run;      /* actual run time, <= req after cleaning */
-    int64_t req;      /* requested time: the allocation's duration */
-    int64_t procs;    /* SWF processors (0 for JSON jobs with a jobspec) */
-    int64_t size;     /* units a counting backend charges, and used for utilization */
+    int64_t run;   /* actual run time, <= req after cleaning */
+    int64_t req;   /* requested time: the allocation's duration */
+    int64_t procs; /* SWF processors (0 for JSON jobs with a jobspec) */
+    int64_t size;  /* units a counting backend charges, and used for utilization */
     int64_t priority;
     int64_t shape_class; /* see queue_job.shape_class; 0 for free-form jobspecs */
-    char *queue;      /* owned, or NULL */
-    jobspec_t *js;    /* owned by the workload (shared between jobs) */
+    char *queue;         /* owned, or NULL */
+    jobspec_t *js;       /* owned by the workload (shared between jobs) */
     int64_t line;
     /* results of a run */
-    int64_t start;    /* -1 if it never started */
+    int64_t start; /* -1 if it never started */
     int64_t end;
     int how;          /* enum queue_start */
     int reject_errno; /* 0, or why the queue rejected it */
@@ -69,9 +69,9 @@ struct sim_workload {
 };
 
 struct sim_load_opts {
-    bool lenient;       /* skip and count malformed lines instead of failing */
+    bool lenient;          /* skip and count malformed lines instead of failing */
     int64_t machine_procs; /* jobs above this are dropped; 0: use MaxProcs */
-    int64_t max_jobs;   /* keep only the first N jobs (0: all) */
+    int64_t max_jobs;      /* keep only the first N jobs (0: all) */
 };
 
 /* Load a workload: SWF if the path does not end in .jsonl/.json (.gz is
@@ -98,11 +98,11 @@ enum sim_mapping {
 };
 
 struct sim_machine_spec {
-    int64_t procs;          /* flat machine: one node holding procs cores */
-    int64_t nodes;          /* or nodes x cores_per_node */
+    int64_t procs; /* flat machine: one node holding procs cores */
+    int64_t nodes; /* or nodes x cores_per_node */
     int64_t cores_per_node;
-    const char *path;       /* or a file read by reader_load() */
-    const char *format;     /* its reader ("grug", "jgf", "hwloc", ...) */
+    const char *path;   /* or a file read by reader_load() */
+    const char *format; /* its reader ("grug", "jgf", "hwloc", ...) */
 };
 
 /* Build (or read) the machine.  NULL with err filled. */
@@ -147,15 +147,15 @@ struct sim_queue_spec {
 struct sim_config {
     struct sim_queue_spec *queues; /* at least one */
     int nqueues;
-    int queue_depth;               /* 0: default (unlimited under pyss) */
-    int reservation_depth;         /* 0: the policy's */
-    int floating;                  /* -1: under pyss only; else 0/1 (queue_params) */
+    int queue_depth;       /* 0: default (unlimited under pyss) */
+    int reservation_depth; /* 0: the policy's */
+    int floating;          /* -1: under pyss only; else 0/1 (queue_params) */
     enum sim_semantics semantics;
     enum sim_backend_kind backend;
-    const char *match_policy;      /* "first" ... */
-    graph_t *graph;                /* the machine (match backend) */
-    int64_t machine_cores;         /* units of the count backend, utilization */
-    bool progress;                 /* print a progress line on stderr */
+    const char *match_policy; /* "first" ... */
+    graph_t *graph;           /* the machine (match backend) */
+    int64_t machine_cores;    /* units of the count backend, utilization */
+    bool progress;            /* print a progress line on stderr */
 };
 
 /* One sample of the machine after the events of an instant. */

@@ -46,11 +46,11 @@ static int build_nodes(graph_t *g, int64_t nodes, int64_t cores)
     if (root == VTX_NONE)
         return -1;
     for (int64_t n = 0; n < nodes; n++) {
-        vtx_t nv = add_vertex(g, "node", n, (int32_t)n, cpath, npath, sizeof npath);
+        vtx_t nv = add_vertex(g, "node", n, (int32_t) n, cpath, npath, sizeof npath);
         if (nv == VTX_NONE || graph_add_edge(g, root, nv, containment) < 0)
             return -1;
         for (int64_t c = 0; c < cores; c++) {
-            vtx_t cv = add_vertex(g, "core", c, (int32_t)n, npath, path, sizeof path);
+            vtx_t cv = add_vertex(g, "core", c, (int32_t) n, npath, path, sizeof path);
             if (cv == VTX_NONE || graph_add_edge(g, nv, cv, containment) < 0)
                 return -1;
         }
@@ -148,10 +148,10 @@ struct spec_cache {
 
 static size_t key_hash(int64_t a, int64_t b)
 {
-    uint64_t x = (uint64_t)a * 0x9e3779b97f4a7c15ULL ^ ((uint64_t)b + 0x632be59bd9b4e019ULL);
+    uint64_t x = (uint64_t) a * 0x9e3779b97f4a7c15ULL ^ ((uint64_t) b + 0x632be59bd9b4e019ULL);
     x ^= x >> 31;
     x *= 0xbf58476d1ce4e5b9ULL;
-    return (size_t)(x ^ (x >> 29));
+    return (size_t) (x ^ (x >> 29));
 }
 
 static struct spec_key *cache_slot(struct spec_cache *c, int64_t units, int64_t req)
@@ -168,12 +168,12 @@ static jobspec_t *make_spec(enum sim_mapping map, int64_t units, int64_t req,
                             struct st_error *err)
 {
     static const char *const argv[] = {"true", NULL}; /* jobs need a command */
-    struct jobspec_shape s = {.duration = (double)req, .cores_per_task = 1, .argv = argv};
+    struct jobspec_shape s = {.duration = (double) req, .cores_per_task = 1, .argv = argv};
     if (map == SIM_MAP_CORES) {
-        s.ntasks = (int)units;
+        s.ntasks = (int) units;
     } else {
-        s.nodes = (int)units;
-        s.ntasks = (int)units;
+        s.nodes = (int) units;
+        s.ntasks = (int) units;
         s.exclusive = true;
     }
     return jobspec_from_shape(&s, err);
@@ -189,8 +189,8 @@ static int map_job(struct sim_workload *w, struct spec_cache *c, struct sim_job 
         struct st_error e2;
         jobspec_t *js = make_spec(map, units, j->req, &e2);
         if (!js)
-            return st_errorf(err, EINVAL, "job %lld (line %lld): %s", (long long)j->id,
-                             (long long)j->line, e2.text);
+            return st_errorf(err, EINVAL, "job %lld (line %lld): %s", (long long) j->id,
+                             (long long) j->line, e2.text);
         if (sim_workload_add_spec(w, js) < 0) {
             jobspec_destroy(js);
             return st_errorf(err, ENOMEM, "out of memory");

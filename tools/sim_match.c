@@ -153,11 +153,11 @@ static char *summarize(struct sim_match *sm, const char *text)
     int64_t cores = 0;
     for (const char *p = text; hl && *p;) {
         const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        size_t len = nl ? (size_t) (nl - p) : strlen(p);
         char name[256];
         int n = 0;
-        const vtx_t *v = line_name(p, len, name, sizeof name) ? graph_by_name(sm->g, name, &n)
-                                                              : NULL;
+        const vtx_t *v =
+            line_name(p, len, name, sizeof name) ? graph_by_name(sm->g, name, &n) : NULL;
         if (n > 0 && graph_type(sm->g, v[0]) == sm->core_type)
             cores++;
         else if (n > 0 && graph_type(sm->g, v[0]) == sm->node_type)
@@ -166,9 +166,8 @@ static char *summarize(struct sim_match *sm, const char *text)
     }
     char *hosts = hl && hostlist_count(hl) ? hostlist_encode(hl) : NULL;
     char *out = NULL;
-    if (hl && asprintf(&out, "%lld core%s%s", (long long)cores, hosts ? " on " : "",
-                       hosts ? hosts : "")
-                  < 0)
+    if (hl && asprintf(&out, "%lld core%s%s", (long long) cores, hosts ? " on " : "",
+                       hosts ? hosts : "") < 0)
         out = NULL;
     free(hosts);
     hostlist_destroy(hl);

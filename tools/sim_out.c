@@ -28,7 +28,7 @@ enum { BSLD_TAU = 10 };
 
 static int cmp_double(const void *a, const void *b)
 {
-    double x = *(const double *)a, y = *(const double *)b;
+    double x = *(const double *) a, y = *(const double *) b;
     return x < y ? -1 : x > y;
 }
 
@@ -37,7 +37,7 @@ static double percentile(const double *v, size_t n, double p)
 {
     if (n == 0)
         return 0;
-    size_t k = (size_t)ceil(p * (double)n);
+    size_t k = (size_t) ceil(p * (double) n);
     return v[k ? k - 1 : 0];
 }
 
@@ -47,7 +47,7 @@ static double *sorted_waits(const struct sim_workload *w, size_t *n)
     *n = 0;
     for (size_t i = 0; v && i < w->n; i++) {
         if (w->jobs[i].start >= 0)
-            v[(*n)++] = (double)(w->jobs[i].start - w->jobs[i].submit);
+            v[(*n)++] = (double) (w->jobs[i].start - w->jobs[i].submit);
     }
     if (v)
         qsort(v, *n, sizeof *v, cmp_double);
@@ -65,25 +65,25 @@ static void job_figures(const struct sim_workload *w, struct sim_summary *s, dou
         const struct sim_job *j = &w->jobs[i];
         if (j->start < 0)
             continue;
-        double wait = (double)(j->start - j->submit);
-        double run = (double)j->run;
+        double wait = (double) (j->start - j->submit);
+        double run = (double) j->run;
         wsum += wait;
         bsum += fmax(1.0, (wait + run) / fmax(run, BSLD_TAU));
-        *area += run * (double)j->size;
+        *area += run * (double) j->size;
         if (j->end > *last)
             *last = j->end;
         if (wait > s->wait_max)
             s->wait_max = wait;
     }
-    s->wait_mean = s->started ? wsum / (double)s->started : 0;
-    s->bsld_mean = s->started ? bsum / (double)s->started : 0;
+    s->wait_mean = s->started ? wsum / (double) s->started : 0;
+    s->bsld_mean = s->started ? bsum / (double) s->started : 0;
 }
 
 void sim_summarize(const struct sim_workload *w, const struct sim_result *r,
                    int64_t machine_cores, struct sim_summary *s)
 {
     memset(s, 0, sizeof *s);
-    s->jobs = (int64_t)w->n;
+    s->jobs = (int64_t) w->n;
     s->started = r->started;
     s->rejected = r->rejected;
     double area;
@@ -98,15 +98,15 @@ void sim_summarize(const struct sim_workload *w, const struct sim_result *r,
     free(v);
     s->makespan = last - first;
     if (s->makespan > 0 && machine_cores > 0)
-        s->utilization = area / ((double)machine_cores * (double)s->makespan);
+        s->utilization = area / ((double) machine_cores * (double) s->makespan);
     if (s->makespan > 0)
-        s->throughput = (double)s->started / ((double)s->makespan / 3600.0);
+        s->throughput = (double) s->started / ((double) s->makespan / 3600.0);
     s->passes = r->passes.passes;
     s->backend_calls = r->passes.backend_calls;
     s->skipped_calls = r->passes.skipped_calls;
     if (r->passes.passes)
-        s->pass_mean_us = (double)r->passes.total_ns / (double)r->passes.passes / 1000.0;
-    s->pass_max_us = (double)r->passes.max_ns / 1000.0;
+        s->pass_mean_us = (double) r->passes.total_ns / (double) r->passes.passes / 1000.0;
+    s->pass_max_us = (double) r->passes.max_ns / 1000.0;
     s->wall_seconds = r->wall_seconds;
 }
 
@@ -133,13 +133,13 @@ static void csv_field(FILE *f, const char *s)
 static void csv_row(FILE *f, const struct sim_job *j)
 {
     bool ran = j->start >= 0;
-    fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,", (long long)j->id,
-            (long long)j->submit, (long long)j->start, (long long)j->end,
-            (long long)(ran ? j->start - j->submit : -1), (long long)j->run, (long long)j->req,
-            (long long)j->procs);
+    fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,", (long long) j->id,
+            (long long) j->submit, (long long) j->start, (long long) j->end,
+            (long long) (ran ? j->start - j->submit : -1), (long long) j->run,
+            (long long) j->req, (long long) j->procs);
     csv_field(f, j->queue);
     fputc(',', f);
-    fputs(ran ? queue_start_name((enum queue_start)j->how) : "rejected", f);
+    fputs(ran ? queue_start_name((enum queue_start) j->how) : "rejected", f);
     fputc(',', f);
     csv_field(f, j->alloc);
     fputc('\n', f);
@@ -166,16 +166,16 @@ static json_t *summary_json(const struct sim_summary *s, const struct sim_worklo
     return json_pack(
         "{s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:f, s:{s:f, s:f, s:f, s:f}, s:f, s:i,"
         " s:I, s:f, s:{s:I, s:f, s:f, s:I, s:I}, s:f}",
-        "jobs", (json_int_t)s->jobs, "started", (json_int_t)s->started, "rejected",
-        (json_int_t)s->rejected, "cleaning", "malformed", (json_int_t)d->malformed, "no_procs",
-        (json_int_t)d->no_procs, "too_big", (json_int_t)d->too_big, "no_time",
-        (json_int_t)d->no_time, "run_truncated", (json_int_t)d->truncated, "utilization",
+        "jobs", (json_int_t) s->jobs, "started", (json_int_t) s->started, "rejected",
+        (json_int_t) s->rejected, "cleaning", "malformed", (json_int_t) d->malformed,
+        "no_procs", (json_int_t) d->no_procs, "too_big", (json_int_t) d->too_big, "no_time",
+        (json_int_t) d->no_time, "run_truncated", (json_int_t) d->truncated, "utilization",
         s->utilization, "wait", "mean", s->wait_mean, "median", s->wait_median, "p95",
         s->wait_p95, "max", s->wait_max, "bsld_mean", s->bsld_mean, "bsld_tau", BSLD_TAU,
-        "makespan", (json_int_t)s->makespan, "throughput_per_hour", s->throughput, "scheduler",
-        "passes", (json_int_t)s->passes, "mean_pass_us", s->pass_mean_us, "max_pass_us",
-        s->pass_max_us, "backend_calls", (json_int_t)s->backend_calls, "skipped_calls",
-        (json_int_t)s->skipped_calls, "wall_seconds", s->wall_seconds);
+        "makespan", (json_int_t) s->makespan, "throughput_per_hour", s->throughput, "scheduler",
+        "passes", (json_int_t) s->passes, "mean_pass_us", s->pass_mean_us, "max_pass_us",
+        s->pass_max_us, "backend_calls", (json_int_t) s->backend_calls, "skipped_calls",
+        (json_int_t) s->skipped_calls, "wall_seconds", s->wall_seconds);
 }
 
 int sim_write_summary(const char *path, const struct sim_summary *s, const char *const *labels,
@@ -205,8 +205,8 @@ static int write_series(const char *path, const struct sim_result *r, int64_t t0
     fputs("# days utilization pending\n", f);
     for (size_t i = 0; i < r->nsamples; i++) {
         const struct sim_sample *s = &r->samples[i];
-        fprintf(f, "%.5f %.4f %lld\n", (double)(s->t - t0) / 86400.0,
-                cores ? (double)s->busy / (double)cores : 0, (long long)s->pending);
+        fprintf(f, "%.5f %.4f %lld\n", (double) (s->t - t0) / 86400.0,
+                cores ? (double) s->busy / (double) cores : 0, (long long) s->pending);
     }
     return fclose(f);
 }
@@ -228,12 +228,12 @@ static int write_binned(const char *path, const struct sim_result *r, int64_t t0
         int64_t a = r->samples[i].t - t0, b = r->samples[i + 1].t - t0;
         while (a < b) {
             int64_t end = (bin + 1) * width < b ? (bin + 1) * width : b;
-            busy += (double)r->samples[i].busy * (double)(end - a);
-            pend += (double)r->samples[i].pending * (double)(end - a);
+            busy += (double) r->samples[i].busy * (double) (end - a);
+            pend += (double) r->samples[i].pending * (double) (end - a);
             a = end;
             if (a == (bin + 1) * width) {
-                fprintf(f, "%.4f %.4f %.2f\n", ((double)bin + 0.5) * (double)width / 86400.0,
-                        busy / ((double)cores * (double)width), pend / (double)width);
+                fprintf(f, "%.4f %.4f %.2f\n", ((double) bin + 0.5) * (double) width / 86400.0,
+                        busy / ((double) cores * (double) width), pend / (double) width);
                 busy = pend = 0;
                 bin++;
             }
@@ -241,8 +241,8 @@ static int write_binned(const char *path, const struct sim_result *r, int64_t t0
     }
     int64_t rest = span - bin * width; /* the last, partial bin */
     if (rest > 0 && cores > 0)
-        fprintf(f, "%.4f %.4f %.2f\n", ((double)(bin * width) + (double)rest / 2) / 86400.0,
-                busy / ((double)cores * (double)rest), pend / (double)rest);
+        fprintf(f, "%.4f %.4f %.2f\n", ((double) (bin * width) + (double) rest / 2) / 86400.0,
+                busy / ((double) cores * (double) rest), pend / (double) rest);
     return fclose(f);
 }
 
@@ -258,7 +258,7 @@ static int write_waits(const char *path, const struct sim_workload *w)
     fputs("# wait_s fraction_of_jobs_waiting_at_most\n", f);
     for (size_t i = 0; i < n; i++) {
         if (i + 1 == n || v[i + 1] != v[i])
-            fprintf(f, "%.0f %.6f\n", v[i] + 1, (double)(i + 1) / (double)n);
+            fprintf(f, "%.0f %.6f\n", v[i] + 1, (double) (i + 1) / (double) n);
     }
     free(v);
     return fclose(f);
@@ -272,19 +272,24 @@ static int write_script(const char *path, const char *dir, const char *fmt)
     bool svg = strcmp(fmt, "svg") == 0;
     fprintf(f, "set terminal %s size 900,400\nset grid\nset key off\n",
             svg ? "svg" : "pngcairo");
-    fprintf(f, "set output '%s/utilization.%s'\nset title 'Utilization (time-weighted mean per bin)'\n"
-               "set xlabel 'days'\nset ylabel 'busy fraction'\nset yrange [0:1.05]\n"
-               "plot '%s/binned.dat' using 1:2 with lines lw 1.5\n",
-            dir, fmt, dir);
-    fprintf(f, "set output '%s/queue.%s'\nset title 'Queue length'\nset yrange [0:*]\n"
-               "set ylabel 'pending jobs'\nset key top left\n"
-               "plot '%s/series.dat' using 1:3 with steps lw 0.5 lc rgb '#b0b0ff' title 'pending',"
-               " '%s/binned.dat' using 1:3 with lines lw 1.5 lc rgb '#0000a0' title 'mean per bin'\n"
-               "set key off\n",
-            dir, fmt, dir, dir);
-    fprintf(f, "set output '%s/waits.%s'\nset title 'Wait distribution (CDF)'\n"
-               "set logscale x\nset xlabel 'wait + 1 (s)'\nset ylabel 'fraction of jobs'\n"
-               "set yrange [0:1]\nplot '%s/waits.dat' using 1:2 with steps lw 2\n",
+    fprintf(
+        f,
+        "set output '%s/utilization.%s'\nset title 'Utilization (time-weighted mean per bin)'\n"
+        "set xlabel 'days'\nset ylabel 'busy fraction'\nset yrange [0:1.05]\n"
+        "plot '%s/binned.dat' using 1:2 with lines lw 1.5\n",
+        dir, fmt, dir);
+    fprintf(
+        f,
+        "set output '%s/queue.%s'\nset title 'Queue length'\nset yrange [0:*]\n"
+        "set ylabel 'pending jobs'\nset key top left\n"
+        "plot '%s/series.dat' using 1:3 with steps lw 0.5 lc rgb '#b0b0ff' title 'pending',"
+        " '%s/binned.dat' using 1:3 with lines lw 1.5 lc rgb '#0000a0' title 'mean per bin'\n"
+        "set key off\n",
+        dir, fmt, dir, dir);
+    fprintf(f,
+            "set output '%s/waits.%s'\nset title 'Wait distribution (CDF)'\n"
+            "set logscale x\nset xlabel 'wait + 1 (s)'\nset ylabel 'fraction of jobs'\n"
+            "set yrange [0:1]\nplot '%s/waits.dat' using 1:2 with steps lw 2\n",
             dir, fmt, dir);
     return fclose(f);
 }
@@ -292,7 +297,7 @@ static int write_script(const char *path, const char *dir, const char *fmt)
 static int run_gnuplot(const char *script)
 {
     pid_t pid;
-    char *argv[] = {"gnuplot", (char *)script, NULL};
+    char *argv[] = {"gnuplot", (char *) script, NULL};
     if (posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ) != 0)
         return -1;
     int status;
@@ -353,17 +358,17 @@ void sim_print_compare(FILE *f, const char *const *names, const struct sim_summa
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         fprintf(f, "%-22s", rows[r].label);
         for (int i = 0; i < n; i++)
-            fprintf(f, rows[r].fmt, *(const double *)((const char *)&s[i] + rows[r].off));
+            fprintf(f, rows[r].fmt, *(const double *) ((const char *) &s[i] + rows[r].off));
         fputc('\n', f);
     }
     fprintf(f, "%-22s", "makespan (s)");
     for (int i = 0; i < n; i++)
-        fprintf(f, " %16lld", (long long)s[i].makespan);
+        fprintf(f, " %16lld", (long long) s[i].makespan);
     fprintf(f, "\n%-22s", "started / rejected");
     for (int i = 0; i < n; i++) {
         char buf[64];
-        snprintf(buf, sizeof buf, "%lld / %lld", (long long)s[i].started,
-                 (long long)s[i].rejected);
+        snprintf(buf, sizeof buf, "%lld / %lld", (long long) s[i].started,
+                 (long long) s[i].rejected);
         fprintf(f, " %16s", buf);
     }
     fputc('\n', f);

@@ -100,7 +100,8 @@ static struct ending heap_pop(struct run *rs)
 
 /* ---- queue events ------------------------------------------------------------------ */
 
-static void on_queue_event(void *arg, const struct queue_job *qj, const struct queue_job_status *st)
+static void on_queue_event(void *arg, const struct queue_job *qj,
+                           const struct queue_job_status *st)
 {
     struct run *rs = arg;
     struct sim_job *j = qj->data;
@@ -114,12 +115,12 @@ static void on_queue_event(void *arg, const struct queue_job *qj, const struct q
     j->how = st->how;
     if (rs->cfg->backend == SIM_BACKEND_MATCH)
         j->alloc = sim_match_backend_last_alloc(&rs->be);
-    else if (asprintf(&j->alloc, "%lld core", (long long)j->size) < 0)
+    else if (asprintf(&j->alloc, "%lld core", (long long) j->size) < 0)
         j->alloc = NULL;
     rs->busy += j->size;
     rs->r->started++;
-    struct ending e = {.end = j->end, .start = j->start, .seq = rs->seq++,
-                       .idx = (size_t)(j - rs->w->jobs)};
+    struct ending e = {
+        .end = j->end, .start = j->start, .seq = rs->seq++, .idx = (size_t) (j - rs->w->jobs)};
     if (heap_push(rs, e) < 0)
         rs->oom = true;
 }
@@ -158,9 +159,8 @@ static int queues_create(struct run *rs, struct st_error *err)
                                  .policy = cfg->queues[i].policy,
                                  .queue_depth = depth,
                                  .reservation_depth = cfg->reservation_depth,
-                                 .floating = cfg->floating < 0
-                                                 ? cfg->semantics == SIM_SEM_PYSS
-                                                 : cfg->floating > 0};
+                                 .floating = cfg->floating < 0 ? cfg->semantics == SIM_SEM_PYSS
+                                                               : cfg->floating > 0};
         if (queue_mgr_add_queue(rs->m, &p, err) < 0)
             return -1;
     }
@@ -185,7 +185,7 @@ static double wall_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void progress(struct run *rs, size_t submitted, int64_t t, bool last)
@@ -196,8 +196,9 @@ static void progress(struct run *rs, size_t submitted, int64_t t, bool last)
     if (!last && now - rs->last_progress < 0.5)
         return;
     rs->last_progress = now;
-    fprintf(stderr, "\rstrata-sim: %zu/%zu jobs submitted, t=%lld, %zu pending, %zu running   %s",
-            submitted, rs->w->n, (long long)t, queue_pending_count(rs->m),
+    fprintf(stderr,
+            "\rstrata-sim: %zu/%zu jobs submitted, t=%lld, %zu pending, %zu running   %s",
+            submitted, rs->w->n, (long long) t, queue_pending_count(rs->m),
             queue_running_count(rs->m), last ? "\n" : "");
     fflush(stderr);
 }
@@ -205,7 +206,7 @@ static void progress(struct run *rs, size_t submitted, int64_t t, bool last)
 static int submit(struct run *rs, size_t i, struct st_error *err)
 {
     struct sim_job *j = &rs->w->jobs[i];
-    struct queue_job qj = {.id = (int64_t)i,
+    struct queue_job qj = {.id = (int64_t) i,
                            .priority = j->priority,
                            .submit = j->submit,
                            .duration = j->req,
@@ -240,8 +241,8 @@ static int finish(struct run *rs, struct st_error *err)
     struct ending e = heap_pop(rs);
     struct sim_job *j = &rs->w->jobs[e.idx];
     rs->busy -= j->size;
-    if (queue_finish(rs->m, (int64_t)e.idx) < 0)
-        return st_errorf(err, errno, "job %lld: release failed: %s", (long long)j->id,
+    if (queue_finish(rs->m, (int64_t) e.idx) < 0)
+        return st_errorf(err, errno, "job %lld: release failed: %s", (long long) j->id,
                          strerror(errno));
     return 0;
 }
@@ -249,9 +250,9 @@ static int finish(struct run *rs, struct st_error *err)
 static int sample(struct run *rs, int64_t t)
 {
     struct sim_result *r = rs->r;
-    int64_t pending = (int64_t)queue_pending_count(rs->m);
-    if (r->nsamples && r->samples[r->nsamples - 1].busy == rs->busy
-        && r->samples[r->nsamples - 1].pending == pending)
+    int64_t pending = (int64_t) queue_pending_count(rs->m);
+    if (r->nsamples && r->samples[r->nsamples - 1].busy == rs->busy &&
+        r->samples[r->nsamples - 1].pending == pending)
         return 0;
     if (r->nsamples == r->samplecap) {
         size_t n = r->samplecap ? r->samplecap * 2 : 4096;
@@ -273,7 +274,7 @@ static int instant_pyss(struct run *rs, size_t *next, int64_t t, struct st_error
         int rc = submit(rs, *next, err);
         if (rc < 0)
             return -1;
-        if (rc == 0 && queue_job_fits_now(rs->m, (int64_t)*next) == 1 && schedule(rs, err) < 0)
+        if (rc == 0 && queue_job_fits_now(rs->m, (int64_t) *next) == 1 && schedule(rs, err) < 0)
             return -1;
     }
     while (rs->nheap && rs->heap[0].end == t) {
@@ -308,7 +309,7 @@ static int loop(struct run *rs, struct st_error *err)
         if (rs->nheap && rs->heap[0].end < t)
             t = rs->heap[0].end;
         if (queue_clock_set(rs->clock, t) < 0)
-            return st_errorf(err, EINVAL, "clock: time went backwards at %lld", (long long)t);
+            return st_errorf(err, EINVAL, "clock: time went backwards at %lld", (long long) t);
         int rc = rs->cfg->semantics == SIM_SEM_PYSS ? instant_pyss(rs, &next, t, err)
                                                     : instant_fluxion(rs, &next, t, err);
         if (rc < 0)

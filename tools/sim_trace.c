@@ -69,20 +69,21 @@ static int swf_fields(const char *path, int64_t lineno, char *line, double *f,
 {
     int n = 0;
     char *save = NULL;
-    for (char *tok = strtok_r(line, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+    for (char *tok = strtok_r(line, " \t\r\n", &save); tok;
+         tok = strtok_r(NULL, " \t\r\n", &save)) {
         if (n == SWF_FIELDS)
             return st_errorf(err, EINVAL, "%s:%lld:%d: more than %d fields", path,
-                             (long long)lineno, (int)(tok - line) + 1, SWF_FIELDS);
+                             (long long) lineno, (int) (tok - line) + 1, SWF_FIELDS);
         char *end;
         f[n] = strtod(tok, &end);
         if (end == tok || *end)
             return st_errorf(err, EINVAL, "%s:%lld:%d: field %d ('%s') is not a number", path,
-                             (long long)lineno, (int)(tok - line) + 1, n + 1, tok);
+                             (long long) lineno, (int) (tok - line) + 1, n + 1, tok);
         n++;
     }
     if (n != SWF_FIELDS)
         return st_errorf(err, EINVAL, "%s:%lld: expected %d fields, found %d", path,
-                         (long long)lineno, SWF_FIELDS, n);
+                         (long long) lineno, SWF_FIELDS, n);
     return 0;
 }
 
@@ -120,18 +121,18 @@ static int swf_line(struct sim_workload *w, const struct sim_load_opts *o, const
         w->dropped.malformed++;
         return 0;
     }
-    struct sim_job j = {.id = (int64_t)f[0],
-                        .submit = (int64_t)f[1],
-                        .run = (int64_t)f[3],
-                        .req = (int64_t)f[8],
-                        .procs = f[4] > 0 ? (int64_t)f[4] : (int64_t)f[7],
+    struct sim_job j = {.id = (int64_t) f[0],
+                        .submit = (int64_t) f[1],
+                        .run = (int64_t) f[3],
+                        .req = (int64_t) f[8],
+                        .procs = f[4] > 0 ? (int64_t) f[4] : (int64_t) f[7],
                         .line = lineno,
                         .start = -1,
                         .end = -1};
     if (j.submit < 0 || j.id < 0) {
         if (!o->lenient)
             return st_errorf(err, EINVAL, "%s:%lld: negative job number or submit time", path,
-                             (long long)lineno);
+                             (long long) lineno);
         w->dropped.malformed++;
         return 0;
     }
@@ -139,7 +140,7 @@ static int swf_line(struct sim_workload *w, const struct sim_load_opts *o, const
     if (!swf_clean(w, limit, &j))
         return 0;
     if (job_append(w, &j) < 0)
-        return st_errorf(err, ENOMEM, "%s:%lld: out of memory", path, (long long)lineno);
+        return st_errorf(err, ENOMEM, "%s:%lld: out of memory", path, (long long) lineno);
     return 0;
 }
 
@@ -149,13 +150,13 @@ static jobspec_t *json_shape(json_t *shape, double duration, const char *where,
                              struct st_error *err)
 {
     static const char *const argv[] = {"true", NULL}; /* jobs need a command */
-    struct jobspec_shape s = {.ntasks = 1, .cores_per_task = 1, .duration = duration, .argv = argv};
+    struct jobspec_shape s = {
+        .ntasks = 1, .cores_per_task = 1, .duration = duration, .argv = argv};
     int excl = 0;
     json_error_t jerr;
     if (json_unpack_ex(shape, &jerr, JSON_STRICT, "{s?i, s?i, s?i, s?i, s?b}", "nodes",
                        &s.nodes, "ntasks", &s.ntasks, "cores_per_task", &s.cores_per_task,
-                       "gpus_per_task", &s.gpus_per_task, "exclusive", &excl)
-        < 0)
+                       "gpus_per_task", &s.gpus_per_task, "exclusive", &excl) < 0)
         return st_errorf_null(err, EINVAL, "%s: shape: %s", where, jerr.text);
     s.exclusive = excl;
     struct st_error e2;
@@ -183,7 +184,7 @@ static int64_t shape_size(json_t *shape)
 {
     json_int_t n = 0, t = 1, c = 1;
     json_unpack(shape, "{s?I, s?I, s?I}", "nodes", &n, "ntasks", &t, "cores_per_task", &c);
-    return (int64_t)(t * c);
+    return (int64_t) (t * c);
 }
 
 static int json_job(struct sim_workload *w, json_t *o, const char *where, int64_t lineno,
@@ -196,24 +197,29 @@ static int json_job(struct sim_workload *w, json_t *o, const char *where, int64_
     if (json_unpack_ex(o, &jerr, JSON_STRICT, "{s?I, s:I, s:I, s?I, s?I, s?I, s?o, s?o, s?s}",
                        "id", &id, "submit", &submit, "run", &run, "requested", &req, "procs",
                        &procs, "priority", &prio, "jobspec", &spec, "shape", &shape, "queue",
-                       &queue)
-        < 0)
+                       &queue) < 0)
         return st_errorf(err, EINVAL, "%s: %s", where, jerr.text);
     if (!!spec + !!shape + (procs > 0) != 1)
         return st_errorf(err, EINVAL, "%s: give exactly one of jobspec, shape or procs", where);
     if (submit < 0 || run < 0 || id < 0)
         return st_errorf(err, EINVAL, "%s: id, submit and run must be >= 0", where);
-    *j = (struct sim_job){.id = id, .submit = submit, .run = run, .req = req > 0 ? req : run,
-                          .procs = procs, .priority = prio, .line = lineno, .start = -1,
+    *j = (struct sim_job){.id = id,
+                          .submit = submit,
+                          .run = run,
+                          .req = req > 0 ? req : run,
+                          .procs = procs,
+                          .priority = prio,
+                          .line = lineno,
+                          .start = -1,
                           .end = -1};
     if (spec || shape) {
         jobspec_t *js = spec ? json_jobspec(spec, where, err)
-                             : json_shape(shape, (double)j->req, where, err);
+                             : json_shape(shape, (double) j->req, where, err);
         if (!js)
             return -1;
         /* The matcher allocates for the jobspec's duration: make it the
          * requested time, whatever the jobspec said. */
-        js->duration = (double)j->req;
+        js->duration = (double) j->req;
         if (spec_keep(w, js) < 0) {
             jobspec_destroy(js);
             return st_errorf(err, ENOMEM, "%s: out of memory", where);
@@ -230,7 +236,7 @@ static int json_line(struct sim_workload *w, const struct sim_load_opts *o, cons
                      int64_t lineno, const char *line, struct st_error *err)
 {
     char where[512];
-    snprintf(where, sizeof where, "%s:%lld", path, (long long)lineno);
+    snprintf(where, sizeof where, "%s:%lld", path, (long long) lineno);
     json_error_t jerr;
     json_t *obj = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
     struct sim_job j;
@@ -305,7 +311,7 @@ static int read_lines(gzFile gz, const char *path, bool json, const struct sim_l
     while (rc == 0 && gzgets(gz, buf, LINE_MAX_LEN)) {
         lineno++;
         if (!strchr(buf, '\n') && !gzeof(gz)) {
-            rc = st_errorf(err, EINVAL, "%s:%lld: line too long", path, (long long)lineno);
+            rc = st_errorf(err, EINVAL, "%s:%lld: line too long", path, (long long) lineno);
             break;
         }
         const char *p = buf + strspn(buf, " \t\r\n");
@@ -315,7 +321,7 @@ static int read_lines(gzFile gz, const char *path, bool json, const struct sim_l
             swf_header(w, p);
             continue;
         }
-        if (o->max_jobs > 0 && (int64_t)w->n >= o->max_jobs)
+        if (o->max_jobs > 0 && (int64_t) w->n >= o->max_jobs)
             break;
         rc = json ? json_line(w, o, path, lineno, buf, err)
                   : swf_line(w, o, path, lineno, buf, err);
@@ -323,7 +329,7 @@ static int read_lines(gzFile gz, const char *path, bool json, const struct sim_l
     int zerr = 0;
     const char *zmsg = gzerror(gz, &zerr);
     if (rc == 0 && zerr != Z_OK && zerr != Z_STREAM_END)
-        rc = st_errorf(err, EIO, "%s:%lld: %s", path, (long long)lineno, zmsg);
+        rc = st_errorf(err, EIO, "%s:%lld: %s", path, (long long) lineno, zmsg);
     free(buf);
     return rc;
 }
@@ -336,7 +342,8 @@ int sim_workload_load(const char *path, const struct sim_load_opts *o, struct si
     memset(w, 0, sizeof *w);
     gzFile gz = gzopen(path, "rb");
     if (!gz)
-        return st_errorf(err, errno ? errno : EIO, "%s: %s", path, strerror(errno ? errno : EIO));
+        return st_errorf(err, errno ? errno : EIO, "%s: %s", path,
+                         strerror(errno ? errno : EIO));
     int rc = read_lines(gz, path, is_json_path(path), o, w, err);
     gzclose(gz);
     if (rc < 0) {

@@ -23,7 +23,7 @@ struct options {
     enum sim_mapping mapping;
     char *queue_policies; /* --queue-policy or --compare list */
     char *match_policies;
-    char *queues;         /* --queues name:policy,... */
+    char *queues; /* --queues name:policy,... */
     bool compare;
     int queue_depth;
     int reservation_depth;
@@ -42,39 +42,38 @@ struct options {
 
 static void usage(FILE *f)
 {
-    fputs(
-        "Usage: strata-sim --trace FILE [options]\n"
-        "Simulate queue and match policies over a workload on simulated time.\n"
-        "\n"
-        "Workload:\n"
-        "  --trace FILE            SWF trace (.swf or .swf.gz) or JSON lines (.jsonl)\n"
-        "  --lenient               skip and count malformed lines instead of failing\n"
-        "  --max-jobs N            simulate only the first N jobs\n"
-        "Machine (default: a flat machine of the trace's MaxProcs cores):\n"
-        "  --procs N               flat machine: N cores anywhere\n"
-        "  --nodes N               N nodes ...\n"
-        "  --cores-per-node C      ... of C cores each (default 1)\n"
-        "  --machine FILE          any reader's input, with --format grug|jgf|hwloc|rv1exec\n"
-        "  --mapping cores|nodes   SWF procs as cores anywhere (default) or whole nodes\n"
-        "Scheduling:\n"
-        "  --queue-policy P        fcfs (default), easy, hybrid or conservative\n"
-        "  --queues Q:P[,Q:P...]   several named queues (jobs routed by their queue)\n"
-        "  --queue-depth N         jobs considered per pass (default 32; pyss: all)\n"
-        "  --reservation-depth N   reservations per pass (default: the policy's)\n"
-        "  --reservations R        pinned (fluxion default) or floating (pyss default)\n"
-        "                          EASY reservation: resources held, or a promised time\n"
-        "  --match-policy P        match policy (default first)\n"
-        "  --semantics S           fluxion (default) or pyss event semantics\n"
-        "  --backend B             match (default: the real matcher) or count\n"
-        "  --compare P1,P2,...     run each queue policy (x each --match-policy in a\n"
-        "                          comma list) and print a side-by-side table\n"
-        "Outputs:\n"
-        "  --jobs-out FILE         per-job CSV\n"
-        "  --summary-out FILE      summary JSON\n"
-        "  --plot-dir DIR          gnuplot plots (utilization, queue length, waits)\n"
-        "  --plot-format F         png (default) or svg\n"
-        "  --progress, --no-progress, -q/--quiet, -h/--help\n",
-        f);
+    fputs("Usage: strata-sim --trace FILE [options]\n"
+          "Simulate queue and match policies over a workload on simulated time.\n"
+          "\n"
+          "Workload:\n"
+          "  --trace FILE            SWF trace (.swf or .swf.gz) or JSON lines (.jsonl)\n"
+          "  --lenient               skip and count malformed lines instead of failing\n"
+          "  --max-jobs N            simulate only the first N jobs\n"
+          "Machine (default: a flat machine of the trace's MaxProcs cores):\n"
+          "  --procs N               flat machine: N cores anywhere\n"
+          "  --nodes N               N nodes ...\n"
+          "  --cores-per-node C      ... of C cores each (default 1)\n"
+          "  --machine FILE          any reader's input, with --format grug|jgf|hwloc|rv1exec\n"
+          "  --mapping cores|nodes   SWF procs as cores anywhere (default) or whole nodes\n"
+          "Scheduling:\n"
+          "  --queue-policy P        fcfs (default), easy, hybrid or conservative\n"
+          "  --queues Q:P[,Q:P...]   several named queues (jobs routed by their queue)\n"
+          "  --queue-depth N         jobs considered per pass (default 32; pyss: all)\n"
+          "  --reservation-depth N   reservations per pass (default: the policy's)\n"
+          "  --reservations R        pinned (fluxion default) or floating (pyss default)\n"
+          "                          EASY reservation: resources held, or a promised time\n"
+          "  --match-policy P        match policy (default first)\n"
+          "  --semantics S           fluxion (default) or pyss event semantics\n"
+          "  --backend B             match (default: the real matcher) or count\n"
+          "  --compare P1,P2,...     run each queue policy (x each --match-policy in a\n"
+          "                          comma list) and print a side-by-side table\n"
+          "Outputs:\n"
+          "  --jobs-out FILE         per-job CSV\n"
+          "  --summary-out FILE      summary JSON\n"
+          "  --plot-dir DIR          gnuplot plots (utilization, queue length, waits)\n"
+          "  --plot-format F         png (default) or svg\n"
+          "  --progress, --no-progress, -q/--quiet, -h/--help\n",
+          f);
 }
 
 static int parse_int64(const char *s, int64_t *v)
@@ -93,15 +92,35 @@ static int parse_int(const char *s, int *v)
     int64_t x;
     if (parse_int64(s, &x) < 0 || x > 1000000000)
         return -1;
-    *v = (int)x;
+    *v = (int) x;
     return 0;
 }
 
 enum opt_id {
-    OPT_TRACE = 256, OPT_PROCS, OPT_NODES, OPT_CPN, OPT_MACHINE, OPT_FORMAT, OPT_MAPPING,
-    OPT_QPOLICY, OPT_QUEUES, OPT_QDEPTH, OPT_RDEPTH, OPT_MPOLICY, OPT_SEMANTICS, OPT_BACKEND,
-    OPT_COMPARE, OPT_JOBS, OPT_SUMMARY, OPT_PLOTDIR, OPT_PLOTFMT, OPT_LENIENT, OPT_PROGRESS,
-    OPT_NOPROGRESS, OPT_MAXJOBS, OPT_RESERVATIONS,
+    OPT_TRACE = 256,
+    OPT_PROCS,
+    OPT_NODES,
+    OPT_CPN,
+    OPT_MACHINE,
+    OPT_FORMAT,
+    OPT_MAPPING,
+    OPT_QPOLICY,
+    OPT_QUEUES,
+    OPT_QDEPTH,
+    OPT_RDEPTH,
+    OPT_MPOLICY,
+    OPT_SEMANTICS,
+    OPT_BACKEND,
+    OPT_COMPARE,
+    OPT_JOBS,
+    OPT_SUMMARY,
+    OPT_PLOTDIR,
+    OPT_PLOTFMT,
+    OPT_LENIENT,
+    OPT_PROGRESS,
+    OPT_NOPROGRESS,
+    OPT_MAXJOBS,
+    OPT_RESERVATIONS,
 };
 
 static const struct option long_opts[] = {
@@ -173,13 +192,26 @@ static int parse_number(int id, const char *arg, struct options *o)
 {
     int rc = 0;
     switch (id) {
-    case OPT_PROCS: rc = parse_int64(arg, &o->machine.procs); break;
-    case OPT_NODES: rc = parse_int64(arg, &o->machine.nodes); break;
-    case OPT_CPN: rc = parse_int64(arg, &o->machine.cores_per_node); break;
-    case OPT_QDEPTH: rc = parse_int(arg, &o->queue_depth); break;
-    case OPT_RDEPTH: rc = parse_int(arg, &o->reservation_depth); break;
-    case OPT_MAXJOBS: rc = parse_int64(arg, &o->max_jobs); break;
-    default: rc = -1;
+    case OPT_PROCS:
+        rc = parse_int64(arg, &o->machine.procs);
+        break;
+    case OPT_NODES:
+        rc = parse_int64(arg, &o->machine.nodes);
+        break;
+    case OPT_CPN:
+        rc = parse_int64(arg, &o->machine.cores_per_node);
+        break;
+    case OPT_QDEPTH:
+        rc = parse_int(arg, &o->queue_depth);
+        break;
+    case OPT_RDEPTH:
+        rc = parse_int(arg, &o->reservation_depth);
+        break;
+    case OPT_MAXJOBS:
+        rc = parse_int64(arg, &o->max_jobs);
+        break;
+    default:
+        rc = -1;
     }
     return rc < 0 ? bad("number", arg) : 0;
 }
@@ -187,32 +219,68 @@ static int parse_number(int id, const char *arg, struct options *o)
 static int parse_opt(int id, const char *arg, struct options *o)
 {
     switch (id) {
-    case OPT_TRACE: o->trace = arg; return 0;
-    case OPT_MACHINE: o->machine.path = arg; return 0;
-    case OPT_FORMAT: o->machine.format = arg; return 0;
-    case OPT_QPOLICY: o->queue_policies = (char *)arg; return 0;
-    case OPT_COMPARE: o->queue_policies = (char *)arg; o->compare = true; return 0;
-    case OPT_QUEUES: o->queues = (char *)arg; return 0;
-    case OPT_MPOLICY: o->match_policies = (char *)arg; return 0;
-    case OPT_JOBS: o->jobs_out = arg; return 0;
-    case OPT_SUMMARY: o->summary_out = arg; return 0;
-    case OPT_PLOTDIR: o->plot_dir = arg; return 0;
-    case OPT_PLOTFMT: o->plot_format = arg; return 0;
-    case OPT_LENIENT: o->lenient = true; return 0;
-    case OPT_PROGRESS: o->progress = 1; return 0;
-    case OPT_NOPROGRESS: o->progress = 0; return 0;
-    case 'q': o->quiet = true; return 0;
+    case OPT_TRACE:
+        o->trace = arg;
+        return 0;
+    case OPT_MACHINE:
+        o->machine.path = arg;
+        return 0;
+    case OPT_FORMAT:
+        o->machine.format = arg;
+        return 0;
+    case OPT_QPOLICY:
+        o->queue_policies = (char *) arg;
+        return 0;
+    case OPT_COMPARE:
+        o->queue_policies = (char *) arg;
+        o->compare = true;
+        return 0;
+    case OPT_QUEUES:
+        o->queues = (char *) arg;
+        return 0;
+    case OPT_MPOLICY:
+        o->match_policies = (char *) arg;
+        return 0;
+    case OPT_JOBS:
+        o->jobs_out = arg;
+        return 0;
+    case OPT_SUMMARY:
+        o->summary_out = arg;
+        return 0;
+    case OPT_PLOTDIR:
+        o->plot_dir = arg;
+        return 0;
+    case OPT_PLOTFMT:
+        o->plot_format = arg;
+        return 0;
+    case OPT_LENIENT:
+        o->lenient = true;
+        return 0;
+    case OPT_PROGRESS:
+        o->progress = 1;
+        return 0;
+    case OPT_NOPROGRESS:
+        o->progress = 0;
+        return 0;
+    case 'q':
+        o->quiet = true;
+        return 0;
     case OPT_MAPPING:
     case OPT_SEMANTICS:
     case OPT_RESERVATIONS:
-    case OPT_BACKEND: return parse_word(id, arg, o);
-    default: return parse_number(id, arg, o);
+    case OPT_BACKEND:
+        return parse_word(id, arg, o);
+    default:
+        return parse_number(id, arg, o);
     }
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){.progress = -1, .floating = -1, .plot_format = "png", .queue_policies = "fcfs",
+    *o = (struct options){.progress = -1,
+                          .floating = -1,
+                          .plot_format = "png",
+                          .queue_policies = "fcfs",
                           .match_policies = "first"};
     int c;
     while ((c = getopt_long(argc, argv, "qh", long_opts, NULL)) != -1) {
@@ -226,7 +294,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
     }
     if (optind < argc || !o->trace) {
-        fprintf(stderr, "strata-sim: %s\n", optind < argc ? "unexpected argument" : "--trace is required");
+        fprintf(stderr, "strata-sim: %s\n",
+                optind < argc ? "unexpected argument" : "--trace is required");
         usage(stderr);
         return -1;
     }
@@ -249,8 +318,7 @@ static int split(char *s, char **out, int max)
 
 /* list: --queues "batch:easy,debug:fcfs" (split in place), or NULL for one
  * queue "default" with the policy. */
-static int make_queues(char *list, char *policy,
-                       struct sim_queue_spec *qs)
+static int make_queues(char *list, char *policy, struct sim_queue_spec *qs)
 {
     if (!list) {
         qs[0] = (struct sim_queue_spec){"default", policy};
@@ -305,7 +373,7 @@ static int load(struct program *p)
         goto fail;
     if (!o->quiet && o->lenient && p->w.dropped.malformed)
         fprintf(stderr, "strata-sim: skipped %lld malformed line(s)\n",
-                (long long)p->w.dropped.malformed);
+                (long long) p->w.dropped.malformed);
     return 0;
 fail:
     fprintf(stderr, "strata-sim: %s\n", err.text);
@@ -314,16 +382,16 @@ fail:
 
 static void print_summary(const struct sim_summary *s)
 {
-    printf("jobs %lld (started %lld, rejected %lld)\n", (long long)s->jobs,
-           (long long)s->started, (long long)s->rejected);
+    printf("jobs %lld (started %lld, rejected %lld)\n", (long long) s->jobs,
+           (long long) s->started, (long long) s->rejected);
     printf("utilization %.3f\nwait mean %.2f s, median %.0f s, p95 %.0f s\n", s->utilization,
            s->wait_mean, s->wait_median, s->wait_p95);
     printf("bounded slowdown mean %.2f (tau 10 s)\nmakespan %lld s, throughput %.2f jobs/h\n",
-           s->bsld_mean, (long long)s->makespan, s->throughput);
+           s->bsld_mean, (long long) s->makespan, s->throughput);
     printf("scheduler: %lld passes, %.1f us mean, %.1f us max, %lld backend calls "
            "(%lld skipped); wall %.2f s\n",
-           (long long)s->passes, s->pass_mean_us, s->pass_max_us, (long long)s->backend_calls,
-           (long long)s->skipped_calls, s->wall_seconds);
+           (long long) s->passes, s->pass_mean_us, s->pass_max_us, (long long) s->backend_calls,
+           (long long) s->skipped_calls, s->wall_seconds);
 }
 
 static int outputs(struct program *p, const struct sim_result *r, const struct sim_summary *s,
@@ -331,15 +399,25 @@ static int outputs(struct program *p, const struct sim_result *r, const struct s
 {
     struct options *o = &p->o;
     struct st_error err = {{0}};
-    const char *labels[] = {"trace", o->trace, "queue_policy", qpolicy, "match_policy", mpolicy,
-                            "semantics", o->semantics == SIM_SEM_PYSS ? "pyss" : "fluxion",
-                            "backend", o->backend == SIM_BACKEND_MATCH ? "match" : "count",
-                            "mapping", o->mapping == SIM_MAP_CORES ? "cores" : "nodes", NULL};
+    const char *labels[] = {"trace",
+                            o->trace,
+                            "queue_policy",
+                            qpolicy,
+                            "match_policy",
+                            mpolicy,
+                            "semantics",
+                            o->semantics == SIM_SEM_PYSS ? "pyss" : "fluxion",
+                            "backend",
+                            o->backend == SIM_BACKEND_MATCH ? "match" : "count",
+                            "mapping",
+                            o->mapping == SIM_MAP_CORES ? "cores" : "nodes",
+                            NULL};
     if (o->jobs_out && sim_write_jobs(o->jobs_out, &p->w, &err) < 0)
         goto fail;
     if (o->summary_out && sim_write_summary(o->summary_out, s, labels, &p->w, &err) < 0)
         goto fail;
-    if (o->plot_dir && sim_write_plots(o->plot_dir, o->plot_format, &p->w, r, p->cores, &err) < 0)
+    if (o->plot_dir &&
+        sim_write_plots(o->plot_dir, o->plot_format, &p->w, r, p->cores, &err) < 0)
         goto fail;
     return 0;
 fail:

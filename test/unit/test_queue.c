@@ -114,8 +114,8 @@ static void check_starts(const struct tsim *s, const int64_t *expect)
 {
     for (int i = 0; i < s->n; i++)
         ck_assert_msg(s->start[i] == expect[i], "job %lld: start %lld, expected %lld",
-                      (long long)s->jobs[i].id, (long long)s->start[i],
-                      (long long)expect[i]);
+                      (long long) s->jobs[i].id, (long long) s->start[i],
+                      (long long) expect[i]);
 }
 
 /* ---- scenarios ---------------------------------------------------------------- */
@@ -382,8 +382,10 @@ static const struct queue_backend_ops nodes_ops = {
 START_TEST(test_floating_vs_pinned)
 {
     static const struct tjob jobs[] = {
-        {1, 0, 10, 10, 1, NULL}, {2, 0, 10, 10, 2, NULL},
-        {3, 1, 10, 10, 2, NULL}, {4, 1, 50, 50, 1, NULL},
+        {1, 0, 10, 10, 1, NULL},
+        {2, 0, 10, 10, 2, NULL},
+        {3, 1, 10, 10, 2, NULL},
+        {4, 1, 50, 50, 1, NULL},
     };
     static const int64_t expect_pinned[] = {0, 0, 10, 10};
     static const int64_t expect_floating[] = {0, 0, 10, 1};
@@ -471,7 +473,8 @@ END_TEST
  * own jobs only. */
 START_TEST(test_multi_queue)
 {
-    struct queue_params qp[2] = {{"batch", "easy", 0, 0, false}, {"debug", "fcfs", 0, 0, false}};
+    struct queue_params qp[2] = {{"batch", "easy", 0, 0, false},
+                                 {"debug", "fcfs", 0, 0, false}};
     struct tsim s;
     tsim_init(&s, 4, qp, 2);
     ck_assert_int_eq(queue_mgr_queue_count(s.m), 2);
@@ -508,8 +511,8 @@ START_TEST(test_cancel)
     struct queue_job a = {.id = 1, .submit = 0, .duration = 10, .size = 2};
     struct queue_job b = {.id = 2, .submit = 0, .duration = 10, .size = 2};
     struct queue_job c = {.id = 3, .submit = 0, .duration = 10, .size = 1};
-    s.jobs = (const struct tjob[]){{1, 0, 1, 1, 1, NULL}, {2, 0, 1, 1, 1, NULL},
-                                   {3, 0, 1, 1, 1, NULL}};
+    s.jobs = (const struct tjob[]){
+        {1, 0, 1, 1, 1, NULL}, {2, 0, 1, 1, 1, NULL}, {3, 0, 1, 1, 1, NULL}};
     s.n = 3;
     queue_submit(s.m, &a, NULL);
     queue_submit(s.m, &b, NULL);
@@ -587,7 +590,7 @@ START_TEST(test_badparam)
     struct st_error err = {{0}};
     struct queue_backend be;
     errno = 0;
-    ck_assert_ptr_null(queue_clock_create((enum queue_clock_kind)42, 0));
+    ck_assert_ptr_null(queue_clock_create((enum queue_clock_kind) 42, 0));
     ck_assert_int_eq(errno, EINVAL);
     ck_assert_ptr_null(queue_clock_create(QUEUE_CLOCK_SIMULATED, -1));
     ck_assert_int_eq(queue_clock_now(NULL), -1);
@@ -630,17 +633,27 @@ START_TEST(test_badparam)
     ck_assert_int_eq(queue_mgr_add_queue(m, NULL, &err), -1);
     ck_assert_int_eq(queue_mgr_add_queue(m, &(struct queue_params){.name = NULL}, &err), -1);
     ck_assert_int_eq(errno, EINVAL);
-    ck_assert_int_eq(queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "lifo"}, &err), -1);
+    ck_assert_int_eq(
+        queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "lifo"}, &err),
+        -1);
     ck_assert_int_eq(errno, EINVAL);
     ck_assert_ptr_nonnull(strstr(err.text, "lifo"));
-    ck_assert_int_eq(queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "easy", .queue_depth = -1}, &err), -1);
     ck_assert_int_eq(
-        queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .reservation_depth = QUEUE_MAX_RESERVATION_DEPTH + 1},
-                            &err),
+        queue_mgr_add_queue(
+            m, &(struct queue_params){.name = "a", .policy = "easy", .queue_depth = -1}, &err),
         -1);
+    ck_assert_int_eq(queue_mgr_add_queue(
+                         m,
+                         &(struct queue_params){
+                             .name = "a", .reservation_depth = QUEUE_MAX_RESERVATION_DEPTH + 1},
+                         &err),
+                     -1);
     ck_assert_int_eq(queue_mgr_queue_count(m), 0);
-    ck_assert_int_eq(queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "easy"}, &err), 0);
-    ck_assert_int_eq(queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "fcfs"}, &err), -1);
+    ck_assert_int_eq(
+        queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "easy"}, &err), 0);
+    ck_assert_int_eq(
+        queue_mgr_add_queue(m, &(struct queue_params){.name = "a", .policy = "fcfs"}, &err),
+        -1);
     ck_assert_int_eq(errno, EEXIST);
     ck_assert_int_eq(queue_mgr_queue_count(m), 1);
     ck_assert_int_eq(queue_mgr_queue_count(NULL), 0);
@@ -686,8 +699,8 @@ START_TEST(test_badparam)
     ck_assert_int_eq(queue_mgr_pass_stats(m, NULL), -1);
     ck_assert_uint_eq(queue_pending_count(NULL), 0);
     ck_assert_uint_eq(queue_running_count(NULL), 0);
-    ck_assert_str_eq(queue_job_state_name((enum queue_job_state)99), "?");
-    ck_assert_str_eq(queue_start_name((enum queue_start)-1), "?");
+    ck_assert_str_eq(queue_job_state_name((enum queue_job_state) 99), "?");
+    ck_assert_str_eq(queue_start_name((enum queue_start) - 1), "?");
 
     queue_mgr_destroy(m);
     queue_clock_destroy(c);
@@ -700,7 +713,7 @@ static Suite *queue_suite(void)
     Suite *s = suite_create("queue");
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_policy_schedules, 0,
-                        (int)(sizeof policy_cases / sizeof policy_cases[0]));
+                        (int) (sizeof policy_cases / sizeof policy_cases[0]));
     tcase_add_test(tc, test_start_kinds);
     tcase_add_test(tc, test_early_end_and_estimate);
     tcase_add_test(tc, test_shape_class_skips);
