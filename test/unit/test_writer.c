@@ -312,6 +312,25 @@ START_TEST(test_rv1_nosched)
 }
 END_TEST
 
+/* nodelist follows rank order, not emission order. */
+START_TEST(test_rv1_nodelist_rank_order)
+{
+    writer_t *w = writer_create(WRITER_RV1_NOSCHED, g);
+    const vtx_t order[] = {V_N2C0, V_N2, V_N1C0, V_N1, V_N0C1, V_N0, V_CLUSTER};
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+        ck_assert_int_eq(writer_emit_vertex(w, order[i], 2, 1, false, NULL, NULL), 0);
+    writer_emit_time(w, 10, 20);
+    char *s = writer_render(w);
+    ck_assert_str_eq(s, "{\"version\": 1, \"execution\": {\"R_lite\": [{\"rank\": \"1-2\", "
+                        "\"children\": {\"core\": \"0\"}}, {\"rank\": \"0\", \"children\": "
+                        "{\"core\": \"1\"}}], \"nodelist\": [\"node[0-1],fluke7\"], "
+                        "\"properties\": {\"class\": \"0\"}, \"starttime\": 10, "
+                        "\"expiration\": 20}}");
+    free(s);
+    writer_destroy(w);
+}
+END_TEST
+
 /* rv1 = rv1_nosched + "scheduling": the JGF (shorthand for rv1_shorthand). */
 START_TEST(test_rv1)
 {
@@ -487,6 +506,7 @@ int main(void)
     tcase_add_test(tc, test_rlite);
     tcase_add_test(tc, test_rlite_same_rank);
     tcase_add_test(tc, test_rv1_nosched);
+    tcase_add_test(tc, test_rv1_nodelist_rank_order);
     tcase_add_test(tc, test_rv1);
     tcase_add_test(tc, test_rv1_queue);
     tcase_add_test(tc, test_empty);
