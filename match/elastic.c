@@ -96,8 +96,9 @@ int match_attach(matcher_t *m, const char *jgf_text, struct st_error *err)
 }
 
 /* Drop every job's hold on the vertices marked with the current sequence
- * (about to be removed); jobs left with nothing are gone. */
-static void release_marked(matcher_t *m)
+ * (about to be removed); jobs left with nothing but shared ancestors of
+ * removed vertices (anc[v] set) are gone. */
+static void release_marked(matcher_t *m, const uint8_t *anc)
 {
     for (size_t i = 0; i < m->njobs;) {
         struct mjob *j = &m->jobs[i];
@@ -115,8 +116,12 @@ static void release_marked(matcher_t *m)
             }
             j->spans[k++] = *sp;
         }
+        bool left = false;
+        for (size_t x = 0; x < k && !left; x++)
+            left = j->spans[x].excl || !anc[j->spans[x].v];
         j->nspans = k;
-        if (k == 0) {
+        if (!left) {
+            match_release_job(m, j);
             match_job_drop(m, j);
             continue;
         }
@@ -135,10 +140,17 @@ static void mark_subtree(matcher_t *m, vtx_t v)
 
 static int remove_marked_roots(matcher_t *m, const vtx_t *roots, int n, struct st_error *err)
 {
+    uint8_t *anc = calloc((size_t) m->nv + 1, 1);
+    if (!anc)
+        return st_errorf(err, ENOMEM, "out of memory");
     m->seq++;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         mark_subtree(m, roots[i]);
-    release_marked(m);
+        for (vtx_t a = first_parent(m, roots[i]); a != VTX_NONE; a = first_parent(m, a))
+            anc[a] = 1;
+    }
+    release_marked(m, anc);
+    free(anc);
     for (int i = 0; i < n; i++)
         if (graph_vertex_live(m->g, roots[i]) &&
             graph_remove_subtree(m->g, roots[i], m->dom) < 0)

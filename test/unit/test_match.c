@@ -503,6 +503,106 @@ START_TEST(test_badparam)
 }
 END_TEST
 
+/* update replays a JGF R: the state after it equals the state after the
+ * match that produced the R. */
+START_TEST(test_update_replay)
+{
+    build();
+    matcher_t *a = make("high"), *b = make("high");
+    jobspec_t *js = cores(2, 50);
+    writer_t *w = writer_create(WRITER_JGF, g);
+    struct st_error err = {{0}};
+    int64_t at = 0;
+    ck_assert_int_eq(match_run(a, MATCH_ALLOCATE, js, 1, &at, w, NULL, &err), 0);
+    char *r = writer_render(w);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(match_update(b, false, "jgf", r, 7, 0, 50, NULL, &err) == 0, "%s", err.text);
+    char *fa = find(a, "sched-now=allocated"), *fb = find(b, "sched-now=allocated");
+    ck_assert_str_eq(fa, fb);
+    ck_assert(match_job_exists(b, 7));
+    /* the same R again: its cores are taken */
+    errno = 0;
+    ck_assert_int_eq(match_update(b, false, "jgf", r, 8, 0, 50, NULL, &err), -1);
+    char *fb2 = find(b, "sched-now=allocated");
+    ck_assert_str_eq(fb, fb2);
+    ck_assert(!match_job_exists(b, 8));
+    free(r);
+    free(fa);
+    free(fb);
+    free(fb2);
+    writer_destroy(w);
+    jobspec_destroy(js);
+    match_destroy(a);
+    match_destroy(b);
+    teardown();
+}
+END_TEST
+
+START_TEST(test_remove_path)
+{
+    build();
+    matcher_t *m = make("high");
+    jobspec_t *js = cores(1, 10);
+    int64_t at;
+    struct st_error err = {{0}};
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at, NULL), 0); /* core7 on node1 */
+    ck_assert_msg(match_remove_path(m, "/cluster0/node1", &err) == 0, "%s", err.text);
+    ck_assert(!match_job_exists(m, 1)); /* it held nothing else */
+    char *all = find(m, "status=up");
+    ck_assert_int_eq(count_lines(all), 8); /* cluster + node0's 7 */
+    free(all);
+    for (int i = 2; i <= 5; i++)
+        ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, i, &at, NULL), 0);
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 6, &at, NULL), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    jobspec_destroy(js);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+START_TEST(test_badparam_elastic)
+{
+    build();
+    matcher_t *m = make(NULL);
+    struct st_error err = {{0}};
+    errno = 0;
+    ck_assert_int_eq(match_update(NULL, false, "jgf", "{}", 1, 0, 10, NULL, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(match_update(m, false, "yaml", "{}", 1, 0, 10, NULL, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(match_update(m, false, "jgf", "{}", 1, -1, 10, NULL, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(match_update(m, false, "jgf", "{}", 1, 0, 0, NULL, &err), -1);
+    ck_assert_int_eq(match_update(m, false, "jgf", "not json", 1, 0, 10, NULL, &err), -1);
+    ck_assert(!match_job_exists(m, 1));
+    errno = 0;
+    ck_assert_int_eq(match_attach(NULL, "{}", &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(match_attach(m, "not json", &err), -1);
+    errno = 0;
+    ck_assert_int_eq(match_remove_path(m, "/cluster0/nosuch", &err), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    errno = 0;
+    ck_assert_int_eq(match_remove_path(m, "/cluster0", &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(match_remove_path(NULL, "/cluster0/node0", &err), -1);
+    errno = 0;
+    ck_assert_int_eq(match_remove_ranks(m, "x-y", &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(match_remove_ranks(NULL, "0", &err), -1);
+    /* nothing changed */
+    char *all = find(m, "status=up");
+    ck_assert_int_eq(count_lines(all), 15);
+    free(all);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
 static Suite *match_suite(void)
 {
     Suite *s = suite_create("match");
@@ -517,6 +617,9 @@ static Suite *match_suite(void)
     tcase_add_test(tc, test_find_expressions);
     tcase_add_test(tc, test_unknown_type);
     tcase_add_test(tc, test_badparam);
+    tcase_add_test(tc, test_update_replay);
+    tcase_add_test(tc, test_remove_path);
+    tcase_add_test(tc, test_badparam_elastic);
     suite_add_tcase(s, tc);
     return s;
 }
