@@ -165,6 +165,9 @@ static int run_match(struct rq *rq, enum match_op op, const char *fn)
                        &st, &err);
     int e = errno;
     double elapsed = rq_now() - t0;
+    /* rv1 names the jobspec's queue in its attributes. */
+    if (rc == 0 && js->queue)
+        writer_emit_queue(rq->w, js->queue);
     jobspec_destroy(js);
 
     if (rc < 0 && e == EINVAL) {

@@ -138,6 +138,39 @@ quit
 EOF
 done
 
+# A jobspec's queue shows in rv1's attributes (not in rv1_nosched).
+cat > "$tmp/queue.yaml" <<EOF
+version: 1
+resources:
+  - type: slot
+    count: 1
+    label: default
+    with:
+      - type: core
+        count: 1
+attributes:
+  system:
+    duration: 60
+    queue: batch
+tasks:
+  - command: [ "app" ]
+    slot: default
+    count:
+      per_slot: 1
+EOF
+# (Which core the matcher picks is not this test's business: only the tail.)
+queue_tail=', "attributes": {"system": {"scheduler": {"queue": "batch"}}}}'
+for fmt in rv1 rv1_nosched; do
+    r=$(cd "$data" && printf 'match allocate %s\n' "$tmp/queue.yaml" |
+        "$rq" "${tiny[@]}" -F "$fmt" | head -n 1)
+    case "$fmt:$r" in
+    rv1:*"$queue_tail") ok "queue in $fmt" ;;
+    rv1_nosched:*attributes*) not_ok "queue in $fmt: $r" ;;
+    rv1_nosched:'{"version": 1, "execution": {'*) ok "no queue in $fmt" ;;
+    *) not_ok "queue in $fmt: $r" ;;
+    esac
+done
+
 # -t: match/find output goes to the file; list/info/stat/-e lines to stdout.
 (cd "$data" && "$rq" "${tiny[@]}" -e -t "$tmp/split.t" > "$tmp/split.out" 2> "$tmp/split.err") <<EOF
 match allocate $js
