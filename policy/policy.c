@@ -113,14 +113,13 @@ static int parse_custom(const char *spec, struct match_policy *ops, struct st_er
         char *eq = strchr(w, '=');
         if (!eq || eq == w || custom_word(ops, (*eq = '\0', w), eq + 1) < 0) {
             free(copy);
-            return st_errorf(err, EINVAL, "can't create matcher: bad policy word in \"%s\"",
-                             spec);
+            return st_errorf(err, EINVAL, "invalid match policy \"%s\"", spec);
         }
         words++;
     }
     free(copy);
     if (words == 0)
-        return st_errorf(err, EINVAL, "can't create matcher: empty policy");
+        return st_errorf(err, EINVAL, "empty match policy");
     return 0;
 }
 
@@ -128,15 +127,15 @@ static int load_plugin(struct policy *p, const char *path, struct st_error *err)
 {
     p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!p->dl)
-        return st_errorf(err, ENOENT, "can't create matcher: %s", dlerror());
+        return st_errorf(err, ENOENT, "can't load policy plugin: %s", dlerror());
     const struct match_policy *(*fn)(void);
     *(void **) &fn = dlsym(p->dl, POLICY_PLUGIN_SYMBOL);
     const struct match_policy *ops = fn ? fn() : NULL;
     if (!ops || ops->abi != POLICY_ABI_VERSION || !ops->score || !ops->name) {
         dlclose(p->dl);
         p->dl = NULL;
-        return st_errorf(err, EINVAL, "can't create matcher: %s: no valid %s (ABI %d)", path,
-                         POLICY_PLUGIN_SYMBOL, POLICY_ABI_VERSION);
+        return st_errorf(err, EINVAL, "%s: no valid %s (ABI %d)", path, POLICY_PLUGIN_SYMBOL,
+                         POLICY_ABI_VERSION);
     }
     p->ops = *ops;
     return 0;
@@ -145,7 +144,7 @@ static int load_plugin(struct policy *p, const char *path, struct st_error *err)
 policy_t *policy_create(const char *spec, struct st_error *err)
 {
     if (!spec || !*spec)
-        return st_errorf_null(err, EINVAL, "can't create matcher: no policy");
+        return st_errorf_null(err, EINVAL, "no match policy");
     struct policy *p = calloc(1, sizeof(*p));
     if (!p)
         return st_errorf_null(err, ENOMEM, "out of memory");
@@ -158,7 +157,7 @@ policy_t *policy_create(const char *spec, struct st_error *err)
     else if (strchr(spec, '='))
         rc = parse_custom(spec, &p->ops, err);
     else
-        rc = st_errorf(err, EINVAL, "can't create matcher");
+        rc = st_errorf(err, EINVAL, "unknown match policy: %s", spec);
     if (rc < 0) {
         int e = errno;
         free(p);

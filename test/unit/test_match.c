@@ -432,7 +432,7 @@ START_TEST(test_badparam)
     errno = 0;
     ck_assert_ptr_null(match_create(g, &p, &err));
     ck_assert_int_eq(errno, EINVAL);
-    ck_assert(strstr(err.text, "can't create matcher") != NULL);
+    ck_assert(strstr(err.text, "unknown match policy") != NULL);
     p.policy = NULL;
     p.subsystems = "XYZA";
     errno = 0;
