@@ -68,6 +68,11 @@ int match_refilter(matcher_t *m)
 {
     if (match_grow_state(m) < 0)
         return -1;
+    /* The graph may now know types it did not know at creation. */
+    m->a_node = graph_atom_find(m->g, "node");
+    m->a_storage_node = graph_atom_find(m->g, "storage_node");
+    for (int k = 0; k < m->nf; k++)
+        m->ftypes[k] = graph_atom_find(m->g, m->fnames[k]);
     match_prime_filters(m);
     if (m->nf == 0 || m->njobs == 0)
         return 0;
