@@ -597,7 +597,7 @@ int match_commit_job(struct msel *s, int64_t jobid, bool reserved, writer_t *w)
         return -1;
     }
     if (m->pol->stop_on_first)
-        match_update_weights_job(m, job, 0);
+        match_update_weights_job(m, job, s->now);
     return 0;
 }
 
@@ -686,6 +686,7 @@ int match_run(matcher_t *m, enum match_op op, const jobspec_t *js, int64_t jobid
     if (dur <= 0 || dur > m->graph_end - m->graph_start)
         dur = m->graph_end - m->graph_start;
     int64_t now = *at;
+    s.now = now;
     int rc = run_op(&s, op, jobid, now, dur, at, w);
     int e = errno;
     if (rc < 0 && s.error)

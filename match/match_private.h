@@ -162,6 +162,7 @@ struct mconstraint;
 struct msel {
     matcher_t *m;
     int64_t at, dur;
+    int64_t now;      /* the clock when the match was asked for */
     bool sat;         /* satisfiability: ignore status */
     bool shadow_node; /* node-exclusive policy: nodes are emitted whole */
     const struct mconstraint *constraint;
