@@ -211,49 +211,98 @@ static long shorthand_omissions(const struct writer *w, bool **omitp)
     return nomit;
 }
 
-static json_t *jgf_object(const struct writer *w, bool shorthand)
+/* ---- output buffer ------------------------------------------------------- */
+
+/* The JGF of a large selection is tens of MB: rather than hold a jansson
+ * tree of the whole graph, each node and edge object is built, dumped into
+ * this buffer and freed at once.  Only the fixed framing around the arrays
+ * is literal text; every value still goes through jansson's encoder. */
+struct sbuf {
+    char *p;
+    size_t len;
+    size_t cap;
+    bool failed;
+};
+
+static int sbuf_put(const char *text, size_t n, void *data)
+{
+    struct sbuf *b = data;
+    if (b->failed)
+        return -1;
+    if (b->cap - b->len <= n) {
+        size_t ncap = b->cap ? b->cap : 4096;
+        while (ncap - b->len <= n)
+            ncap *= 2;
+        char *p = realloc(b->p, ncap);
+        if (!p) {
+            b->failed = true;
+            return -1;
+        }
+        b->p = p;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, text, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static int sbuf_puts(struct sbuf *b, const char *text)
+{
+    return sbuf_put(text, strlen(text), b);
+}
+
+/* Dump o (consumed) into b; -1 if o is NULL or anything fails. */
+static int sbuf_dump(struct sbuf *b, json_t *o)
+{
+    int rc = o ? json_dump_callback(o, sbuf_put, b, JSON_FLAGS | JSON_ENCODE_ANY) : -1;
+    json_decref(o);
+    if (rc < 0)
+        b->failed = true;
+    return rc;
+}
+
+/* {"graph": {"nodes": [...], "edges": [...]}[, "writer": ...]} into b. */
+static int jgf_render(const struct writer *w, bool shorthand, struct sbuf *b)
 {
     const graph_t *g = w->g;
     struct subsys_order so;
     bool *omit = NULL;
     long nomit = 0;
-    json_t *nodes = json_array();
-    json_t *edges = json_array();
-    json_t *top = NULL;
+    bool first = true;
 
-    if (!nodes || !edges)
-        goto error;
     if (shorthand && (nomit = shorthand_omissions(w, &omit)) < 0)
-        goto error;
+        return -1;
     sort_subsystems(g, &so);
-    for (size_t i = 0; i < w->nvtx; i++) {
+    sbuf_puts(b, "{\"graph\": {\"nodes\": [");
+    for (size_t i = 0; i < w->nvtx && !b->failed; i++) {
         if (omit && omit[w->vtx[i].v])
             continue;
-        if (json_array_append_new(nodes, jgf_node(g, &w->vtx[i], &so)) < 0)
-            goto error;
+        if (!first)
+            sbuf_puts(b, ", ");
+        first = false;
+        sbuf_dump(b, jgf_node(g, &w->vtx[i], &so));
     }
+    sbuf_puts(b, "], \"edges\": [");
     atom_t containment = graph_atom_find(g, "containment");
-    for (size_t i = 0; i < w->nedge; i++) {
+    first = true;
+    for (size_t i = 0; i < w->nedge && !b->failed; i++) {
         const struct writer_edge *e = &w->edge[i];
         if (omit && (omit[e->dst] || omit[e->src]))
             continue;
-        if (json_array_append_new(edges, jgf_edge(g, e, containment)) < 0)
-            goto error;
+        if (!first)
+            sbuf_puts(b, ", ");
+        first = false;
+        sbuf_dump(b, jgf_edge(g, e, containment));
     }
-    top = json_pack("{s:{s:o s:o}}", "graph", "nodes", nodes, "edges", edges);
-    nodes = edges = NULL; /* consumed by json_pack, even on failure */
-    if (!top)
-        goto error;
-    if (nomit > 0 && set_new(top, "writer", json_string("fluxion:jgf_shorthand")) < 0)
-        goto error;
+    sbuf_puts(b, "]}");
+    if (nomit > 0) {
+        sbuf_puts(b, ", \"writer\": ");
+        sbuf_dump(b, json_string("fluxion:jgf_shorthand"));
+    }
+    sbuf_puts(b, "}");
     free(omit);
-    return top;
-error:
-    free(omit);
-    json_decref(nodes);
-    json_decref(edges);
-    json_decref(top);
-    return NULL;
+    return b->failed ? -1 : 0;
 }
 
 /* ---- R_lite ---------------------------------------------------------------- */
@@ -318,13 +367,20 @@ static int cmp_rank(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* qsort wants a non-NULL base even for zero elements. */
+static void sort_entries(struct rlite *r, int (*cmp)(const void *, const void *))
+{
+    if (r->n > 1)
+        qsort(r->e, r->n, sizeof(*r->e), cmp);
+}
+
 /* Sort by rank and fold entries of one rank (a rank emitted through several
  * node vertices) into its first one.  O(n log n) for any selection size. */
 static int rlite_fold(struct rlite *r)
 {
     size_t out = 0;
     int rc = 0;
-    qsort(r->e, r->n, sizeof(*r->e), cmp_rank);
+    sort_entries(r, cmp_rank);
     for (size_t i = 0; i < r->n; i++) {
         struct rank_entry *e = &r->e[i];
         if (out > 0 && r->e[out - 1].rank == e->rank) {
@@ -422,7 +478,7 @@ static json_t *rlite_array(struct rlite *r)
         if (!r->e[i].children)
             goto error;
     }
-    qsort(r->e, r->n, sizeof(*r->e), cmp_children);
+    sort_entries(r, cmp_children);
     for (size_t i = 0; arr && i < r->n;) {
         idset_t *ranks = idset_create();
         size_t j = i;
@@ -439,7 +495,7 @@ static json_t *rlite_array(struct rlite *r)
             goto error;
         i = j;
     }
-    qsort(r->e, r->n, sizeof(*r->e), cmp_rank);
+    sort_entries(r, cmp_rank);
     return arr;
 error:
     json_decref(arr);
@@ -551,16 +607,6 @@ static json_t *rv1_object(const struct writer *w, struct rlite *r)
     top = json_pack("{s:i s:O}", "version", 1, "execution", exec);
     if (!top)
         goto error;
-    if (w->fmt != WRITER_RV1_NOSCHED) {
-        json_t *jgf = jgf_object(w, w->fmt == WRITER_RV1_SHORTHAND);
-        if (set_new(top, "scheduling", jgf) < 0)
-            goto error;
-        if (w->queue) {
-            json_t *a = json_pack("{s:{s:{s:s}}}", "system", "scheduler", "queue", w->queue);
-            if (set_new(top, "attributes", a) < 0)
-                goto error;
-        }
-    }
     json_decref(exec);
     json_decref(props);
     return top;
@@ -573,31 +619,51 @@ error:
     return NULL;
 }
 
+/* rv1: the rv1_nosched object, then "scheduling" (the JGF, streamed) and
+ * the queue's "attributes", spliced in before its closing brace. */
+static int rv1_render(const struct writer *w, struct rlite *r, struct sbuf *b)
+{
+    if (sbuf_dump(b, rv1_object(w, r)) < 0)
+        return -1;
+    if (w->fmt == WRITER_RV1_NOSCHED)
+        return 0;
+    b->len--; /* the top-level object's '}' */
+    sbuf_puts(b, ", \"scheduling\": ");
+    if (jgf_render(w, w->fmt == WRITER_RV1_SHORTHAND, b) < 0)
+        return -1;
+    if (w->queue) {
+        sbuf_puts(b, ", \"attributes\": ");
+        sbuf_dump(b, json_pack("{s:{s:{s:s}}}", "system", "scheduler", "queue", w->queue));
+    }
+    sbuf_puts(b, "}");
+    return b->failed ? -1 : 0;
+}
+
 char *writer_json_render(const struct writer *w)
 {
     struct rlite r = {0};
-    json_t *o = NULL;
-    char *s = NULL;
+    struct sbuf b = {0};
+    int rc = -1;
 
     switch (w->fmt) {
     case WRITER_JGF:
     case WRITER_JGF_SHORTHAND:
-        o = jgf_object(w, w->fmt == WRITER_JGF_SHORTHAND);
+        rc = jgf_render(w, w->fmt == WRITER_JGF_SHORTHAND, &b);
         break;
     case WRITER_RLITE:
         if (rlite_gather(w, &r) == 0)
-            o = rlite_array(&r);
+            rc = sbuf_dump(&b, rlite_array(&r));
         break;
     default:
         if (rlite_gather(w, &r) == 0)
-            o = rv1_object(w, &r);
+            rc = rv1_render(w, &r, &b);
         break;
     }
-    if (o)
-        s = json_dumps(o, JSON_FLAGS);
-    json_decref(o);
     rlite_fini(&r);
-    if (!s)
+    if (rc < 0 || b.failed) {
+        free(b.p);
         errno = ENOMEM;
-    return s;
+        return NULL;
+    }
+    return b.p;
 }

@@ -203,10 +203,14 @@ fi
 
 # No -L (and no conf/default here) or -f hwloc alone: this host's live
 # topology, whose root is cluster0 whatever the machine.
+# hwloc's own I/O discovery (libpciaccess) leaks ~1 KB that LeakSanitizer
+# reports in sanitized builds (a bare hwloc_topology_load() does the same):
+# leak checking is off for these two runs only.
 for args in "" "-f hwloc"; do
     # shellcheck disable=SC2086
-    got=$(cd "$tmp" && echo "get-status /cluster0" | "$rq" $args 2>&1)
-    if [ "$got" = "/cluster0 is up" ]; then
+    got=$(cd "$tmp" && echo "get-status /cluster0" |
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 "$rq" $args 2> "$tmp/live.err")
+    if [ $? -eq 0 ] && [ "$got" = "/cluster0 is up" ] && [ ! -s "$tmp/live.err" ]; then
         ok "live topology ($args)"
     else
         not_ok "live topology ($args): $got"
