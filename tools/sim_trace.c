@@ -4,9 +4,9 @@
  * reader): 18 numeric fields a line, ';' comment lines carrying MaxProcs /
  * MaxNodes.  Cleaning rules, in this order (docs/strata-sim.md):
  *   procs = allocated procs (field 5), else requested procs (field 8);
- *   requested time = field 9, else (unknown) the run time;
- *   drop the job if procs <= 0, procs > the machine's size, or run or
- *   requested time <= 0;
+ *   drop the job if procs <= 0, procs > the machine's size, or run <= 0;
+ *   requested time = field 9; if the trace has no estimate at all, the run
+ *   time; otherwise a job without one (<= 0) is dropped;
  *   run time = min(run, requested time).
  * JSON lines: one object a line with submit, run, requested and a jobspec,
  * a CLI shape or SWF-like procs.
@@ -98,17 +98,39 @@ static bool swf_clean(struct sim_workload *w, int64_t limit, struct sim_job *j)
         w->dropped.too_big++;
         return false;
     }
-    if (j->req <= 0)
-        j->req = j->run;
-    if (j->run <= 0 || j->req <= 0) {
+    if (j->run <= 0) {
         w->dropped.no_time++;
         return false;
     }
-    if (j->run > j->req) {
-        j->run = j->req;
-        w->dropped.truncated++;
+    return true; /* requested times are settled by swf_estimates() */
+}
+
+/* Requested times, once the whole trace is read.  A trace that records no
+ * estimate at all (model traces: every field 9 is -1) runs with perfect
+ * estimates, the run times; otherwise a job without one is dropped, like
+ * any job whose times are unknown.  Then run = min(run, requested). */
+static void swf_estimates(struct sim_workload *w)
+{
+    bool any = false;
+    for (size_t i = 0; i < w->n && !any; i++)
+        any = w->jobs[i].req > 0;
+    size_t k = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        struct sim_job j = w->jobs[i];
+        if (j.req <= 0 && any) {
+            w->dropped.no_time++;
+            free(j.queue);
+            continue;
+        }
+        if (j.req <= 0)
+            j.req = j.run;
+        if (j.run > j.req) {
+            j.run = j.req;
+            w->dropped.truncated++;
+        }
+        w->jobs[k++] = j;
     }
-    return true;
+    w->n = k;
 }
 
 static int swf_line(struct sim_workload *w, const struct sim_load_opts *o, const char *path,
@@ -344,8 +366,11 @@ int sim_workload_load(const char *path, const struct sim_load_opts *o, struct si
     if (!gz)
         return st_errorf(err, errno ? errno : EIO, "%s: %s", path,
                          strerror(errno ? errno : EIO));
-    int rc = read_lines(gz, path, is_json_path(path), o, w, err);
+    bool json = is_json_path(path);
+    int rc = read_lines(gz, path, json, o, w, err);
     gzclose(gz);
+    if (rc == 0 && !json)
+        swf_estimates(w);
     if (rc < 0) {
         int saved = errno;
         sim_workload_fini(w);

@@ -86,23 +86,32 @@ assert s['makespan'] == 43 and s['settings']['queue_policy'] == 'easy', s
 PY
 ok "gzip input and summary.json figures"
 
-# Cleaning: too big for the machine, no run time, run cut to requested time.
+# Cleaning: too big for the machine, no procs, no run time, no estimate in a
+# trace that has estimates, run cut to the requested time.
 cat >"$tmp/clean.swf" <<'EOF'
 1 0 -1 10 8 -1 -1 8 10 -1 1 -1 -1 -1 -1 -1 -1 -1
 2 0 -1 0 1 -1 -1 1 10 -1 1 -1 -1 -1 -1 -1 -1 -1
 3 0 -1 50 -1 -1 -1 2 20 -1 1 -1 -1 -1 -1 -1 -1 -1
 4 0 -1 7 1 -1 -1 -1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1
+5 0 -1 7 0 -1 -1 0 9 -1 1 -1 -1 -1 -1 -1 -1 -1
 EOF
 "$sim" --trace "$tmp/clean.swf" --procs 4 --jobs-out "$tmp/j.csv" --summary-out "$tmp/s.json" -q
 python3 - "$tmp/j.csv" "$tmp/s.json" <<'PY' || fail "cleaning rules"
 import csv, json, sys
 rows = {r['id']: r for r in csv.DictReader(open(sys.argv[1]))}
-assert sorted(rows) == ['3', '4'], rows
+assert sorted(rows) == ['3'], rows
 assert rows['3']['run'] == '20' and rows['3']['procs'] == '2', rows['3']
-assert rows['4']['requested'] == '7', rows['4']
 c = json.load(open(sys.argv[2]))['cleaning']
-assert c == {'malformed': 0, 'no_procs': 0, 'too_big': 1, 'no_time': 1, 'run_truncated': 1}, c
+assert c == {'malformed': 0, 'no_procs': 1, 'too_big': 1, 'no_time': 2, 'run_truncated': 1}, c
 PY
+# A trace without any estimate (model traces) runs with the run times.
+cat >"$tmp/noest.swf" <<'EOF'
+1 0 -1 7 1 -1 -1 -1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1
+2 0 -1 5 2 -1 -1 -1 -1 -1 1 -1 -1 -1 -1 -1 -1 -1
+EOF
+"$sim" --trace "$tmp/noest.swf" --procs 2 --jobs-out "$tmp/j.csv" -q
+[ "$(cut -d, -f1,6,7 "$tmp/j.csv" | tr '\n' ' ')" = "id,run,requested 1,7,7 2,5,5 " ] \
+  || fail "no-estimate trace: $(cat "$tmp/j.csv")"
 ok "cleaning rules"
 
 # A malformed line is an error naming its line, or skipped under --lenient.
