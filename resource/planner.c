@@ -35,6 +35,16 @@
  * Spans are kept in an open-addressing hash table by id, allocated on first
  * use and released when the planner empties, so an idle planner is one small
  * struct.
+ *
+ * Solo planners.  Most per-vertex planners hold exactly one span at a time
+ * (one job on a core, a node).  A planner whose first span arrives while it
+ * is empty keeps that span inside the struct, in place of the array and
+ * span-table pointers, and no point array at all: the two points of one span
+ * are implied by it (usage `amount` from start, 0 from end).  Queries read a
+ * two-point view built on the stack; a second span (or a switch to the
+ * treap) first materializes the ordinary representation.  That saves two
+ * allocations per busy vertex (~130 bytes with malloc's headers), which is
+ * most of the memory a whole-node allocation costs.
  */
 #include "resource/planner.h"
 
@@ -89,25 +99,33 @@ struct apoint {
  * answers ~1.5x faster; beyond that the treap wins. */
 enum { ARRAY_MAX = 64, ARRAY_LOW = 16 };
 
-/* Planners exist per vertex, so their size matters: 72 bytes on LP64. */
+/* Planners exist per vertex, so their size matters: 88 bytes on LP64.  The
+ * solo span shares its storage with the fields only a non-solo planner uses
+ * (C11 anonymous members keep the field names flat). */
 struct planner {
     int64_t base;
     int64_t end; /* base + horizon */
     int64_t total;
     int64_t next_id;
     union {
-        struct point *root; /* tree */
-        struct apoint *arr; /* !tree */
-    } pts;
-    struct span *slots; /* hash table, power-of-two capacity */
-    uint32_t cap;
-    uint32_t nspans;
+        struct { /* !solo */
+            union {
+                struct point *root; /* tree */
+                struct apoint *arr; /* !tree */
+            } pts;
+            struct span *slots; /* hash table, power-of-two capacity */
+            uint32_t cap;
+            uint16_t arr_cap; /* capacity of pts.arr */
+        };
+        struct span one; /* solo: the only span; its points are implied */
+    };
     struct search_iter *iter;
-    uint32_t npts;    /* scheduled points held */
-    uint16_t arr_cap; /* capacity of pts.arr */
+    uint32_t nspans;
+    uint32_t npts; /* scheduled points held (2 when solo) */
     bool tree;
+    bool solo;
 };
-_Static_assert(sizeof(struct planner) <= 9 * sizeof(int64_t) + 4 * sizeof(void *),
+_Static_assert(sizeof(struct planner) <= 7 * sizeof(int64_t) + 4 * sizeof(void *),
                "keep struct planner small");
 
 static uint64_t mix64(uint64_t x)
@@ -533,16 +551,62 @@ static void to_array(planner_t *p)
 
 /* ---- point store: whichever representation p uses ------------------------ */
 
+static void span_place(struct span *slots, size_t cap, const struct span *s);
+
+/* The sorted points of an array planner; for a solo planner, its two implied
+ * points written into buf. */
+static const struct apoint *arr_of(const planner_t *p, struct apoint buf[2])
+{
+    if (!p->solo)
+        return p->pts.arr;
+    buf[0] = (struct apoint){.time = p->one.start, .use = p->one.amount, .refs = 1};
+    buf[1] = (struct apoint){.time = p->one.end, .use = 0, .refs = 1, .ends = 1};
+    return buf;
+}
+
+/* Give a solo planner the ordinary representation (span table and point
+ * array, with room for one more span).  0, or -1 with ENOMEM and nothing
+ * changed. */
+static int unsolo(planner_t *p)
+{
+    struct span one = p->one;
+    struct span *slots;
+    struct apoint *a;
+
+    if (!p->solo)
+        return 0;
+    slots = calloc(4, sizeof(*slots));
+    a = malloc(4 * sizeof(*a));
+    if (!slots || !a) {
+        free(slots);
+        free(a);
+        errno = ENOMEM;
+        return -1;
+    }
+    arr_of(p, a);
+    p->solo = false;
+    p->pts.arr = a;
+    p->arr_cap = 4;
+    p->slots = slots;
+    p->cap = 4;
+    span_place(slots, 4, &one);
+    return 0;
+}
+
 static int64_t pts_usage_at(const planner_t *p, int64_t t)
 {
-    return p->tree ? usage_at(p->pts.root, t) : arr_usage_at(p->pts.arr, p->npts, t);
+    struct apoint buf[2];
+
+    return p->tree ? usage_at(p->pts.root, t) : arr_usage_at(arr_of(p, buf), p->npts, t);
 }
 
 /* Max usage over [at, at + duration); the window is valid. */
 static int64_t max_usage(const planner_t *p, int64_t at, int64_t duration)
 {
+    struct apoint buf[2];
+
     if (!p->tree)
-        return arr_max_usage(p->pts.arr, p->npts, at, duration);
+        return arr_max_usage(arr_of(p, buf), p->npts, at, duration);
     return max64(usage_at(p->pts.root, at),
                  range_max(p->pts.root, at + 1, at + duration - 1, 0, false, false));
 }
@@ -551,9 +615,11 @@ static int64_t max_usage(const planner_t *p, int64_t at, int64_t duration)
 static bool pts_first_match(const planner_t *p, int64_t x, int64_t limit, bool above,
                             int64_t *out)
 {
+    struct apoint buf[2];
+
     if (p->tree)
         return first_match(p->pts.root, x, 0, limit, above, out);
-    return arr_first_match(p->pts.arr, p->npts, x, limit, above, out);
+    return arr_first_match(arr_of(p, buf), p->npts, x, limit, above, out);
 }
 
 /* Make room for the two boundaries of a new span: 0, or -1 with ENOMEM and
@@ -633,6 +699,8 @@ static size_t slot_of(size_t cap, int64_t id)
 
 static struct span *span_find(const planner_t *p, int64_t id)
 {
+    if (p->solo)
+        return p->one.id == id ? (struct span *) &p->one : NULL;
     if (id < 1 || p->cap == 0)
         return NULL;
     for (size_t i = slot_of(p->cap, id);; i = (i + 1) & (p->cap - 1)) {
@@ -745,9 +813,10 @@ void planner_destroy(planner_t *p)
         return;
     if (p->tree)
         tree_free(p->pts.root);
-    else
+    else if (!p->solo)
         free(p->pts.arr);
-    free(p->slots);
+    if (!p->solo)
+        free(p->slots);
     free(p->iter);
     free(p);
     errno = saved;
@@ -794,9 +863,11 @@ int64_t planner_peak_usage(const planner_t *p)
     /* Usage before the first point is 0. */
     if (p->tree)
         return p->pts.root ? max64(0, p->pts.root->maxpre) : 0;
+    struct apoint buf[2];
+    const struct apoint *a = arr_of(p, buf);
     int64_t peak = 0;
     for (uint32_t i = 0; i < p->npts; i++)
-        peak = max64(peak, p->pts.arr[i].use);
+        peak = max64(peak, a[i].use);
     return peak;
 }
 
@@ -820,7 +891,12 @@ int planner_update_total(planner_t *p, int64_t total)
 
 int planner_copy_spans_zero(planner_t *dst, const planner_t *src)
 {
-    for (uint32_t i = 0; i < src->cap; i++) {
+    const struct span *one = &src->one;
+
+    if (src->solo &&
+        planner_insert_span(dst, one->id, one->start, one->end - one->start, 0) < 0)
+        return -1;
+    for (uint32_t i = 0; !src->solo && i < src->cap; i++) {
         const struct span *s = &src->slots[i];
         if (s->id != 0 && planner_insert_span(dst, s->id, s->start, s->end - s->start, 0) < 0)
             return -1;
@@ -841,7 +917,9 @@ int planner_force_tree(planner_t *p)
         errno = EINVAL;
         return -1;
     }
-    return p->tree ? 0 : to_tree(p);
+    if (p->tree)
+        return 0;
+    return unsolo(p) < 0 ? -1 : to_tree(p);
 }
 
 /* ---- argument checks ------------------------------------------------------ */
@@ -871,6 +949,16 @@ int planner_insert_span(planner_t *p, int64_t id, int64_t start, int64_t duratio
     struct point *fresh[2] = {NULL, NULL};
     struct span s = {.id = id, .start = start, .end = start + duration, .amount = amount};
 
+    if (p->nspans == 0 && !p->tree && !p->solo && !p->slots && !p->pts.arr) {
+        /* Empty (no table, no points): the span goes inline. */
+        p->one = s;
+        p->solo = true;
+        p->nspans = 1;
+        p->npts = 2;
+        return 0;
+    }
+    if (unsolo(p) < 0)
+        return -1;
     if (span_reserve(p) < 0 || pts_reserve(p, fresh) < 0) {
         errno = ENOMEM;
         return -1;
@@ -925,6 +1013,17 @@ int planner_rem_span(planner_t *p, int64_t span_id)
         errno = ENOENT;
         return -1;
     }
+    if (p->solo) {
+        /* Back to an empty planner: no table, no points. */
+        p->solo = false;
+        p->pts.arr = NULL;
+        p->slots = NULL;
+        p->cap = 0;
+        p->arr_cap = 0;
+        p->nspans = 0;
+        p->npts = 0;
+        return 0;
+    }
     pts_release(p, s->start, s->amount, false);
     pts_release(p, s->end, -s->amount, true);
     span_delete(p, s);
@@ -950,8 +1049,10 @@ int planner_shrink_span(planner_t *p, int64_t id, int64_t amount)
     }
     if (amount == 0)
         return 0;
-    pts_adjust(p, s->start, -amount);
-    pts_adjust(p, s->end, amount);
+    if (!p->solo) { /* a solo planner's points follow its span */
+        pts_adjust(p, s->start, -amount);
+        pts_adjust(p, s->end, amount);
+    }
     s->amount -= amount;
     return 0;
 }
@@ -1095,8 +1196,9 @@ int64_t planner_end_after(const planner_t *p, int64_t t)
 {
     int64_t end;
 
+    struct apoint buf[2];
     bool found = p->tree ? first_end_after(p->pts.root, t, &end)
-                         : arr_end_after(p->pts.arr, p->npts, t, &end);
+                         : arr_end_after(arr_of(p, buf), p->npts, t, &end);
 
     if (!found) {
         errno = ENOENT;

@@ -779,6 +779,81 @@ START_TEST(test_random_model)
 }
 END_TEST
 
+/* A planner holding one span keeps it inline (no point array): every query
+ * and every transition in and out of that state must answer as the
+ * ordinary representation does. */
+START_TEST(test_solo_transitions)
+{
+    planner_t *p = planner_create(0, 100, 10);
+    planner_t *z = planner_create(0, 100, 10);
+    int64_t a, b, s, d, amt;
+
+    a = planner_add_span(p, 10, 20, 4); /* [10, 30) x4: solo */
+    ck_assert_int_gt(a, 0);
+    ck_assert(!planner_uses_tree(p));
+    ck_assert_int_eq(planner_avail_at(p, 9), 10);
+    ck_assert_int_eq(planner_avail_at(p, 10), 6);
+    ck_assert_int_eq(planner_avail_at(p, 29), 6);
+    ck_assert_int_eq(planner_avail_at(p, 30), 10);
+    ck_assert_int_eq(planner_avail_during(p, 0, 11), 6);
+    ck_assert_int_eq(planner_avail_during(p, 0, 10), 10);
+    ck_assert_int_eq(planner_peak_usage(p), 4);
+    ck_assert_int_eq(planner_avail_time_first(p, 0, 15, 7), 30);
+    ck_assert_int_eq(planner_avail_time_first(p, 0, 5, 7), 0);
+    ck_assert_int_eq(planner_avail_time_next(p), 30);
+    ck_assert_int_eq(planner_end_after(p, 0), 30);
+    errno = 0;
+    ck_assert_int_eq(planner_update_total(p, 3), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    /* shrink inline */
+    ck_assert_int_eq(planner_shrink_span(p, a, 1), 0);
+    ck_assert_int_eq(planner_avail_at(p, 15), 7);
+    ck_assert_int_eq(planner_span_get(p, a, &s, &d, &amt), 0);
+    ck_assert_int_eq(s, 10);
+    ck_assert_int_eq(d, 20);
+    ck_assert_int_eq(amt, 3);
+    /* a copy of a solo planner's spans, at amount 0 */
+    ck_assert_int_eq(planner_copy_spans_zero(z, p), 0);
+    ck_assert_uint_eq(planner_span_count(z), 1);
+    ck_assert_int_eq(planner_span_get(z, a, &s, &d, &amt), 0);
+    ck_assert_int_eq(amt, 0);
+    ck_assert_int_eq(planner_end_after(z, 0), 30);
+    /* second span: the ordinary representation, first span kept */
+    b = planner_add_span(p, 20, 20, 5); /* [20, 40) x5 */
+    ck_assert_int_gt(b, a);
+    ck_assert_int_eq(planner_avail_at(p, 15), 7);
+    ck_assert_int_eq(planner_avail_at(p, 25), 2);
+    ck_assert_int_eq(planner_avail_at(p, 35), 5);
+    /* back to one span, then none, then solo again */
+    ck_assert_int_eq(planner_rem_span(p, a), 0);
+    ck_assert_int_eq(planner_avail_at(p, 15), 10);
+    ck_assert_int_eq(planner_avail_at(p, 25), 5);
+    ck_assert_int_eq(planner_rem_span(p, b), 0);
+    ck_assert_uint_eq(planner_span_count(p), 0);
+    ck_assert_int_eq(planner_avail_during(p, 0, 100), 10);
+    errno = 0;
+    ck_assert_int_eq(planner_rem_span(p, b), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    a = planner_add_span(p, 50, 10, 10);
+    ck_assert_int_gt(a, b);
+    ck_assert_int_eq(planner_avail_during(p, 0, 51), 0);
+    bool removed = false;
+    ck_assert_int_eq(planner_reduce_span(p, a, 10, &removed), 0);
+    ck_assert(removed);
+    ck_assert_uint_eq(planner_span_count(p), 0);
+    /* a solo planner switched to the treap keeps its span */
+    a = planner_add_span(p, 50, 10, 2);
+    ck_assert_int_eq(planner_force_tree(p), 0);
+    ck_assert(planner_uses_tree(p));
+    ck_assert_int_eq(planner_avail_at(p, 55), 8);
+    ck_assert_int_eq(planner_avail_at(p, 60), 10);
+    ck_assert_int_eq(planner_rem_span(p, a), 0);
+    ck_assert_int_eq(planner_avail_at(p, 55), 10);
+    planner_destroy(p);
+    planner_destroy(z);
+}
+END_TEST
+
 static Suite *planner_suite(void)
 {
     Suite *s = suite_create("planner");
@@ -797,6 +872,7 @@ static Suite *planner_suite(void)
     tcase_add_test(tc, test_grow_shrink);
     tcase_add_test(tc, test_next_without_first);
     tcase_add_test(tc, test_huge_horizon);
+    tcase_add_test(tc, test_solo_transitions);
     suite_add_tcase(s, tc);
     tc = tcase_create("random");
     tcase_set_timeout(tc, 120);
