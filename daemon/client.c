@@ -1,0 +1,257 @@
+/* client: REQ/SUB connections to stratad over nng. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "daemon/client.h"
+#include "daemon/proto.h"
+
+struct strata_client {
+    nng_socket req;
+    int timeout_ms;
+};
+
+struct strata_events {
+    nng_socket sub;
+};
+
+static int nng_to_errno(int rv)
+{
+    switch (rv) {
+    case NNG_ENOMEM: return ENOMEM;
+    case NNG_ETIMEDOUT: return ETIMEDOUT;
+    case NNG_ECONNREFUSED: return ECONNREFUSED;
+    case NNG_ENOENT: return ENOENT;
+    case NNG_EADDRINVAL:
+    case NNG_EINVAL: return EINVAL;
+    case NNG_EPERM: return EPERM;
+    case NNG_ECLOSED: return EPIPE;
+    default: return EIO;
+    }
+}
+
+const char *strata_uri_resolve(const char *uri, struct st_error *err)
+{
+    if (uri && *uri)
+        return uri;
+    const char *env = getenv("STRATA_URI");
+    if (env && *env)
+        return env;
+    return st_errorf_null(err, ENOENT, "no instance: set STRATA_URI (printed by stratad at "
+                                       "start, and in its rundir's uri file) or pass --uri");
+}
+
+strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_error *err)
+{
+    uri = strata_uri_resolve(uri, err);
+    if (!uri)
+        return NULL;
+    strata_client_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return st_errorf_null(err, ENOMEM, "out of memory");
+    int rv = nng_req0_open(&c->req);
+    if (rv == 0)
+        rv = nng_dial(c->req, uri, NULL, 0);
+    if (rv != 0) {
+        int e = nng_to_errno(rv);
+        if (c->req.id)
+            nng_close(c->req);
+        free(c);
+        return st_errorf_null(err, e, "%s: %s (is stratad running?)", uri, nng_strerror(rv));
+    }
+    /* No resend: a request the daemon acted on must not be applied twice. */
+    nng_socket_set_ms(c->req, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+    nng_socket_set_size(c->req, NNG_OPT_RECVMAXSZ, 0);
+    c->timeout_ms = timeout_ms;
+    return c;
+}
+
+void strata_client_close(strata_client_t *c)
+{
+    if (!c)
+        return;
+    int e = errno;
+    nng_close(c->req);
+    free(c);
+    errno = e;
+}
+
+static char *roundtrip(strata_client_t *c, const void *buf, size_t len, int timeout_ms,
+                       size_t *outlen, struct st_error *err)
+{
+    nng_socket_set_ms(c->req, NNG_OPT_RECVTIMEO,
+                      timeout_ms > 0 ? timeout_ms : NNG_DURATION_INFINITE);
+    int rv = nng_send(c->req, (void *)buf, len, 0);
+    char *reply = NULL;
+    size_t n = 0;
+    if (rv == 0)
+        rv = nng_recv(c->req, &reply, &n, NNG_FLAG_ALLOC);
+    if (rv != 0)
+        return st_errorf_null(err, nng_to_errno(rv), "request: %s", nng_strerror(rv));
+    char *out = malloc(n + 1);
+    if (out) {
+        memcpy(out, reply, n);
+        out[n] = '\0';
+    }
+    nng_free(reply, n);
+    *outlen = n;
+    return out ? out : st_errorf_null(err, ENOMEM, "out of memory");
+}
+
+char *strata_client_call_raw(strata_client_t *c, const void *buf, size_t len,
+                             struct st_error *err)
+{
+    if (!c || !buf)
+        return st_errorf_null(err, EINVAL, "invalid argument");
+    size_t n;
+    return roundtrip(c, buf, len, c->timeout_ms, &n, err);
+}
+
+int strata_client_call(strata_client_t *c, const char *method, json_t *params, json_t **result,
+                       struct st_error *err)
+{
+    if (!c || !method || !result) {
+        json_decref(params);
+        return st_errorf(err, EINVAL, "invalid argument");
+    }
+    char *req = proto_request_encode(method, params);
+    if (!req)
+        return st_errorf(err, errno, "%s: cannot encode the request", method);
+    size_t n;
+    int timeout = strcmp(method, "wait") == 0 ? 0 : c->timeout_ms;
+    char *reply = roundtrip(c, req, strlen(req), timeout, &n, err);
+    free(req);
+    if (!reply)
+        return -1;
+    int rc = proto_reply_parse(reply, n, result, err);
+    free(reply);
+    return rc;
+}
+
+int strata_submit(strata_client_t *c, const char *jobspec, int count, int64_t *ids,
+                  struct st_error *err)
+{
+    if (!c || !jobspec || count < 1 || !ids)
+        return st_errorf(err, EINVAL, "invalid argument");
+    json_t *res;
+    if (strata_client_call(c, "submit",
+                           json_pack("{s:s, s:i}", "jobspec", jobspec, "count", count), &res,
+                           err) < 0)
+        return -1;
+    json_t *arr = json_object_get(res, "ids");
+    if (json_array_size(arr) != (size_t)count) {
+        json_decref(res);
+        return st_errorf(err, EPROTO, "submit: reply has %zu ids for %d jobs",
+                         json_array_size(arr), count);
+    }
+    for (int i = 0; i < count; i++)
+        ids[i] = json_integer_value(json_array_get(arr, (size_t)i));
+    json_decref(res);
+    return 0;
+}
+
+static int id_call(strata_client_t *c, const char *method, int64_t id, json_t **info,
+                   struct st_error *err)
+{
+    if (!c || id < 1)
+        return st_errorf(err, EINVAL, "invalid argument");
+    json_t *res;
+    if (strata_client_call(c, method, json_pack("{s:I}", "id", (json_int_t)id), &res, err) < 0)
+        return -1;
+    if (info)
+        *info = res;
+    else
+        json_decref(res);
+    return 0;
+}
+
+int strata_wait(strata_client_t *c, int64_t id, json_t **info, struct st_error *err)
+{
+    return id_call(c, "wait", id, info, err);
+}
+
+int strata_cancel(strata_client_t *c, int64_t id, struct st_error *err)
+{
+    return id_call(c, "cancel", id, NULL, err);
+}
+
+int strata_job_info(strata_client_t *c, int64_t id, json_t **info, struct st_error *err)
+{
+    if (!info)
+        return st_errorf(err, EINVAL, "invalid argument");
+    return id_call(c, "info", id, info, err);
+}
+
+/* The events endpoint sits beside the rpc one: ipc://DIR/rpc -> ipc://DIR/events. */
+static char *events_uri(const char *uri)
+{
+    const char *slash = strrchr(uri, '/');
+    char *e = NULL;
+    if (slash && asprintf(&e, "%.*sevents", (int)(slash + 1 - uri), uri) < 0)
+        e = NULL;
+    return e;
+}
+
+strata_events_t *strata_events_open(const char *uri, struct st_error *err)
+{
+    uri = strata_uri_resolve(uri, err);
+    if (!uri)
+        return NULL;
+    char *eu = events_uri(uri);
+    strata_events_t *e = eu ? calloc(1, sizeof *e) : NULL;
+    if (!e) {
+        free(eu);
+        return st_errorf_null(err, ENOMEM, "out of memory");
+    }
+    int rv = nng_sub0_open(&e->sub);
+    if (rv == 0)
+        rv = nng_socket_set(e->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+    if (rv == 0)
+        rv = nng_dial(e->sub, eu, NULL, 0);
+    if (rv != 0) {
+        if (e->sub.id)
+            nng_close(e->sub);
+        free(e);
+        st_errorf(err, nng_to_errno(rv), "%s: %s", eu, nng_strerror(rv));
+        free(eu);
+        return NULL;
+    }
+    free(eu);
+    return e;
+}
+
+void strata_events_close(strata_events_t *e)
+{
+    if (!e)
+        return;
+    int er = errno;
+    nng_close(e->sub);
+    free(e);
+    errno = er;
+}
+
+json_t *strata_events_next(strata_events_t *e, int timeout_ms)
+{
+    if (!e) {
+        errno = EINVAL;
+        return NULL;
+    }
+    nng_socket_set_ms(e->sub, NNG_OPT_RECVTIMEO,
+                      timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);
+    char *buf;
+    size_t n;
+    int rv = nng_recv(e->sub, &buf, &n, NNG_FLAG_ALLOC);
+    if (rv != 0) {
+        errno = nng_to_errno(rv);
+        return NULL;
+    }
+    json_t *ev = json_loadb(buf, n, 0, NULL);
+    nng_free(buf, n);
+    if (!ev)
+        errno = EPROTO;
+    return ev;
+}

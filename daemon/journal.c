@@ -1,0 +1,295 @@
+/* journal: the append-only record of acknowledged jobs.
+ *
+ * One record per line: the CRC-32 of the JSON text in 8 hex digits, a
+ * space, the JSON object, a newline.  A line that is cut short (no newline,
+ * as after a crash in the middle of a write) or whose CRC does not match is
+ * a corrupt tail: replay stops there, says so on stderr and in
+ * journal_error(), copies the tail to journal.bad and truncates the journal
+ * to its last good record so that new records follow good ones.
+ *
+ * Records: submit {id, uid, t, noexec, jobspec}, run {id, t, R},
+ * inactive {id, t, result, exitcode, reason}.  Only submits are fsync'ed
+ * (before the daemon acknowledges them); a lost run or inactive record
+ * makes a job look like it was still running, and such jobs are failed on
+ * restart anyway.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "daemon/stratad.h"
+
+struct journal {
+    char *path;
+    int fd;
+    int64_t records;
+    char error[512];
+};
+
+struct journal *journal_open(const char *dir, struct st_error *err)
+{
+    struct journal *jn = calloc(1, sizeof *jn);
+    if (!jn || asprintf(&jn->path, "%s/journal", dir) < 0) {
+        free(jn);
+        return st_errorf_null(err, ENOMEM, "out of memory");
+    }
+    jn->fd = open(jn->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (jn->fd < 0) {
+        int e = errno;
+        st_errorf(err, e, "%s: %s", jn->path, strerror(e));
+        free(jn->path);
+        free(jn);
+        errno = e;
+        return NULL;
+    }
+    return jn;
+}
+
+void journal_close(struct journal *jn)
+{
+    if (!jn)
+        return;
+    int e = errno;
+    close(jn->fd);
+    free(jn->path);
+    free(jn);
+    errno = e;
+}
+
+const char *journal_path(const struct journal *jn)
+{
+    return jn->path;
+}
+
+const char *journal_error(const struct journal *jn)
+{
+    return jn->error[0] ? jn->error : NULL;
+}
+
+int64_t journal_records(const struct journal *jn)
+{
+    return jn->records;
+}
+
+/* "crc json\n" appended to a growing buffer. */
+static int format_record(json_t *rec, char **buf, size_t *len, size_t *cap)
+{
+    char *s = json_dumps(rec, JSON_COMPACT);
+    if (!s)
+        return -1;
+    size_t n = strlen(s);
+    if (*len + n + 11 > *cap) {
+        size_t c = (*cap + n + 11) * 2;
+        char *b = realloc(*buf, c);
+        if (!b) {
+            free(s);
+            return -1;
+        }
+        *buf = b;
+        *cap = c;
+    }
+    uint32_t crc = (uint32_t)crc32(0L, (const Bytef *)s, (uInt)n);
+    *len += (size_t)sprintf(*buf + *len, "%08x %s\n", (unsigned)crc, s);
+    free(s);
+    return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int journal_append_many(struct journal *jn, json_t **recs, size_t n)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = recs[i] ? format_record(recs[i], &buf, &len, &cap) : (errno = ENOMEM, -1);
+    if (rc == 0)
+        rc = write_all(jn->fd, buf, len);
+    if (rc == 0)
+        rc = fdatasync(jn->fd);
+    if (rc == 0)
+        jn->records += (int64_t)n;
+    free(buf);
+    return rc;
+}
+
+int journal_append(struct journal *jn, json_t *rec, bool sync)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = rec ? format_record(rec, &buf, &len, &cap) : (errno = ENOMEM, -1);
+    json_decref(rec);
+    if (rc == 0)
+        rc = write_all(jn->fd, buf, len);
+    if (rc == 0 && sync)
+        rc = fdatasync(jn->fd);
+    if (rc == 0)
+        jn->records++;
+    free(buf);
+    return rc;
+}
+
+/* ---- replay --------------------------------------------------------------------- */
+
+static json_t *parse_line(const char *line, size_t len)
+{
+    if (len < 10 || line[8] != ' ')
+        return NULL;
+    char hex[9];
+    memcpy(hex, line, 8);
+    hex[8] = '\0';
+    char *end;
+    unsigned long want = strtoul(hex, &end, 16);
+    if (*end)
+        return NULL;
+    const char *js = line + 9;
+    size_t n = len - 9;
+    if ((unsigned long)crc32(0L, (const Bytef *)js, (uInt)n) != want)
+        return NULL;
+    return json_loadb(js, n, 0, NULL);
+}
+
+static void apply_submit(struct instance *inst, json_t *rec)
+{
+    json_int_t id = json_integer_value(json_object_get(rec, "id"));
+    json_t *spec = json_object_get(rec, "jobspec");
+    char *text = json_dumps(spec, JSON_COMPACT);
+    jobspec_t *js = text ? jobspec_parse_string(text, strlen(text), "journal", NULL) : NULL;
+    free(text);
+    struct job *j = js ? inst_job_new(inst, id, (uint32_t)json_integer_value(
+                                                    json_object_get(rec, "uid")),
+                                      js, spec, json_is_true(json_object_get(rec, "noexec")))
+                       : NULL;
+    if (!j) {
+        jobspec_destroy(js);
+        return;
+    }
+    j->t[JOB_NEW] = json_real_value(json_object_get(rec, "t"));
+    j->t[JOB_PENDING] = j->t[JOB_NEW];
+}
+
+static void apply_run(struct instance *inst, json_t *rec)
+{
+    struct job *j = inst_job(inst, json_integer_value(json_object_get(rec, "id")));
+    if (!j)
+        return;
+    j->t[JOB_RUN] = json_real_value(json_object_get(rec, "t"));
+    const char *R = json_string_value(json_object_get(rec, "R"));
+    free(j->R);
+    j->R = R ? strdup(R) : NULL;
+    inst->count[j->state]--;
+    j->state = JOB_RUN;
+    inst->count[JOB_RUN]++;
+}
+
+static void apply_inactive(struct instance *inst, json_t *rec)
+{
+    struct job *j = inst_job(inst, json_integer_value(json_object_get(rec, "id")));
+    if (!j)
+        return;
+    j->t[JOB_INACTIVE] = json_real_value(json_object_get(rec, "t"));
+    job_result_parse(json_string_value(json_object_get(rec, "result")), &j->result);
+    j->exitcode = (int)json_integer_value(json_object_get(rec, "exitcode"));
+    const char *reason = json_string_value(json_object_get(rec, "reason"));
+    if (reason && !j->reason)
+        j->reason = strdup(reason);
+    inst->count[j->state]--;
+    j->state = JOB_INACTIVE;
+    inst->count[JOB_INACTIVE]++;
+}
+
+static void apply(struct instance *inst, json_t *rec)
+{
+    const char *type = json_string_value(json_object_get(rec, "type"));
+    if (!type)
+        return;
+    if (strcmp(type, "submit") == 0)
+        apply_submit(inst, rec);
+    else if (strcmp(type, "run") == 0)
+        apply_run(inst, rec);
+    else if (strcmp(type, "inactive") == 0)
+        apply_inactive(inst, rec);
+}
+
+/* Save the bad tail beside the journal, then cut it off. */
+static void cut_tail(struct journal *jn, const char *buf, size_t good, size_t size,
+                     int64_t lineno, bool truncated)
+{
+    snprintf(jn->error, sizeof jn->error,
+             "%s:%lld: %s record; %zu byte(s) from there on saved to %s.bad and dropped",
+             jn->path, (long long)lineno, truncated ? "truncated" : "corrupt (CRC or JSON)",
+             size - good, jn->path);
+    fprintf(stderr, "stratad: journal: %s\n", jn->error);
+    char *bad;
+    if (asprintf(&bad, "%s.bad", jn->path) >= 0) {
+        int fd = open(bad, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            if (write_all(fd, buf + good, size - good) < 0)
+                perror("stratad: journal.bad");
+            close(fd);
+        }
+        free(bad);
+    }
+    if (ftruncate(jn->fd, (off_t)good) < 0 || fdatasync(jn->fd) < 0)
+        perror("stratad: journal truncate");
+}
+
+static char *read_all(int fd, size_t *size)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return NULL;
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    while (buf && got < (size_t)st.st_size) {
+        ssize_t n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    *size = got;
+    return buf;
+}
+
+int journal_replay(struct journal *jn, struct instance *inst, struct st_error *err)
+{
+    size_t size = 0;
+    char *buf = read_all(jn->fd, &size);
+    if (!buf)
+        return st_errorf(err, errno, "%s: %s", jn->path, strerror(errno));
+    size_t off = 0;
+    int64_t lineno = 0;
+    while (off < size) {
+        lineno++;
+        const char *nl = memchr(buf + off, '\n', size - off);
+        json_t *rec = nl ? parse_line(buf + off, (size_t)(nl - (buf + off))) : NULL;
+        if (!rec) {
+            cut_tail(jn, buf, off, size, lineno, !nl);
+            break;
+        }
+        apply(inst, rec);
+        json_decref(rec);
+        jn->records++;
+        off = (size_t)(nl - buf) + 1;
+    }
+    free(buf);
+    return 0;
+}

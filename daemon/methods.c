@@ -1,0 +1,613 @@
+/* methods: one handler per protocol method (docs/protocol.md).
+ *
+ * Each handler validates everything before it changes anything, so that a
+ * refused request leaves the instance as it was.  Handlers run under the
+ * instance lock.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/stratad.h"
+#include "resource/hostlist.h"
+#include "resource/idset.h"
+
+typedef int (*method_f)(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                        json_t **result, struct st_error *err);
+
+static int64_t param_int(json_t *params, const char *key, int64_t dflt)
+{
+    json_t *v = json_object_get(params, key);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
+
+static int m_ping(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                  json_t **result, struct st_error *err)
+{
+    *result = json_pack("{s:i, s:i, s:I}", "version", PROTO_VERSION, "uid", (int)uid, "pid",
+                        (json_int_t)getpid());
+    return 0;
+}
+
+/* ---- submit ---------------------------------------------------------------------- */
+
+struct pending_sub {
+    jobspec_t *js;
+    json_t *spec;
+    bool noexec;
+};
+
+static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
+                     struct pending_sub *out, struct st_error *err)
+{
+    char *text = json_is_string(v) ? strdup(json_string_value(v))
+                                   : json_is_object(v) ? json_dumps(v, JSON_COMPACT) : NULL;
+    if (!text)
+        return st_errorf(err, EINVAL, "jobspecs[%zu]: must be an object or a string", idx);
+    char name[32];
+    snprintf(name, sizeof name, "jobspec[%zu]", idx);
+    jobspec_t *js = jobspec_parse_string(text, strlen(text), name, err);
+    free(text);
+    if (!js)
+        return -1;
+    char *canon = jobspec_to_json(js);
+    json_t *spec = canon ? json_loads(canon, 0, NULL) : NULL;
+    free(canon);
+    json_t *sys = json_object_get(js->attributes, "system");
+    out->js = js;
+    out->spec = spec;
+    out->noexec = noexec || json_is_true(json_object_get(sys, "noexec"));
+    if (!spec) {
+        jobspec_destroy(js);
+        return st_errorf(err, ENOMEM, "out of memory");
+    }
+    /* A request the graph can never satisfy is refused now, as Flux's
+     * feasibility check does, rather than failing later in the queue. */
+    int64_t at = (int64_t)inst_now();
+    if (match_run(inst->m, MATCH_SATISFIABILITY, js, inst->njobs + 1, &at, NULL, NULL, err) < 0 &&
+        errno != EBUSY) {
+        int e = errno;
+        char msg[ST_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", err && err->text[0] ? err->text : strerror(e));
+        jobspec_destroy(js);
+        json_decref(spec);
+        return st_errorf(err, e == ENOENT ? ENODEV : e, "jobspecs[%zu]: unsatisfiable: %s", idx,
+                         msg);
+    }
+    if (js->queue) {
+        bool known = false;
+        for (int q = 0; q < queue_mgr_queue_count(inst->qm); q++)
+            known |= strcmp(queue_mgr_queue_name(inst->qm, q), js->queue) == 0;
+        if (!known) {
+            jobspec_destroy(js);
+            json_decref(spec);
+            return st_errorf(err, ENOENT, "jobspecs[%zu]: no queue named \"%s\"", idx,
+                             js->queue);
+        }
+    }
+    return 0;
+}
+
+static void subs_free(struct pending_sub *subs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        jobspec_destroy(subs[i].js);
+        json_decref(subs[i].spec);
+    }
+    free(subs);
+}
+
+/* Collect the jobspecs: "jobspec" (+ "count") or "jobspecs". */
+static int submit_collect(struct instance *inst, json_t *params, struct pending_sub **out,
+                          size_t *nout, struct st_error *err)
+{
+    json_t *one = json_object_get(params, "jobspec");
+    json_t *many = json_object_get(params, "jobspecs");
+    int64_t count = param_int(params, "count", 1);
+    bool noexec = json_is_true(json_object_get(params, "noexec"));
+    if ((one != NULL) == (many != NULL))
+        return st_errorf(err, EINVAL, "submit: give exactly one of \"jobspec\" or \"jobspecs\"");
+    if (many && !json_is_array(many))
+        return st_errorf(err, EINVAL, "submit: \"jobspecs\" must be an array");
+    if (count < 1 || count > 1000000)
+        return st_errorf(err, EINVAL, "submit: \"count\" must be 1..1000000");
+    size_t n = many ? json_array_size(many) : (size_t)count;
+    if (n == 0)
+        return st_errorf(err, EINVAL, "submit: no jobspec given");
+    struct pending_sub *subs = calloc(n, sizeof *subs);
+    if (!subs)
+        return st_errorf(err, ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+        if (one && i > 0) {
+            /* Copies of the first: same text, so no second parse error. */
+            char *text = jobspec_to_json(subs[0].js);
+            subs[i].js = text ? jobspec_parse_string(text, strlen(text), "copy", err) : NULL;
+            free(text);
+            subs[i].spec = json_incref(subs[0].spec);
+            subs[i].noexec = subs[0].noexec;
+            rc = subs[i].js ? 0 : -1;
+        } else {
+            rc = parse_one(inst, one ? one : json_array_get(many, i), i, noexec, &subs[i], err);
+        }
+        if (rc < 0) {
+            int e = errno;
+            subs_free(subs, i);
+            errno = e;
+            return -1;
+        }
+    }
+    *out = subs;
+    *nout = n;
+    return 0;
+}
+
+static json_t *submit_record(const struct job *j)
+{
+    return json_pack("{s:s, s:I, s:i, s:f, s:b, s:O}", "type", "submit", "id", (json_int_t)j->id,
+                     "uid", (int)j->uid, "t", j->t[JOB_NEW], "noexec", j->noexec, "jobspec",
+                     j->spec);
+}
+
+static int m_submit(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                    json_t **result, struct st_error *err)
+{
+    struct pending_sub *subs = NULL;
+    size_t n = 0;
+    if (submit_collect(inst, params, &subs, &n, err) < 0)
+        return -1;
+    json_t *ids = json_array();
+    json_t **recs = calloc(n, sizeof *recs);
+    double now = inst_now();
+    int64_t first = inst->njobs + 1;
+    for (size_t i = 0; ids && recs && i < n; i++) {
+        struct job *j = inst_job_new(inst, first + (int64_t)i, uid, subs[i].js, subs[i].spec,
+                                     subs[i].noexec);
+        if (!j)
+            break;
+        subs[i].js = NULL; /* the job owns it now */
+        j->t[JOB_NEW] = now;
+        recs[i] = submit_record(j);
+        json_array_append_new(ids, json_integer(j->id));
+    }
+    size_t made = ids ? json_array_size(ids) : 0;
+    /* Acknowledge only what is on disk. */
+    int rc = made == n && (!inst->journal || journal_append_many(inst->journal, recs, n) == 0)
+                 ? 0
+                 : -1;
+    for (size_t i = 0; recs && i < n; i++)
+        json_decref(recs[i]);
+    free(recs);
+    for (size_t i = 0; i < made; i++) {
+        struct job *j = inst_job(inst, first + (int64_t)i);
+        if (rc < 0 || inst_job_enqueue(inst, j, err) < 0)
+            inst_job_finish(inst, j, JOB_RESULT_FAILED, "submit failed");
+        else
+            inst_publish(inst, "job.submit", json_pack("{s:I, s:i}", "id", (json_int_t)j->id,
+                                                       "uid", (int)uid));
+    }
+    subs_free(subs, n);
+    if (rc < 0) {
+        json_decref(ids);
+        return st_errorf(err, errno ? errno : EIO, "submit: cannot record the jobs: %s",
+                         strerror(errno ? errno : EIO));
+    }
+    inst_kick(inst);
+    *result = json_pack("{s:o}", "ids", ids);
+    return 0;
+}
+
+/* ---- cancel ------------------------------------------------------------------------ */
+
+static int collect_ids(json_t *params, int64_t **ids, size_t *n, struct st_error *err)
+{
+    json_t *one = json_object_get(params, "id");
+    json_t *many = json_object_get(params, "ids");
+    if (json_is_integer(one)) {
+        *ids = malloc(sizeof **ids);
+        if (!*ids)
+            return st_errorf(err, ENOMEM, "out of memory");
+        (*ids)[0] = json_integer_value(one);
+        *n = 1;
+        return 0;
+    }
+    if (!json_is_array(many) || json_array_size(many) == 0)
+        return st_errorf(err, EINVAL, "give an integer \"id\" or a non-empty array \"ids\"");
+    *n = json_array_size(many);
+    *ids = calloc(*n, sizeof **ids);
+    if (!*ids)
+        return st_errorf(err, ENOMEM, "out of memory");
+    for (size_t i = 0; i < *n; i++) {
+        json_t *v = json_array_get(many, i);
+        if (!json_is_integer(v)) {
+            free(*ids);
+            return st_errorf(err, EINVAL, "ids[%zu]: not an integer", i);
+        }
+        (*ids)[i] = json_integer_value(v);
+    }
+    return 0;
+}
+
+static int check_cancel(struct instance *inst, int64_t id, uint32_t uid, struct st_error *err)
+{
+    struct job *j = inst_job(inst, id);
+    if (!j)
+        return st_errorf(err, ENOENT, "job %lld: no such job", (long long)id);
+    if (uid != j->uid && uid != inst->owner)
+        return st_errorf(err, EPERM, "job %lld: belongs to uid %u; only its owner or the "
+                                     "instance owner may cancel it", (long long)id, j->uid);
+    if (j->state == JOB_INACTIVE)
+        return st_errorf(err, EINVAL, "job %lld: already inactive", (long long)id);
+    return 0;
+}
+
+static void cancel_job(struct instance *inst, struct job *j)
+{
+    if (j->state == JOB_PENDING || j->state == JOB_NEW) {
+        inst_job_finish(inst, j, JOB_RESULT_CANCELED, "canceled");
+        return;
+    }
+    if (j->cancel_requested)
+        return;
+    j->cancel_requested = true;
+    if (j->noexec) {
+        j->deadline = inst_now();
+    } else {
+        exec_signal(inst, j, SIGTERM);
+        j->kill_at = inst_now() + inst->opts.kill_grace;
+    }
+}
+
+static int m_cancel(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                    json_t **result, struct st_error *err)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    if (collect_ids(params, &ids, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (check_cancel(inst, ids[i], uid, err) < 0) {
+            free(ids);
+            return -1;
+        }
+    for (size_t i = 0; i < n; i++)
+        cancel_job(inst, inst_job(inst, ids[i]));
+    free(ids);
+    inst_kick(inst);
+    *result = json_pack("{s:i}", "canceled", (int)n);
+    return 0;
+}
+
+/* ---- jobs, info, wait --------------------------------------------------------------- */
+
+static int state_mask(json_t *states, unsigned *mask, struct st_error *err)
+{
+    *mask = 0;
+    if (!states) {
+        *mask = ~0u;
+        return 0;
+    }
+    if (!json_is_array(states))
+        return st_errorf(err, EINVAL, "jobs: \"states\" must be an array of state names");
+    size_t i;
+    json_t *v;
+    json_array_foreach(states, i, v)
+    {
+        const char *s = json_string_value(v);
+        enum job_state st;
+        if (s && strcmp(s, "active") == 0)
+            *mask |= ~(1u << JOB_INACTIVE);
+        else if (s && job_state_parse(s, &st) == 0)
+            *mask |= 1u << st;
+        else
+            return st_errorf(err, EINVAL, "jobs: unknown state \"%s\"", s ? s : "(not a string)");
+    }
+    return 0;
+}
+
+static int m_jobs(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                  json_t **result, struct st_error *err)
+{
+    unsigned mask;
+    if (state_mask(json_object_get(params, "states"), &mask, err) < 0)
+        return -1;
+    int64_t user = param_int(params, "uid", -1);
+    int64_t limit = param_int(params, "limit", 0);
+    if (limit < 0)
+        return st_errorf(err, EINVAL, "jobs: \"limit\" must be >= 0");
+    json_t *list = json_array();
+    for (int64_t id = inst->njobs; list && id >= 1; id--) {
+        struct job *j = inst_job(inst, id);
+        if (!j || !(mask & (1u << j->state)) || (user >= 0 && j->uid != (uint32_t)user))
+            continue;
+        json_array_append_new(list, inst_job_json(inst, j, false, uid));
+        if (limit > 0 && (int64_t)json_array_size(list) >= limit)
+            break;
+    }
+    *result = json_pack("{s:o}", "jobs", list);
+    return 0;
+}
+
+static struct job *job_param(struct instance *inst, json_t *params, struct st_error *err)
+{
+    json_t *id = json_object_get(params, "id");
+    if (!json_is_integer(id))
+        return st_errorf_null(err, EINVAL, "missing integer \"id\"");
+    struct job *j = inst_job(inst, json_integer_value(id));
+    if (!j)
+        return st_errorf_null(err, ENOENT, "job %lld: no such job",
+                              (long long)json_integer_value(id));
+    return j;
+}
+
+static int m_info(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                  json_t **result, struct st_error *err)
+{
+    struct job *j = job_param(inst, params, err);
+    if (!j)
+        return -1;
+    *result = inst_job_json(inst, j, true, uid);
+    return 0;
+}
+
+static int m_wait(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                  json_t **result, struct st_error *err)
+{
+    struct job *j = job_param(inst, params, err);
+    if (!j)
+        return -1;
+    if (j->state == JOB_INACTIVE || !worker) {
+        *result = inst_job_json(inst, j, false, uid);
+        return 0;
+    }
+    struct waiter *w = calloc(1, sizeof *w);
+    if (!w)
+        return st_errorf(err, ENOMEM, "out of memory");
+    w->worker = worker;
+    w->next = j->waiters;
+    j->waiters = w;
+    return 1;
+}
+
+/* ---- resources ------------------------------------------------------------------------ */
+
+static const vtx_t *nodes_of(struct instance *inst, int *n)
+{
+    atom_t node = graph_atom_find(inst->g, "node");
+    *n = 0;
+    return node >= 0 ? graph_by_type(inst->g, node, n) : NULL;
+}
+
+static idset_t *allocated_ranks(struct instance *inst)
+{
+    idset_t *s = idset_create();
+    for (size_t i = 0; s && i < inst->nrunning; i++) {
+        struct job *j = inst_job(inst, inst->running[i]);
+        idset_t *r = j->ranks ? idset_decode(j->ranks, NULL) : NULL;
+        for (int64_t k = r ? idset_first(r) : -1; k >= 0; k = idset_next(r, k))
+            idset_add(s, k);
+        idset_destroy(r);
+    }
+    return s;
+}
+
+static json_t *state_entry(idset_t *ranks, hostlist_t *hosts, int64_t cores)
+{
+    char *r = idset_encode(ranks);
+    char *h = hostlist_count(hosts) ? hostlist_encode(hosts) : strdup("");
+    json_t *o = json_pack("{s:i, s:I, s:s, s:s}", "nnodes", (int)idset_count(ranks), "ncores",
+                          (json_int_t)cores, "ranks", r ? r : "", "nodelist", h ? h : "");
+    free(r);
+    free(h);
+    return o;
+}
+
+static int64_t cores_under(struct instance *inst, vtx_t node)
+{
+    atom_t core = graph_atom_find(inst->g, "core");
+    int32_t rank = graph_rank(inst->g, node);
+    int n = 0;
+    const vtx_t *v = graph_by_rank(inst->g, rank, &n);
+    int64_t c = 0;
+    for (int i = 0; i < n; i++)
+        c += graph_type(inst->g, v[i]) == core;
+    return c;
+}
+
+static int m_resource_list(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                           json_t **result, struct st_error *err)
+{
+    int n;
+    const vtx_t *nodes = nodes_of(inst, &n);
+    idset_t *alloc = allocated_ranks(inst);
+    idset_t *ranks[3] = {idset_create(), idset_create(), idset_create()};
+    hostlist_t *hosts[3] = {hostlist_create(), hostlist_create(), hostlist_create()};
+    int64_t cores[3] = {0, 0, 0};
+    for (int i = 0; i < n; i++) {
+        int32_t r = graph_rank(inst->g, nodes[i]);
+        int k = graph_status(inst->g, nodes[i]) == VTX_DOWN ? 2 : idset_test(alloc, r) ? 1 : 0;
+        idset_add(ranks[k], r);
+        hostlist_append(hosts[k], graph_name(inst->g, nodes[i]));
+        cores[k] += cores_under(inst, nodes[i]);
+    }
+    *result = json_pack("{s:o, s:o, s:o}", "free", state_entry(ranks[0], hosts[0], cores[0]),
+                        "allocated", state_entry(ranks[1], hosts[1], cores[1]), "down",
+                        state_entry(ranks[2], hosts[2], cores[2]));
+    for (int k = 0; k < 3; k++) {
+        idset_destroy(ranks[k]);
+        hostlist_destroy(hosts[k]);
+    }
+    idset_destroy(alloc);
+    return 0;
+}
+
+/* Nodes named by "targets": an idset of ranks or a hostlist. */
+static int target_nodes(struct instance *inst, json_t *params, vtx_t **out, int *nout,
+                        struct st_error *err)
+{
+    const char *t = json_string_value(json_object_get(params, "targets"));
+    if (!t || !*t)
+        return st_errorf(err, EINVAL, "missing string \"targets\" (ranks like 0-3 or hosts)");
+    idset_t *ids = idset_decode(t, NULL);
+    hostlist_t *hl = ids ? NULL : hostlist_decode(t, NULL);
+    if (!ids && !hl)
+        return st_errorf(err, EINVAL, "targets \"%s\": neither an idset nor a hostlist", t);
+    int n;
+    const vtx_t *nodes = nodes_of(inst, &n);
+    vtx_t *sel = calloc((size_t)n + 1, sizeof *sel);
+    int k = 0;
+    for (int i = 0; sel && i < n; i++) {
+        bool hit = ids ? idset_test(ids, graph_rank(inst->g, nodes[i]))
+                       : hostlist_find(hl, graph_name(inst->g, nodes[i])) >= 0;
+        if (hit)
+            sel[k++] = nodes[i];
+    }
+    size_t want = ids ? idset_count(ids) : hostlist_count(hl);
+    idset_destroy(ids);
+    hostlist_destroy(hl);
+    if (!sel)
+        return st_errorf(err, ENOMEM, "out of memory");
+    if ((size_t)k != want) {
+        free(sel);
+        return st_errorf(err, ENOENT, "targets \"%s\": %zu of them are not nodes of this instance",
+                         t, want - (size_t)k);
+    }
+    *out = sel;
+    *nout = k;
+    return 0;
+}
+
+static int set_status(struct instance *inst, json_t *params, enum vtx_status st, json_t **result,
+                      uint32_t uid, struct st_error *err)
+{
+    if (uid != inst->owner)
+        return st_errorf(err, EPERM, "only the instance owner may drain or undrain nodes");
+    vtx_t *sel = NULL;
+    int n;
+    if (target_nodes(inst, params, &sel, &n, err) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        match_set_status(inst->m, sel[i], st);
+    free(sel);
+    inst->dirty = true;
+    inst_kick(inst);
+    inst_publish(inst, "resource.status",
+                 json_pack("{s:s, s:s}", "targets",
+                           json_string_value(json_object_get(params, "targets")), "status",
+                           st == VTX_DOWN ? "down" : "up"));
+    *result = json_pack("{s:i}", "nodes", n);
+    return 0;
+}
+
+static int m_drain(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                   json_t **result, struct st_error *err)
+{
+    return set_status(inst, params, VTX_DOWN, result, uid, err);
+}
+
+static int m_undrain(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                     json_t **result, struct st_error *err)
+{
+    return set_status(inst, params, VTX_UP, result, uid, err);
+}
+
+/* ---- queue, stats, shutdown ------------------------------------------------------------ */
+
+static int m_queue(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                   json_t **result, struct st_error *err)
+{
+    json_t *qs = json_array();
+    for (int i = 0; qs && i < queue_mgr_queue_count(inst->qm); i++)
+        json_array_append_new(qs, json_pack("{s:s}", "name", queue_mgr_queue_name(inst->qm, i)));
+    *result = json_pack("{s:o, s:s, s:s, s:I, s:I}", "queues", qs, "policy",
+                        inst->opts.queue_policy, "match_policy", inst->opts.match_policy,
+                        "pending", (json_int_t)queue_pending_count(inst->qm), "running",
+                        (json_int_t)queue_running_count(inst->qm));
+    return 0;
+}
+
+static int m_stats(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                   json_t **result, struct st_error *err)
+{
+    json_t *counts = json_object();
+    for (int s = 0; counts && s < JOB_STATE_COUNT; s++)
+        json_object_set_new(counts, job_state_name((enum job_state)s),
+                            json_integer(inst->count[s]));
+    struct queue_pass_stats ps = {0};
+    queue_mgr_pass_stats(inst->qm, &ps);
+    const char *jerr = inst->journal ? journal_error(inst->journal) : NULL;
+    *result = json_pack(
+        "{s:o, s:I, s:f, s:I, s:I, s:{s:I, s:I, s:I}, s:{s:s?, s:I, s:s?}, s:I, s:I}", "jobs",
+        counts, "submitted", (json_int_t)inst->njobs, "uptime", inst_now() - inst->t_start,
+        "vertices", (json_int_t)graph_vertex_count(inst->g), "event_seq",
+        (json_int_t)inst->event_seq, "passes", "count", (json_int_t)ps.passes, "total_ns",
+        (json_int_t)ps.total_ns, "max_ns", (json_int_t)ps.max_ns, "journal", "path",
+        inst->journal ? journal_path(inst->journal) : NULL, "records",
+        (json_int_t)(inst->journal ? journal_records(inst->journal) : 0), "error", jerr,
+        "requests", (json_int_t)inst->requests, "request_errors",
+        (json_int_t)inst->request_errors);
+    return 0;
+}
+
+static int m_shutdown(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                      json_t **result, struct st_error *err)
+{
+    if (uid != inst->owner)
+        return st_errorf(err, EPERM, "only the instance owner (uid %u) may shut it down",
+                         (unsigned)inst->owner);
+    inst->stopping = true;
+    inst_kick(inst);
+    *result = json_object();
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    method_f fn;
+} methods[] = {
+    {"ping", m_ping},
+    {"submit", m_submit},
+    {"cancel", m_cancel},
+    {"jobs", m_jobs},
+    {"info", m_info},
+    {"wait", m_wait},
+    {"resource.list", m_resource_list},
+    {"resource.status", m_resource_list},
+    {"resource.drain", m_drain},
+    {"resource.undrain", m_undrain},
+    {"queue", m_queue},
+    {"stats", m_stats},
+    {"shutdown", m_shutdown},
+};
+
+int methods_dispatch(struct instance *inst, const char *buf, size_t len, uint32_t uid,
+                     void *worker, char **reply)
+{
+    struct proto_request req;
+    struct st_error err = {{0}};
+    json_t *result = NULL;
+    int rc = -1;
+    inst->requests++;
+    if (proto_request_parse(buf, len, inst->opts.max_request, &req, &err) == 0) {
+        method_f fn = NULL;
+        for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+            if (strcmp(methods[i].name, req.method) == 0)
+                fn = methods[i].fn;
+        rc = fn ? fn(inst, req.params, uid, worker, &result, &err)
+                : st_errorf(&err, ENOSYS, "unknown method \"%s\"", req.method);
+        if (rc == 0 && !result)
+            rc = st_errorf(&err, ENOMEM, "out of memory");
+    }
+    int e = errno;
+    proto_request_fini(&req);
+    if (rc == 1)
+        return 1;
+    if (rc < 0) {
+        inst->request_errors++;
+        *reply = proto_reply_error(e, err.text[0] ? err.text : NULL);
+    } else {
+        *reply = proto_reply_ok(result);
+    }
+    return 0;
+}

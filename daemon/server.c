@@ -1,0 +1,196 @@
+/* server: the nng side of stratad.
+ *
+ * A REP socket serves requests through a pool of contexts; each context
+ * (a worker) receives, handles the request under the instance lock, and
+ * sends its reply, then receives again.  A "wait" request parks its worker
+ * until the job ends (server_complete()), so the pool size bounds the
+ * number of concurrent waits; the other workers keep serving.  A PUB socket
+ * carries events.  nng errors become errno here and nowhere else.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/reqrep0/rep.h>
+
+#include "daemon/stratad.h"
+
+enum worker_state { W_RECV, W_SEND, W_PARKED };
+
+struct worker {
+    struct instance *inst;
+    nng_aio *aio;
+    nng_ctx ctx;
+    enum worker_state state;
+};
+
+struct server {
+    nng_socket rep;
+    nng_socket pub;
+    struct worker *workers;
+    int nworkers;
+};
+
+static int nng_errno(int rv)
+{
+    switch (rv) {
+    case NNG_ENOMEM:
+        return ENOMEM;
+    case NNG_EINVAL:
+    case NNG_EADDRINVAL:
+        return EINVAL;
+    case NNG_EADDRINUSE:
+        return EADDRINUSE;
+    case NNG_EPERM:
+        return EPERM;
+    case NNG_ECONNREFUSED:
+        return ECONNREFUSED;
+    case NNG_ETIMEDOUT:
+        return ETIMEDOUT;
+    default:
+        return EIO;
+    }
+}
+
+static uint32_t peer_uid(nng_msg *msg)
+{
+    nng_pipe p = nng_msg_get_pipe(msg);
+    uint64_t uid = UINT32_MAX;
+    if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0)
+        return UINT32_MAX; /* unknown peer: treated as nobody in particular */
+    return (uint32_t)uid;
+}
+
+static void send_reply(struct worker *w, char *reply)
+{
+    nng_msg *msg;
+    if (!reply || nng_msg_alloc(&msg, 0) != 0 || nng_msg_append(msg, reply, strlen(reply)) != 0) {
+        free(reply);
+        w->state = W_RECV;
+        nng_ctx_recv(w->ctx, w->aio);
+        return;
+    }
+    free(reply);
+    w->state = W_SEND;
+    nng_aio_set_msg(w->aio, msg);
+    nng_ctx_send(w->ctx, w->aio);
+}
+
+static void on_recv(struct worker *w)
+{
+    nng_msg *msg = nng_aio_get_msg(w->aio);
+    uint32_t uid = peer_uid(msg);
+    char *reply = NULL;
+    pthread_mutex_lock(&w->inst->lock);
+    int rc = methods_dispatch(w->inst, nng_msg_body(msg), nng_msg_len(msg), uid, w, &reply);
+    if (rc == 1)
+        w->state = W_PARKED;
+    pthread_mutex_unlock(&w->inst->lock);
+    nng_msg_free(msg);
+    if (rc != 1)
+        send_reply(w, reply);
+}
+
+static void worker_cb(void *arg)
+{
+    struct worker *w = arg;
+    int rv = nng_aio_result(w->aio);
+    if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+        return;
+    if (w->state == W_SEND) {
+        if (rv != 0)
+            nng_msg_free(nng_aio_get_msg(w->aio));
+        w->state = W_RECV;
+        nng_ctx_recv(w->ctx, w->aio);
+        return;
+    }
+    if (rv != 0) {
+        nng_ctx_recv(w->ctx, w->aio);
+        return;
+    }
+    on_recv(w);
+}
+
+void server_complete(void *worker, char *reply)
+{
+    struct worker *w = worker;
+    if (!w || w->state != W_PARKED) {
+        free(reply);
+        return;
+    }
+    send_reply(w, reply);
+}
+
+int server_publish(struct instance *inst, const char *text)
+{
+    struct server *s = inst->server;
+    int rv = nng_send(s->pub, (void *)text, strlen(text), NNG_FLAG_NONBLOCK);
+    if (rv != 0) {
+        errno = nng_errno(rv);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_sockets(struct instance *inst, struct server *s, struct st_error *err)
+{
+    int rv;
+    if ((rv = nng_rep0_open(&s->rep)) != 0 || (rv = nng_pub0_open(&s->pub)) != 0)
+        return st_errorf(err, nng_errno(rv), "nng: %s", nng_strerror(rv));
+    /* nng drops the connection of a peer sending more than recv-size-max;
+     * allow a margin above our own limit so that such requests get a reply. */
+    size_t max = inst->opts.max_request ? inst->opts.max_request : PROTO_DEFAULT_MAX_REQUEST;
+    nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, max * 2 + 4096);
+    if ((rv = nng_listen(s->rep, inst->uri, NULL, 0)) != 0)
+        return st_errorf(err, nng_errno(rv), "%s: %s", inst->uri, nng_strerror(rv));
+    if ((rv = nng_listen(s->pub, inst->event_uri, NULL, 0)) != 0)
+        return st_errorf(err, nng_errno(rv), "%s: %s", inst->event_uri, nng_strerror(rv));
+    return 0;
+}
+
+int server_start(struct instance *inst, struct st_error *err)
+{
+    struct server *s = calloc(1, sizeof *s);
+    int n = inst->opts.contexts > 0 ? inst->opts.contexts : 16;
+    if (!s || !(s->workers = calloc((size_t)n, sizeof *s->workers))) {
+        free(s);
+        return st_errorf(err, ENOMEM, "out of memory");
+    }
+    inst->server = s;
+    if (open_sockets(inst, s, err) < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        struct worker *w = &s->workers[i];
+        w->inst = inst;
+        int rv;
+        if ((rv = nng_aio_alloc(&w->aio, worker_cb, w)) != 0 ||
+            (rv = nng_ctx_open(&w->ctx, s->rep)) != 0)
+            return st_errorf(err, nng_errno(rv), "nng: %s", nng_strerror(rv));
+        s->nworkers++;
+    }
+    for (int i = 0; i < n; i++) {
+        s->workers[i].state = W_RECV;
+        nng_ctx_recv(s->workers[i].ctx, s->workers[i].aio);
+    }
+    return 0;
+}
+
+void server_stop(struct instance *inst)
+{
+    struct server *s = inst->server;
+    if (!s)
+        return;
+    for (int i = 0; i < s->nworkers; i++)
+        nng_aio_stop(s->workers[i].aio);
+    for (int i = 0; i < s->nworkers; i++) {
+        nng_ctx_close(s->workers[i].ctx);
+        nng_aio_free(s->workers[i].aio);
+    }
+    nng_close(s->rep);
+    nng_close(s->pub);
+    free(s->workers);
+    free(s);
+    inst->server = NULL;
+}

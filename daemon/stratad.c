@@ -1,0 +1,387 @@
+/* stratad: the strata scheduler service (docs/stratad.md).
+ *
+ * main() parses options, builds the instance (graph, matcher, queue
+ * manager, journal replay, nng endpoints) and runs the main loop: it sleeps
+ * in sigtimedwait() until a child exits, a request kicks it (SIGUSR1), a
+ * deadline comes or a stop signal arrives, then reaps, checks deadlines and
+ * runs scheduling passes (inst_tick()).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/stratad.h"
+#include "resource/reader.h"
+
+static const char usage_text[] =
+    "Usage: stratad [OPTIONS]\n"
+    "Start a strata instance: serve the scheduler on an nng ipc:// endpoint.\n"
+    "\n"
+    "Resources (default: this host's live hwloc topology):\n"
+    "  -L, --load=FILE            read resources from FILE\n"
+    "  -f, --load-format=FMT      grug, jgf, hwloc, rv1exec (default: by extension)\n"
+    "  -W, --allowlist=TYPES      hwloc levels kept (default node,socket,core,gpu)\n"
+    "Scheduling:\n"
+    "  -P, --match-policy=NAME    first (default), high, low, lonode, ...\n"
+    "  -Q, --queue-policy=NAME    fcfs (default), easy, hybrid, conservative\n"
+    "      --queue-depth=N        jobs considered per pass (default 32)\n"
+    "      --reservation-depth=N  reservations per pass (default: the policy's)\n"
+    "      --default-duration=S   allocation length of jobs without -t (default 31536000)\n"
+    "Execution:\n"
+    "      --noexec               run nothing: hold each allocation for the job's duration\n"
+    "      --kill-grace=S         seconds between SIGTERM and SIGKILL (default 5)\n"
+    "Instance:\n"
+    "  -r, --rundir=DIR           runtime dir for sockets and the uri file (created 0700;\n"
+    "                             default $XDG_RUNTIME_DIR/strata/PID or /tmp/strata-UID/PID)\n"
+    "  -s, --statedir=DIR         journal and job output (default: the rundir); pass the\n"
+    "                             same DIR again to recover jobs after a restart\n"
+    "      --contexts=N           concurrent requests (default 16)\n"
+    "      --max-request=BYTES    larger requests get an E2BIG reply (default 64 MiB)\n"
+    "  -h, --help                 this help\n"
+    "\n"
+    "At start stratad prints \"uri ipc://...\" on stdout and writes it to DIR/uri;\n"
+    "set STRATA_URI to it for the strata client.\n";
+
+enum {
+    OPT_QDEPTH = 256,
+    OPT_RDEPTH,
+    OPT_DEFDUR,
+    OPT_NOEXEC,
+    OPT_GRACE,
+    OPT_CONTEXTS,
+    OPT_MAXREQ,
+};
+
+static const struct option long_opts[] = {
+    {"load", required_argument, NULL, 'L'},
+    {"load-format", required_argument, NULL, 'f'},
+    {"allowlist", required_argument, NULL, 'W'},
+    {"match-policy", required_argument, NULL, 'P'},
+    {"queue-policy", required_argument, NULL, 'Q'},
+    {"queue-depth", required_argument, NULL, OPT_QDEPTH},
+    {"reservation-depth", required_argument, NULL, OPT_RDEPTH},
+    {"default-duration", required_argument, NULL, OPT_DEFDUR},
+    {"noexec", no_argument, NULL, OPT_NOEXEC},
+    {"kill-grace", required_argument, NULL, OPT_GRACE},
+    {"rundir", required_argument, NULL, 'r'},
+    {"statedir", required_argument, NULL, 's'},
+    {"contexts", required_argument, NULL, OPT_CONTEXTS},
+    {"max-request", required_argument, NULL, OPT_MAXREQ},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int die_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "stratad: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'stratad --help'.\n");
+    return 2;
+}
+
+static int parse_long(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct instance_opts *o)
+{
+    int c;
+    long long v;
+    while ((c = getopt_long(argc, argv, "L:f:W:P:Q:r:s:h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'L': o->load = optarg; break;
+        case 'f': o->load_format = optarg; break;
+        case 'W': o->allowlist = optarg; break;
+        case 'P': o->match_policy = optarg; break;
+        case 'Q': o->queue_policy = optarg; break;
+        case 'r': o->rundir = optarg; break;
+        case 's': o->statedir = optarg; break;
+        case OPT_NOEXEC: o->noexec = true; break;
+        case 'h': fputs(usage_text, stdout); exit(0);
+        case OPT_QDEPTH:
+            if (parse_long(optarg, 1, QUEUE_MAX_QUEUE_DEPTH, &v) < 0)
+                return die_usage("--queue-depth: '%s' is not 1..1000000", optarg);
+            o->queue_depth = (int)v;
+            break;
+        case OPT_RDEPTH:
+            if (parse_long(optarg, 1, QUEUE_MAX_RESERVATION_DEPTH, &v) < 0)
+                return die_usage("--reservation-depth: '%s' is not 1..100000", optarg);
+            o->reservation_depth = (int)v;
+            break;
+        case OPT_DEFDUR:
+            if (parse_long(optarg, 1, 3153600000LL, &v) < 0)
+                return die_usage("--default-duration: '%s' is not a number of seconds", optarg);
+            o->default_duration = v;
+            break;
+        case OPT_GRACE:
+            if (parse_long(optarg, 0, 3600, &v) < 0)
+                return die_usage("--kill-grace: '%s' is not 0..3600 seconds", optarg);
+            o->kill_grace = (double)v;
+            break;
+        case OPT_CONTEXTS:
+            if (parse_long(optarg, 1, 1024, &v) < 0)
+                return die_usage("--contexts: '%s' is not 1..1024", optarg);
+            o->contexts = (int)v;
+            break;
+        case OPT_MAXREQ:
+            if (parse_long(optarg, 64, 1LL << 30, &v) < 0)
+                return die_usage("--max-request: '%s' is not 64..1073741824 bytes", optarg);
+            o->max_request = (size_t)v;
+            break;
+        default: return die_usage("%s", "bad option");
+        }
+    }
+    if (optind < argc)
+        return die_usage("unexpected argument '%s'", argv[optind]);
+    if (!queue_policy_exists(o->queue_policy))
+        return die_usage("unknown queue policy '%s' (fcfs, easy, hybrid, conservative)",
+                         o->queue_policy);
+    return 0;
+}
+
+static const char *guess_format(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot && strcmp(dot, ".graphml") == 0)
+        return "grug";
+    if (dot && strcmp(dot, ".xml") == 0)
+        return "hwloc";
+    return "jgf";
+}
+
+/* mkdir -p with mode 0700 for every directory created. */
+static int mkdirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+        return -1;
+    return chmod(buf, 0700);
+}
+
+static char *default_rundir(void)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    char *d;
+    int rc = xdg && *xdg ? asprintf(&d, "%s/strata/%d", xdg, (int)getpid())
+                         : asprintf(&d, "/tmp/strata-%u/%d", (unsigned)getuid(), (int)getpid());
+    return rc < 0 ? NULL : d;
+}
+
+static int load_resources(struct instance *inst, struct st_error *err)
+{
+    const struct instance_opts *o = &inst->opts;
+    const char *fmt = o->load ? (o->load_format ? o->load_format : guess_format(o->load)) : "hwloc";
+    /* Keep the levels a jobspec names (Flux's usual allowlist): caches and
+     * NUMA levels would keep the cores of one slot apart. */
+    const char *allow = strcmp(fmt, "hwloc") == 0 ? o->allowlist : NULL;
+    inst->g = reader_load(fmt, o->load, allow, err);
+    if (!inst->g)
+        return -1;
+    inst->graph_is_host = o->load == NULL;
+    struct match_params p = {.policy = o->match_policy,
+                             .subsystems = "CA",
+                             .prune_filters = "ALL:core,ALL:node",
+                             .traverser = MATCH_TRAVERSER_SIMPLE,
+                             .graph_start = 0,
+                             .graph_duration = 3153600000LL * 2};
+    /* The matcher's window is absolute time: make it start now. */
+    p.graph_start = (int64_t)inst_now();
+    inst->m = match_create(inst->g, &p, err);
+    if (!inst->m || backend_create(inst->g, inst->m, &inst->be) < 0)
+        return -1;
+    inst->clock = queue_clock_create(QUEUE_CLOCK_WALL, 0);
+    inst->qm = inst->clock ? queue_mgr_create(&inst->be, inst->clock) : NULL;
+    if (!inst->qm)
+        return st_errorf(err, errno, "queue manager: %s", strerror(errno));
+    struct queue_params qp = {.name = "default",
+                              .policy = o->queue_policy,
+                              .queue_depth = o->queue_depth,
+                              .reservation_depth = o->reservation_depth};
+    if (queue_mgr_add_queue(inst->qm, &qp, err) < 0)
+        return -1;
+    return queue_mgr_set_callback(inst->qm, inst_queue_event, inst);
+}
+
+static int setup_dirs(struct instance *inst, struct st_error *err)
+{
+    if (!inst->opts.rundir && !(inst->opts.rundir = default_rundir()))
+        return st_errorf(err, ENOMEM, "out of memory");
+    if (!inst->opts.statedir)
+        inst->opts.statedir = inst->opts.rundir;
+    if (mkdirs(inst->opts.rundir) < 0 || mkdirs(inst->opts.statedir) < 0)
+        return st_errorf(err, errno, "%s: %s", inst->opts.rundir, strerror(errno));
+    if (asprintf(&inst->uri, "ipc://%s/rpc", inst->opts.rundir) < 0 ||
+        asprintf(&inst->event_uri, "ipc://%s/events", inst->opts.rundir) < 0)
+        return st_errorf(err, ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Jobs recovered from the journal: pending ones queue again; running ones
+ * lost their processes with the old daemon, so they fail with the reason. */
+static int recover(struct instance *inst, struct st_error *err)
+{
+    inst->journal = journal_open(inst->opts.statedir, err);
+    if (!inst->journal || journal_replay(inst->journal, inst, err) < 0)
+        return -1;
+    int64_t requeued = 0, lost = 0;
+    for (int64_t id = 1; id <= inst->njobs; id++) {
+        struct job *j = inst_job(inst, id);
+        if (!j)
+            continue;
+        if (j->state == JOB_NEW && inst_job_enqueue(inst, j, err) == 0)
+            requeued++;
+        else if (j->state == JOB_NEW)
+            inst_job_finish(inst, j, JOB_RESULT_FAILED, "could not be queued again on restart");
+        if (j->state == JOB_RUN || j->state == JOB_CLEANUP) {
+            inst_job_finish(inst, j, JOB_RESULT_FAILED,
+                            "lost: stratad restarted while the job was running");
+            lost++;
+        }
+    }
+    if (inst->njobs > 0)
+        fprintf(stderr, "stratad: journal: %lld job(s), %lld queued again, %lld lost\n",
+                (long long)inst->njobs, (long long)requeued, (long long)lost);
+    return 0;
+}
+
+static int write_uri_file(struct instance *inst)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/uri", inst->opts.rundir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "%s\n", inst->uri);
+    return fclose(f);
+}
+
+static void stop_jobs(struct instance *inst)
+{
+    for (size_t i = 0; i < inst->nrunning; i++) {
+        struct job *j = inst_job(inst, inst->running[i]);
+        j->cancel_requested = true;
+        exec_signal(inst, j, SIGTERM);
+    }
+    double until = inst_now() + inst->opts.kill_grace;
+    while (inst->nrunning > 0) {
+        exec_reap(inst);
+        for (size_t i = 0; i < inst->nrunning; i++) {
+            struct job *j = inst_job(inst, inst->running[i]);
+            if (j->noexec || inst_now() >= until)
+                exec_signal(inst, j, SIGKILL);
+            if (j->noexec) {
+                inst_job_finish(inst, j, JOB_RESULT_CANCELED, "instance shutdown");
+                i--;
+            }
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void main_loop(struct instance *inst, const sigset_t *set)
+{
+    for (;;) {
+        pthread_mutex_lock(&inst->lock);
+        double wait = inst_tick(inst);
+        bool stop = inst->stopping;
+        pthread_mutex_unlock(&inst->lock);
+        if (stop)
+            return;
+        struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
+        int sig = sigtimedwait(set, NULL, &ts);
+        if (sig == SIGTERM || sig == SIGINT) {
+            pthread_mutex_lock(&inst->lock);
+            inst->stopping = true;
+            pthread_mutex_unlock(&inst->lock);
+        }
+    }
+}
+
+static void instance_free(struct instance *inst)
+{
+    inst_jobs_free(inst);
+    journal_close(inst->journal);
+    queue_mgr_destroy(inst->qm);
+    queue_clock_destroy(inst->clock);
+    backend_destroy(&inst->be);
+    match_destroy(inst->m);
+    graph_destroy(inst->g);
+    free(inst->uri);
+    free(inst->event_uri);
+}
+
+int main(int argc, char **argv)
+{
+    struct instance inst = {
+        .opts = {.allowlist = "node,socket,core,gpu", .match_policy = "first", .queue_policy = "fcfs", .default_duration = 31536000,
+                 .kill_grace = 5, .contexts = 16},
+    };
+    int rc = parse_opts(argc, argv, &inst.opts);
+    if (rc != 0)
+        return rc;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* before nng starts its threads */
+    signal(SIGPIPE, SIG_IGN);
+    pthread_mutex_init(&inst.lock, NULL);
+    inst.main_thread = pthread_self();
+    inst.owner = getuid();
+    inst.t_start = inst_now();
+    struct st_error err = {{0}};
+    char *rundir_alloc = inst.opts.rundir ? NULL : default_rundir();
+    if (rundir_alloc)
+        inst.opts.rundir = rundir_alloc;
+    if (load_resources(&inst, &err) < 0 || setup_dirs(&inst, &err) < 0 ||
+        recover(&inst, &err) < 0 || server_start(&inst, &err) < 0) {
+        fprintf(stderr, "stratad: %s\n", err.text[0] ? err.text : strerror(errno));
+        server_stop(&inst);
+        instance_free(&inst);
+        free(rundir_alloc);
+        return 1;
+    }
+    write_uri_file(&inst);
+    printf("uri %s\nevents %s\n", inst.uri, inst.event_uri);
+    fflush(stdout);
+    main_loop(&inst, &set);
+    pthread_mutex_lock(&inst.lock);
+    stop_jobs(&inst);
+    pthread_mutex_unlock(&inst.lock);
+    server_stop(&inst);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/uri", inst.opts.rundir);
+    unlink(path);
+    instance_free(&inst);
+    free(rundir_alloc);
+    return 0;
+}

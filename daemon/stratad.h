@@ -1,0 +1,207 @@
+/* stratad internals: the instance and the pieces that share it.
+ *
+ *   backend.c   the queue manager's backend over the matcher, keeping each
+ *               allocation's R (rv1) for the job that got it;
+ *   jobs.c      the job table and the lifecycle NEW -> PENDING -> RUN ->
+ *               CLEANUP -> INACTIVE;
+ *   methods.c   one function per protocol method (docs/protocol.md);
+ *   exec.c      running a job's tasks on this host, timeouts, reaping;
+ *   journal.c   the append-only journal and its replay after a restart;
+ *   server.c    nng: the REP context pool and the PUB event socket;
+ *   stratad.c   options and the main loop.
+ *
+ * Threading: nng's callbacks and the main loop share the instance under one
+ * mutex (inst->lock).  Only the main thread forks and reaps children: it
+ * sleeps in sigtimedwait() on SIGCHLD, SIGTERM, SIGINT and SIGUSR1, and
+ * request handlers wake it with SIGUSR1 (inst_kick()) after changing what
+ * the scheduler must look at.
+ */
+#ifndef STRATA_DAEMON_STRATAD_H
+#define STRATA_DAEMON_STRATAD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "daemon/proto.h"
+#include "jobspec/jobspec.h"
+#include "match/match.h"
+#include "policy/queue.h"
+#include "resource/graph.h"
+#include "resource/idset.h"
+
+#define JOB_STATES(X)                                                                        \
+    X(JOB_NEW, "new", "N")                                                                   \
+    X(JOB_PENDING, "pending", "PD")                                                          \
+    X(JOB_RUN, "run", "R")                                                                   \
+    X(JOB_CLEANUP, "cleanup", "C")                                                           \
+    X(JOB_INACTIVE, "inactive", "I")
+
+#define JOB_RESULTS(X)                                                                       \
+    X(JOB_RESULT_NONE, "")                                                                   \
+    X(JOB_RESULT_COMPLETED, "completed")                                                     \
+    X(JOB_RESULT_FAILED, "failed")                                                           \
+    X(JOB_RESULT_CANCELED, "canceled")                                                       \
+    X(JOB_RESULT_TIMEOUT, "timeout")
+
+#define JOB_STATE_ENUM_(e, s, a) e,
+#define JOB_RESULT_ENUM_(e, s) e,
+enum job_state { JOB_STATES(JOB_STATE_ENUM_) JOB_STATE_COUNT };
+enum job_result { JOB_RESULTS(JOB_RESULT_ENUM_) JOB_RESULT_COUNT };
+#undef JOB_STATE_ENUM_
+#undef JOB_RESULT_ENUM_
+
+/* A request parked until a job becomes inactive (protocol "wait"). */
+struct waiter {
+    struct waiter *next;
+    void *worker; /* server.c's context */
+};
+
+struct job {
+    int64_t id;
+    uint32_t uid;
+    char *name;
+    jobspec_t *js;
+    json_t *spec; /* the jobspec as JSON (owned) */
+    enum job_state state;
+    enum job_result result;
+    double t[JOB_STATE_COUNT]; /* wall time of entering each state, 0 if never */
+    bool noexec;
+    int64_t duration; /* seconds from the jobspec, 0: unlimited */
+    int ntasks;
+    char *R;     /* rv1 JSON text while running and after, or NULL */
+    char *ranks; /* idset of the allocated ranks */
+    char *cores; /* cores allocated on this host (idset), or NULL */
+    int nnodes;
+    pid_t *pids; /* ntasks entries; 0 once reaped */
+    int nlive;
+    int exitcode; /* highest task exit code; 128+sig for a signal */
+    double deadline; /* end of a noexec hold, or the time limit; 0 none */
+    double kill_at;  /* SIGKILL time after a SIGTERM, 0 none */
+    bool cancel_requested;
+    bool timed_out;
+    char *reason;
+    char *out_path;
+    char *err_path;
+    struct waiter *waiters;
+};
+
+struct instance_opts {
+    const char *load;        /* NULL: live hwloc */
+    const char *load_format; /* default: by extension / "jgf" */
+    const char *allowlist;   /* hwloc levels kept */
+    const char *match_policy;
+    const char *queue_policy;
+    int queue_depth;
+    int reservation_depth;
+    const char *rundir;
+    const char *statedir;
+    bool noexec;
+    int64_t default_duration;
+    double kill_grace;
+    size_t max_request;
+    int contexts;
+};
+
+struct instance {
+    pthread_mutex_t lock;
+    pthread_t main_thread;
+    struct instance_opts opts;
+    uid_t owner;
+    double t_start;
+    graph_t *g;
+    bool graph_is_host; /* live hwloc: tasks are bound to their cores */
+    matcher_t *m;
+    struct queue_backend be;
+    queue_clock_t *clock;
+    queue_mgr_t *qm;
+    struct job **jobs; /* indexed by id; ids are dense from 1 */
+    int64_t njobs;     /* highest id */
+    int64_t jobs_cap;
+    int64_t count[JOB_STATE_COUNT];
+    int64_t *running; /* ids of jobs in RUN or CLEANUP */
+    size_t nrunning;
+    size_t running_cap;
+    bool dirty;    /* the queue must be looked at */
+    bool stopping; /* shutdown requested */
+    idset_t *drained;
+    char *uri;
+    char *event_uri;
+    struct journal *journal;
+    void *server;
+    int64_t event_seq;
+    int64_t requests;
+    int64_t request_errors;
+};
+
+/* ---- jobs.c ------------------------------------------------------------------ */
+const char *job_state_name(enum job_state s);
+const char *job_state_abbrev(enum job_state s);
+const char *job_result_name(enum job_result r);
+int job_state_parse(const char *s, enum job_state *st);
+int job_result_parse(const char *s, enum job_result *r);
+double inst_now(void);
+struct job *inst_job(struct instance *inst, int64_t id);
+/* Create a job from a parsed jobspec (stolen on success) in state NEW. */
+struct job *inst_job_new(struct instance *inst, int64_t id, uint32_t uid, jobspec_t *js,
+                         json_t *spec, bool noexec);
+void inst_job_set_state(struct instance *inst, struct job *j, enum job_state st, double t);
+/* Give the job to the queue manager (PENDING).  -1 with err on failure. */
+int inst_job_enqueue(struct instance *inst, struct job *j, struct st_error *err);
+/* End a job: release its resources, set result, go INACTIVE, notify waiters. */
+void inst_job_finish(struct instance *inst, struct job *j, enum job_result r, const char *reason);
+/* The queue manager's start/reject callback. */
+void inst_queue_event(void *arg, const struct queue_job *qj, const struct queue_job_status *st);
+json_t *inst_job_json(struct instance *inst, const struct job *j, bool full, uint32_t uid);
+void inst_jobs_free(struct instance *inst);
+void inst_kick(struct instance *inst);
+void inst_publish(struct instance *inst, const char *event, json_t *body);
+/* One turn of the main loop's work; returns seconds until the next deadline. */
+double inst_tick(struct instance *inst);
+
+/* ---- backend.c --------------------------------------------------------------- */
+int backend_create(graph_t *g, matcher_t *m, struct queue_backend *be);
+void backend_destroy(struct queue_backend *be);
+/* The R of the last allocation of jobid (caller frees), or NULL. */
+char *backend_take_R(struct queue_backend *be, int64_t jobid);
+
+/* ---- methods.c --------------------------------------------------------------- */
+/* Handle one request from uid.  Returns 0 with *reply set (caller frees) or 1
+ * when the reply is deferred (w was parked; server_complete() answers). */
+int methods_dispatch(struct instance *inst, const char *buf, size_t len, uint32_t uid,
+                     void *worker, char **reply);
+
+/* ---- exec.c ------------------------------------------------------------------ */
+/* Start a job's tasks (or its noexec hold). -1 with errno, reason filled. */
+int exec_start(struct instance *inst, struct job *j, char **reason);
+/* Collect exited children and act on deadlines. */
+void exec_reap(struct instance *inst);
+/* Signal a running job's tasks (cancel, timeout). */
+void exec_signal(struct instance *inst, struct job *j, int sig);
+
+/* ---- journal.c --------------------------------------------------------------- */
+struct journal;
+struct journal *journal_open(const char *dir, struct st_error *err);
+void journal_close(struct journal *jn);
+/* Append a record (stolen).  sync: fsync before returning. */
+int journal_append(struct journal *jn, json_t *rec, bool sync);
+/* Append many records with one write and one fsync. */
+int journal_append_many(struct journal *jn, json_t **recs, size_t n);
+/* Replay into inst (jobs rebuilt); reports a corrupt tail on stderr. */
+int journal_replay(struct journal *jn, struct instance *inst, struct st_error *err);
+const char *journal_path(const struct journal *jn);
+const char *journal_error(const struct journal *jn);
+int64_t journal_records(const struct journal *jn);
+
+/* ---- server.c ---------------------------------------------------------------- */
+int server_start(struct instance *inst, struct st_error *err);
+void server_stop(struct instance *inst);
+/* Answer a deferred request (reply stolen). */
+void server_complete(void *worker, char *reply);
+int server_publish(struct instance *inst, const char *text);
+
+#endif

@@ -1,0 +1,372 @@
+/* strata: the client CLI of a running stratad (docs/stratad.md, strata(1)).
+ *
+ * Each command is one function that parses its own options, makes one or
+ * a few protocol calls (daemon/client.h) and prints.  The instance comes
+ * from --uri or $STRATA_URI.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/strata.h"
+
+static const char main_usage[] =
+    "Usage: strata [--uri=URI] [--timeout=MS] COMMAND [ARGS...]\n"
+    "Talk to a strata instance (stratad).  The instance is --uri, else $STRATA_URI.\n"
+    "\n"
+    "Commands:\n"
+    "  submit [SHAPE] CMD...      submit a job, print its id (--cc N for many)\n"
+    "  run [SHAPE] CMD...         submit, wait, print the output, exit with its code\n"
+    "  jobs [-a] [-s STATES]      list jobs (default: active ones)\n"
+    "  cancel ID...               cancel jobs\n"
+    "  job info|R|wait ID         a job's details, its R, or wait for it\n"
+    "  resource list|status       resources by state (free, allocated, down)\n"
+    "  resource drain|undrain T   take nodes (ranks 0-3 or hosts) out of / back into service\n"
+    "  queue                      queue and policies\n"
+    "  stats                      instance statistics\n"
+    "  ping                       check the instance answers\n"
+    "  shutdown                   stop the instance\n"
+    "\n"
+    "Every command takes --help.\n";
+
+strata_client_t *strata_cli_open(const struct strata_global *g)
+{
+    struct st_error err = {{0}};
+    strata_client_t *c = strata_client_open(g->uri, g->timeout_ms, &err);
+    if (!c)
+        fprintf(stderr, "strata: %s\n", err.text);
+    return c;
+}
+
+int strata_cli_fail(const char *cmd, const struct st_error *err)
+{
+    fprintf(stderr, "strata %s: %s\n", cmd, err->text[0] ? err->text : strerror(errno));
+    return 1;
+}
+
+/* One call, result printed as JSON (for commands without a table). */
+static int call_print(const struct strata_global *g, const char *cmd, const char *method,
+                      json_t *params, json_t **keep)
+{
+    strata_client_t *c = strata_cli_open(g);
+    if (!c) {
+        json_decref(params);
+        return 1;
+    }
+    struct st_error err = {{0}};
+    json_t *res;
+    int rc = strata_client_call(c, method, params, &res, &err);
+    strata_client_close(c);
+    if (rc < 0)
+        return strata_cli_fail(cmd, &err);
+    if (keep) {
+        *keep = res;
+        return 0;
+    }
+    char *s = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(res);
+    return 0;
+}
+
+static bool want_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
+static int parse_id(const char *s, int64_t *id)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 1) {
+        fprintf(stderr, "strata: '%s' is not a job id\n", s);
+        return -1;
+    }
+    *id = v;
+    return 0;
+}
+
+/* ---- jobs ------------------------------------------------------------------------ */
+
+static const char jobs_usage[] =
+    "Usage: strata jobs [-a] [-s STATES] [-u UID] [-n N] [--json]\n"
+    "List jobs, newest first: JOBID USER NAME ST NTASKS NNODES RUNTIME RANKS.\n"
+    "  -a, --all           all jobs (default: active ones: new, pending, run, cleanup)\n"
+    "  -s, --states=LIST   comma-separated: new,pending,run,cleanup,inactive,active\n"
+    "  -u, --user=UID      only this uid's jobs\n"
+    "  -n, --count=N       at most N jobs\n"
+    "      --json          print the reply as JSON\n";
+
+static void fmt_runtime(double s, char *buf, size_t n)
+{
+    if (s < 60)
+        snprintf(buf, n, "%.3fs", s);
+    else if (s < 3600)
+        snprintf(buf, n, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else
+        snprintf(buf, n, "%dh%02dm", (int)s / 3600, (int)s % 3600 / 60);
+}
+
+static const char *user_name(int uid, char *buf, size_t n)
+{
+    struct passwd *pw = getpwuid((uid_t)uid);
+    if (pw)
+        return pw->pw_name;
+    snprintf(buf, n, "%d", uid);
+    return buf;
+}
+
+static void print_jobs(json_t *jobs)
+{
+    printf("%8s %-8s %-10s %-2s %6s %6s %8s %s\n", "JOBID", "USER", "NAME", "ST", "NTASKS",
+           "NNODES", "RUNTIME", "RANKS");
+    size_t i;
+    json_t *j;
+    json_array_foreach(jobs, i, j)
+    {
+        char rt[32], ub[32];
+        fmt_runtime(json_number_value(json_object_get(j, "runtime")), rt, sizeof rt);
+        const char *st = json_string_value(json_object_get(j, "st"));
+        const char *res = json_string_value(json_object_get(j, "result"));
+        /* Inactive jobs show their result, as flux jobs does (CD, F, CA, TO). */
+        if (st && strcmp(st, "I") == 0 && res)
+            st = strcmp(res, "completed") == 0 ? "CD" : strcmp(res, "failed") == 0 ? "F"
+                 : strcmp(res, "canceled") == 0 ? "CA" : "TO";
+        printf("%8lld %-8s %-10.10s %-2s %6lld %6lld %8s %s\n",
+               (long long)json_integer_value(json_object_get(j, "id")),
+               user_name((int)json_integer_value(json_object_get(j, "uid")), ub, sizeof ub),
+               json_string_value(json_object_get(j, "name")), st ? st : "?",
+               (long long)json_integer_value(json_object_get(j, "ntasks")),
+               (long long)json_integer_value(json_object_get(j, "nnodes")), rt,
+               json_string_value(json_object_get(j, "ranks")));
+    }
+}
+
+static json_t *split_states(const char *s)
+{
+    json_t *a = json_array();
+    char *dup = strdup(s), *save = NULL;
+    for (char *t = dup ? strtok_r(dup, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+        json_array_append_new(a, json_string(t));
+    free(dup);
+    return a;
+}
+
+static int cmd_jobs(const struct strata_global *g, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"all", no_argument, NULL, 'a'},     {"states", required_argument, NULL, 's'},
+        {"user", required_argument, NULL, 'u'}, {"count", required_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    json_t *params = json_pack("{s:[s]}", "states", "active");
+    bool as_json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "as:u:n:h", o, NULL)) != -1) {
+        switch (c) {
+        case 'a': json_object_del(params, "states"); break;
+        case 's': json_object_set_new(params, "states", split_states(optarg)); break;
+        case 'u': json_object_set_new(params, "uid", json_integer(atoi(optarg))); break;
+        case 'n': json_object_set_new(params, "limit", json_integer(atoi(optarg))); break;
+        case 'j': as_json = true; break;
+        case 'h': fputs(jobs_usage, stdout); json_decref(params); return 0;
+        default: fputs(jobs_usage, stderr); json_decref(params); return 2;
+        }
+    }
+    if (as_json)
+        return call_print(g, "jobs", "jobs", params, NULL);
+    json_t *res = NULL;
+    if (call_print(g, "jobs", "jobs", params, &res) != 0)
+        return 1;
+    print_jobs(json_object_get(res, "jobs"));
+    json_decref(res);
+    return 0;
+}
+
+/* ---- cancel, job ----------------------------------------------------------------------- */
+
+static int cmd_cancel(const struct strata_global *g, int argc, char **argv)
+{
+    if (want_help(argc, argv) || argc < 2) {
+        fputs("Usage: strata cancel ID...\nCancel jobs (pending ones at once, running ones "
+              "by SIGTERM then SIGKILL).\n",
+              argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    json_t *ids = json_array();
+    for (int i = 1; i < argc; i++) {
+        int64_t id;
+        if (parse_id(argv[i], &id) < 0) {
+            json_decref(ids);
+            return 2;
+        }
+        json_array_append_new(ids, json_integer(id));
+    }
+    json_t *res = NULL;
+    int rc = call_print(g, "cancel", "cancel", json_pack("{s:o}", "ids", ids), &res);
+    json_decref(res);
+    return rc;
+}
+
+static int cmd_job(const struct strata_global *g, int argc, char **argv)
+{
+    int64_t id;
+    if (want_help(argc, argv) || argc != 3) {
+        fputs("Usage: strata job info|R|wait ID\n"
+              "  info  the job's record (JSON, with its jobspec and R)\n"
+              "  R     the job's R (rv1)\n"
+              "  wait  wait until the job is inactive; exit 0 if it completed\n",
+              argc != 3 ? stderr : stdout);
+        return argc != 3 ? 2 : 0;
+    }
+    if (parse_id(argv[2], &id) < 0)
+        return 2;
+    json_t *params = json_pack("{s:I}", "id", (json_int_t)id);
+    if (strcmp(argv[1], "info") == 0)
+        return call_print(g, "job info", "info", params, NULL);
+    json_t *res = NULL;
+    if (strcmp(argv[1], "R") == 0) {
+        if (call_print(g, "job R", "info", params, &res) != 0)
+            return 1;
+        char *s = json_dumps(json_object_get(res, "R"), JSON_COMPACT | JSON_ENCODE_ANY);
+        puts(s ? s : "null");
+        free(s);
+        json_decref(res);
+        return 0;
+    }
+    if (strcmp(argv[1], "wait") == 0) {
+        if (call_print(g, "job wait", "wait", params, &res) != 0)
+            return 1;
+        const char *r = json_string_value(json_object_get(res, "result"));
+        int rc = r && strcmp(r, "completed") == 0 ? 0 : 1;
+        if (rc)
+            fprintf(stderr, "strata: job %lld %s\n", (long long)id, r ? r : "?");
+        json_decref(res);
+        return rc;
+    }
+    json_decref(params);
+    fprintf(stderr, "strata job: unknown subcommand '%s' (info, R, wait)\n", argv[1]);
+    return 2;
+}
+
+/* ---- resource ---------------------------------------------------------------------------- */
+
+static int cmd_resource(const struct strata_global *g, int argc, char **argv)
+{
+    if (want_help(argc, argv) || argc < 2) {
+        fputs("Usage: strata resource list|status\n"
+              "       strata resource drain|undrain TARGETS\n"
+              "TARGETS are ranks (0-3,7) or hosts (node[0-3]).  Only the instance owner\n"
+              "may drain or undrain.\n",
+              argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "drain") == 0 || strcmp(sub, "undrain") == 0) {
+        if (argc != 3) {
+            fprintf(stderr, "strata resource %s: give TARGETS (ranks or hosts)\n", sub);
+            return 2;
+        }
+        json_t *res = NULL;
+        char method[32];
+        snprintf(method, sizeof method, "resource.%s", sub);
+        int rc = call_print(g, sub, method, json_pack("{s:s}", "targets", argv[2]), &res);
+        json_decref(res);
+        return rc;
+    }
+    if (strcmp(sub, "list") != 0 && strcmp(sub, "status") != 0) {
+        fprintf(stderr, "strata resource: unknown subcommand '%s'\n", sub);
+        return 2;
+    }
+    json_t *res = NULL;
+    if (call_print(g, "resource", "resource.list", NULL, &res) != 0)
+        return 1;
+    printf("%10s %6s %6s %-12s %s\n", "STATE", "NNODES", "NCORES", "RANKS", "NODELIST");
+    const char *states[] = {"free", "allocated", "down"};
+    for (int i = 0; i < 3; i++) {
+        json_t *e = json_object_get(res, states[i]);
+        printf("%10s %6lld %6lld %-12s %s\n", states[i],
+               (long long)json_integer_value(json_object_get(e, "nnodes")),
+               (long long)json_integer_value(json_object_get(e, "ncores")),
+               json_string_value(json_object_get(e, "ranks")),
+               json_string_value(json_object_get(e, "nodelist")));
+    }
+    json_decref(res);
+    return 0;
+}
+
+static int cmd_simple(const struct strata_global *g, int argc, char **argv, const char *method,
+                      const char *help)
+{
+    if (want_help(argc, argv)) {
+        printf("Usage: strata %s\n%s\n", argv[0], help);
+        return 0;
+    }
+    if (argc != 1) {
+        fprintf(stderr, "strata %s: no arguments expected\n", argv[0]);
+        return 2;
+    }
+    return call_print(g, argv[0], method, NULL, NULL);
+}
+
+static int dispatch(const struct strata_global *g, int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    if (strcmp(cmd, "submit") == 0)
+        return strata_cmd_submit(g, argc, argv, 0);
+    if (strcmp(cmd, "run") == 0)
+        return strata_cmd_submit(g, argc, argv, 1);
+    if (strcmp(cmd, "jobs") == 0)
+        return cmd_jobs(g, argc, argv);
+    if (strcmp(cmd, "cancel") == 0)
+        return cmd_cancel(g, argc, argv);
+    if (strcmp(cmd, "job") == 0)
+        return cmd_job(g, argc, argv);
+    if (strcmp(cmd, "resource") == 0)
+        return cmd_resource(g, argc, argv);
+    if (strcmp(cmd, "queue") == 0)
+        return cmd_simple(g, argc, argv, "queue", "Show the queues and policies (JSON).");
+    if (strcmp(cmd, "stats") == 0)
+        return cmd_simple(g, argc, argv, "stats", "Show instance statistics (JSON).");
+    if (strcmp(cmd, "ping") == 0)
+        return cmd_simple(g, argc, argv, "ping", "Check that the instance answers.");
+    if (strcmp(cmd, "shutdown") == 0)
+        return cmd_simple(g, argc, argv, "shutdown",
+                          "Stop the instance (owner only); running jobs are canceled.");
+    fprintf(stderr, "strata: unknown command '%s'\nTry 'strata --help'.\n", cmd);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    struct strata_global g = {.uri = NULL, .timeout_ms = 30000};
+    static const struct option o[] = {{"uri", required_argument, NULL, 'u'},
+                                      {"timeout", required_argument, NULL, 'T'},
+                                      {"help", no_argument, NULL, 'h'},
+                                      {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+        switch (c) {
+        case 'u': g.uri = optarg; break;
+        case 'T': g.timeout_ms = atoi(optarg); break;
+        case 'h': fputs(main_usage, stdout); return 0;
+        default: fputs(main_usage, stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        fputs(main_usage, stderr);
+        return 2;
+    }
+    return dispatch(&g, argc - optind, argv + optind);
+}
