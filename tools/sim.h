@@ -42,6 +42,7 @@ struct sim_job {
     /* results of a run */
     int64_t start; /* -1 if it never started */
     int64_t end;
+    int64_t cores;    /* cores allocated (for utilization) */
     int how;          /* enum queue_start */
     int reject_errno; /* 0, or why the queue rejected it */
     char *alloc;      /* allocation summary (owned), or NULL */
@@ -127,8 +128,9 @@ int sim_match_backend_create(graph_t *g, const char *match_policy, struct queue_
 void sim_match_backend_destroy(struct queue_backend *be);
 
 /* Summary of what the matcher allocated in its last successful allocate
- * ("16 core on node[0-1]"); malloc'd, NULL if none. */
-char *sim_match_backend_last_alloc(struct queue_backend *be);
+ * ("16 core on node[0-1]"); malloc'd, NULL if none.  *cores receives the
+ * number of cores in it (left alone when NULL is returned). */
+char *sim_match_backend_last_alloc(struct queue_backend *be, int64_t *cores);
 
 /* ---- the run --------------------------------------------------------------------- */
 

@@ -147,7 +147,7 @@ static bool line_name(const char *line, size_t len, char *name, size_t namesz)
 }
 
 /* Count cores and collect node names from the rendered selection. */
-static char *summarize(struct sim_match *sm, const char *text)
+static char *summarize(struct sim_match *sm, const char *text, int64_t *ncores)
 {
     hostlist_t *hl = hostlist_create();
     int64_t cores = 0;
@@ -171,10 +171,11 @@ static char *summarize(struct sim_match *sm, const char *text)
         out = NULL;
     free(hosts);
     hostlist_destroy(hl);
+    *ncores = cores;
     return out;
 }
 
-char *sim_match_backend_last_alloc(struct queue_backend *be)
+char *sim_match_backend_last_alloc(struct queue_backend *be, int64_t *cores)
 {
     if (!be || be->ops != &match_backend_ops)
         return NULL;
@@ -182,7 +183,7 @@ char *sim_match_backend_last_alloc(struct queue_backend *be)
     if (!sm->have_alloc)
         return NULL;
     char *text = writer_render(sm->w);
-    char *out = text ? summarize(sm, text) : NULL;
+    char *out = text ? summarize(sm, text, cores) : NULL;
     free(text);
     return out;
 }

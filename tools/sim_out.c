@@ -69,7 +69,7 @@ static void job_figures(const struct sim_workload *w, struct sim_summary *s, dou
         double run = (double) j->run;
         wsum += wait;
         bsum += fmax(1.0, (wait + run) / fmax(run, BSLD_TAU));
-        *area += run * (double) j->size;
+        *area += run * (double) j->cores;
         if (j->end > *last)
             *last = j->end;
         if (wait > s->wait_max)

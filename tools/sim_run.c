@@ -113,11 +113,14 @@ static void on_queue_event(void *arg, const struct queue_job *qj,
     j->start = st->start;
     j->end = st->start + j->run;
     j->how = st->how;
+    /* Utilization counts what the matcher really allocated (a whole
+     * exclusive node brings all of its cores). */
+    j->cores = j->size;
     if (rs->cfg->backend == SIM_BACKEND_MATCH)
-        j->alloc = sim_match_backend_last_alloc(&rs->be);
+        j->alloc = sim_match_backend_last_alloc(&rs->be, &j->cores);
     else if (asprintf(&j->alloc, "%lld core", (long long) j->size) < 0)
         j->alloc = NULL;
-    rs->busy += j->size;
+    rs->busy += j->cores;
     rs->r->started++;
     struct ending e = {
         .end = j->end, .start = j->start, .seq = rs->seq++, .idx = (size_t) (j - rs->w->jobs)};
@@ -240,7 +243,7 @@ static int finish(struct run *rs, struct st_error *err)
 {
     struct ending e = heap_pop(rs);
     struct sim_job *j = &rs->w->jobs[e.idx];
-    rs->busy -= j->size;
+    rs->busy -= j->cores;
     if (queue_finish(rs->m, (int64_t) e.idx) < 0)
         return st_errorf(err, errno, "job %lld: release failed: %s", (long long) j->id,
                          strerror(errno));

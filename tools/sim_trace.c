@@ -389,6 +389,7 @@ void sim_workload_reset(struct sim_workload *w)
         free(j->alloc);
         j->alloc = NULL;
         j->start = j->end = -1;
+        j->cores = 0;
         j->how = QUEUE_START_NONE;
         j->reject_errno = 0;
     }
