@@ -181,6 +181,7 @@ static void launch_fini(struct launch *l)
         free(l->envp[i]);
     free(l->envp);
     free(l->pathbuf);
+    free(l->argv);
     if (l->out_fd >= 0)
         close(l->out_fd);
     if (l->err_fd >= 0)
@@ -246,7 +247,12 @@ static int exec_tasks(struct instance *inst, struct job *j, char **reason)
         errno = EINVAL;
         return -1;
     }
-    l.argv = j->js->tasks[0].command;
+    /* The jobspec's command array is counted, not NULL-terminated. */
+    const struct js_task *t = &j->js->tasks[0];
+    l.argv = calloc(t->ncommand + 1, sizeof *l.argv);
+    if (!l.argv)
+        return -1;
+    memcpy(l.argv, t->command, t->ncommand * sizeof *l.argv);
     l.cwd = j->js->cwd;
     if (resolve(&l, l.argv[0]) < 0) {
         if (asprintf(reason, "%s: command not found", l.argv[0]) < 0)
