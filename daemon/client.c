@@ -27,6 +27,7 @@ static int nng_to_errno(int rv)
     case NNG_ECONNREFUSED: return ECONNREFUSED;
     case NNG_ENOENT: return ENOENT;
     case NNG_EADDRINVAL:
+    case NNG_ENOTSUP: /* an unknown URI scheme */
     case NNG_EINVAL: return EINVAL;
     case NNG_EPERM: return EPERM;
     case NNG_ECLOSED: return EPIPE;
