@@ -621,6 +621,56 @@ static const vtx_t *order_by_score(struct msel *s, const vtx_t *ch, int n)
 
 /* Visit u's dominant children with requests R; successful children add
  * themselves (and what they pass up) to l.  Returns 0 if any matched. */
+static int prune(struct msel *s, vtx_t u, const struct mreq *mr, bool x_in);
+
+/* Auxiliary subsystems (-S C+PA...): u's children there that match a
+ * request directly are candidates too (they are matched, not walked: an
+ * auxiliary edge may lead back into the dominant tree).  As in the
+ * reference, selections in auxiliary subsystems are neither emitted nor
+ * committed. */
+static int explore_aux(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool excl,
+                       struct meglist *l)
+{
+    matcher_t *m = s->m;
+    int rc = -1;
+    for (int a = 0; a < m->naux && !s->error; a++) {
+        int n = 0;
+        const vtx_t *ch = graph_children(m->g, m->aux[a], u, &n);
+        for (int i = 0; i < n; i++) {
+            vtx_t c = ch[i];
+            atom_t t = graph_type(m->g, c);
+            const struct mreq *mr = NULL;
+            for (int j = 0; j < nR && !mr; j++)
+                if (!R[j].disabled && !R[j].slot && R[j].type == t && R[j].nwith == 0)
+                    mr = &R[j];
+            if (!mr)
+                continue;
+            bool x = excl || mr->excl == JS_EXCL_TRUE;
+            s->preorder++;
+            if (prune(s, c, mr, x) < 0) {
+                if (s->error)
+                    return -1;
+                continue;
+            }
+            int32_t e = eg_new(m);
+            if (e < 0) {
+                s->error = ENOMEM;
+                return -1;
+            }
+            m->tparent[c] = u;
+            m->eg[e].type = t;
+            m->eg[e].v = c;
+            m->eg[e].excl = x;
+            m->eg[e].score = vertex_score(s, c);
+            m->eg[e].count = match_plan_avail(m, c, s->at, s->dur);
+            list_push(m, l, e);
+            s->postorder++;
+            rc = 0;
+        }
+    }
+    return rc;
+}
+
 static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pristine,
                    bool excl, struct meglist *l, int64_t mult)
 {
@@ -671,6 +721,8 @@ static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool p
         rc = 0;
     }
     m->norder = saved;
+    if (!s->error && m->naux > 0 && explore_aux(s, u, R, nR, excl, l) == 0)
+        rc = 0;
     return s->error ? -1 : rc;
 }
 
