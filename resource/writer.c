@@ -209,16 +209,48 @@ static size_t line_bound(const writer_t *w, const struct writer_vtx *x)
            1 + 20 + sizeof(":exclusive]\n");
 }
 
+/* Append s (length n) at p; returns the end. */
+static char *put_str(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* Append v in decimal at p; returns the end.  Written by hand: sprintf was
+ * the largest single cost of rendering an allocation (one line per vertex). */
+static char *put_i64(char *p, int64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? (uint64_t) 0 - (uint64_t) v : (uint64_t) v;
+
+    do {
+        tmp[n++] = (char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *p++ = '-';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
 static size_t put_line(const writer_t *w, const struct writer_vtx *x, bool pretty, char *p)
 {
     char *start = p;
+    const char *name = graph_name(w->g, x->v);
     memset(p, ' ', PREFIX_INDENT);
     p += PREFIX_INDENT;
     memset(p, '-', (size_t) x->depth * LEVEL_WIDTH);
     p += (size_t) x->depth * LEVEL_WIDTH;
     const char *flag =
         pretty ? (x->exclusive ? "exclusive" : "shared") : (x->exclusive ? "x" : "s");
-    p += sprintf(p, "%s[%" PRId64 ":%s]\n", graph_name(w->g, x->v), x->needs, flag);
+    p = put_str(p, name, strlen(name));
+    *p++ = '[';
+    p = put_i64(p, x->needs);
+    *p++ = ':';
+    p = put_str(p, flag, strlen(flag));
+    p = put_str(p, "]\n", 2);
     return (size_t) (p - start);
 }
 
