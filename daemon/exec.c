@@ -107,7 +107,7 @@ static int resolve(struct launch *l, const char *cmd)
 {
     if (strchr(cmd, '/')) {
         l->path = cmd;
-        return 0;
+        return access(cmd, X_OK);
     }
     const char *path = getenv("PATH");
     if (!path)

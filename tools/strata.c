@@ -30,6 +30,7 @@ static const char main_usage[] =
     "  stats                      instance statistics\n"
     "  ping                       check the instance answers\n"
     "  shutdown                   stop the instance\n"
+    "  call METHOD [JSON]         call any protocol method (--raw TEXT: send TEXT as is)\n"
     "\n"
     "Every command takes --help.\n";
 
@@ -201,8 +202,8 @@ static int cmd_cancel(const struct strata_global *g, int argc, char **argv)
     if (want_help(argc, argv) || argc < 2) {
         fputs("Usage: strata cancel ID...\nCancel jobs (pending ones at once, running ones "
               "by SIGTERM then SIGKILL).\n",
-              argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+              want_help(argc, argv) ? stdout : stderr);
+        return want_help(argc, argv) ? 0 : 2;
     }
     json_t *ids = json_array();
     for (int i = 1; i < argc; i++) {
@@ -222,13 +223,14 @@ static int cmd_cancel(const struct strata_global *g, int argc, char **argv)
 static int cmd_job(const struct strata_global *g, int argc, char **argv)
 {
     int64_t id;
-    if (want_help(argc, argv) || argc != 3) {
+    bool help = want_help(argc, argv);
+    if (help || argc != 3) {
         fputs("Usage: strata job info|R|wait ID\n"
               "  info  the job's record (JSON, with its jobspec and R)\n"
               "  R     the job's R (rv1)\n"
               "  wait  wait until the job is inactive; exit 0 if it completed\n",
-              argc != 3 ? stderr : stdout);
-        return argc != 3 ? 2 : 0;
+              help ? stdout : stderr);
+        return help ? 0 : 2;
     }
     if (parse_id(argv[2], &id) < 0)
         return 2;
@@ -269,8 +271,8 @@ static int cmd_resource(const struct strata_global *g, int argc, char **argv)
               "       strata resource drain|undrain TARGETS\n"
               "TARGETS are ranks (0-3,7) or hosts (node[0-3]).  Only the instance owner\n"
               "may drain or undrain.\n",
-              argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+              want_help(argc, argv) ? stdout : stderr);
+        return want_help(argc, argv) ? 0 : 2;
     }
     const char *sub = argv[1];
     if (strcmp(sub, "drain") == 0 || strcmp(sub, "undrain") == 0) {
@@ -320,6 +322,38 @@ static int cmd_simple(const struct strata_global *g, int argc, char **argv, cons
     return call_print(g, argv[0], method, NULL, NULL);
 }
 
+/* call: any method, or raw bytes (for testing the daemon's error replies). */
+static int cmd_call(const struct strata_global *g, int argc, char **argv)
+{
+    if (want_help(argc, argv) || argc < 2 || argc > 3) {
+        fputs("Usage: strata call METHOD [PARAMS-JSON]\n"
+              "       strata call --raw TEXT     send TEXT as the request, print the reply\n"
+              "Call any protocol method (docs/protocol.md); prints the result as JSON.\n",
+              argc < 2 || argc > 3 ? stderr : stdout);
+        return argc < 2 || argc > 3 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--raw") == 0) {
+        strata_client_t *c = argc == 3 ? strata_cli_open(g) : NULL;
+        struct st_error err = {{0}};
+        char *reply = c ? strata_client_call_raw(c, argv[2], strlen(argv[2]), &err) : NULL;
+        int rc = reply ? (puts(reply), 0) : c ? strata_cli_fail("call", &err) : 1;
+        free(reply);
+        strata_client_close(c);
+        return rc;
+    }
+    json_t *params = NULL;
+    if (argc == 3) {
+        json_error_t jerr;
+        params = json_loads(argv[2], 0, &jerr);
+        if (!json_is_object(params)) {
+            fprintf(stderr, "strata call: PARAMS must be a JSON object (%s)\n", jerr.text);
+            json_decref(params);
+            return 2;
+        }
+    }
+    return call_print(g, "call", argv[1], params, NULL);
+}
+
 static int dispatch(const struct strata_global *g, int argc, char **argv)
 {
     const char *cmd = argv[0];
@@ -335,6 +369,8 @@ static int dispatch(const struct strata_global *g, int argc, char **argv)
         return cmd_job(g, argc, argv);
     if (strcmp(cmd, "resource") == 0)
         return cmd_resource(g, argc, argv);
+    if (strcmp(cmd, "call") == 0)
+        return cmd_call(g, argc, argv);
     if (strcmp(cmd, "queue") == 0)
         return cmd_simple(g, argc, argv, "queue", "Show the queues and policies (JSON).");
     if (strcmp(cmd, "stats") == 0)
