@@ -403,15 +403,19 @@ static json_t *state_entry(idset_t *ranks, hostlist_t *hosts, int64_t cores)
     return o;
 }
 
-static int64_t cores_under(struct instance *inst, vtx_t node)
+/* Cores in the containment subtree of v (readers do not all give cores
+ * their node's rank, so the tree is walked). */
+static int64_t cores_under(struct instance *inst, vtx_t v)
 {
     atom_t core = graph_atom_find(inst->g, "core");
-    int32_t rank = graph_rank(inst->g, node);
+    atom_t cont = graph_atom_find(inst->g, "containment");
+    if (graph_type(inst->g, v) == core)
+        return 1;
     int n = 0;
-    const vtx_t *v = graph_by_rank(inst->g, rank, &n);
+    const vtx_t *kids = graph_children(inst->g, cont, v, &n);
     int64_t c = 0;
     for (int i = 0; i < n; i++)
-        c += graph_type(inst->g, v[i]) == core;
+        c += cores_under(inst, kids[i]);
     return c;
 }
 
@@ -459,7 +463,7 @@ static int target_nodes(struct instance *inst, json_t *params, vtx_t **out, int 
     int k = 0;
     for (int i = 0; sel && i < n; i++) {
         bool hit = ids ? idset_test(ids, graph_rank(inst->g, nodes[i]))
-                       : hostlist_find(hl, graph_name(inst->g, nodes[i])) >= 0;
+                       : hostlist_find(hl, graph_name(inst->g, nodes[i])) > 0;
         if (hit)
             sel[k++] = nodes[i];
     }

@@ -1,0 +1,60 @@
+#!/bin/bash
+# Malformed, oversized and unknown requests get an error reply; the daemon
+# stays up and keeps serving.
+. "$(dirname "$0")/daemon-lib.sh"
+
+daemon_start -L "$SHARED/conformance/data/resource/grugs/tiny.graphml" --noexec --max-request 4096
+
+# raw TEXT EXPECTED-ERRNO
+raw() {
+    local reply
+    reply=$("$STRATA" call --raw "$1")
+    if echo "$reply" | grep -q "\"ok\": *false" && echo "$reply" | grep -q "\"errno\": *$2[,}]"; then
+        ok "raw '${1:0:40}' -> errno $2"
+    else
+        fail "raw '${1:0:40}' -> errno $2 (got $reply)"
+    fi
+    "$STRATA" ping >/dev/null || fail "daemon answers after '${1:0:40}'"
+}
+raw 'not json' 22
+raw '' 22
+raw '[1,2,3]' 22
+raw '{"method":"ping"}' 22
+raw '{"version":99,"method":"ping"}' 71
+raw '{"version":1,"method":"no.such.method"}' 38
+raw '{"version":1,"method":"ping","params":[]}' 22
+raw '{"version":1,"method":"submit","params":{}}' 22
+raw '{"version":1,"method":"submit","params":{"jobspec":42}}' 22
+raw '{"version":1,"method":"submit","params":{"jobspec":"version: 1\nresources: nope"}}' 22
+raw '{"version":1,"method":"submit","params":{"jobspecs":[]}}' 22
+raw '{"version":1,"method":"submit","params":{"jobspec":{},"count":0}}' 22
+raw '{"version":1,"method":"cancel","params":{"id":"x"}}' 22
+raw '{"version":1,"method":"cancel","params":{"id":12345}}' 2
+raw '{"version":1,"method":"info","params":{}}' 22
+raw '{"version":1,"method":"jobs","params":{"states":["bogus"]}}' 22
+raw '{"version":1,"method":"resource.drain","params":{"targets":"node[0-9]"}}' 2
+raw '{"version":1,"method":"resource.drain","params":{"targets":"node[1-"}}' 22
+big=$(head -c 6000 /dev/zero | tr '\0' 'x')
+raw "{\"version\":1,\"method\":\"ping\",\"params\":{\"pad\":\"$big\"}}" 7
+# binary garbage
+reply=$(head -c 300 /dev/urandom | tr -d '\0' | xargs -0 "$STRATA" call --raw 2>&1)
+check "binary garbage gets an error reply" sh -c "echo '$reply' | grep -q '\"ok\": *false' || echo '$reply' | grep -q 'ok\":false'"
+
+# a bulk submit with one bad jobspec submits nothing
+before=$("$STRATA" stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["submitted"])')
+good='{"version":1,"resources":[{"type":"slot","count":1,"label":"t","with":[{"type":"core","count":1}]}],"tasks":[{"command":["true"],"slot":"t","count":{"per_slot":1}}],"attributes":{"system":{"duration":1}}}'
+"$STRATA" call submit "{\"jobspecs\":[$good, {\"version\":1}]}" 2>"$TMP/err" && fail "bad bulk accepted"
+check "bad bulk names the bad jobspec" grep -q "jobspec\[1\]" "$TMP/err"
+after=$("$STRATA" stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["submitted"])')
+check "bad bulk submitted nothing ($before -> $after)" test "$before" = "$after"
+"$STRATA" call submit "{\"jobspecs\":[$good, $good]}" >/dev/null
+after=$("$STRATA" stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["submitted"])')
+check "good bulk submitted 2" test "$after" = $((before + 2))
+
+# a client that goes away mid-request does not hurt
+for _ in 1 2 3; do timeout 0.05 "$STRATA" call wait '{"id":1}' >/dev/null 2>&1; done
+check "still serving after abandoned waits" "$STRATA" ping
+errs=$("$STRATA" stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["request_errors"])')
+check "request errors counted ($errs)" test "$errs" -ge 20
+check "shutdown" daemon_stop
+finish
