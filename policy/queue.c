@@ -576,30 +576,14 @@ int queue_pass_alloc_now(struct queue_mgr *m, struct queue_entry *e, int64_t now
     return rc;
 }
 
-/* A lower bound on the job's earliest start in this pass: a job of its shape
- * class, no bigger and no longer, reserved earlier in the pass starts no
- * sooner (everything added since only uses resources up).  Only the latest
- * reservations are scanned: any subset gives a valid bound. */
-static int64_t start_bound(const struct queue_mgr *m, const struct queue_job *j, int64_t now)
-{
-    int64_t t = now;
-    if (j->shape_class == 0 || j->size < 0)
-        return t;
-    size_t first = m->nresv > 64 ? m->nresv - 64 : 0;
-    for (size_t i = first; i < m->nresv; i++) {
-        const struct queue_entry *r = m->resv[i];
-        if (r->job.shape_class == j->shape_class && r->job.size <= j->size &&
-            r->job.duration <= j->duration && r->st.t_estimate > t)
-            t = r->st.t_estimate;
-    }
-    return t;
-}
-
 int queue_pass_reserve(struct queue_mgr *m, struct queue_entry *e, int64_t now, int64_t *at)
 {
     m->stats.backend_calls++;
-    /* Searching from the bound instead of now finds the same time sooner. */
-    int rc = m->be.ops->reserve(m->be.ctx, &e->job, start_bound(m, &e->job, now), at);
+    /* The search always starts at now, even when an earlier, smaller job of
+     * the class shows it cannot start before some later time: the
+     * matcher's choice of resources may depend on the time it is asked
+     * at, and the simulator must choose as the daemon would. */
+    int rc = m->be.ops->reserve(m->be.ctx, &e->job, now, at);
     if ((rc == 0 && *at > now) || (rc < 0 && errno == EBUSY)) {
         int saved = errno;
         record_failure(m, &e->job);

@@ -143,8 +143,7 @@ struct queue_backend_ops {
     /* Allocate for [now, now + duration) or fail. */
     int (*alloc_now)(void *ctx, const struct queue_job *job, int64_t now);
     /* Allocate now, else reserve the earliest time; *at receives the time
-     * (== now for an allocation).  The manager may pass a `now` later than
-     * the clock's when it knows the job cannot start before it. */
+     * (== now for an allocation). */
     int (*reserve)(void *ctx, const struct queue_job *job, int64_t now, int64_t *at);
     /* Release everything the job holds (allocation or reservation). */
     int (*cancel)(void *ctx, int64_t jobid);

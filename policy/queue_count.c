@@ -206,8 +206,7 @@ static int count_reserve(void *ctx, const struct queue_job *job, int64_t now, in
             errno = EINVAL;
         return -1;
     }
-    /* `now` may be a later search start than the clock's (queue.h): the
-     * profile between the two must stay, so nothing is forgotten here. */
+    forget_past(c, now);
     int64_t t = earliest(c, now, job->duration, job->size);
     if (span_add(c, job->id, t, t + job->duration, job->size) < 0)
         return -1;
