@@ -551,8 +551,6 @@ static void to_array(planner_t *p)
 
 /* ---- point store: whichever representation p uses ------------------------ */
 
-static void span_place(struct span *slots, size_t cap, const struct span *s);
-
 /* The sorted points of an array planner; for a solo planner, its two implied
  * points written into buf. */
 static const struct apoint *arr_of(const planner_t *p, struct apoint buf[2])
@@ -564,8 +562,8 @@ static const struct apoint *arr_of(const planner_t *p, struct apoint buf[2])
     return buf;
 }
 
-/* Give a solo planner the ordinary representation (span table and point
- * array, with room for one more span).  0, or -1 with ENOMEM and nothing
+/* Give a solo planner the ordinary representation (a dense span table and
+ * a point array, both with room for one more span).  0, or -1 with ENOMEM and nothing
  * changed. */
 static int unsolo(planner_t *p)
 {
@@ -575,7 +573,7 @@ static int unsolo(planner_t *p)
 
     if (!p->solo)
         return 0;
-    slots = calloc(4, sizeof(*slots));
+    slots = calloc(2, sizeof(*slots));
     a = malloc(4 * sizeof(*a));
     if (!slots || !a) {
         free(slots);
@@ -588,8 +586,8 @@ static int unsolo(planner_t *p)
     p->pts.arr = a;
     p->arr_cap = 4;
     p->slots = slots;
-    p->cap = 4;
-    span_place(slots, 4, &one);
+    p->cap = 2;
+    slots[0] = one; /* a dense table */
     return 0;
 }
 
@@ -692,6 +690,19 @@ static void pts_adjust(planner_t *p, int64_t time, int64_t delta)
 
 /* ---- span table --------------------------------------------------------- */
 
+/* Up to DENSE_MAX slots the table is a plain array, spans packed at the
+ * front and found by a linear scan: no empty slots to pay for (a
+ * two-span planner needs 64 bytes, not a 4-slot hash), and a scan of a
+ * few ids is as fast as hashing.  Beyond that it is an open-addressing
+ * hash of at least 2 * DENSE_MAX slots, so the capacity tells the modes
+ * apart.  In both modes unused slots have id 0. */
+enum { DENSE_MAX = 8 };
+
+static bool span_dense(const planner_t *p)
+{
+    return p->cap <= DENSE_MAX;
+}
+
 static size_t slot_of(size_t cap, int64_t id)
 {
     return (size_t) mix64((uint64_t) id) & (cap - 1);
@@ -703,6 +714,12 @@ static struct span *span_find(const planner_t *p, int64_t id)
         return p->one.id == id ? (struct span *) &p->one : NULL;
     if (id < 1 || p->cap == 0)
         return NULL;
+    if (span_dense(p)) {
+        for (uint32_t i = 0; i < p->nspans; i++)
+            if (p->slots[i].id == id)
+                return &p->slots[i];
+        return NULL;
+    }
     for (size_t i = slot_of(p->cap, id);; i = (i + 1) & (p->cap - 1)) {
         if (p->slots[i].id == id)
             return &p->slots[i];
@@ -711,6 +728,7 @@ static struct span *span_find(const planner_t *p, int64_t id)
     }
 }
 
+/* Put s in a hash table of cap slots. */
 static void span_place(struct span *slots, size_t cap, const struct span *s)
 {
     size_t i = slot_of(cap, s->id);
@@ -720,15 +738,30 @@ static void span_place(struct span *slots, size_t cap, const struct span *s)
     slots[i] = *s;
 }
 
-/* Rehash into `cap` slots.  On failure the table is unchanged. */
+/* Record s (room reserved); the caller counts it. */
+static void span_add(planner_t *p, const struct span *s)
+{
+    if (span_dense(p))
+        p->slots[p->nspans] = *s;
+    else
+        span_place(p->slots, p->cap, s);
+}
+
+/* Move the spans into a new table of `cap` slots (dense if cap <=
+ * DENSE_MAX, else hashed).  On failure the table is unchanged. */
 static int span_resize(planner_t *p, uint32_t cap)
 {
     struct span *slots = calloc(cap, sizeof(*slots));
+    uint32_t k = 0;
 
     if (!slots)
         return -1;
     for (size_t i = 0; i < p->cap; i++) {
-        if (p->slots[i].id != 0)
+        if (p->slots[i].id == 0)
+            continue;
+        if (cap <= DENSE_MAX)
+            slots[k++] = p->slots[i];
+        else
             span_place(slots, cap, &p->slots[i]);
     }
     free(p->slots);
@@ -737,35 +770,42 @@ static int span_resize(planner_t *p, uint32_t cap)
     return 0;
 }
 
-/* Make room for one more span (load factor <= 3/4: linear probing is still
- * short there, and per-vertex planners are many).  On failure the table is
- * unchanged. */
+/* Make room for one more span: dense while it fits in DENSE_MAX slots,
+ * then a hash with load factor <= 3/4 (linear probing is still short
+ * there).  On failure the table is unchanged. */
 static int span_reserve(planner_t *p)
 {
-    if (((size_t) p->nspans + 1) * 4 <= (size_t) p->cap * 3)
+    if (span_dense(p) ? p->nspans < p->cap
+                      : ((size_t) p->nspans + 1) * 4 <= (size_t) p->cap * 3)
         return 0;
     if (p->cap >= UINT32_MAX / 2) {
         errno = ENOMEM;
         return -1;
     }
-    /* Sized for one span first: the common case of a per-vertex planner. */
+    /* Sized for two spans first: a per-vertex planner rarely holds more. */
     return span_resize(p, p->cap ? p->cap * 2 : 2);
 }
 
-/* Delete a slot, shifting later members of its probe run back so lookups
- * never stop early. */
+/* Delete a slot: a dense table moves its last span into the hole; a hash
+ * shifts later members of the probe run back so lookups never stop
+ * early. */
 static void span_delete(planner_t *p, struct span *s)
 {
     size_t mask = p->cap - 1;
     size_t hole = (size_t) (s - p->slots);
 
-    for (size_t j = (hole + 1) & mask; p->slots[j].id != 0; j = (j + 1) & mask) {
-        size_t home = slot_of(p->cap, p->slots[j].id);
-        /* The entry may fill the hole unless its home lies in (hole, j]. */
-        bool stays = hole < j ? (home > hole && home <= j) : (home > hole || home <= j);
-        if (!stays) {
-            p->slots[hole] = p->slots[j];
-            hole = j;
+    if (span_dense(p)) {
+        p->slots[hole] = p->slots[p->nspans - 1];
+        hole = p->nspans - 1;
+    } else {
+        for (size_t j = (hole + 1) & mask; p->slots[j].id != 0; j = (j + 1) & mask) {
+            size_t home = slot_of(p->cap, p->slots[j].id);
+            /* The entry may fill the hole unless its home lies in (hole, j]. */
+            bool stays = hole < j ? (home > hole && home <= j) : (home > hole || home <= j);
+            if (!stays) {
+                p->slots[hole] = p->slots[j];
+                hole = j;
+            }
         }
     }
     p->slots[hole].id = 0;
@@ -775,8 +815,9 @@ static void span_delete(planner_t *p, struct span *s)
         p->slots = NULL;
         p->cap = 0;
     } else if (p->cap >= 64 && (size_t) p->nspans * 8 <= p->cap) {
-        /* Memory follows live spans; load stays <= 1/2.  Without memory
-         * the table just stays big. */
+        /* Memory follows live spans; load stays <= 1/2 (and the table stays
+         * hashed: cap / 4 >= 16).  Without memory the table just stays
+         * big. */
         span_resize(p, p->cap / 4);
     }
 }
@@ -965,7 +1006,7 @@ int planner_insert_span(planner_t *p, int64_t id, int64_t start, int64_t duratio
     /* End first: while half inserted, usage dips rather than overshoots. */
     pts_insert(p, &fresh[0], s.end, -amount, true);
     pts_insert(p, fresh[0] ? &fresh[0] : &fresh[1], start, amount, false);
-    span_place(p->slots, p->cap, &s);
+    span_add(p, &s);
     p->nspans++;
     free(fresh[0]);
     free(fresh[1]);

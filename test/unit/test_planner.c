@@ -854,6 +854,54 @@ START_TEST(test_solo_transitions)
 }
 END_TEST
 
+/* The span table is a packed array up to a few spans and a hash beyond:
+ * every span stays reachable across both switches, in any removal order. */
+START_TEST(test_span_table_modes)
+{
+    enum { N = 12 };
+    planner_t *p = planner_create(0, 1000, 100) /* spans do not overlap */;
+    int64_t ids[N];
+    int64_t s, d, a;
+
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            ids[i] = planner_add_span(p, 20 * i, 5 + i, i + 1);
+            ck_assert_int_gt(ids[i], 0);
+            for (int j = 0; j <= i; j++) {
+                ck_assert_int_eq(planner_span_get(p, ids[j], &s, &d, &a), 0);
+                ck_assert_int_eq(s, 20 * j);
+                ck_assert_int_eq(d, 5 + j);
+                ck_assert_int_eq(a, j + 1);
+            }
+        }
+        /* remove the middle, then odd, then the rest */
+        for (int pass = 0; pass < 3; pass++) {
+            for (int i = 0; i < N; i++) {
+                bool pick = pass == 0 ? (i >= 4 && i < 8) : pass == 1 ? (i % 2 == 1) : true;
+                if (!pick || ids[i] == 0)
+                    continue;
+                ck_assert_int_eq(planner_rem_span(p, ids[i]), 0);
+                ck_assert_int_eq(planner_avail_at(p, 20 * i), 100);
+                errno = 0;
+                ck_assert_int_eq(planner_span_get(p, ids[i], NULL, NULL, NULL), -1);
+                ck_assert_int_eq(errno, ENOENT);
+                ids[i] = 0;
+                for (int j = 0; j < N; j++) {
+                    if (ids[j] == 0)
+                        continue;
+                    ck_assert_int_eq(planner_span_get(p, ids[j], &s, NULL, &a), 0);
+                    ck_assert_int_eq(s, 20 * j);
+                    ck_assert_int_eq(a, j + 1);
+                    ck_assert_int_eq(planner_avail_at(p, 20 * j), 100 - (j + 1));
+                }
+            }
+        }
+        ck_assert_uint_eq(planner_span_count(p), 0);
+    }
+    planner_destroy(p);
+}
+END_TEST
+
 static Suite *planner_suite(void)
 {
     Suite *s = suite_create("planner");
@@ -873,6 +921,7 @@ static Suite *planner_suite(void)
     tcase_add_test(tc, test_next_without_first);
     tcase_add_test(tc, test_huge_horizon);
     tcase_add_test(tc, test_solo_transitions);
+    tcase_add_test(tc, test_span_table_modes);
     suite_add_tcase(s, tc);
     tc = tcase_create("random");
     tcase_set_timeout(tc, 120);
