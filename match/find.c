@@ -9,7 +9,8 @@
  * a pruning filter), names (hostlist of vertex names), property (key
  * present), jobid-alloc / jobid-reserved (the job holds the vertex
  * exclusively as an allocation / a reservation), jobid-span and jobid-tag
- * (the job touched the vertex).  Matching vertices are emitted in post-order
+ * (the job touched the vertex); values are case-insensitive.  Matching
+ * vertices, and the ancestors of matching vertices, are emitted in post-order
  * of the dominant subsystem, at full size, exclusive.
  */
 #include <ctype.h>
@@ -148,13 +149,17 @@ static struct fnode *parse_primary(struct fparse *p)
         return st_errorf_null(p->err, EINVAL, "invalid predicate %s", t);
     struct fnode *n = calloc(1, sizeof(*n));
     char *key = strndup(t, (size_t) (eq - t));
-    if (!n || !key) {
+    /* Values are case-insensitive (status=UP, names are lower-cased). */
+    char *val = lower_dup(eq + 1);
+    if (!n || !key || !val) {
         free(n);
         free(key);
+        free(val);
         return st_errorf_null(p->err, ENOMEM, "out of memory");
     }
-    int rc = pred_fill(p, n, key, eq + 1);
+    int rc = pred_fill(p, n, key, val);
     free(key);
+    free(val);
     if (rc < 0) {
         fnode_destroy(n);
         return NULL;
@@ -314,25 +319,34 @@ static void agfilter_text(const matcher_t *m, vtx_t v, char *buf, size_t len)
         snprintf(buf + off, len - off, "}");
 }
 
-static void walk(struct fwalk *fw, vtx_t v, bool down, int depth)
+/* Post-order walk: a vertex is emitted when it matches or when something
+ * below it was emitted, so that the writers see the path to each match (the
+ * rv1/rlite writers gather cores under their node). Returns whether v was
+ * emitted. */
+static bool walk(struct fwalk *fw, vtx_t v, vtx_t parent, bool down, int depth)
 {
     matcher_t *m = fw->p->m;
     down = down || graph_status(m->g, v) == VTX_DOWN;
     fw->p->down[v] = down;
     int n = 0;
+    bool below = false;
     const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
     for (int i = 0; i < n && !fw->error; i++)
-        walk(fw, ch[i], down, depth + 1);
-    if (fw->error || !eval(fw->p, fw->expr, v) || !fw->w)
-        return;
+        below |= walk(fw, ch[i], v, down, depth + 1);
+    if (fw->error || !(below || eval(fw->p, fw->expr, v)))
+        return false;
+    if (!fw->w)
+        return true;
     char agf[512];
     const char *agp = NULL;
     if (fw->p->agfilter && m->fmask[v]) {
         agfilter_text(m, v, agf, sizeof(agf));
         agp = agf;
     }
-    if (writer_emit_vertex(fw->w, v, depth, graph_size(m->g, v), true, NULL, agp) < 0)
+    if (writer_emit_vertex(fw->w, v, depth, graph_size(m->g, v), true, NULL, agp) < 0 ||
+        (parent != VTX_NONE && writer_emit_edge(fw->w, parent, v, m->dom) < 0))
         fw->error = errno ? errno : ENOMEM;
+    return true;
 }
 
 int match_find(matcher_t *m, const char *expr, writer_t *w, struct st_error *err)
@@ -366,7 +380,7 @@ int match_find(matcher_t *m, const char *expr, writer_t *w, struct st_error *err
     struct fwalk fw = {.p = &p, .expr = tree, .w = w};
     vtx_t root = graph_root(m->g, m->dom);
     if (root != VTX_NONE)
-        walk(&fw, root, false, 1);
+        walk(&fw, root, VTX_NONE, false, 1);
     if (fw.error) {
         errno = fw.error;
         goto done;

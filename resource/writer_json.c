@@ -423,6 +423,10 @@ static int rlite_gather(const struct writer *w, struct rlite *r)
             if (idset_add(t == t_core ? core : gpu, graph_id(g, v)) < 0)
                 goto done;
         } else if ((t == t_node || t == t_snode) && graph_rank(g, v) >= 0) {
+            /* A compute node with no core or GPU below it is no execution
+             * target (find emits a node for its free memory alone). */
+            if (t == t_node && idset_count(core) == 0 && idset_count(gpu) == 0)
+                continue;
             if (rlite_append(r, graph_rank(g, v), v, core, gpu) < 0)
                 goto done;
             core = idset_create();

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# resource-query behaviours beyond the shipped conformance cases, each
+# asserted on the -t output: find emits the ancestors of what matches (so
+# that rv1/rlite can name the node), predicate values are case-insensitive,
+# a node with nothing but memory found is no R_lite entry.
+set -uo pipefail
+
+src=${STRATA_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+conf=${STRATA_CONFORMANCE:-$src/../shared/conformance}
+data=$conf/data/resource
+rq=$(command -v resource-query || echo "${STRATA_BUILDDIR:-$src/build}/tools/resource-query")
+tiny=$data/grugs/tiny.graphml
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+
+check() { # description, command...
+    n=$((n + 1))
+    if "${@:2}"; then
+        echo "ok $n - $1"
+    else
+        failed=$((failed + 1))
+        echo "not ok $n - $1"
+    fi
+}
+
+# run FORMAT CMD... : commands on stdin, -t output in $tmp/out
+run() {
+    local fmt=$1
+    shift
+    printf '%s\n' "$@" quit >"$tmp/cmds"
+    "$rq" -L "$tiny" -F "$fmt" -S CA -P high -t "$tmp/out" <"$tmp/cmds" >"$tmp/stdout" 2>"$tmp/err"
+}
+
+# One whole node with its two sockets (18 cores, 1 gpu, 4 memory units each).
+cat >"$tmp/node.yaml" <<'YAML'
+version: 1
+resources:
+  - type: node
+    count: 1
+    with:
+      - type: slot
+        count: 1
+        label: task
+        with:
+          - type: socket
+            count: 2
+            with:
+              - type: core
+                count: 18
+              - type: gpu
+                count: 1
+              - type: memory
+                count: 4
+attributes:
+  system:
+    duration: 3600
+tasks:
+  - command: [ "app" ]
+    slot: task
+    count:
+      per_slot: 1
+YAML
+
+core0=/tiny0/rack0/node0/socket0/core0
+run simple "set-status $core0 down" "find status=down"
+check "find status=down on a core shows its ancestors (simple)" \
+    grep -qx -- '      ---------node0\[1:x\]' "$tmp/out"
+check "find on a core: the core itself" grep -q -- '---core0\[1:x\]' "$tmp/out"
+check "find on a core: only the down core" test "$(grep -c 'core' "$tmp/out")" = 1
+
+run rv1_nosched "set-status $core0 down" "set-status ${core0%0}7 down" "find status=down"
+check "find status=down in rv1_nosched names the rank and cores" \
+    grep -q '"R_lite": \[{"rank": "0", "children": {"core": "0,7"}}\], "nodelist": \["node0"\]' "$tmp/out"
+
+run jgf "set-status $core0 down" "find status=down"
+check "find in jgf emits the containment edges of the path" \
+    grep -q '"edges": \[{"source": "4", "target": "8"}' "$tmp/out"
+
+run rlite "set-status /tiny0/rack0/node0 down" "find status=UP or status=Down"
+check "predicate values are case-insensitive" \
+    grep -q '^\[{"rank": "0-1", "children": {"core": "0-35", "gpu": "0-1"}}\]$' "$tmp/out"
+
+run rlite "find status=Sideways"
+check "a bad predicate value is still refused" grep -q 'invalid predicate' "$tmp/err"
+
+# After a whole node is allocated, node1's only free vertices on it are
+# memory pools; node0 is free.  The R_lite lists node0 alone.
+run rlite "match allocate $tmp/node.yaml" "find sched-now=free"
+check "a node found for its memory alone is no R_lite entry" \
+    grep -q '^\[{"rank": "0", "children": {"core": "0-35", "gpu": "0-1"}}\]$' "$tmp/out"
+
+echo "1..$n"
+[ "$failed" = 0 ]
