@@ -493,6 +493,14 @@ START_TEST(test_multi_queue)
     ck_assert_str_eq(st.queue, "debug");
     ck_assert_int_eq(queue_job_get(s.m, 4, &st), 0);
     ck_assert_str_eq(st.queue, "batch");
+    /* Without an explicit queue, the jobspec's attributes.system.queue
+     * routes the job. */
+    struct jobspec js = {.queue = "debug"};
+    struct queue_job viajs = {.id = 8, .submit = 30, .duration = 1, .size = 1, .js = &js};
+    ck_assert_int_eq(queue_submit(s.m, &viajs, NULL), 0);
+    ck_assert_int_eq(queue_job_get(s.m, 8, &st), 0);
+    ck_assert_str_eq(st.queue, "debug");
+    ck_assert_int_eq(queue_cancel(s.m, 8), 0);
     struct st_error err = {{0}};
     struct queue_job bad = {.id = 9, .submit = 30, .duration = 1, .size = 1, .queue = "nope"};
     ck_assert_int_eq(queue_submit(s.m, &bad, &err), -1);
