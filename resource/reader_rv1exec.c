@@ -157,6 +157,20 @@ static int parse_rlite(const struct ctx *c, json_t *rlite, struct reader_rv1 *r)
     return 0;
 }
 
+/* A host's trailing number becomes its node id: it must fit an int64_t
+ * (Fluxion refuses such an R). */
+static bool host_number_fits(const char *host)
+{
+    size_t len = strlen(host), k = len;
+    while (k > 0 && host[k - 1] >= '0' && host[k - 1] <= '9')
+        k--;
+    if (k == len)
+        return true;
+    errno = 0;
+    (void) strtoll(host + k, NULL, 10);
+    return errno != ERANGE;
+}
+
 static int parse_nodelist(const struct ctx *c, json_t *nl, struct reader_rv1 *r)
 {
     if (!(r->nodelist = hostlist_create()))
@@ -177,6 +191,12 @@ static int parse_nodelist(const struct ctx *c, json_t *nl, struct reader_rv1 *r)
             return st_errorf(c->err, EINVAL, "%s: execution.nodelist[%zu]: %s", c->name, i,
                              e.text);
         for (size_t k = 0; k < hostlist_count(hl); k++) {
+            if (!host_number_fits(hostlist_nth(hl, k))) {
+                st_errorf(c->err, EINVAL, "%s: execution.nodelist[%zu]: %s: node number too large",
+                          c->name, i, hostlist_nth(hl, k));
+                hostlist_destroy(hl);
+                return -1;
+            }
             if (hostlist_append(r->nodelist, hostlist_nth(hl, k)) < 0) {
                 hostlist_destroy(hl);
                 return st_errorf(c->err, ENOMEM, "%s: out of memory", c->name);

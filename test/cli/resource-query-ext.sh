@@ -2,7 +2,8 @@
 # resource-query behaviours beyond the shipped conformance cases, each
 # asserted on the -t output: find emits the ancestors of what matches (so
 # that rv1/rlite can name the node), predicate values are case-insensitive,
-# a node with nothing but memory found is no R_lite entry.
+# a node with nothing but memory found is no R_lite entry; an R naming a
+# host number beyond int64 is refused.
 set -uo pipefail
 
 src=${STRATA_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -90,6 +91,20 @@ check "a bad predicate value is still refused" grep -q 'invalid predicate' "$tmp
 run rlite "match allocate $tmp/node.yaml" "find sched-now=free"
 check "a node found for its memory alone is no R_lite entry" \
     grep -q '^\[{"rank": "0", "children": {"core": "0-35", "gpu": "0-1"}}\]$' "$tmp/out"
+
+# An R whose host number does not fit an int64_t cannot be loaded; one that
+# does (10 digits) loads and matches.
+r_of() {
+    printf '{"version": 1, "execution": {"R_lite": [{"rank": "0-1", "children": {"core": "0-3"}}], "starttime": 0, "expiration": 0, "nodelist": ["%s"]}}\n' "$1"
+}
+r_of 'fluke1,fluke9223372036854775808' >"$tmp/huge.json"
+printf 'quit\n' >"$tmp/cmds"
+"$rq" -L "$tmp/huge.json" -f rv1exec <"$tmp/cmds" >/dev/null 2>"$tmp/err"
+check "a node number beyond int64 fails to load" test $? -ne 0
+check "the load error names the host" grep -q 'fluke9223372036854775808: node number too large' "$tmp/err"
+r_of 'fluke[1,6204000000]' >"$tmp/big.json"
+"$rq" -L "$tmp/big.json" -f rv1exec -e <"$tmp/cmds" >"$tmp/stdout" 2>&1
+check "a 10-digit node number loads" grep -q 'Vertex Count: 11' "$tmp/stdout"
 
 echo "1..$n"
 [ "$failed" = 0 ]
