@@ -25,10 +25,14 @@ int64_t match_plan_avail(const matcher_t *m, vtx_t v, int64_t at, int64_t dur)
     return planner_avail_during(p, at, dur);
 }
 
+/* A vertex held whole (exclusive span of its full size) gets no x_checker
+ * span (see commit_vertex), so its own planner answers for it too. */
 bool match_xchk_free(const matcher_t *m, vtx_t v, int64_t at, int64_t dur)
 {
     const planner_t *p = m->xchk[v];
-    return !p || planner_avail_during(p, at, dur) == MATCH_XCHK_TOTAL;
+    const planner_t *q = m->plans[v];
+    return (!p || planner_avail_during(p, at, dur) == MATCH_XCHK_TOTAL) &&
+           (!q || planner_avail_during(q, at, dur) == graph_size(m->g, v));
 }
 
 int64_t match_filter_avail(const matcher_t *m, vtx_t v, int k, int64_t at, int64_t dur)
@@ -133,8 +137,12 @@ static void commit_vertex(struct cpass *c, vtx_t v, int64_t needs, bool excl,
         if (!p || (sp.plan_span = planner_add_span(p, s->at, s->dur, needs)) < 0)
             goto error;
     }
-    planner_t *x = xchk_get(m, v);
-    if (!x || (sp.xchk_span = planner_add_span(x, s->at, s->dur, 1)) < 0)
+    /* A vertex held whole is "touched" already by its own span, which
+     * match_xchk_free reads: no x_checker span (most vertices of a
+     * whole-node job; that halves their planner memory). */
+    bool whole_held = excl && needs > 0 && needs == graph_size(m->g, v);
+    planner_t *x = whole_held ? NULL : xchk_get(m, v);
+    if (!whole_held && (!x || (sp.xchk_span = planner_add_span(x, s->at, s->dur, 1)) < 0))
         goto error;
     if (m->fmask[v]) {
         bool any = false;
@@ -202,6 +210,15 @@ static int run_pass(struct msel *s, struct mjob *job, writer_t *w)
             match_release_job(m, job);
         errno = c.error;
         return -1;
+    }
+    if (job && job->cap > job->nspans && job->nspans > 0) {
+        /* The span list doubled while growing; a live job keeps it for its
+         * whole life, so give the slack back (without memory, keep it). */
+        struct mspan *sp = realloc(job->spans, job->nspans * sizeof(*sp));
+        if (sp) {
+            job->spans = sp;
+            job->cap = job->nspans;
+        }
     }
     if (w)
         writer_emit_time(w, s->at, s->at + s->dur);
