@@ -1,0 +1,65 @@
+#!/bin/bash
+# Persistence: kill -9 at random points while jobs are being submitted, then
+# restart on the same statedir: every acknowledged job is back, in the right
+# state.  Running jobs whose processes were lost fail with the reason.  A
+# corrupt journal tail is reported, not silently ignored.
+. "$(dirname "$0")/daemon-lib.sh"
+GRUG=$SHARED/conformance/data/resource/grugs/tiny.graphml
+STATE=$TMP/state
+D_DIR_FIXED=$TMP/run
+
+RANDOM=$$
+acked=()
+for round in 1 2 3 4; do
+    daemon_start -L "$GRUG" --noexec -s "$STATE"
+    # every job acknowledged so far is known, and in a state that makes sense
+    for id in "${acked[@]:-}"; do
+        [ -z "$id" ] && continue
+        st=$(job_field "$id" state 2>/dev/null)
+        [ -n "$st" ] || { fail "round $round: acknowledged job $id lost"; continue; }
+    done
+    ok "round $round: ${#acked[@]} acknowledged jobs present"
+    # submit in the background, kill -9 after a random delay
+    ( for _ in $(seq 200); do "$STRATA" submit -N 1 --exclusive -t 100 true 2>/dev/null || break; done ) \
+        >"$TMP/ids.$round" &
+    sub=$!
+    sleep "0.$((RANDOM % 9 + 1))"
+    kill -9 "$D_PID"
+    wait "$sub" 2>/dev/null
+    while read -r id; do acked+=("$id"); done <"$TMP/ids.$round"
+done
+
+daemon_start -L "$GRUG" --noexec -s "$STATE"
+lost=0
+for id in "${acked[@]}"; do
+    [ -n "$(job_field "$id" state 2>/dev/null)" ] || lost=$((lost + 1))
+done
+check "no acknowledged job lost (${#acked[@]} checked)" test "$lost" = 0
+# running jobs (2 nodes, 1 node each at a time) lost their allocation holder
+first=${acked[0]}
+check "a job running at the kill failed" test "$(job_field "$first" result)" = failed
+check "with the reason" sh -c "'$STRATA' job info $first | grep -q 'restarted while the job was running'"
+n=$("$STRATA" jobs -s pending --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')
+r=$("$STRATA" jobs -s run --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')
+check "pending jobs queued again and two running ($n pending, $r running)" test "$r" = 2
+daemon_stop
+
+# corrupt tail: a truncated record and a bad CRC are both reported
+last=$(tail -n 1 "$STATE/journal")
+printf '%s' "${last:0:20}" >>"$STATE/journal"
+daemon_start -L "$GRUG" --noexec -s "$STATE"
+check "truncated tail reported on stderr" grep -q "journal:.*truncated record" "$TMP/stratad.err"
+check "truncated tail saved" test -s "$STATE/journal.bad"
+check "stats report the journal error" sh -c "'$STRATA' stats | grep -q 'truncated record'"
+check "jobs before the tail survive" test -n "$(job_field "$first" state)"
+daemon_stop
+echo "0badc0de {\"type\":\"submit\"}" >>"$STATE/journal"
+: >"$TMP/stratad.err"
+daemon_start -L "$GRUG" --noexec -s "$STATE"
+check "corrupt record reported" grep -q "journal:.*corrupt" "$TMP/stratad.err"
+daemon_stop
+: >"$TMP/stratad.err"
+daemon_start -L "$GRUG" --noexec -s "$STATE"
+check "clean after the tail was cut" test ! -s "$TMP/stratad.err" -o -z "$(grep corrupt "$TMP/stratad.err")"
+daemon_stop
+finish
