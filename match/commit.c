@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "match/match_private.h"
 
 int64_t match_plan_avail(const matcher_t *m, vtx_t v, int64_t at, int64_t dur)
@@ -170,6 +172,17 @@ error:
     c->error = errno ? errno : ENOMEM;
 }
 
+/* {"label": L} for the writers' "ephemeral" field; NULL without a label. */
+static char *label_json(const char *label)
+{
+    if (!label)
+        return NULL;
+    json_t *o = json_pack("{s:s}", "label", label);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
 static void do_vertex(struct cpass *c, vtx_t v, vtx_t parent, int depth, int64_t needs,
                       bool excl, bool inwhole, int64_t *consumed)
 {
@@ -185,7 +198,13 @@ static void do_vertex(struct cpass *c, vtx_t v, vtx_t parent, int depth, int64_t
     if (c->error)
         return;
     if (c->w) {
-        if (writer_emit_vertex(c->w, v, depth, needs, excl, NULL, NULL) < 0)
+        /* Only what this selection marked was visited by this match (a
+         * whole vertex's subtree is emitted without a visit). */
+        bool mine = m->labels && m->sseq[v] == m->seq;
+        char *eph = mine ? label_json(m->slabel[v]) : NULL;
+        int rc = writer_emit_vertex(c->w, v, depth, needs, excl, eph, NULL);
+        free(eph);
+        if (rc < 0)
             c->error = errno ? errno : ENOMEM;
         else if (parent != VTX_NONE)
             writer_emit_edge(c->w, parent, v, m->dom);

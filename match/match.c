@@ -296,6 +296,7 @@ void match_destroy(matcher_t *m)
     free(m->weight);
     free(m->sseq);
     free(m->sneeds);
+    free(m->slabel);
     free(m->sexcl);
     free(m->tparent);
     free(m->sparent);

@@ -133,6 +133,12 @@ struct matcher {
     vtx_t *sparent; /* parent through which a vertex was selected */
     uint8_t *xin;   /* exclusivity a visited vertex inherited or asked for */
     int32_t seq;
+    /* jobspec labels of the vertices the current match's requests matched
+     * (JGF "ephemeral"); allocated once a jobspec labels a resource, read
+     * only while `labels` (the current jobspec has any) */
+    const char **slabel;
+    int32_t nslabel;
+    bool labels;
 
     /* candidate groups and slot members, reset per selection */
     struct meg *eg;

@@ -110,6 +110,27 @@ static int fill_reqs(matcher_t *m, struct mreq *out, const struct js_resource *r
     return 0;
 }
 
+/* Labels of non-slot requests reach the writers (JGF "ephemeral"): keep a
+ * per-vertex label slot only once some jobspec uses them. */
+static int label_state(matcher_t *m, struct st_error *err)
+{
+    m->labels = false;
+    for (int i = 0; i < m->nreqs; i++)
+        if (!m->reqs[i].slot && m->reqs[i].label)
+            m->labels = true;
+    if (!m->labels || m->nslabel >= m->nv)
+        return 0;
+    const char **p = realloc(m->slabel, (size_t) m->nv * sizeof(*p));
+    if (!p) {
+        m->labels = false;
+        return st_errorf(err, ENOMEM, "out of memory");
+    }
+    memset(p + m->nslabel, 0, (size_t) (m->nv - m->nslabel) * sizeof(*p));
+    m->slabel = p;
+    m->nslabel = m->nv;
+    return 0;
+}
+
 int match_build_reqs(matcher_t *m, const jobspec_t *js, struct st_error *err)
 {
     int total = count_reqs(js->resources, js->nresources);
@@ -122,7 +143,9 @@ int match_build_reqs(matcher_t *m, const jobspec_t *js, struct st_error *err)
     }
     m->nreqs = total;
     int next = (int) js->nresources;
-    return fill_reqs(m, m->reqs, js->resources, js->nresources, &next, false, err);
+    if (fill_reqs(m, m->reqs, js->resources, js->nresources, &next, false, err) < 0)
+        return -1;
+    return label_state(m, err);
 }
 
 /* ---- counts ------------------------------------------------------------------ */
@@ -1034,6 +1057,8 @@ static int visit(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pri
     if (prune(s, u, mr, x_in) < 0)
         return -1;
     m->xin[u] = x_in;
+    if (m->labels)
+        m->slabel[u] = mr ? mr->label : NULL;
     int64_t f = 0;
     if (m->pol->node_centric && ut == m->a_node) {
         f = node_factor(m->g, u);

@@ -150,6 +150,7 @@ int match_update(matcher_t *m, bool reserve, const char *reader, const char *r_t
     if (root == VTX_NONE)
         return st_errorf(err, ENODEV, "no root");
     m->seq++;
+    m->labels = false; /* a replayed R carries no jobspec labels */
     int rc = (jgf || sh) ? mark_jgf(m, r_text, sh, err) : mark_rv1(m, r_text, err);
     if (rc < 0)
         return -1;

@@ -3,7 +3,7 @@
 # asserted on the -t output: find emits the ancestors of what matches (so
 # that rv1/rlite can name the node), predicate values are case-insensitive,
 # a node with nothing but memory found is no R_lite entry; an R naming a
-# host number beyond int64 is refused.
+# host number beyond int64 is refused; jobspec labels reach JGF.
 set -uo pipefail
 
 src=${STRATA_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -105,6 +105,43 @@ check "the load error names the host" grep -q 'fluke9223372036854775808: node nu
 r_of 'fluke[1,6204000000]' >"$tmp/big.json"
 "$rq" -L "$tmp/big.json" -f rv1exec -e <"$tmp/cmds" >"$tmp/stdout" 2>&1
 check "a 10-digit node number loads" grep -q 'Vertex Count: 11' "$tmp/stdout"
+
+# Jobspec labels reach JGF as "ephemeral": {"label": L} on the vertices
+# their request matched (escaped as JSON); ancestors and slots carry none.
+cat >"$tmp/labels.yaml" <<'YAML'
+version: 9999
+resources:
+  - type: node
+    count: 1
+    label: "n\"q"
+    with:
+      - type: socket
+        count: 2
+        label: bravo
+        with:
+          - type: slot
+            label: default
+            count: 2
+            with:
+              - type: core
+                count: 1
+                label: charlie
+attributes:
+  system:
+    duration: 3600
+tasks:
+  - command: [ "app" ]
+    slot: default
+    count:
+      per_slot: 1
+YAML
+run jgf "match allocate $tmp/labels.yaml" "match allocate $tmp/node.yaml"
+head -1 "$tmp/out" | jq -r '.graph.nodes[] | .metadata | .ephemeral.label' | sort | uniq -c |
+    tr -s ' ' >"$tmp/counts"
+printf ' 2 bravo\n 4 charlie\n 1 n"q\n 2 null\n' >"$tmp/want"
+check "labels reach JGF ephemeral" cmp -s "$tmp/counts" "$tmp/want"
+check "a jobspec without labels emits no ephemeral" \
+    test "$(grep -v INFO "$tmp/out" | sed -n 2p | grep -c ephemeral)" = 0
 
 echo "1..$n"
 [ "$failed" = 0 ]
