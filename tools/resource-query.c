@@ -408,6 +408,7 @@ done:
     match_destroy(rq.m);
     graph_destroy(rq.g);
     rq_jobs_free(&rq);
+    rq_jscache_free(&rq);
     free(o.prune_filters);
     return rc;
 }

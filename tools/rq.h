@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "jobspec/jobspec.h"
 #include "match/match.h"
 #include "resource/graph.h"
 #include "resource/writer.h"
@@ -38,6 +39,17 @@ struct rq_perf {
     double accum;
 };
 
+/* The last jobspec file parsed, kept while the file is unchanged (same
+ * device, inode, size and modification time): benchmarks and scripts send
+ * the same file thousands of times, and parsing it cost more than matching
+ * it. */
+struct rq_jscache {
+    char *fn;
+    jobspec_t *js;
+    uint64_t dev, ino;
+    int64_t size, mtime_sec, mtime_nsec;
+};
+
 struct rq {
     graph_t *g;
     matcher_t *m;
@@ -50,6 +62,7 @@ struct rq {
     size_t njobs;
     size_t jobs_cap;
     struct rq_perf perf;
+    struct rq_jscache jscache;
 };
 
 /* Result of one command: keep reading, or stop (quit). */
@@ -88,5 +101,8 @@ int rq_graph_write(const graph_t *g, const char *basename, const char *format);
 
 /* Free the job table. */
 void rq_jobs_free(struct rq *rq);
+
+/* Free the cached jobspec (rq_cmds.c).  Safe on an empty cache. */
+void rq_jscache_free(struct rq *rq);
 
 #endif

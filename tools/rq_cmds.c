@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "jobspec/jobspec.h"
 #include "tools/rq.h"
@@ -138,6 +139,43 @@ static bool op_allocates(enum match_op op)
            op == MATCH_ALLOCATE_WITH_SATISFIABILITY;
 }
 
+void rq_jscache_free(struct rq *rq)
+{
+    jobspec_destroy(rq->jscache.js);
+    free(rq->jscache.fn);
+    rq->jscache = (struct rq_jscache){0};
+}
+
+/* The parsed jobspec of file fn, owned by rq's cache (the caller must not
+ * destroy it), or NULL with err filled.  The file is parsed again whenever
+ * its name or its stat identity changed; a file that cannot be stat'ed is
+ * parsed and never reused. */
+static const jobspec_t *jobspec_get(struct rq *rq, const char *fn, struct st_error *err)
+{
+    struct rq_jscache *c = &rq->jscache;
+    struct stat sb;
+    bool known = stat(fn, &sb) == 0;
+    struct rq_jscache now = {
+        .dev = known ? (uint64_t) sb.st_dev : 0,
+        .ino = known ? (uint64_t) sb.st_ino : 0,
+        .size = known ? (int64_t) sb.st_size : -1,
+        .mtime_sec = known ? (int64_t) sb.st_mtim.tv_sec : 0,
+        .mtime_nsec = known ? (int64_t) sb.st_mtim.tv_nsec : 0,
+    };
+    if (known && c->js && c->fn && strcmp(c->fn, fn) == 0 && c->dev == now.dev && c->ino == now.ino &&
+        c->size == now.size && c->mtime_sec == now.mtime_sec &&
+        c->mtime_nsec == now.mtime_nsec)
+        return c->js;
+    rq_jscache_free(rq);
+    now.js = jobspec_parse_file(fn, err);
+    if (!now.js)
+        return NULL;
+    /* Without the name (ENOMEM) or the stat, the entry is never reused. */
+    now.fn = known ? strdup(fn) : NULL;
+    *c = now;
+    return c->js;
+}
+
 /* One match; returns 0 if it matched, -1 otherwise (multi-match stops). */
 static int run_match(struct rq *rq, enum match_op op, const char *fn)
 {
@@ -152,7 +190,7 @@ static int run_match(struct rq *rq, enum match_op op, const char *fn)
         return -1;
     }
     fclose(f);
-    jobspec_t *js = jobspec_parse_file(fn, &err);
+    const jobspec_t *js = jobspec_get(rq, fn, &err);
     if (!js) {
         fprintf(stderr, "match_allocate: ERROR: Jobspec error for %" PRId64 ": %s\n", jobid,
                 err.text);
@@ -168,7 +206,6 @@ static int run_match(struct rq *rq, enum match_op op, const char *fn)
     /* rv1 names the jobspec's queue in its attributes. */
     if (rc == 0 && js->queue)
         writer_emit_queue(rq->w, js->queue);
-    jobspec_destroy(js);
 
     if (rc < 0 && e == EINVAL) {
         /* The jobspec does not fit this graph (e.g. a type the graph never
