@@ -30,6 +30,7 @@ static const char main_usage[] =
     "  stats                      instance statistics\n"
     "  ping                       check the instance answers\n"
     "  shutdown                   stop the instance\n"
+    "  events [COUNT]             print events (job state changes) as they happen\n"
     "  call METHOD [JSON]         call any protocol method (--raw TEXT: send TEXT as is)\n"
     "\n"
     "Every command takes --help.\n";
@@ -354,6 +355,37 @@ static int cmd_call(const struct strata_global *g, int argc, char **argv)
     return call_print(g, "call", argv[1], params, NULL);
 }
 
+/* events: print the instance's events, one JSON object a line. */
+static int cmd_events(const struct strata_global *g, int argc, char **argv)
+{
+    if (want_help(argc, argv)) {
+        fputs("Usage: strata events [COUNT]\n"
+              "Print the instance's events (job state changes, resource changes) as JSON\n"
+              "lines with their sequence numbers; stop after COUNT events if given.\n",
+              stdout);
+        return 0;
+    }
+    long count = argc > 1 ? strtol(argv[1], NULL, 10) : -1;
+    struct st_error err = {{0}};
+    strata_events_t *e = strata_events_open(g->uri, &err);
+    if (!e)
+        return strata_cli_fail("events", &err);
+    printf("subscribed\n");
+    fflush(stdout);
+    for (long n = 0; count < 0 || n < count; n++) {
+        json_t *ev = strata_events_next(e, -1);
+        char *s = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+        json_decref(ev);
+        if (!s)
+            break;
+        puts(s);
+        fflush(stdout);
+        free(s);
+    }
+    strata_events_close(e);
+    return 0;
+}
+
 static int dispatch(const struct strata_global *g, int argc, char **argv)
 {
     const char *cmd = argv[0];
@@ -369,6 +401,8 @@ static int dispatch(const struct strata_global *g, int argc, char **argv)
         return cmd_job(g, argc, argv);
     if (strcmp(cmd, "resource") == 0)
         return cmd_resource(g, argc, argv);
+    if (strcmp(cmd, "events") == 0)
+        return cmd_events(g, argc, argv);
     if (strcmp(cmd, "call") == 0)
         return cmd_call(g, argc, argv);
     if (strcmp(cmd, "queue") == 0)

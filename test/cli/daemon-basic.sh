@@ -63,8 +63,22 @@ check "undrained: the job completes" wait_state "$id" inactive
 # unsatisfiable requests are refused at submit
 "$STRATA" submit -N 64 true 2>"$TMP/err" && fail "unsatisfiable accepted" || check "unsatisfiable refused" grep -q unsatisfiable "$TMP/err"
 
+# events: job state changes with increasing sequence numbers
+"$STRATA" events 4 >"$TMP/events" &
+ev=$!
+PIDS+=("$ev")
+wait_for 50 grep -q subscribed "$TMP/events"
+sleep 0.2
+id=$("$STRATA" submit true)
+for _ in $(seq 50); do kill -0 "$ev" 2>/dev/null || break; sleep 0.1; done
+check "events: job.submit and job.state of job $id" grep -q "\"event\":\"job.state\".*\"id\":$id\|\"id\":$id.*\"event\":\"job.state\"" "$TMP/events"
+check "events: sequence numbers increase" python3 -c "
+import json
+seqs = [json.loads(l)['seq'] for l in open('$TMP/events') if l.startswith('{')]
+assert len(seqs) == 4 and seqs == sorted(seqs) and len(set(seqs)) == 4, seqs"
+
 # help and usage errors
-for c in submit run jobs cancel job resource queue stats ping shutdown call; do
+for c in submit run jobs cancel job resource queue stats ping shutdown call events; do
     "$STRATA" $c --help >/dev/null || fail "$c --help"
 done
 ok "--help everywhere"
