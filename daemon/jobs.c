@@ -336,6 +336,7 @@ void inst_queue_event(void *arg, const struct queue_job *qj, const struct queue_
     if (!j || j->state != JOB_PENDING)
         return;
     if (st->state == QUEUE_JOB_RUNNING) {
+        j->how = queue_start_name(st->how);
         job_started(inst, j);
     } else if (st->state == QUEUE_JOB_REJECTED) {
         char msg[128];
@@ -369,6 +370,8 @@ json_t *inst_job_json(struct instance *inst, const struct job *j, bool full, uin
         json_object_set_new(o, "exitcode", json_integer(j->exitcode));
     if (j->reason)
         json_object_set_new(o, "reason", json_string(j->reason));
+    if (j->how)
+        json_object_set_new(o, "start", json_string(j->how));
     if (!full)
         return o;
     json_object_set_new(o, "duration", json_integer(j->duration));

@@ -85,6 +85,7 @@ struct job {
     bool cancel_requested;
     bool timed_out;
     char *reason;
+    const char *how; /* queue_start_name(): immediate, backfill, reservation */
     char *out_path;
     char *err_path;
     struct waiter *waiters;
