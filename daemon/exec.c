@@ -194,6 +194,9 @@ static void child(const struct launch *l, pid_t pgid)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* The daemon ignores SIGPIPE; an ignored signal would stay ignored
+     * across exec, so the job gets the default back. */
+    signal(SIGPIPE, SIG_DFL);
     setpgid(0, pgid);
     dup2(l->out_fd, 1);
     dup2(l->err_fd, 2);
