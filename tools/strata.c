@@ -19,6 +19,7 @@ static const char main_usage[] =
     "Talk to a strata instance (stratad).  The instance is --uri, else $STRATA_URI.\n"
     "\n"
     "Commands:\n"
+    "  start [OPTS] [-- CMD...]   start an instance (for CMD only, if given)\n"
     "  submit [SHAPE] CMD...      submit a job, print its id (--cc N for many)\n"
     "  run [SHAPE] CMD...         submit, wait, print the output, exit with its code\n"
     "  jobs [-a] [-s STATES]      list jobs (default: active ones)\n"
@@ -389,6 +390,8 @@ static int cmd_events(const struct strata_global *g, int argc, char **argv)
 static int dispatch(const struct strata_global *g, int argc, char **argv)
 {
     const char *cmd = argv[0];
+    if (strcmp(cmd, "start") == 0)
+        return strata_cmd_start(g, argc, argv);
     if (strcmp(cmd, "submit") == 0)
         return strata_cmd_submit(g, argc, argv, 0);
     if (strcmp(cmd, "run") == 0)

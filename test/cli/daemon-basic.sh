@@ -78,7 +78,7 @@ seqs = [json.loads(l)['seq'] for l in open('$TMP/events') if l.startswith('{')]
 assert len(seqs) == 4 and seqs == sorted(seqs) and len(set(seqs)) == 4, seqs"
 
 # help and usage errors
-for c in submit run jobs cancel job resource queue stats ping shutdown call events; do
+for c in start submit run jobs cancel job resource queue stats ping shutdown call events; do
     "$STRATA" $c --help >/dev/null || fail "$c --help"
 done
 ok "--help everywhere"
@@ -87,4 +87,10 @@ STRATA_URI= "$STRATA" ping 2>"$TMP/err"; check "no instance: says what to do" gr
 
 check "shutdown" daemon_stop
 check "uri file removed" test ! -e "$D_DIR/uri"
+
+# strata start: an instance for one command, which sees it in STRATA_URI
+out=$(STRATA_URI= "$STRATA" start --noexec -- sh -c "echo \$STRATA_URI; '$STRATA' submit -t 5 true; exit 7")
+rc=$?
+check "start runs the command and exits with its code" test "$rc" = 7
+check "start: the command submitted to its instance" sh -c "echo '$out' | grep -q '^ipc://.*/rpc\$' && echo '$out' | grep -qx 1"
 finish
