@@ -143,5 +143,26 @@ check "labels reach JGF ephemeral" cmp -s "$tmp/counts" "$tmp/want"
 check "a jobspec without labels emits no ephemeral" \
     test "$(grep -v INFO "$tmp/out" | sed -n 2p | grep -c ephemeral)" = 0
 
+# find agfilter=true on a one-node hwloc topology (node,core kept): the node
+# and the root carry their filter text, joined by their containment edge.
+{
+    a='nodeset="0x1" complete_nodeset="0x1" allowed_nodeset="0x1"'
+    echo '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE topology SYSTEM "hwloc.dtd"><topology>'
+    echo "<object type=\"Machine\" os_index=\"0\" cpuset=\"0xffff\" complete_cpuset=\"0xffff\" online_cpuset=\"0xffff\" allowed_cpuset=\"0xffff\" $a>"
+    echo '<info name="HostName" value="cab1234"/>'
+    echo "<object type=\"NUMANode\" os_index=\"0\" cpuset=\"0xffff\" complete_cpuset=\"0xffff\" online_cpuset=\"0xffff\" allowed_cpuset=\"0xffff\" $a local_memory=\"1073741824\">"
+    echo "<object type=\"Package\" os_index=\"0\" cpuset=\"0xffff\" complete_cpuset=\"0xffff\" online_cpuset=\"0xffff\" allowed_cpuset=\"0xffff\" $a>"
+    for i in $(seq 0 15); do
+        m=$(printf '0x%x' $((1 << i)))
+        echo "<object type=\"Core\" os_index=\"$i\" cpuset=\"$m\" complete_cpuset=\"$m\" online_cpuset=\"$m\" allowed_cpuset=\"$m\" $a>"
+        echo "<object type=\"PU\" os_index=\"$i\" cpuset=\"$m\" complete_cpuset=\"$m\" online_cpuset=\"$m\" allowed_cpuset=\"$m\" $a/></object>"
+    done
+    echo '</object></object></object></topology>'
+} >"$tmp/cab.xml"
+printf 'find agfilter=true\nquit\n' >"$tmp/cmds"
+"$rq" -d -L "$tmp/cab.xml" -f hwloc -F jgf -S CA -P high -W node,core -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>&1
+want='{"graph": {"nodes": [{"id": "1", "metadata": {"type": "node", "basename": "cab", "id": 1234, "rank": 0, "exclusive": true, "paths": {"containment": "/cluster0/cab1234"}, "agfilter": {"core": "used:0, total:16"}}}, {"id": "0", "metadata": {"type": "cluster", "id": 0, "rank": -1, "exclusive": true, "paths": {"containment": "/cluster0"}, "agfilter": {"core": "used:0, total:16", "node": "used:0, total:1"}}}], "edges": [{"source": "0", "target": "1"}]}}'
+check "find agfilter=true in jgf: filtered vertices and their edge" test "$(head -1 "$tmp/out")" = "$want"
+
 echo "1..$n"
 [ "$failed" = 0 ]
