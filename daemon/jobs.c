@@ -268,7 +268,11 @@ void inst_job_finish(struct instance *inst, struct job *j, enum job_result r, co
     if (j->state == JOB_INACTIVE)
         return;
     double now = inst_now();
-    if (j->state == JOB_RUN) {
+    if (j->state == JOB_RUN && j->restored) {
+        /* The queue manager never saw it: release the matcher's spans. */
+        inst_job_set_state(inst, j, JOB_CLEANUP, now);
+        match_cancel(inst->m, j->id, NULL);
+    } else if (j->state == JOB_RUN) {
         inst_job_set_state(inst, j, JOB_CLEANUP, now);
         if (queue_finish(inst->qm, j->id) < 0 && errno != ENOENT)
             queue_cancel(inst->qm, j->id);
@@ -308,6 +312,25 @@ static void job_take_R(struct instance *inst, struct job *j, char *R)
     j->ranks = ranks ? idset_encode(ranks) : NULL;
     idset_destroy(ranks);
     json_decref(o);
+}
+
+int inst_job_restore(struct instance *inst, struct job *j, struct st_error *err)
+{
+    double now = inst_now();
+    double end = j->t[JOB_RUN] + (double)j->duration;
+    if (!j->noexec || !j->R || j->state != JOB_RUN || end <= now)
+        return st_errorf(err, EINVAL, "job %lld: nothing to restore", (long long)j->id);
+    int64_t at = (int64_t)now;
+    int64_t dur = (int64_t)(end - (double)at) + 1;
+    if (match_update(inst->m, false, "rv1exec", j->R, j->id, at, dur, NULL, err) < 0)
+        return -1;
+    char *R = j->R;
+    j->R = NULL;
+    job_take_R(inst, j, R);
+    j->restored = true;
+    j->deadline = end;
+    running_add(inst, j->id);
+    return 0;
 }
 
 static void job_started(struct instance *inst, struct job *j)

@@ -57,7 +57,7 @@ static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
     json_t *sys = json_object_get(js->attributes, "system");
     out->js = js;
     out->spec = spec;
-    out->noexec = noexec || json_is_true(json_object_get(sys, "noexec"));
+    out->noexec = noexec || inst->opts.noexec || json_is_true(json_object_get(sys, "noexec"));
     if (!spec) {
         jobspec_destroy(js);
         return st_errorf(err, ENOMEM, "out of memory");

@@ -242,14 +242,26 @@ static int setup_dirs(struct instance *inst, struct st_error *err)
     return 0;
 }
 
-/* Jobs recovered from the journal: pending ones queue again; running ones
- * lost their processes with the old daemon, so they fail with the reason. */
+/* Jobs recovered from the journal: pending ones queue again; running noexec
+ * holds get their allocation back for the rest of their time; running jobs
+ * lost their processes with the old daemon, so they fail with the reason.
+ * Holds first, so that queued jobs do not take their resources. */
+static bool restore(struct instance *inst, struct job *j)
+{
+    struct st_error e = {{0}};
+    if (inst_job_restore(inst, j, &e) == 0)
+        return true;
+    fprintf(stderr, "stratad: job %lld: cannot restore its allocation: %s\n", (long long)j->id,
+            e.text);
+    return false;
+}
+
 static int recover(struct instance *inst, struct st_error *err)
 {
     inst->journal = journal_open(inst->opts.statedir, err);
     if (!inst->journal || journal_replay(inst->journal, inst, err) < 0)
         return -1;
-    int64_t requeued = 0, lost = 0;
+    int64_t requeued = 0, lost = 0, restored = 0;
     for (int64_t id = 1; id <= inst->njobs; id++) {
         struct job *j = inst_job(inst, id);
         if (!j)
@@ -258,15 +270,22 @@ static int recover(struct instance *inst, struct st_error *err)
             requeued++;
         else if (j->state == JOB_NEW)
             inst_job_finish(inst, j, JOB_RESULT_FAILED, "could not be queued again on restart");
-        if (j->state == JOB_RUN || j->state == JOB_CLEANUP) {
+        if (j->state == JOB_RUN && j->noexec && j->t[JOB_RUN] + (double)j->duration <= inst_now()) {
+            inst_job_finish(inst, j, JOB_RESULT_COMPLETED, "the hold ended while stratad was down");
+        } else if (j->state == JOB_RUN && j->noexec && restore(inst, j)) {
+            restored++;
+        } else if (j->state == JOB_RUN || j->state == JOB_CLEANUP) {
             inst_job_finish(inst, j, JOB_RESULT_FAILED,
                             "lost: stratad restarted while the job was running");
             lost++;
         }
     }
     if (inst->njobs > 0)
-        fprintf(stderr, "stratad: journal: %lld job(s), %lld queued again, %lld lost\n",
-                (long long)inst->njobs, (long long)requeued, (long long)lost);
+        fprintf(stderr,
+                "stratad: journal: %lld job(s), %lld queued again, %lld holds restored, "
+                "%lld lost\n",
+                (long long)inst->njobs, (long long)requeued, (long long)restored,
+                (long long)lost);
     return 0;
 }
 

@@ -83,6 +83,7 @@ struct job {
     double deadline; /* end of a noexec hold, or the time limit; 0 none */
     double kill_at;  /* SIGKILL time after a SIGTERM, 0 none */
     bool cancel_requested;
+    bool restored; /* allocation replayed into the matcher after a restart */
     bool timed_out;
     char *reason;
     const char *how; /* queue_start_name(): immediate, backfill, reservation */
@@ -155,6 +156,9 @@ void inst_job_set_state(struct instance *inst, struct job *j, enum job_state st,
 int inst_job_enqueue(struct instance *inst, struct job *j, struct st_error *err);
 /* End a job: release its resources, set result, go INACTIVE, notify waiters. */
 void inst_job_finish(struct instance *inst, struct job *j, enum job_result r, const char *reason);
+/* A noexec job that was running when the daemon died: hold its R again
+ * in the matcher for the rest of its duration.  -1 if that cannot be done. */
+int inst_job_restore(struct instance *inst, struct job *j, struct st_error *err);
 /* The queue manager's start/reject callback. */
 void inst_queue_event(void *arg, const struct queue_job *qj, const struct queue_job_status *st);
 json_t *inst_job_json(struct instance *inst, const struct job *j, bool full, uint32_t uid);

@@ -35,13 +35,27 @@ for id in "${acked[@]}"; do
     [ -n "$(job_field "$id" state 2>/dev/null)" ] || lost=$((lost + 1))
 done
 check "no acknowledged job lost (${#acked[@]} checked)" test "$lost" = 0
-# running jobs (2 nodes, 1 node each at a time) lost their allocation holder
+# noexec holds running at the kill come back running, on their nodes
 first=${acked[0]}
-check "a job running at the kill failed" test "$(job_field "$first" result)" = failed
-check "with the reason" sh -c "'$STRATA' job info $first | grep -q 'restarted while the job was running'"
+check "a hold running at the first kill is running again" test "$(job_field "$first" state)" = run
 n=$("$STRATA" jobs -s pending --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')
 r=$("$STRATA" jobs -s run --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')
-check "pending jobs queued again and two running ($n pending, $r running)" test "$r" = 2
+check "two holds running, the rest pending ($r running, $n pending)" test "$r" = 2
+alloc=$("$STRATA" resource list | awk '$1 == "allocated" { print $2 }')
+check "their nodes are allocated again ($alloc)" test "$alloc" = 2
+check "restore reported" grep -q "2 holds restored" "$TMP/stratad.err"
+daemon_stop
+
+# a real job running at the kill lost its processes: failed, with the reason
+daemon_start -L "$GRUG" -s "$TMP/state2"
+id=$("$STRATA" submit sh -c "echo \$\$ >$TMP/job.pid; exec sleep 100")
+wait_state "$id" run
+wait_for 50 test -s "$TMP/job.pid"
+kill -9 "$D_PID"
+kill "$(cat "$TMP/job.pid")" 2>/dev/null
+daemon_start -L "$GRUG" -s "$TMP/state2"
+check "lost job failed" test "$(job_field "$id" result)" = failed
+check "with the reason" sh -c "'$STRATA' job info $id | grep -q 'restarted while the job was running'"
 daemon_stop
 
 # corrupt tail: a truncated record and a bad CRC are both reported
