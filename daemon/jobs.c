@@ -157,6 +157,11 @@ static void job_free(struct job *j)
 {
     if (!j)
         return;
+    while (j->waiters) {
+        struct waiter *w = j->waiters;
+        j->waiters = w->next;
+        free(w);
+    }
     jobspec_destroy(j->js);
     json_decref(j->spec);
     free(j->name);

@@ -3,9 +3,10 @@
  * A REP socket serves requests through a pool of contexts; each context
  * (a worker) receives, handles the request under the instance lock, and
  * sends its reply, then receives again.  A "wait" request parks its worker
- * until the job ends (server_complete()), so the pool size bounds the
- * number of concurrent waits; the other workers keep serving.  A PUB socket
- * carries events.  nng errors become errno here and nowhere else.
+ * until the job ends (server_complete()); when parked workers leave fewer
+ * than the configured number free, the pool grows (up to SERVER_MAX_WORKERS),
+ * so that waits, even abandoned ones, never starve other requests.  A PUB
+ * socket carries events.  nng errors become errno here and nowhere else.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "daemon/stratad.h"
 
 enum worker_state { W_RECV, W_SEND, W_PARKED };
+enum { SERVER_MAX_WORKERS = 65536 };
 
 struct worker {
     struct instance *inst;
@@ -29,9 +31,14 @@ struct worker {
 struct server {
     nng_socket rep;
     nng_socket pub;
-    struct worker *workers;
+    struct worker **workers; /* each allocated on its own: callbacks keep pointers */
     int nworkers;
+    int cap;
+    int nparked;
+    int min_free;
 };
+
+static int add_worker(struct instance *inst, struct server *s);
 
 static int nng_errno(int rv)
 {
@@ -85,8 +92,13 @@ static void on_recv(struct worker *w)
     char *reply = NULL;
     pthread_mutex_lock(&w->inst->lock);
     int rc = methods_dispatch(w->inst, nng_msg_body(msg), nng_msg_len(msg), uid, w, &reply);
-    if (rc == 1)
+    if (rc == 1) {
+        struct server *s = w->inst->server;
         w->state = W_PARKED;
+        if (s && ++s->nparked > s->nworkers - s->min_free && s->nworkers < SERVER_MAX_WORKERS &&
+            add_worker(w->inst, s) == 0)
+            nng_ctx_recv(s->workers[s->nworkers - 1]->ctx, s->workers[s->nworkers - 1]->aio);
+    }
     pthread_mutex_unlock(&w->inst->lock);
     nng_msg_free(msg);
     if (rc != 1)
@@ -120,6 +132,9 @@ void server_complete(void *worker, char *reply)
         free(reply);
         return;
     }
+    struct server *s = w->inst->server;
+    if (s)
+        s->nparked--;
     send_reply(w, reply);
 }
 
@@ -150,30 +165,48 @@ static int open_sockets(struct instance *inst, struct server *s, struct st_error
     return 0;
 }
 
+static int add_worker(struct instance *inst, struct server *s)
+{
+    if (s->nworkers == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 16;
+        struct worker **nw = realloc(s->workers, (size_t)cap * sizeof *nw);
+        if (!nw)
+            return -1;
+        s->workers = nw;
+        s->cap = cap;
+    }
+    struct worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return -1;
+    w->inst = inst;
+    int rv;
+    if ((rv = nng_aio_alloc(&w->aio, worker_cb, w)) != 0 ||
+        (rv = nng_ctx_open(&w->ctx, s->rep)) != 0) {
+        nng_aio_free(w->aio);
+        free(w);
+        errno = nng_errno(rv);
+        return -1;
+    }
+    w->state = W_RECV;
+    s->workers[s->nworkers++] = w;
+    return 0;
+}
+
 int server_start(struct instance *inst, struct st_error *err)
 {
     struct server *s = calloc(1, sizeof *s);
     int n = inst->opts.contexts > 0 ? inst->opts.contexts : 16;
-    if (!s || !(s->workers = calloc((size_t)n, sizeof *s->workers))) {
-        free(s);
+    if (!s)
         return st_errorf(err, ENOMEM, "out of memory");
-    }
+    s->min_free = n;
     inst->server = s;
     if (open_sockets(inst, s, err) < 0)
         return -1;
-    for (int i = 0; i < n; i++) {
-        struct worker *w = &s->workers[i];
-        w->inst = inst;
-        int rv;
-        if ((rv = nng_aio_alloc(&w->aio, worker_cb, w)) != 0 ||
-            (rv = nng_ctx_open(&w->ctx, s->rep)) != 0)
-            return st_errorf(err, nng_errno(rv), "nng: %s", nng_strerror(rv));
-        s->nworkers++;
-    }
-    for (int i = 0; i < n; i++) {
-        s->workers[i].state = W_RECV;
-        nng_ctx_recv(s->workers[i].ctx, s->workers[i].aio);
-    }
+    for (int i = 0; i < n; i++)
+        if (add_worker(inst, s) < 0)
+            return st_errorf(err, errno, "nng contexts: %s", strerror(errno));
+    for (int i = 0; i < n; i++)
+        nng_ctx_recv(s->workers[i]->ctx, s->workers[i]->aio);
     return 0;
 }
 
@@ -182,14 +215,20 @@ void server_stop(struct instance *inst)
     struct server *s = inst->server;
     if (!s)
         return;
-    for (int i = 0; i < s->nworkers; i++)
-        nng_aio_stop(s->workers[i].aio);
-    for (int i = 0; i < s->nworkers; i++) {
-        nng_ctx_close(s->workers[i].ctx);
-        nng_aio_free(s->workers[i].aio);
-    }
+    /* The pool only grows under the instance lock, which is not held here;
+     * stop the sockets first so that no callback adds a worker meanwhile. */
     nng_close(s->rep);
     nng_close(s->pub);
+    pthread_mutex_lock(&inst->lock);
+    int n = s->nworkers;
+    pthread_mutex_unlock(&inst->lock);
+    for (int i = 0; i < n; i++)
+        nng_aio_stop(s->workers[i]->aio);
+    for (int i = 0; i < n; i++) {
+        nng_ctx_close(s->workers[i]->ctx);
+        nng_aio_free(s->workers[i]->aio);
+        free(s->workers[i]);
+    }
     free(s->workers);
     free(s);
     inst->server = NULL;

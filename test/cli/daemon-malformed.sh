@@ -51,9 +51,11 @@ check "bad bulk submitted nothing ($before -> $after)" test "$before" = "$after"
 after=$("$STRATA" stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["submitted"])')
 check "good bulk submitted 2" test "$after" = $((before + 2))
 
-# a client that goes away mid-request does not hurt
-for _ in 1 2 3; do timeout 0.05 "$STRATA" call wait '{"id":1}' >/dev/null 2>&1; done
-check "still serving after abandoned waits" "$STRATA" ping
+# clients that go away while waiting do not starve the others (the daemon
+# has 16 contexts by default; 40 abandoned waits on a long hold)
+hold=$("$STRATA" submit -t 1000 true)
+for _ in $(seq 40); do timeout 0.1 "$STRATA" call wait "{\"id\":$hold}" >/dev/null 2>&1; done
+check "still serving after 40 abandoned waits" "$STRATA" --timeout 2000 ping
 errs=$("$STRATA" stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["request_errors"])')
 check "request errors counted ($errs)" test "$errs" -ge 20
 check "shutdown" daemon_stop
