@@ -20,6 +20,7 @@
 
 #include <hwloc.h>
 
+#include "daemon/instance.h"
 #include "daemon/stratad.h"
 #include "resource/idset.h"
 
@@ -256,6 +257,10 @@ static int exec_tasks(struct instance *inst, struct job *j, char **reason)
     if (!l.argv)
         return -1;
     memcpy(l.argv, t->command, t->ncommand * sizeof *l.argv);
+    if (instance_wrap_argv(inst, j, &l.argv) < 0) { /* nested instance: docs/nested.md */
+        *reason = strdup("cannot start the instance: out of memory");
+        goto out;
+    }
     l.cwd = j->js->cwd;
     if (resolve(&l, l.argv[0]) < 0) {
         if (asprintf(reason, "%s: command not found", l.argv[0]) < 0)
@@ -285,7 +290,8 @@ out:
 int exec_start(struct instance *inst, struct job *j, char **reason)
 {
     double now = inst_now();
-    if (j->noexec || inst->opts.noexec) {
+    /* An instance job always runs its instance; its jobs inherit noexec. */
+    if ((j->noexec || inst->opts.noexec) && !instance_job_is_instance(j)) {
         j->noexec = true;
         j->deadline = now + (double)j->duration;
         inst->dirty = true; /* a zero-length hold ends on the next turn */

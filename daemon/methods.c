@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/instance.h"
 #include "daemon/stratad.h"
 #include "resource/hostlist.h"
 #include "resource/idset.h"
@@ -321,7 +322,9 @@ static int m_jobs(struct instance *inst, json_t *params, uint32_t uid, void *wor
         struct job *j = inst_job(inst, id);
         if (!j || !(mask & (1u << j->state)) || (user >= 0 && j->uid != (uint32_t)user))
             continue;
-        json_array_append_new(list, inst_job_json(inst, j, false, uid));
+        json_t *o = inst_job_json(inst, j, false, uid);
+        instance_job_annotate(j, o);
+        json_array_append_new(list, o);
         if (limit > 0 && (int64_t)json_array_size(list) >= limit)
             break;
     }
@@ -348,6 +351,7 @@ static int m_info(struct instance *inst, json_t *params, uint32_t uid, void *wor
     if (!j)
         return -1;
     *result = inst_job_json(inst, j, true, uid);
+    instance_job_annotate(j, *result);
     return 0;
 }
 
@@ -583,6 +587,7 @@ static const struct {
     {"queue", m_queue},
     {"stats", m_stats},
     {"shutdown", m_shutdown},
+    {"instance.register", instance_method_register}, /* daemon/instance.h */
 };
 
 int methods_dispatch(struct instance *inst, const char *buf, size_t len, uint32_t uid,

@@ -33,6 +33,10 @@ static const char main_usage[] =
     "  shutdown                   stop the instance\n"
     "  events [COUNT]             print events (job state changes) as they happen\n"
     "  call METHOD [JSON]         call any protocol method (--raw TEXT: send TEXT as is)\n"
+    "  batch [OPTS] SCRIPT        submit SCRIPT to run in a new instance (nested)\n"
+    "  alloc [OPTS] CMD           run CMD in a new instance, wait, print its output\n"
+    "  proxy JOBID[/JOBID] [CMD]  run CMD (or a shell) against the job's instance\n"
+    "  tree [-a]                  this instance and its nested instances\n"
     "\n"
     "Every command takes --help.\n";
 
@@ -152,6 +156,9 @@ static void print_jobs(json_t *jobs)
                (long long)json_integer_value(json_object_get(j, "ntasks")),
                (long long)json_integer_value(json_object_get(j, "nnodes")), rt,
                json_string_value(json_object_get(j, "ranks")));
+        const char *uri = json_string_value(json_object_get(j, "uri"));
+        if (uri) /* an instance job: where its child instance listens */
+            printf("%8s -> %s\n", "", uri);
     }
 }
 
@@ -398,6 +405,16 @@ static int dispatch(const struct strata_global *g, int argc, char **argv)
         return strata_cmd_submit(g, argc, argv, 1);
     if (strcmp(cmd, "jobs") == 0)
         return cmd_jobs(g, argc, argv);
+    if (strcmp(cmd, "instance-run") == 0)
+        return strata_cmd_instance_run(g, argc, argv);
+    if (strcmp(cmd, "batch") == 0)
+        return strata_cmd_batch(g, argc, argv);
+    if (strcmp(cmd, "alloc") == 0)
+        return strata_cmd_alloc(g, argc, argv);
+    if (strcmp(cmd, "proxy") == 0)
+        return strata_cmd_proxy(g, argc, argv);
+    if (strcmp(cmd, "tree") == 0)
+        return strata_cmd_tree(g, argc, argv);
     if (strcmp(cmd, "cancel") == 0)
         return cmd_cancel(g, argc, argv);
     if (strcmp(cmd, "job") == 0)

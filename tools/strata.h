@@ -3,6 +3,8 @@
  *   strata.c         command dispatch, jobs/cancel/info/resource/queue/stats...
  *   strata_submit.c  submit and run: the CLI shape or a jobspec file
  *   strata_start.c   start: a new instance, for a command or in the foreground
+ *   strata_instance.c instance-run (an instance job's task), batch, alloc
+ *   strata_tree.c    proxy, tree: reaching and showing nested instances
  */
 #ifndef STRATA_TOOLS_STRATA_H
 #define STRATA_TOOLS_STRATA_H
@@ -25,5 +27,19 @@ int strata_cli_fail(const char *cmd, const struct st_error *err);
 int strata_cmd_start(const struct strata_global *g, int argc, char **argv);
 
 int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int run);
+
+/* Nested instances (strata_instance.c, strata_tree.c; docs/nested.md).
+ * Each returns the process exit code. */
+int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv);
+int strata_cmd_batch(const struct strata_global *g, int argc, char **argv);
+int strata_cmd_alloc(const struct strata_global *g, int argc, char **argv);
+int strata_cmd_proxy(const struct strata_global *g, int argc, char **argv);
+int strata_cmd_tree(const struct strata_global *g, int argc, char **argv);
+
+/* The URI of the instance a job path names: "3/2" is job 2 of the instance
+ * job 3 runs (relative to g's instance); a URI is returned as is.  A new
+ * string, or NULL with a message on stderr (errno EINVAL for a malformed
+ * path or NULL). */
+char *strata_resolve_path(const struct strata_global *g, const char *path);
 
 #endif

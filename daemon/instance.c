@@ -1,0 +1,199 @@
+/* instance: the parent's side of nested instances (daemon/instance.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/instance.h"
+
+/* What a child registered.  A plain array: instance jobs are few (each is
+ * a whole stratad), so a linear search costs nothing next to a request. */
+struct child {
+    int64_t id;
+    char *uri;
+    char *statedir;
+    int64_t pid;
+};
+
+static struct child *children;
+static size_t nchildren, children_cap;
+
+static json_t *instance_attr(const struct job *j)
+{
+    json_t *sys = json_object_get(json_object_get(j->spec, "attributes"), "system");
+    return json_object_get(sys, "instance");
+}
+
+bool instance_job_is_instance(const struct job *j)
+{
+    if (!j || !j->spec)
+        return false;
+    json_t *a = instance_attr(j);
+    return json_is_true(a) || json_is_object(a);
+}
+
+/* The strata CLI beside this stratad (build tree: daemon/ -> tools/;
+ * installed: sbin/ -> bin/), else $STRATA, else PATH.  Computed once: the
+ * binary does not move while the daemon runs. */
+static const char *strata_path(void)
+{
+    static char path[PATH_MAX];
+    if (path[0])
+        return path;
+    const char *env = getenv("STRATA");
+    if (env && *env && strlen(env) < sizeof path) {
+        strcpy(path, env);
+        return path;
+    }
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            const char *rel[] = {"/../tools/strata", "/../bin/strata"};
+            for (size_t i = 0; i < sizeof rel / sizeof *rel; i++)
+                if (strlen(self) + strlen(rel[i]) < sizeof path) {
+                    snprintf(path, sizeof path, "%s%s", self, rel[i]);
+                    if (access(path, X_OK) == 0)
+                        return path;
+                }
+        }
+    }
+    strcpy(path, "strata");
+    return path;
+}
+
+int instance_wrap_argv(struct instance *inst, const struct job *j, char ***argv)
+{
+    if (!inst || !j || !argv || !*argv) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (!instance_job_is_instance(j))
+        return 0;
+    json_t *opts = json_object_get(instance_attr(j), "options");
+    size_t nold = 0;
+    while ((*argv)[nold])
+        nold++;
+    size_t nopt = json_is_array(opts) ? json_array_size(opts) : 0;
+    /* strata instance-run [--noexec] OPTIONS... -- COMMAND... NULL */
+    char **v = calloc(nold + nopt + 5, sizeof *v);
+    if (!v)
+        return -1;
+    size_t k = 0;
+    v[k++] = (char *)strata_path();
+    v[k++] = "instance-run";
+    if (inst->opts.noexec || j->noexec)
+        v[k++] = "--noexec"; /* the child's jobs hold like the parent's */
+    for (size_t i = 0; i < nopt; i++) {
+        const char *s = json_string_value(json_array_get(opts, i));
+        if (s)
+            v[k++] = (char *)s;
+    }
+    v[k++] = "--";
+    for (size_t i = 0; i < nold; i++)
+        v[k++] = (*argv)[i];
+    free(*argv);
+    *argv = v;
+    return 0;
+}
+
+static struct child *child_find(int64_t id)
+{
+    for (size_t i = 0; i < nchildren; i++)
+        if (children[i].id == id)
+            return &children[i];
+    return NULL;
+}
+
+const char *instance_child_uri(int64_t id)
+{
+    struct child *c = child_find(id);
+    return c ? c->uri : NULL;
+}
+
+/* Check everything, then allocate, then store: a refused or failed
+ * registration leaves the registry as it was. */
+static int register_check(struct instance *inst, json_t *params, uint32_t uid,
+                          struct st_error *err)
+{
+    json_t *id = json_object_get(params, "id");
+    const char *uri = json_string_value(json_object_get(params, "uri"));
+    json_t *sd = json_object_get(params, "statedir");
+    json_t *pid = json_object_get(params, "pid");
+    if (!json_is_integer(id) || !uri || !*uri)
+        return st_errorf(err, EINVAL, "instance.register: needs integer \"id\" and string \"uri\"");
+    if ((sd && !json_is_string(sd)) || (pid && !json_is_integer(pid)))
+        return st_errorf(err, EINVAL,
+                         "instance.register: \"statedir\" must be a string, \"pid\" an integer");
+    struct job *j = inst_job(inst, json_integer_value(id));
+    if (!j)
+        return st_errorf(err, ENOENT, "job %lld: no such job", (long long)json_integer_value(id));
+    if (uid != j->uid && uid != inst->owner)
+        return st_errorf(err, EPERM, "job %lld: not yours", (long long)j->id);
+    if (!instance_job_is_instance(j))
+        return st_errorf(err, EINVAL, "job %lld is not an instance job", (long long)j->id);
+    if (j->state != JOB_RUN)
+        return st_errorf(err, EBUSY, "job %lld is not running", (long long)j->id);
+    return 0;
+}
+
+int instance_method_register(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                             json_t **result, struct st_error *err)
+{
+    (void)worker;
+    if (!inst || !result)
+        return st_errorf(err, EINVAL, "instance.register: NULL argument");
+    if (register_check(inst, params, uid, err) < 0)
+        return -1;
+    int64_t id = json_integer_value(json_object_get(params, "id"));
+    const char *sd = json_string_value(json_object_get(params, "statedir"));
+    char *uri = strdup(json_string_value(json_object_get(params, "uri")));
+    char *statedir = sd ? strdup(sd) : NULL;
+    json_t *res = json_object();
+    struct child *c = child_find(id);
+    if (!c && nchildren == children_cap) {
+        size_t cap = children_cap ? children_cap * 2 : 8;
+        struct child *n = realloc(children, cap * sizeof *n);
+        if (n) {
+            children = n;
+            children_cap = cap;
+        }
+    }
+    if (!uri || (sd && !statedir) || !res || (!c && nchildren == children_cap)) {
+        free(uri);
+        free(statedir);
+        json_decref(res);
+        return st_errorf(err, ENOMEM, "out of memory");
+    }
+    if (!c) {
+        c = &children[nchildren++];
+        *c = (struct child){.id = id};
+    }
+    free(c->uri);
+    free(c->statedir);
+    c->uri = uri;
+    c->statedir = statedir;
+    c->pid = json_integer_value(json_object_get(params, "pid"));
+    *result = res;
+    return 0;
+}
+
+void instance_job_annotate(const struct job *j, json_t *o)
+{
+    if (!j || !o || !instance_job_is_instance(j))
+        return;
+    json_object_set_new(o, "instance", json_true());
+    struct child *c = child_find(j->id);
+    if (!c)
+        return;
+    json_object_set_new(o, "uri", json_string(c->uri));
+    if (c->statedir)
+        json_object_set_new(o, "statedir", json_string(c->statedir));
+    if (c->pid > 0)
+        json_object_set_new(o, "child_pid", json_integer(c->pid));
+}

@@ -1,0 +1,54 @@
+/* instance: jobs that are scheduler instances themselves (nested stratad).
+ *
+ * A job whose jobspec has attributes.system.instance (true, or an object
+ * {"options": ["--queue-policy=easy", ...]}) is started through the strata
+ * CLI's hidden `instance-run` command: it fetches the job's R from this
+ * (the parent) instance, starts a child stratad whose graph is that R's
+ * JGF, registers the child's URI here ("instance.register"), runs the
+ * job's command with STRATA_URI pointing at the child, and drains and stops
+ * the child when the command ends or the job is signalled.  This module is
+ * the parent's side: recognising instance jobs, wrapping their command,
+ * and remembering what each child registered so that jobs/info show it.
+ *
+ * The registry is per process (one stratad is one instance) and is kept
+ * after the job ends, so the child's URI and state directory stay
+ * inspectable.  Callers hold inst->lock, like every request handler.
+ */
+#ifndef STRATA_DAEMON_INSTANCE_H
+#define STRATA_DAEMON_INSTANCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "daemon/stratad.h"
+#include "resource/st_error.h"
+
+/* true if j asks to be an instance (attributes.system.instance is true or
+ * an object).  false for NULL. */
+bool instance_job_is_instance(const struct job *j);
+
+/* Replace *argv (a calloc'ed, NULL-terminated array whose strings are
+ * borrowed) by the instance-run wrapper around it, when j is an instance
+ * job; otherwise leave it.  The new array's strings are borrowed from the
+ * old one, from j's jobspec and from static storage; the old array is
+ * freed.  Returns 0, or -1 with errno (EINVAL for NULL arguments, ENOMEM);
+ * on failure *argv is unchanged. */
+int instance_wrap_argv(struct instance *inst, const struct job *j, char ***argv);
+
+/* The "instance.register" method: params {"id", "uri", optional "statedir"
+ * and "pid"}.  The job must be a running instance job of this instance and
+ * the caller its owner or the instance owner.  Result {} or -1 with err
+ * (EINVAL bad params, ENOENT no such job, EPERM, EBUSY job not running). */
+int instance_method_register(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                             json_t **result, struct st_error *err);
+
+/* Add "instance": true and, once registered, "uri", "statedir" and
+ * "child_pid" to a job's JSON summary o.  No-op on NULL arguments. */
+void instance_job_annotate(const struct job *j, json_t *o);
+
+/* The registered child URI of job id, or NULL. */
+const char *instance_child_uri(int64_t id);
+
+#endif
