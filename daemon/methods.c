@@ -520,6 +520,34 @@ static int m_undrain(struct instance *inst, json_t *params, uint32_t uid, void *
     return set_status(inst, params, VTX_UP, result, uid, err);
 }
 
+/* match: a dry run.  Would the jobspec fit now, and if not, when could it
+ * start given the running jobs (pending jobs are not counted)?  Nothing
+ * is committed. */
+static int m_match(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                   json_t **result, struct st_error *err)
+{
+    struct pending_sub sub = {0};
+    json_t *spec = json_object_get(params, "jobspec");
+    if (!spec)
+        return st_errorf(err, EINVAL, "match: missing \"jobspec\"");
+    if (parse_one(inst, spec, 0, false, &sub, err) < 0)
+        return -1;
+    int64_t now = (int64_t)inst_now();
+    int64_t at = now;
+    /* An id no job can have: nothing is committed by this op anyway. */
+    int rc = match_run(inst->m, MATCH_WITHOUT_ALLOCATING_FUTURE, sub.js, INT64_MAX - 1, &at, NULL,
+                       NULL, err);
+    int e = errno;
+    jobspec_destroy(sub.js);
+    json_decref(sub.spec);
+    if (rc < 0 && e != EBUSY)
+        return st_errorf(err, e, "match: %s", err && err->text[0] ? err->text : strerror(e));
+    *result = rc == 0 ? json_pack("{s:b, s:b, s:I}", "satisfiable", 1, "now", at <= now, "at",
+                                  (json_int_t)at)
+                      : json_pack("{s:b, s:b, s:n}", "satisfiable", 1, "now", 0, "at");
+    return 0;
+}
+
 /* ---- queue, stats, shutdown ------------------------------------------------------------ */
 
 static int m_queue(struct instance *inst, json_t *params, uint32_t uid, void *worker,
@@ -584,6 +612,7 @@ static const struct {
     {"resource.status", m_resource_list},
     {"resource.drain", m_drain},
     {"resource.undrain", m_undrain},
+    {"match", m_match},
     {"queue", m_queue},
     {"stats", m_stats},
     {"shutdown", m_shutdown},

@@ -51,6 +51,25 @@ check "bad bulk submitted nothing ($before -> $after)" test "$before" = "$after"
 after=$("$STRATA" stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["submitted"])')
 check "good bulk submitted 2" test "$after" = $((before + 2))
 
+# the dry-run match: answers without committing anything
+raw '{"version":1,"method":"match","params":{}}' 22
+raw '{"version":1,"method":"match","params":{"jobspec":{"version":1}}}' 22
+m=$("$STRATA" call match "{\"jobspec\":$good}")
+check "match: a 1-core job fits now" sh -c "echo '$m' | grep -q '\"now\": true'"
+exc='{"version":1,"resources":[{"type":"node","count":2,"exclusive":true,"with":[{"type":"slot","count":1,"label":"t","with":[{"type":"core","count":1}]}]}],"tasks":[{"command":["true"],"slot":"t","count":{"per_slot":1}}],"attributes":{"system":{"duration":10}}}'
+hold2=$("$STRATA" submit -N 1 --exclusive -t 1000 true)
+wait_state "$hold2" run
+# only hold2 running (the 1-second jobs above are done), so nothing moves
+only_hold() { [ "$("$STRATA" jobs -s run,pending,new --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')" = 1 ]; }
+wait_for 50 only_hold
+counts() { "$STRATA" resource list; "$STRATA" stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"])'; }
+r1=$(counts)
+m=$("$STRATA" call match "{\"jobspec\":$exc}")
+check "match: both nodes exclusively only later" sh -c "echo '$m' | grep -q '\"now\": false'"
+r2=$(counts)
+check "match committed nothing" test "$r1" = "$r2"
+"$STRATA" cancel "$hold2"
+
 # clients that go away while waiting do not starve the others (the daemon
 # has 16 contexts by default; 40 abandoned waits on a long hold)
 hold=$("$STRATA" submit -t 1000 true)
