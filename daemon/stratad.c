@@ -44,6 +44,8 @@ static const char usage_text[] =
     "                             same DIR again to recover jobs after a restart\n"
     "      --contexts=N           concurrent requests (default 16)\n"
     "      --max-request=BYTES    larger requests get an E2BIG reply (default 64 MiB)\n"
+    "  -C, --config=FILE          YAML file of option: value pairs (long option names);\n"
+    "                             the command line overrides it\n"
     "  -h, --help                 this help\n"
     "\n"
     "At start stratad prints \"uri ipc://...\" on stdout and writes it to DIR/uri;\n"
@@ -74,6 +76,7 @@ static const struct option long_opts[] = {
     {"statedir", required_argument, NULL, 's'},
     {"contexts", required_argument, NULL, OPT_CONTEXTS},
     {"max-request", required_argument, NULL, OPT_MAXREQ},
+    {"config", required_argument, NULL, 'C'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -101,7 +104,7 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
 {
     int c;
     long long v;
-    while ((c = getopt_long(argc, argv, "L:f:W:P:Q:r:s:h", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "L:f:W:P:Q:r:s:C:h", long_opts, NULL)) != -1) {
         switch (c) {
         case 'L': o->load = optarg; break;
         case 'f': o->load_format = optarg; break;
@@ -111,6 +114,7 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
         case 'r': o->rundir = optarg; break;
         case 's': o->statedir = optarg; break;
         case OPT_NOEXEC: o->noexec = true; break;
+        case 'C': break; /* read before option parsing (find_config) */
         case 'h': fputs(usage_text, stdout); exit(0);
         case OPT_QDEPTH:
             if (parse_long(optarg, 1, QUEUE_MAX_QUEUE_DEPTH, &v) < 0)
@@ -356,13 +360,55 @@ static void instance_free(struct instance *inst)
     free(inst->event_uri);
 }
 
+/* --config FILE / --config=FILE / -C FILE, looked for before getopt so that
+ * the file's settings can be placed ahead of the command line's. */
+static const char *find_config(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--config=", 9) == 0)
+            return argv[i] + 9;
+        if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-C") == 0) && i + 1 < argc)
+            return argv[i + 1];
+        if (strcmp(argv[i], "--") == 0)
+            break;
+    }
+    return NULL;
+}
+
+/* argv with the config file's arguments after argv[0]. */
+static char **merge_config(int *argc, char **argv, char **cfg, int ncfg)
+{
+    char **v = calloc((size_t)(*argc + ncfg + 1), sizeof *v);
+    if (!v)
+        return NULL;
+    v[0] = argv[0];
+    for (int i = 0; i < ncfg; i++)
+        v[1 + i] = cfg[i];
+    for (int i = 1; i < *argc; i++)
+        v[ncfg + i] = argv[i];
+    *argc += ncfg;
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     struct instance inst = {
         .opts = {.allowlist = "node,socket,core,gpu", .match_policy = "first", .queue_policy = "fcfs", .default_duration = 31536000,
                  .kill_grace = 5, .contexts = 16},
     };
-    int rc = parse_opts(argc, argv, &inst.opts);
+    const char *cfg_path = find_config(argc, argv);
+    char **cfg = NULL, **all = argv;
+    int ncfg = 0;
+    if (cfg_path) {
+        struct st_error cerr = {{0}};
+        if (config_load(cfg_path, &cfg, &ncfg, &cerr) < 0) {
+            fprintf(stderr, "stratad: %s\n", cerr.text);
+            return 2;
+        }
+        if (!(all = merge_config(&argc, argv, cfg, ncfg)))
+            return 1;
+    }
+    int rc = parse_opts(argc, all, &inst.opts);
     if (rc != 0)
         return rc;
     sigset_t set;
@@ -402,5 +448,8 @@ int main(int argc, char **argv)
     unlink(path);
     instance_free(&inst);
     free(rundir_alloc);
+    config_free(cfg, ncfg);
+    if (all != argv)
+        free(all);
     return 0;
 }

@@ -8,6 +8,7 @@
  *   exec.c      running a job's tasks on this host, timeouts, reaping;
  *   journal.c   the append-only journal and its replay after a restart;
  *   server.c    nng: the REP context pool and the PUB event socket;
+ *   config.c    the YAML configuration file (--config);
  *   stratad.c   options and the main loop.
  *
  * Threading: nng's callbacks and the main loop share the instance under one
@@ -201,6 +202,12 @@ int journal_replay(struct journal *jn, struct instance *inst, struct st_error *e
 const char *journal_path(const struct journal *jn);
 const char *journal_error(const struct journal *jn);
 int64_t journal_records(const struct journal *jn);
+
+/* ---- config.c ---------------------------------------------------------------- */
+/* Read a YAML config file into "--key=value" arguments (caller frees with
+ * config_free()).  -1 with err "FILE:LINE:COL: what" on a bad file. */
+int config_load(const char *path, char ***args, int *nargs, struct st_error *err);
+void config_free(char **args, int n);
 
 /* ---- server.c ---------------------------------------------------------------- */
 int server_start(struct instance *inst, struct st_error *err);

@@ -30,4 +30,23 @@ for policy in fcfs easy hybrid conservative; do
     check "$policy: all completed" test "$(job_field "$b" result)$(job_field "$c" result)" = completedcompleted
     daemon_stop || fail "$policy: shutdown"
 done
+
+# The same settings from a YAML config file; the command line wins.
+printf 'queue-policy: conservative\nqueue-depth: 8\nnoexec: true\nload: %s\n' "$GRUG" >"$TMP/c.yaml"
+daemon_start -C "$TMP/c.yaml"
+q=$("$STRATA" queue | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"])')
+check "config: queue policy from the file" test "$q" = conservative
+n=$("$STRATA" resource list | awk '$1 == "free" { print $2 }')
+check "config: resources from the file ($n nodes)" test "$n" = 2
+daemon_stop
+daemon_start --config "$TMP/c.yaml" -Q easy
+q=$("$STRATA" queue | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"])')
+check "config: the command line overrides" test "$q" = easy
+daemon_stop
+printf 'queue-policy: easy\nqueue-dept: 8\n' >"$TMP/bad.yaml"
+"$STRATAD" -C "$TMP/bad.yaml" 2>"$TMP/err"; rc=$?
+check "config: unknown key refused with its place (rc $rc)" grep -q "bad.yaml:2:1: unknown key queue-dept" "$TMP/err"
+printf 'queue-policy: [easy]\n' >"$TMP/bad.yaml"
+"$STRATAD" -C "$TMP/bad.yaml" 2>"$TMP/err"
+check "config: non-scalar refused" grep -q "bad.yaml:1:.*scalars" "$TMP/err"
 finish

@@ -1,0 +1,154 @@
+/* config: stratad's YAML configuration file.
+ *
+ * The file is one mapping whose keys are stratad's long option names and
+ * whose values are scalars:
+ *
+ *   queue-policy: easy
+ *   queue-depth: 64
+ *   load: /etc/strata/cluster.graphml
+ *   noexec: false
+ *
+ * Each entry becomes the argument "--key=value" ("--key" for a true
+ * boolean, nothing for false), placed before the command line's own
+ * arguments so that the command line wins.  Errors name the file, line
+ * and column.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "daemon/stratad.h"
+
+static const char *const bool_keys[] = {"noexec"};
+static const char *const value_keys[] = {
+    "load", "load-format", "allowlist", "match-policy", "queue-policy", "queue-depth",
+    "reservation-depth", "default-duration", "kill-grace", "rundir", "statedir", "contexts",
+    "max-request",
+};
+
+static int key_kind(const char *k)
+{
+    for (size_t i = 0; i < sizeof bool_keys / sizeof *bool_keys; i++)
+        if (strcmp(k, bool_keys[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof value_keys / sizeof *value_keys; i++)
+        if (strcmp(k, value_keys[i]) == 0)
+            return 2;
+    return 0;
+}
+
+struct cfg {
+    const char *path;
+    char **args;
+    int n;
+    struct st_error *err;
+};
+
+static int cfg_error(struct cfg *c, const yaml_event_t *ev, const char *what, const char *arg)
+{
+    return st_errorf(c->err, EINVAL, "%s:%zu:%zu: %s%s%s", c->path, ev->start_mark.line + 1,
+                     ev->start_mark.column + 1, what, arg ? " " : "", arg ? arg : "");
+}
+
+static int add_arg(struct cfg *c, const char *key, int kind, const char *value,
+                   const yaml_event_t *ev)
+{
+    char *a = NULL;
+    if (kind == 1) {
+        bool t = strcmp(value, "true") == 0 || strcmp(value, "yes") == 0;
+        if (!t && strcmp(value, "false") != 0 && strcmp(value, "no") != 0)
+            return cfg_error(c, ev, "expected true or false for", key);
+        if (!t)
+            return 0;
+        if (asprintf(&a, "--%s", key) < 0)
+            a = NULL;
+    } else if (asprintf(&a, "--%s=%s", key, value) < 0) {
+        a = NULL;
+    }
+    char **v = a ? realloc(c->args, (size_t)(c->n + 1) * sizeof *v) : NULL;
+    if (!v) {
+        free(a);
+        return st_errorf(c->err, ENOMEM, "out of memory");
+    }
+    c->args = v;
+    c->args[c->n++] = a;
+    return 0;
+}
+
+/* Walk the events: stream, document, one mapping of scalar: scalar. */
+static int walk(struct cfg *c, yaml_parser_t *p)
+{
+    yaml_event_t ev;
+    char key[64] = "";
+    int depth = 0, rc = 0;
+    bool have_key = false;
+    for (bool done = false; !done && rc == 0;) {
+        if (!yaml_parser_parse(p, &ev))
+            return st_errorf(c->err, EINVAL, "%s:%zu:%zu: %s", c->path, p->problem_mark.line + 1,
+                             p->problem_mark.column + 1, p->problem ? p->problem : "bad YAML");
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT: done = true; break;
+        case YAML_MAPPING_START_EVENT:
+            rc = depth++ ? cfg_error(c, &ev, "values must be scalars", NULL) : 0;
+            break;
+        case YAML_MAPPING_END_EVENT: depth--; break;
+        case YAML_SEQUENCE_START_EVENT:
+            rc = cfg_error(c, &ev, depth ? "values must be scalars" : "expected a mapping", NULL);
+            break;
+        case YAML_SCALAR_EVENT: {
+            const char *s = (const char *)ev.data.scalar.value;
+            if (depth == 0) {
+                rc = cfg_error(c, &ev, "expected a mapping", NULL);
+            } else if (!have_key) {
+                snprintf(key, sizeof key, "%s", s);
+                have_key = true;
+                if (!key_kind(key))
+                    rc = cfg_error(c, &ev, "unknown key", key);
+            } else {
+                rc = add_arg(c, key, key_kind(key), s, &ev);
+                have_key = false;
+            }
+            break;
+        }
+        case YAML_ALIAS_EVENT: rc = cfg_error(c, &ev, "aliases are not allowed", NULL); break;
+        default: break;
+        }
+        yaml_event_delete(&ev);
+    }
+    return rc;
+}
+
+int config_load(const char *path, char ***args, int *nargs, struct st_error *err)
+{
+    if (!path || !args || !nargs)
+        return st_errorf(err, EINVAL, "config: invalid argument");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return st_errorf(err, errno, "%s: %s", path, strerror(errno));
+    yaml_parser_t p;
+    struct cfg c = {.path = path, .err = err};
+    int rc = -1;
+    if (yaml_parser_initialize(&p)) {
+        yaml_parser_set_input_file(&p, f);
+        rc = walk(&c, &p);
+        yaml_parser_delete(&p);
+    }
+    fclose(f);
+    if (rc < 0) {
+        config_free(c.args, c.n);
+        return -1;
+    }
+    *args = c.args;
+    *nargs = c.n;
+    return 0;
+}
+
+void config_free(char **args, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(args[i]);
+    free(args);
+}
