@@ -2,7 +2,7 @@
 BUILD ?= build
 MESON_OPTS ?=
 
-.PHONY: all deps build test run bench asan clean
+.PHONY: all deps build test run run-rq bench asan clean
 
 all: build
 
@@ -18,7 +18,13 @@ build: deps $(BUILD)/build.ninja
 test: build
 	scripts/run-tests $(BUILD)
 
+# The main job: stratad on this host's live topology with a small demo
+# workload (running, pending, backfilled, completed jobs).
 run: build
+	scripts/demo-daemon $(BUILD)
+
+# resource-query on this host's live topology: graph summary and a few matches.
+run-rq: build
 	scripts/demo $(BUILD)
 
 bench: build
