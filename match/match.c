@@ -305,7 +305,6 @@ void match_destroy(matcher_t *m)
     free(m->mem);
     free(m->tmp);
     free(m->order);
-    free(m->keys);
     free(m->reqs);
     for (size_t i = 0; i < m->njobs; i++)
         free(m->jobs[i].spans);

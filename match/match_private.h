@@ -147,9 +147,9 @@ struct matcher {
     int32_t nmem, capmem;
     int32_t *tmp; /* sort buffer */
     int32_t captmp;
-    vtx_t *order;      /* child-order stack (first policy, best-first visits) */
-    struct okey *keys; /* sort buffer for the order stack */
-    int32_t capkeys;
+    /* child-order stack (first policy, best-first visits): one binary heap
+     * per exploring frame, popped as children are visited */
+    struct okey *order;
     int32_t norder, caporder;
 
     /* request tree of the current match */

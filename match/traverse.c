@@ -502,66 +502,92 @@ static bool enough(const matcher_t *m, const struct meglist *l, const struct mre
     return true;
 }
 
-/* Sort keys: k1 descending, then k2 descending (both as given). */
+/* Visit-order keys: k1 descending, then k2 descending (both as given),
+ * then the child's position (a total order, as the stable sort it
+ * replaces gave). */
 struct okey {
     int64_t k1, k2;
     vtx_t v;
+    int32_t idx;
 };
 
-static int okey_cmp(const void *a, const void *b)
+static bool okey_before(const struct okey *x, const struct okey *y)
 {
-    const struct okey *x = a, *y = b;
     if (x->k1 != y->k1)
-        return x->k1 > y->k1 ? -1 : 1;
+        return x->k1 > y->k1;
     if (x->k2 != y->k2)
-        return x->k2 > y->k2 ? -1 : 1;
-    return 0;
+        return x->k2 > y->k2;
+    return x->idx < y->idx;
 }
 
-/* Make room for n more entries on the order stack (and the key buffer). */
+/* Make room for n more entries on the order stack. */
 static int order_reserve(matcher_t *m, int n)
 {
     if (m->norder + n > m->caporder) {
         int32_t cap = (m->norder + n) * 2;
-        vtx_t *p = realloc(m->order, (size_t) cap * sizeof(*p));
+        struct okey *p = realloc(m->order, (size_t) cap * sizeof(*p));
         if (!p)
             return -1;
         m->order = p;
         m->caporder = cap;
     }
-    if (n > m->capkeys) {
-        struct okey *k = realloc(m->keys, (size_t) n * 2 * sizeof(*k));
-        if (!k)
-            return -1;
-        m->keys = k;
-        m->capkeys = n * 2;
-    }
     return 0;
 }
 
-/* Push the sorted keys' vertices on the order stack. */
-static const vtx_t *order_push(matcher_t *m, int n)
+/* Restore the heap property below h[i] (first in visit order on top). */
+static void heap_down(struct okey *h, int32_t n, int32_t i)
 {
-    qsort(m->keys, (size_t) n, sizeof(*m->keys), okey_cmp);
-    vtx_t *a = m->order + m->norder;
-    for (int i = 0; i < n; i++)
-        a[i] = m->keys[i].v;
+    struct okey x = h[i];
+    for (;;) {
+        int32_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && okey_before(&h[c + 1], &h[c]))
+            c++;
+        if (!okey_before(&h[c], &x))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = x;
+}
+
+/* Make the n keys just filled above the stack top a heap and push them.
+ * A heap, not a sort: visits stop as soon as the requests are satisfied,
+ * usually after a child or two, so ordering all n children (O(n log n) on
+ * every match, the racks of a whole cluster) was most of a match's cost on
+ * wide levels; heapify is O(n) and each visited child O(log n). */
+static void order_push(matcher_t *m, int n)
+{
+    struct okey *h = m->order + m->norder;
+    for (int32_t i = n / 2 - 1; i >= 0; i--)
+        heap_down(h, n, i);
     m->norder += n;
-    return a;
+}
+
+/* Pop the next child in visit order from the heap of `size` keys at
+ * `base` on the order stack (indexes: nested visits may move the stack). */
+static vtx_t order_pop(matcher_t *m, int32_t base, int32_t size)
+{
+    struct okey *h = m->order + base;
+    vtx_t v = h[0].v;
+    h[0] = h[size - 1];
+    heap_down(h, size - 1, 0);
+    return v;
 }
 
 /* Order u's children for the first policy: most available first, ties by
- * higher uniq_id.  Returns a pointer into the order stack. */
-static const vtx_t *order_children(matcher_t *m, const vtx_t *ch, int n)
+ * higher uniq_id.  0, or -1 on ENOMEM. */
+static int order_children(matcher_t *m, const vtx_t *ch, int n)
 {
     if (order_reserve(m, n) < 0)
-        return NULL;
-    for (int i = 0; i < n; i++) {
-        m->keys[i].k1 = m->weight[ch[i]];
-        m->keys[i].k2 = graph_uniq_id(m->g, ch[i]);
-        m->keys[i].v = ch[i];
-    }
-    return order_push(m, n);
+        return -1;
+    struct okey *h = m->order + m->norder;
+    for (int i = 0; i < n; i++)
+        h[i] = (struct okey){
+            .k1 = m->weight[ch[i]], .k2 = graph_uniq_id(m->g, ch[i]), .v = ch[i], .idx = i};
+    order_push(m, n);
+    return 0;
 }
 
 static int64_t vertex_score(const struct msel *s, vtx_t u);
@@ -619,13 +645,14 @@ static bool children_are_candidates(const matcher_t *m, const vtx_t *ch, int n,
     return true;
 }
 
-/* Push ch[] on the order stack sorted by the score each child will get
- * (policy order; ties keep graph order). */
-static const vtx_t *order_by_score(struct msel *s, const vtx_t *ch, int n)
+/* Push ch[] on the order stack by the score each child will get (policy
+ * order; ties keep graph order).  0, or -1 on ENOMEM. */
+static int order_by_score(struct msel *s, const vtx_t *ch, int n)
 {
     matcher_t *m = s->m;
     if (order_reserve(m, n) < 0)
-        return NULL;
+        return -1;
+    struct okey *h = m->order + m->norder;
     bool high = m->pol->high;
     for (int i = 0; i < n; i++) {
         vtx_t x = ch[i];
@@ -635,11 +662,10 @@ static const vtx_t *order_by_score(struct msel *s, const vtx_t *ch, int n)
         s->factor += f;
         int64_t sx = vertex_score(s, x);
         s->factor -= f;
-        m->keys[i].k1 = high ? sx : -sx;
-        m->keys[i].k2 = -(int64_t) i;
-        m->keys[i].v = x;
+        h[i] = (struct okey){.k1 = high ? sx : -sx, .k2 = -(int64_t) i, .v = x, .idx = i};
     }
-    return order_push(m, n);
+    order_push(m, n);
+    return 0;
 }
 
 /* Visit u's dominant children with requests R; successful children add
@@ -704,14 +730,14 @@ static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool p
     int32_t saved = m->norder;
     bool sorted = stop && n > 1;
     /* The order stack may move while children are visited: index it. */
-    if (sorted && !order_children(m, ch, n)) {
+    if (sorted && order_children(m, ch, n) < 0) {
         s->error = ENOMEM;
         return -1;
     }
     /* Not under locality: its top-level order is not the score order, so
      * every candidate counts. */
     if (!stop && !m->pol->locality && n > 1 && children_are_candidates(m, ch, n, R, nR)) {
-        if (!order_by_score(s, ch, n)) {
+        if (order_by_score(s, ch, n) < 0) {
             s->error = ENOMEM;
             return -1;
         }
@@ -721,7 +747,7 @@ static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool p
     for (int i = 0; i < n; i++) {
         if (stop && enough(m, l, R, nR, mult))
             break;
-        vtx_t c = sorted ? m->order[saved + i] : ch[i];
+        vtx_t c = sorted ? order_pop(m, saved, n - i) : ch[i];
         struct visit_out vo;
         m->tparent[c] = u;
         if (visit(s, c, R, nR, pristine, excl, &vo) < 0) {
