@@ -1,11 +1,14 @@
 /* client: REQ/SUB connections to stratad over nng. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 
 #include "daemon/client.h"
 #include "daemon/proto.h"
@@ -13,6 +16,7 @@
 struct strata_client {
     nng_socket req;
     int timeout_ms;
+    char *secret; /* sent with every request on a tls+tcp:// endpoint */
 };
 
 struct strata_events {
@@ -46,6 +50,61 @@ const char *strata_uri_resolve(const char *uri, struct st_error *err)
                                        "start, and in its rundir's uri file) or pass --uri");
 }
 
+/* The secret: $STRATA_SECRET_FILE's first line. */
+static char *read_secret(struct st_error *err)
+{
+    const char *path = getenv("STRATA_SECRET_FILE");
+    if (!path || !*path)
+        return st_errorf_null(err, EINVAL, "a tls+tcp:// instance needs STRATA_SECRET_FILE "
+                                           "(the instance's shared secret) and STRATA_TLS_CA");
+    FILE *f = fopen(path, "r");
+    char buf[1024] = "";
+    bool ok = f && fgets(buf, sizeof buf, f);
+    if (f)
+        fclose(f);
+    if (!ok)
+        return st_errorf_null(err, errno ? errno : EINVAL, "%s: cannot read the secret", path);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    char *s = strdup(buf);
+    return s ? s : st_errorf_null(err, ENOMEM, "out of memory");
+}
+
+/* TLS for tls+tcp://HOST:PORT: the server certificate must verify against
+ * $STRATA_TLS_CA and name HOST. */
+static int dial_tls(strata_client_t *c, const char *uri, struct st_error *err)
+{
+    const char *ca = getenv("STRATA_TLS_CA");
+    if (!ca || !*ca)
+        return st_errorf(err, EINVAL, "%s: set STRATA_TLS_CA to the CA (or the instance's "
+                                      "certificate) that signs its endpoint", uri);
+    if (!(c->secret = read_secret(err)))
+        return -1;
+    char host[256] = "";
+    const char *h = uri + strlen("tls+tcp://");
+    size_t n = strcspn(h, ":/");
+    snprintf(host, sizeof host, "%.*s", (int)n, h);
+    nng_dialer d;
+    nng_tls_config *cfg = NULL;
+    int rv = nng_dialer_create(&d, c->req, uri);
+    if (rv == 0)
+        rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT);
+    if (rv == 0)
+        rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED);
+    if (rv == 0)
+        rv = nng_tls_config_ca_file(cfg, ca);
+    if (rv == 0)
+        rv = nng_tls_config_server_name(cfg, host);
+    if (rv == 0)
+        rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg);
+    if (rv == 0)
+        rv = nng_dialer_start(d, 0);
+    if (cfg)
+        nng_tls_config_free(cfg);
+    if (rv != 0)
+        return st_errorf(err, nng_to_errno(rv), "%s: %s", uri, nng_strerror(rv));
+    return 0;
+}
+
 strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_error *err)
 {
     uri = strata_uri_resolve(uri, err);
@@ -55,8 +114,18 @@ strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_e
     if (!c)
         return st_errorf_null(err, ENOMEM, "out of memory");
     int rv = nng_req0_open(&c->req);
-    if (rv == 0)
+    if (rv == 0 && strncmp(uri, "tls+tcp://", 10) == 0) {
+        if (dial_tls(c, uri, err) < 0) {
+            int e = errno;
+            nng_close(c->req);
+            free(c->secret);
+            free(c);
+            errno = e;
+            return NULL;
+        }
+    } else if (rv == 0) {
         rv = nng_dial(c->req, uri, NULL, 0);
+    }
     if (rv != 0) {
         int e = nng_to_errno(rv);
         if (c->req.id)
@@ -77,6 +146,7 @@ void strata_client_close(strata_client_t *c)
         return;
     int e = errno;
     nng_close(c->req);
+    free(c->secret);
     free(c);
     errno = e;
 }
@@ -119,7 +189,15 @@ int strata_client_call(strata_client_t *c, const char *method, json_t *params, j
         json_decref(params);
         return st_errorf(err, EINVAL, "invalid argument");
     }
-    char *req = proto_request_encode(method, params);
+    char *req;
+    if (c->secret) {
+        json_t *o = json_pack("{s:i, s:s, s:o, s:s}", "version", PROTO_VERSION, "method", method,
+                              "params", params ? params : json_object(), "secret", c->secret);
+        req = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+    } else {
+        req = proto_request_encode(method, params);
+    }
     if (!req)
         return st_errorf(err, errno, "%s: cannot encode the request", method);
     size_t n;

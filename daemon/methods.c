@@ -619,15 +619,33 @@ static const struct {
     {"instance.register", instance_method_register}, /* daemon/instance.h */
 };
 
+/* Constant-time comparison, so that the reply time says nothing about how
+ * much of a guessed secret was right. */
+static bool secret_ok(const char *want, const char *got)
+{
+    if (!want || !got)
+        return false;
+    size_t n = strlen(want), m = strlen(got);
+    unsigned diff = (unsigned)(n ^ m);
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned)(unsigned char)want[i] ^ (unsigned)(unsigned char)(i < m ? got[i] : 0);
+    return diff == 0;
+}
+
 int methods_dispatch(struct instance *inst, const char *buf, size_t len, uint32_t uid,
-                     void *worker, char **reply)
+                     bool remote, void *worker, char **reply)
 {
     struct proto_request req;
     struct st_error err = {{0}};
     json_t *result = NULL;
     int rc = -1;
     inst->requests++;
-    if (proto_request_parse(buf, len, inst->opts.max_request, &req, &err) == 0) {
+    if (proto_request_parse(buf, len, inst->opts.max_request, &req, &err) == 0 && remote &&
+        !secret_ok(inst->secret, json_string_value(json_object_get(req.root, "secret")))) {
+        st_errorf(&err, EACCES, "this endpoint needs the instance's shared secret");
+    } else if (req.root) {
+        if (remote)
+            uid = (uint32_t)inst->owner; /* the secret's holder acts as the owner */
         method_f fn = NULL;
         for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
             if (strcmp(methods[i].name, req.method) == 0)

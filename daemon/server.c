@@ -9,12 +9,15 @@
  * socket carries events.  nng errors become errno here and nowhere else.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
 
 #include "daemon/stratad.h"
 
@@ -36,6 +39,8 @@ struct server {
     int cap;
     int nparked;
     int min_free;
+    nng_listener tls; /* id 0 when there is no TLS endpoint */
+    atomic_int busy;  /* requests between receipt and their reply's send */
 };
 
 static int add_worker(struct instance *inst, struct server *s);
@@ -76,6 +81,7 @@ static void send_reply(struct worker *w, char *reply)
     if (!reply || nng_msg_alloc(&msg, 0) != 0 || nng_msg_append(msg, reply, strlen(reply)) != 0) {
         free(reply);
         w->state = W_RECV;
+        atomic_fetch_sub(&((struct server *)w->inst->server)->busy, 1);
         nng_ctx_recv(w->ctx, w->aio);
         return;
     }
@@ -88,12 +94,16 @@ static void send_reply(struct worker *w, char *reply)
 static void on_recv(struct worker *w)
 {
     nng_msg *msg = nng_aio_get_msg(w->aio);
+    atomic_fetch_add(&((struct server *)w->inst->server)->busy, 1);
     uint32_t uid = peer_uid(msg);
+    struct server *s = w->inst->server;
+    nng_listener l = nng_pipe_listener(nng_msg_get_pipe(msg));
+    bool remote = s && s->tls.id != 0 && l.id == s->tls.id;
     char *reply = NULL;
     pthread_mutex_lock(&w->inst->lock);
-    int rc = methods_dispatch(w->inst, nng_msg_body(msg), nng_msg_len(msg), uid, w, &reply);
+    int rc = methods_dispatch(w->inst, nng_msg_body(msg), nng_msg_len(msg), uid, remote, w,
+                              &reply);
     if (rc == 1) {
-        struct server *s = w->inst->server;
         w->state = W_PARKED;
         if (s && ++s->nparked > s->nworkers - s->min_free && s->nworkers < SERVER_MAX_WORKERS &&
             add_worker(w->inst, s) == 0)
@@ -103,6 +113,8 @@ static void on_recv(struct worker *w)
     nng_msg_free(msg);
     if (rc != 1)
         send_reply(w, reply);
+    else
+        atomic_fetch_sub(&((struct server *)w->inst->server)->busy, 1);
 }
 
 static void worker_cb(void *arg)
@@ -114,6 +126,7 @@ static void worker_cb(void *arg)
     if (w->state == W_SEND) {
         if (rv != 0)
             nng_msg_free(nng_aio_get_msg(w->aio));
+        atomic_fetch_sub(&((struct server *)w->inst->server)->busy, 1);
         w->state = W_RECV;
         nng_ctx_recv(w->ctx, w->aio);
         return;
@@ -133,8 +146,10 @@ void server_complete(void *worker, char *reply)
         return;
     }
     struct server *s = w->inst->server;
-    if (s)
+    if (s) {
         s->nparked--;
+        atomic_fetch_add(&s->busy, 1);
+    }
     send_reply(w, reply);
 }
 
@@ -145,6 +160,29 @@ int server_publish(struct instance *inst, const char *text)
     if (rv != 0) {
         errno = nng_errno(rv);
         return -1;
+    }
+    return 0;
+}
+
+/* The optional tls+tcp:// endpoint: server certificate from one PEM file
+ * (certificate and key).  Clients must also send the shared secret. */
+static int listen_tls(struct instance *inst, struct server *s, struct st_error *err)
+{
+    nng_tls_config *cfg = NULL;
+    int rv = nng_listener_create(&s->tls, s->rep, inst->opts.tls_uri);
+    if (rv == 0)
+        rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER);
+    if (rv == 0)
+        rv = nng_tls_config_cert_key_file(cfg, inst->opts.tls_cert, NULL);
+    if (rv == 0)
+        rv = nng_listener_set_ptr(s->tls, NNG_OPT_TLS_CONFIG, cfg);
+    if (rv == 0)
+        rv = nng_listener_start(s->tls, 0);
+    if (cfg)
+        nng_tls_config_free(cfg); /* the listener holds its own reference */
+    if (rv != 0) {
+        s->tls.id = 0;
+        return st_errorf(err, nng_errno(rv), "%s: %s", inst->opts.tls_uri, nng_strerror(rv));
     }
     return 0;
 }
@@ -162,7 +200,7 @@ static int open_sockets(struct instance *inst, struct server *s, struct st_error
         return st_errorf(err, nng_errno(rv), "%s: %s", inst->uri, nng_strerror(rv));
     if ((rv = nng_listen(s->pub, inst->event_uri, NULL, 0)) != 0)
         return st_errorf(err, nng_errno(rv), "%s: %s", inst->event_uri, nng_strerror(rv));
-    return 0;
+    return inst->opts.tls_uri ? listen_tls(inst, s, err) : 0;
 }
 
 static int add_worker(struct instance *inst, struct server *s)
@@ -215,6 +253,12 @@ void server_stop(struct instance *inst)
     struct server *s = inst->server;
     if (!s)
         return;
+    /* Let replies in flight (the shutdown request's own) reach their
+     * clients: wait, bounded, for them, then a moment for nng to write. */
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    for (int i = 0; i < 100 && atomic_load(&s->busy) > 0; i++)
+        nanosleep(&ts, NULL);
+    nanosleep(&ts, NULL);
     /* The pool only grows under the instance lock, which is not held here;
      * stop the sockets first so that no callback adds a worker meanwhile. */
     nng_close(s->rep);

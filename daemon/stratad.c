@@ -44,6 +44,9 @@ static const char usage_text[] =
     "                             same DIR again to recover jobs after a restart\n"
     "      --contexts=N           concurrent requests (default 16)\n"
     "      --max-request=BYTES    larger requests get an E2BIG reply (default 64 MiB)\n"
+    "      --listen-tls=URI       also serve tls+tcp://HOST:PORT (TLS, needs both of:)\n"
+    "      --tls-cert=FILE        PEM file with the endpoint's certificate and key\n"
+    "      --secret-file=FILE     shared secret every TLS request must carry\n"
     "  -C, --config=FILE          YAML file of option: value pairs (long option names);\n"
     "                             the command line overrides it\n"
     "  -h, --help                 this help\n"
@@ -59,6 +62,9 @@ enum {
     OPT_GRACE,
     OPT_CONTEXTS,
     OPT_MAXREQ,
+    OPT_TLS,
+    OPT_TLSCERT,
+    OPT_SECRET,
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +83,9 @@ static const struct option long_opts[] = {
     {"contexts", required_argument, NULL, OPT_CONTEXTS},
     {"max-request", required_argument, NULL, OPT_MAXREQ},
     {"config", required_argument, NULL, 'C'},
+    {"listen-tls", required_argument, NULL, OPT_TLS},
+    {"tls-cert", required_argument, NULL, OPT_TLSCERT},
+    {"secret-file", required_argument, NULL, OPT_SECRET},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -115,6 +124,9 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
         case 's': o->statedir = optarg; break;
         case OPT_NOEXEC: o->noexec = true; break;
         case 'C': break; /* read before option parsing (find_config) */
+        case OPT_TLS: o->tls_uri = optarg; break;
+        case OPT_TLSCERT: o->tls_cert = optarg; break;
+        case OPT_SECRET: o->secret_file = optarg; break;
         case 'h': fputs(usage_text, stdout); exit(0);
         case OPT_QDEPTH:
             if (parse_long(optarg, 1, QUEUE_MAX_QUEUE_DEPTH, &v) < 0)
@@ -151,6 +163,10 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
     }
     if (optind < argc)
         return die_usage("unexpected argument '%s'", argv[optind]);
+    if (o->tls_uri && (!o->tls_cert || !o->secret_file))
+        return die_usage("%s: a TLS endpoint needs --tls-cert and --secret-file", o->tls_uri);
+    if (o->tls_uri && strncmp(o->tls_uri, "tls+tcp://", 10) != 0)
+        return die_usage("--listen-tls: '%s' is not tls+tcp://HOST:PORT", o->tls_uri);
     if (!queue_policy_exists(o->queue_policy))
         return die_usage("unknown queue policy '%s' (fcfs, easy, hybrid, conservative)",
                          o->queue_policy);
@@ -232,8 +248,30 @@ static int load_resources(struct instance *inst, struct st_error *err)
     return queue_mgr_set_callback(inst->qm, inst_queue_event, inst);
 }
 
+/* The shared secret: the file's first line, which must not be empty and
+ * the file must not be readable by others. */
+static int read_secret(struct instance *inst, struct st_error *err)
+{
+    const char *path = inst->opts.secret_file;
+    struct stat st;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return st_errorf(err, errno, "%s: %s", path, strerror(errno));
+    char buf[1024] = "";
+    bool ok = fstat(fileno(f), &st) == 0 && !(st.st_mode & 077) && fgets(buf, sizeof buf, f);
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    if (!ok || strlen(buf) < 16)
+        return st_errorf(err, EINVAL, "%s: the secret file must be mode 0600 or stricter "
+                                      "and hold a secret of at least 16 characters", path);
+    inst->secret = strdup(buf);
+    return inst->secret ? 0 : st_errorf(err, ENOMEM, "out of memory");
+}
+
 static int setup_dirs(struct instance *inst, struct st_error *err)
 {
+    if (inst->opts.secret_file && read_secret(inst, err) < 0)
+        return -1;
     if (!inst->opts.rundir && !(inst->opts.rundir = default_rundir()))
         return st_errorf(err, ENOMEM, "out of memory");
     if (!inst->opts.statedir)
@@ -358,6 +396,7 @@ static void instance_free(struct instance *inst)
     graph_destroy(inst->g);
     free(inst->uri);
     free(inst->event_uri);
+    free(inst->secret);
 }
 
 /* --config FILE / --config=FILE / -C FILE, looked for before getopt so that

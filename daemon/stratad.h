@@ -108,6 +108,9 @@ struct instance_opts {
     double kill_grace;
     size_t max_request;
     int contexts;
+    const char *tls_uri;  /* tls+tcp://HOST:PORT, or NULL: no TCP endpoint */
+    const char *tls_cert; /* PEM certificate + key file of the endpoint */
+    const char *secret_file; /* the shared secret remote clients must send */
 };
 
 struct instance {
@@ -139,6 +142,7 @@ struct instance {
     int64_t event_seq;
     int64_t requests;
     int64_t request_errors;
+    char *secret; /* read from opts.secret_file, or NULL */
 };
 
 /* ---- jobs.c ------------------------------------------------------------------ */
@@ -176,10 +180,11 @@ void backend_destroy(struct queue_backend *be);
 char *backend_take_R(struct queue_backend *be, int64_t jobid);
 
 /* ---- methods.c --------------------------------------------------------------- */
-/* Handle one request from uid.  Returns 0 with *reply set (caller frees) or 1
+/* Handle one request from uid (remote: it came over the TLS endpoint and
+ * must carry the shared secret; it then acts as the instance owner).  Returns 0 with *reply set (caller frees) or 1
  * when the reply is deferred (w was parked; server_complete() answers). */
 int methods_dispatch(struct instance *inst, const char *buf, size_t len, uint32_t uid,
-                     void *worker, char **reply);
+                     bool remote, void *worker, char **reply);
 
 /* ---- exec.c ------------------------------------------------------------------ */
 /* Start a job's tasks (or its noexec hold). -1 with errno, reason filled. */

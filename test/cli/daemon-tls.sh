@@ -1,0 +1,53 @@
+#!/bin/bash
+# The tls+tcp:// endpoint: TLS with a server certificate plus a shared
+# secret in every request; no unauthenticated TCP access.
+. "$(dirname "$0")/daemon-lib.sh"
+command -v openssl >/dev/null || { echo "skip: needs openssl"; exit 77; }
+GRUG=$SHARED/conformance/data/resource/grugs/tiny.graphml
+cd "$TMP"
+cert() { openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days 2 \
+             -subj /CN=localhost 2>/dev/null && cat "$1.pem" "$1.key" >"$1.both" && chmod 600 "$1.both"; }
+cert server && cert other || { echo "openssl failed"; exit 1; }
+head -c 32 /dev/urandom | base64 >secret; chmod 600 secret
+echo "a-wrong-secret-of-enough-length" >wrong; chmod 600 wrong
+PORT=$((20000 + RANDOM % 20000))
+U=tls+tcp://localhost:$PORT
+
+"$STRATAD" --listen-tls "tcp://127.0.0.1:$PORT" --tls-cert server.both --secret-file secret 2>err
+check "plain tcp:// refused" grep -q "not tls+tcp://" err
+"$STRATAD" --listen-tls "$U" --secret-file secret 2>err
+check "TLS without a certificate refused" grep -q "needs --tls-cert and --secret-file" err
+chmod 644 secret
+"$STRATAD" -L "$GRUG" --rundir "$TMP/r0" --listen-tls "$U" --tls-cert server.both --secret-file secret 2>err
+check "a secret readable by others refused" grep -q "mode 0600" err
+chmod 600 secret
+
+daemon_start -L "$GRUG" --noexec --listen-tls "tls+tcp://127.0.0.1:$PORT" --tls-cert server.both \
+    --secret-file secret
+export STRATA_TLS_CA=server.pem STRATA_SECRET_FILE=secret
+id=$("$STRATA" --uri "$U" --timeout 5000 submit -t 10 true)
+check "submit over TLS with the secret ($id)" test -n "$id"
+check "the remote caller acts as the owner" test "$(job_field "$id" uid)" = "$(id -u)"
+STRATA_SECRET_FILE=wrong "$STRATA" --uri "$U" --timeout 5000 ping 2>err
+check "wrong secret refused" grep -q "needs the instance's shared secret" err
+STRATA_SECRET_FILE= "$STRATA" --uri "$U" --timeout 5000 ping 2>err
+check "no secret: the client says what to set" grep -q STRATA_SECRET_FILE err
+STRATA_TLS_CA=other.pem "$STRATA" --uri "$U" --timeout 2000 ping 2>err && fail "untrusted certificate accepted" \
+    || ok "a certificate the client does not trust: no connection"
+# raw bytes to the TCP port (no TLS) get nothing, and the daemon stays up
+python3 - "$PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s.sendall(b'{"version":1,"method":"shutdown"}\n' * 4)
+try:
+    data = s.recv(100)
+except OSError:
+    data = b""
+assert b"ok" not in data, data
+PY
+check "plain bytes on the TLS port get no reply" test $? = 0
+check "daemon still up" "$STRATA" ping
+check "shutdown over TLS" "$STRATA" --uri "$U" --timeout 5000 shutdown
+for _ in $(seq 50); do kill -0 "$D_PID" 2>/dev/null || break; sleep 0.1; done
+check "daemon exited" sh -c "! kill -0 $D_PID 2>/dev/null"
+finish
