@@ -386,20 +386,73 @@ static int tmp_reserve(matcher_t *m, int32_t n)
     return 0;
 }
 
-/* Stable insertion/merge sort of group indexes by score in policy order. */
-static void sort_groups(const matcher_t *m, int32_t *a, int32_t n)
+/* Group x goes strictly before group y in policy order. */
+static bool group_before(const matcher_t *m, int32_t x, int32_t y)
 {
-    bool high = m->pol->high;
+    return m->pol->high ? m->eg[x].score > m->eg[y].score : m->eg[x].score < m->eg[y].score;
+}
+
+/* Stable insertion sort of a[0..n) by score in policy order. */
+static void insertion_sort_groups(const matcher_t *m, int32_t *a, int32_t n)
+{
     for (int32_t i = 1; i < n; i++) {
         int32_t x = a[i];
-        int64_t sx = m->eg[x].score;
         int32_t j = i - 1;
-        while (j >= 0 && (high ? m->eg[a[j]].score < sx : m->eg[a[j]].score > sx)) {
+        while (j >= 0 && group_before(m, x, a[j])) {
             a[j + 1] = a[j];
             j--;
         }
         a[j + 1] = x;
     }
+}
+
+/* Merge the sorted runs src[lo..mid) and src[mid..hi) into dst, stably. */
+static void merge_groups(const matcher_t *m, const int32_t *src, int32_t *dst, int32_t lo,
+                         int32_t mid, int32_t hi)
+{
+    int32_t i = lo, j = mid, k = lo;
+    while (i < mid && j < hi)
+        dst[k++] = group_before(m, src[j], src[i]) ? src[j++] : src[i++];
+    while (i < mid)
+        dst[k++] = src[i++];
+    while (j < hi)
+        dst[k++] = src[j++];
+}
+
+/* Stable sort of group indexes by score in policy order: insertion sort on
+ * short runs, then bottom-up merges.  Insertion sort alone was quadratic:
+ * a one-core request under `high` collects every core of the machine
+ * (44,000 on bench1000), in the opposite of policy order, and took seconds.
+ * Without memory for the merge buffer it falls back to insertion sort
+ * (slower, same order). */
+static void sort_groups(const matcher_t *m, int32_t *a, int32_t n)
+{
+    enum { RUN = 32 };
+    if (n <= RUN) {
+        insertion_sort_groups(m, a, n);
+        return;
+    }
+    int32_t *b = malloc((size_t) n * sizeof(*b));
+    if (!b) {
+        insertion_sort_groups(m, a, n);
+        return;
+    }
+    for (int32_t lo = 0; lo < n; lo += RUN)
+        insertion_sort_groups(m, a + lo, n - lo < RUN ? n - lo : RUN);
+    int32_t *src = a, *dst = b;
+    for (int32_t w = RUN; w < n; w *= 2) {
+        for (int32_t lo = 0; lo < n; lo += 2 * w) {
+            int32_t mid = lo + w < n ? lo + w : n;
+            int32_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+            merge_groups(m, src, dst, lo, mid, hi);
+        }
+        int32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, (size_t) n * sizeof(*a));
+    free(b);
 }
 
 /* Collect the groups of `type` in l into m->tmp[off..], sorted; returns
