@@ -67,7 +67,7 @@ static const char *strata_path(void)
     return path;
 }
 
-int instance_wrap_argv(struct instance *inst, const struct job *j, char ***argv)
+int instance_wrap_argv(struct instance *inst, struct job *j, char ***argv)
 {
     if (!inst || !j || !argv || !*argv) {
         errno = EINVAL;
@@ -99,6 +99,7 @@ int instance_wrap_argv(struct instance *inst, const struct job *j, char ***argv)
         v[k++] = (*argv)[i];
     free(*argv);
     *argv = v;
+    j->noexec = false;
     return 0;
 }
 

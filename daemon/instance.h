@@ -33,9 +33,11 @@ bool instance_job_is_instance(const struct job *j);
  * borrowed) by the instance-run wrapper around it, when j is an instance
  * job; otherwise leave it.  The new array's strings are borrowed from the
  * old one, from j's jobspec and from static storage; the old array is
- * freed.  Returns 0, or -1 with errno (EINVAL for NULL arguments, ENOMEM);
+ * freed.  A noexec instance job (or any in a --noexec instance) still runs
+ * its instance: j->noexec is cleared and the child gets --noexec instead, so
+ * the jobs inside hold their allocations.  Returns 0, or -1 with errno (EINVAL for NULL arguments, ENOMEM);
  * on failure *argv is unchanged. */
-int instance_wrap_argv(struct instance *inst, const struct job *j, char ***argv);
+int instance_wrap_argv(struct instance *inst, struct job *j, char ***argv);
 
 /* The "instance.register" method: params {"id", "uri", optional "statedir"
  * and "pid"}.  The job must be a running instance job of this instance and

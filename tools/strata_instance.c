@@ -330,6 +330,11 @@ int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv
                         "(run by stratad for an instance job: needs STRATA_JOB_ID)\n");
         return 2;
     }
+    /* One instance per job: the other tasks of a multi-task instance job
+     * have nothing to do (the child schedules the whole allocation). */
+    const char *rank = getenv("STRATA_TASK_RANK");
+    if (rank && strcmp(rank, "0") != 0)
+        return 0;
     struct run r = {.parent = getppid()};
     sigset_t set;
     sigemptyset(&set);
@@ -360,6 +365,7 @@ int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv
     setenv("STRATA_URI", r.uri, 1);
     r.program = spawn_program(argv + sep + 1);
     enum end_why why = r.program > 0 ? wait_end(&r) : END_PROGRAM;
+    alarm(30); /* every step below is bounded; this bounds their sum too */
     if (why == END_CHILD_DIED)
         fprintf(stderr, "strata instance-run: the child instance died\n");
     stop_program(&r);

@@ -1,0 +1,63 @@
+# nested-lib.sh: helpers for the nested-instance tests (sourced after
+# daemon-lib.sh).  Child instances put their run directories under $TMPDIR,
+# which we point into the test's $TMP, so every process of the hierarchy has
+# $TMP on its command line: the EXIT trap kills those by pid, and
+# tree_procs shows what is left.
+export TMPDIR=$TMP
+
+# tree_procs: pids of live processes whose command line mentions $TMP
+tree_procs() {
+    local p
+    for p in $(pgrep -f -- "$TMP" 2>/dev/null); do
+        [ "$p" != "$$" ] && [ "$p" != "$BASHPID" ] && echo "$p"
+    done
+}
+
+nested_cleanup() {
+    local p
+    for p in $(tree_procs); do kill -9 "$p" 2>/dev/null; done
+    cleanup
+}
+trap nested_cleanup EXIT
+[ -n "${KEEP_TMP:-}" ] && trap - EXIT
+
+# info_field URI ID KEY: one field of a job's info at an instance
+info_field() {
+    "$STRATA" --uri "$1" job info "$2" |
+        python3 -c "import json,sys; v=json.load(sys.stdin).get('$3'); print(v if v is not None else '')"
+}
+
+# wait_uri URI ID: bounded wait until instance job ID at URI has registered
+wait_uri() {
+    local u
+    for _ in $(seq 100); do
+        u=$(info_field "$1" "$2" uri 2>/dev/null)
+        [ -n "$u" ] && { echo "$u"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+
+# wait_gone PID N: bounded wait (N x 0.1 s) for a process to exit
+wait_gone() {
+    for _ in $(seq "$2"); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+    return 1
+}
+
+# no_procs_but PID...: true if no process mentions $TMP except the PIDs
+no_procs_but() {
+    local left p keep
+    for _ in $(seq 50); do
+        left=""
+        for p in $(tree_procs); do
+            keep=0
+            for k in "$@"; do [ "$p" = "$k" ] && keep=1; done
+            [ $keep = 0 ] && left="$left $p"
+        done
+        [ -z "$left" ] && return 0
+        sleep 0.1
+    done
+    echo "left over:"
+    for p in $left; do ps -o pid=,ppid=,wchan=,args= -p "$p"; done
+    return 1
+}
