@@ -1,0 +1,231 @@
+/* Unit tests for daemon/instance (the parent's side of nested instances):
+ * recognising instance jobs, wrapping their command, the instance.register
+ * method and the job annotation.  instance.c is compiled in alone; this
+ * file provides the one jobs.c function it calls, inst_job(). */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/instance.h"
+
+static struct job jobs[4];
+static struct instance inst;
+
+struct job *inst_job(struct instance *in, int64_t id)
+{
+    (void)in;
+    return id >= 1 && id <= 4 && jobs[id - 1].id == id ? &jobs[id - 1] : NULL;
+}
+
+static json_t *spec_with(json_t *instance_attr)
+{
+    json_t *sys = json_object();
+    if (instance_attr)
+        json_object_set_new(sys, "instance", instance_attr);
+    return json_pack("{s:{s:o}}", "attributes", "system", sys);
+}
+
+/* Job 1: not an instance; 2: instance (true), running; 3: instance with
+ * options, pending; 4: instance:false. */
+static void setup(void)
+{
+    memset(&inst, 0, sizeof inst);
+    inst.owner = 1000;
+    json_t *specs[4] = {spec_with(NULL), spec_with(json_true()),
+                        spec_with(json_pack("{s:[s,s]}", "options", "--queue-policy=easy",
+                                            "--match-policy=low")),
+                        spec_with(json_false())};
+    enum job_state st[4] = {JOB_RUN, JOB_RUN, JOB_PENDING, JOB_RUN};
+    for (int i = 0; i < 4; i++)
+        jobs[i] = (struct job){.id = i + 1, .uid = 1000, .spec = specs[i], .state = st[i]};
+}
+
+static void teardown(void)
+{
+    for (int i = 0; i < 4; i++)
+        json_decref(jobs[i].spec);
+}
+
+START_TEST(test_is_instance)
+{
+    ck_assert(!instance_job_is_instance(NULL));
+    ck_assert(!instance_job_is_instance(&jobs[0]));
+    ck_assert(instance_job_is_instance(&jobs[1]));
+    ck_assert(instance_job_is_instance(&jobs[2]));
+    ck_assert(!instance_job_is_instance(&jobs[3]));
+    struct job nospec = {.id = 9};
+    ck_assert(!instance_job_is_instance(&nospec));
+}
+END_TEST
+
+static char **argv_of(const char *a, const char *b)
+{
+    char **v = calloc(3, sizeof *v);
+    v[0] = (char *)a;
+    v[1] = (char *)b;
+    return v;
+}
+
+START_TEST(test_wrap_bad_params)
+{
+    char **v = argv_of("true", NULL);
+    errno = 0;
+    ck_assert_int_eq(instance_wrap_argv(NULL, &jobs[1], &v), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(instance_wrap_argv(&inst, NULL, &v), -1);
+    ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[1], NULL), -1);
+    char **none = NULL;
+    ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[1], &none), -1);
+    ck_assert_str_eq(v[0], "true"); /* unchanged on failure */
+    free(v);
+}
+END_TEST
+
+START_TEST(test_wrap_plain_job_unchanged)
+{
+    char **v = argv_of("sleep", "1");
+    char **before = v;
+    ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[0], &v), 0);
+    ck_assert_ptr_eq(v, before);
+    free(v);
+}
+END_TEST
+
+START_TEST(test_wrap_instance)
+{
+    char **v = argv_of("./script", "arg");
+    jobs[2].noexec = true;
+    ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[2], &v), 0);
+    const char *want[] = {"instance-run", "--noexec", "--queue-policy=easy",
+                          "--match-policy=low", "--", "./script", "arg"};
+    ck_assert(strstr(v[0], "strata") != NULL);
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_str_eq(v[i + 1], want[i]);
+    ck_assert_ptr_null(v[8]);
+    ck_assert(!jobs[2].noexec); /* the instance itself runs */
+    free(v);
+    /* Without noexec anywhere: no --noexec. */
+    v = argv_of("x", NULL);
+    ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[1], &v), 0);
+    ck_assert_str_eq(v[1], "instance-run");
+    ck_assert_str_eq(v[2], "--");
+    ck_assert_str_eq(v[3], "x");
+    ck_assert_ptr_null(v[4]);
+    free(v);
+    /* A --noexec instance passes it on. */
+    inst.opts.noexec = true;
+    v = argv_of("x", NULL);
+    ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[1], &v), 0);
+    ck_assert_str_eq(v[2], "--noexec");
+    free(v);
+}
+END_TEST
+
+static int reg(uint32_t uid, const char *params, json_t **res, struct st_error *err)
+{
+    json_t *p = json_loads(params, 0, NULL);
+    ck_assert_ptr_nonnull(p);
+    *res = NULL;
+    int rc = instance_method_register(&inst, p, uid, NULL, res, err);
+    json_decref(p);
+    return rc;
+}
+
+START_TEST(test_register_refusals)
+{
+    struct st_error err = {{0}};
+    json_t *res = NULL;
+    ck_assert_int_eq(instance_method_register(NULL, NULL, 0, NULL, &res, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(instance_method_register(&inst, NULL, 0, NULL, NULL, &err), -1);
+    static const struct {
+        uint32_t uid;
+        const char *params;
+        int errnum;
+    } cases[] = {
+        {1000, "{}", EINVAL},
+        {1000, "{\"id\": 2}", EINVAL},
+        {1000, "{\"id\": \"2\", \"uri\": \"ipc:///x\"}", EINVAL},
+        {1000, "{\"id\": 2, \"uri\": \"\"}", EINVAL},
+        {1000, "{\"id\": 2, \"uri\": \"ipc:///x\", \"statedir\": 5}", EINVAL},
+        {1000, "{\"id\": 2, \"uri\": \"ipc:///x\", \"pid\": \"1\"}", EINVAL},
+        {1000, "{\"id\": 7, \"uri\": \"ipc:///x\"}", ENOENT},
+        {2000, "{\"id\": 2, \"uri\": \"ipc:///x\"}", EPERM},
+        {1000, "{\"id\": 1, \"uri\": \"ipc:///x\"}", EINVAL},
+        {1000, "{\"id\": 3, \"uri\": \"ipc:///x\"}", EBUSY},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        errno = 0;
+        ck_assert_int_eq(reg(cases[i].uid, cases[i].params, &res, &err), -1);
+        ck_assert_int_eq(errno, cases[i].errnum);
+        ck_assert(err.text[0] != '\0');
+        ck_assert_ptr_null(res);
+        ck_assert_ptr_null(instance_child_uri(2)); /* nothing stored */
+    }
+}
+END_TEST
+
+START_TEST(test_register_and_annotate)
+{
+    struct st_error err = {{0}};
+    json_t *res = NULL;
+    ck_assert_ptr_null(instance_child_uri(4));
+    ck_assert_int_eq(reg(1000, "{\"id\": 2, \"uri\": \"ipc:///a/rpc\", \"statedir\": \"/a\","
+                               " \"pid\": 42}", &res, &err), 0);
+    ck_assert(json_is_object(res));
+    json_decref(res);
+    ck_assert_str_eq(instance_child_uri(2), "ipc:///a/rpc");
+    json_t *o = json_object();
+    instance_job_annotate(&jobs[1], o);
+    ck_assert(json_is_true(json_object_get(o, "instance")));
+    ck_assert_str_eq(json_string_value(json_object_get(o, "uri")), "ipc:///a/rpc");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "statedir")), "/a");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "child_pid")), 42);
+    json_decref(o);
+    /* The instance owner may register too (uid 0 is not the owner here:
+     * owner is 1000); a second registration replaces the first. */
+    ck_assert_int_eq(reg(1000, "{\"id\": 2, \"uri\": \"ipc:///b/rpc\"}", &res, &err), 0);
+    json_decref(res);
+    ck_assert_str_eq(instance_child_uri(2), "ipc:///b/rpc");
+    o = json_object();
+    instance_job_annotate(&jobs[1], o);
+    ck_assert_ptr_null(json_object_get(o, "statedir"));
+    json_decref(o);
+}
+END_TEST
+
+START_TEST(test_annotate_bad_params)
+{
+    json_t *o = json_object();
+    instance_job_annotate(NULL, o);
+    instance_job_annotate(&jobs[1], NULL);
+    instance_job_annotate(&jobs[0], o); /* not an instance: nothing added */
+    ck_assert_int_eq(json_object_size(o), 0);
+    instance_job_annotate(&jobs[2], o); /* an instance not registered yet */
+    ck_assert_int_eq(json_object_size(o), 1);
+    ck_assert_ptr_null(json_object_get(o, "uri"));
+    json_decref(o);
+    ck_assert_ptr_null(instance_child_uri(-1));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("instance");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_is_instance);
+    tcase_add_test(tc, test_wrap_bad_params);
+    tcase_add_test(tc, test_wrap_plain_job_unchanged);
+    tcase_add_test(tc, test_wrap_instance);
+    tcase_add_test(tc, test_register_refusals);
+    tcase_add_test(tc, test_register_and_annotate);
+    tcase_add_test(tc, test_annotate_bad_params);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
