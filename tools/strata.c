@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobspec/jobspec.h"
 #include "tools/strata.h"
 
 static const char main_usage[] =
@@ -31,6 +32,7 @@ static const char main_usage[] =
     "  stats                      instance statistics\n"
     "  ping                       check the instance answers\n"
     "  shutdown                   stop the instance\n"
+    "  jobspec validate|build     check jobspec files, or print the jobspec of a shape\n"
     "  events [COUNT]             print events (job state changes) as they happen\n"
     "  call METHOD [JSON]         call any protocol method (--raw TEXT: send TEXT as is)\n"
     "  batch [OPTS] SCRIPT        submit SCRIPT to run in a new instance (nested)\n"
@@ -394,6 +396,38 @@ static int cmd_events(const struct strata_global *g, int argc, char **argv)
     return 0;
 }
 
+/* jobspec validate FILE... | jobspec build [SHAPE] CMD... (no instance needed) */
+static int cmd_jobspec(const struct strata_global *g, int argc, char **argv)
+{
+    bool help = want_help(argc, argv) && (argc < 2 || strcmp(argv[1], "build") != 0);
+    if (help || argc < 2 ||
+        (strcmp(argv[1], "validate") != 0 && strcmp(argv[1], "build") != 0)) {
+        fputs("Usage: strata jobspec validate FILE...\n"
+              "       strata jobspec build [SHAPE OPTIONS] CMD...   (see strata submit --help)\n"
+              "Check jobspec files (FILE:LINE:COL: message for each problem), or print the\n"
+              "jobspec strata submit would send, as JSON.\n",
+              help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    if (strcmp(argv[1], "build") == 0)
+        return strata_cmd_submit(g, argc - 1, argv + 1, STRATA_SUBMIT_PRINT);
+    int bad = 0;
+    for (int i = 2; i < argc; i++) {
+        struct st_error err = {{0}};
+        jobspec_t *js = jobspec_parse_file(argv[i], &err);
+        if (!js) {
+            fprintf(stderr, "%s\n", err.text);
+            bad++;
+        }
+        jobspec_destroy(js);
+    }
+    if (argc == 2) {
+        fputs("strata jobspec validate: give one or more files\n", stderr);
+        return 2;
+    }
+    return bad ? 1 : 0;
+}
+
 static int dispatch(const struct strata_global *g, int argc, char **argv)
 {
     const char *cmd = argv[0];
@@ -421,6 +455,8 @@ static int dispatch(const struct strata_global *g, int argc, char **argv)
         return cmd_job(g, argc, argv);
     if (strcmp(cmd, "resource") == 0)
         return cmd_resource(g, argc, argv);
+    if (strcmp(cmd, "jobspec") == 0)
+        return cmd_jobspec(g, argc, argv);
     if (strcmp(cmd, "events") == 0)
         return cmd_events(g, argc, argv);
     if (strcmp(cmd, "call") == 0)

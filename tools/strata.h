@@ -26,6 +26,8 @@ int strata_cli_fail(const char *cmd, const struct st_error *err);
 /* strata start [STRATAD-OPTIONS] [-- COMMAND...] (strata_start.c). */
 int strata_cmd_start(const struct strata_global *g, int argc, char **argv);
 
+/* submit (run 0), run (1) or print the jobspec (STRATA_SUBMIT_PRINT). */
+enum { STRATA_SUBMIT_PRINT = 2 };
 int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int run);
 
 /* Nested instances (strata_instance.c, strata_tree.c; docs/nested.md).

@@ -278,7 +278,7 @@ static int submit_and_print(const struct strata_global *g, struct submit_opts *o
 int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int run)
 {
     struct submit_opts o = {.count = 1};
-    const char *cmd = run ? "run" : "submit";
+    const char *cmd = run == STRATA_SUBMIT_PRINT ? "jobspec build" : run ? "run" : "submit";
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+N:n:c:g:t:qh", opts, NULL)) != -1) {
@@ -302,6 +302,16 @@ int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int 
     }
     struct st_error err = {{0}};
     jobspec_t *js = build(&o, argc - optind, argv + optind, &err);
+    if (js && run == STRATA_SUBMIT_PRINT) {
+        /* strata jobspec build: the jobspec submit would send, as JSON. */
+        char *text = jobspec_to_json(js);
+        if (text)
+            puts(text);
+        free(text);
+        jobspec_destroy(js);
+        opts_free(&o);
+        return text ? 0 : 1;
+    }
     int rc = js ? submit_and_print(g, &o, js, run) : strata_cli_fail(cmd, &err);
     jobspec_destroy(js);
     opts_free(&o);

@@ -77,8 +77,21 @@ import json
 seqs = [json.loads(l)['seq'] for l in open('$TMP/events') if l.startswith('{')]
 assert len(seqs) == 4 and seqs == sorted(seqs) and len(set(seqs)) == 4, seqs"
 
+# jobspec: build and validate without an instance
+"$STRATA" jobspec build --no-env -N 1 -n 2 -t 1m hostname >"$TMP/js.json"
+check "jobspec build: 2 slots on a node, 60 s" python3 -c "
+import json; j = json.load(open('$TMP/js.json'))
+assert j['resources'][0]['type'] == 'node' and j['resources'][0]['with'][0]['count'] == 2
+assert j['attributes']['system']['duration'] == 60"
+check "jobspec validate: a built jobspec is valid" "$STRATA" jobspec validate "$TMP/js.json"
+printf 'version: 1\nresources: 3\n' >"$TMP/bad.yaml"
+"$STRATA" jobspec validate "$TMP/bad.yaml" 2>"$TMP/err"; rc=$?
+check "jobspec validate: bad file exits 1 with file:line:col" sh -c "[ $rc = 1 ] && grep -q 'bad.yaml:[0-9]*:[0-9]*:' '$TMP/err'"
+id=$("$STRATA" submit --jobspec "$TMP/js.json")
+check "submit --jobspec FILE" "$STRATA" job wait "$id"
+
 # help and usage errors
-for c in start submit run jobs cancel job resource queue stats ping shutdown call events; do
+for c in start submit run jobs cancel job resource queue stats ping shutdown call events jobspec; do
     "$STRATA" $c --help >/dev/null || fail "$c --help"
 done
 ok "--help everywhere"
