@@ -182,11 +182,11 @@ static int m_submit(struct instance *inst, json_t *params, uint32_t uid, void *w
     free(recs);
     for (size_t i = 0; i < made; i++) {
         struct job *j = inst_job(inst, first + (int64_t)i);
-        if (rc < 0 || inst_job_enqueue(inst, j, err) < 0)
-            inst_job_finish(inst, j, JOB_RESULT_FAILED, "submit failed");
-        else
+        if (rc == 0)
             inst_publish(inst, "job.submit", json_pack("{s:I, s:i}", "id", (json_int_t)j->id,
                                                        "uid", (int)uid));
+        if (rc < 0 || inst_job_enqueue(inst, j, err) < 0)
+            inst_job_finish(inst, j, JOB_RESULT_FAILED, "submit failed");
     }
     subs_free(subs, n);
     if (rc < 0) {
