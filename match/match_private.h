@@ -71,13 +71,14 @@ struct meglist {
     int32_t head, tail;
 };
 
-/* What one committed job holds on one vertex. */
+/* What one committed job holds on one vertex.  One per vertex per job, so
+ * the small fields share a word (40 bytes, not 48). */
 struct mspan {
     vtx_t v;
-    int64_t needs;
     bool excl;
+    int64_t needs;
     int64_t plan_span;   /* span id on plans[v], or 0 */
-    int64_t xchk_span;   /* span id on xchk[v] */
+    int64_t xchk_span;   /* span id on xchk[v], or 0 (vertex held whole) */
     int64_t filter_span; /* span id on filt[v], or 0 */
 };
 
