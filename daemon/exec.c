@@ -222,7 +222,9 @@ static int spawn_tasks(struct job *j, struct launch *l)
         if (strncmp(l->envp[i], "STRATA_TASK_RANK=", 17) == 0)
             rank_slot = i;
     pid_t pgid = 0;
-    for (int r = 0; r < j->ntasks; r++) {
+    /* An instance job is one process, the instance, whatever its task count. */
+    int nspawn = instance_job_is_instance(j) ? 1 : j->ntasks;
+    for (int r = 0; r < nspawn; r++) {
         char *rv = NULL;
         if (asprintf(&rv, "STRATA_TASK_RANK=%d", r) < 0)
             return -1;

@@ -39,6 +39,7 @@ static const char main_usage[] =
     "  alloc [OPTS] CMD           run CMD in a new instance, wait, print its output\n"
     "  proxy JOBID[/JOBID] [CMD]  run CMD (or a shell) against the job's instance\n"
     "  tree [-a]                  this instance and its nested instances\n"
+    "  tree-run -T 4x8 -J N CMD   run N jobs over a hierarchy of instances (flux-tree)\n"
     "\n"
     "Every command takes --help.\n";
 
@@ -449,6 +450,8 @@ static int dispatch(const struct strata_global *g, int argc, char **argv)
         return strata_cmd_proxy(g, argc, argv);
     if (strcmp(cmd, "tree") == 0)
         return strata_cmd_tree(g, argc, argv);
+    if (strcmp(cmd, "tree-run") == 0)
+        return strata_cmd_tree_run(g, argc, argv);
     if (strcmp(cmd, "cancel") == 0)
         return cmd_cancel(g, argc, argv);
     if (strcmp(cmd, "job") == 0)

@@ -37,6 +37,7 @@ int strata_cmd_batch(const struct strata_global *g, int argc, char **argv);
 int strata_cmd_alloc(const struct strata_global *g, int argc, char **argv);
 int strata_cmd_proxy(const struct strata_global *g, int argc, char **argv);
 int strata_cmd_tree(const struct strata_global *g, int argc, char **argv);
+int strata_cmd_tree_run(const struct strata_global *g, int argc, char **argv);
 
 /* The URI of the instance a job path names: "3/2" is job 2 of the instance
  * job 3 runs (relative to g's instance); a URI is returned as is.  A new

@@ -3,18 +3,22 @@
  *
  *   strata proxy JOBID[/JOBID...]|URI [COMMAND [ARGS...]]
  *   strata tree [-a] [-d DEPTH]
+ *   strata tree-run [-T FxG...] [-J NJOBS] [-c CORES] [--noexec] COMMAND...
  *
  * A job path "3/2" is job 2 of the instance that job 3 of this instance
  * runs; each step asks the enclosing instance for the child's URI, which
  * the child registered when it started.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "jobspec/jobspec.h"
 #include "tools/strata.h"
 
 /* The registered URI of job id in the instance at uri (a new string), or
@@ -183,4 +187,274 @@ int strata_cmd_tree(const struct strata_global *g, int argc, char **argv)
         return 1;
     }
     return tree_level(g, &o, uri, 0);
+}
+
+/* ---- tree-run: the flux-tree analogue --------------------------------------- */
+
+extern char **environ;
+
+struct tree_run {
+    const char *topo; /* "4x8", or "" for the leaves */
+    long njobs;
+    int cores;
+    bool noexec;
+    int level;
+    char **cmd;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void nap(void)
+{
+    struct timespec ts = {0, 20 * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Submit count copies of a jobspec built from shape; ids appended to
+ * *ids (may be NULL when the caller does not need them). */
+static int submit_shape(strata_client_t *c, const struct jobspec_shape *shape, long count,
+                        bool noexec, json_t *ids)
+{
+    struct st_error err = {{0}};
+    jobspec_t *js = jobspec_from_shape(shape, &err);
+    char *text = js ? jobspec_to_json(js) : NULL;
+    jobspec_destroy(js);
+    json_t *spec = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    while (spec && count > 0) {
+        long n = count > 1000000 ? 1000000 : count;
+        json_t *res = NULL;
+        if (strata_client_call(c, "submit",
+                               json_pack("{s:O, s:I, s:b}", "jobspec", spec, "count",
+                                         (json_int_t)n, "noexec", noexec),
+                               &res, &err) < 0)
+            break;
+        if (ids)
+            json_array_extend(ids, json_object_get(res, "ids"));
+        json_decref(res);
+        count -= n;
+    }
+    json_decref(spec);
+    if (count > 0 || err.text[0]) {
+        int e = errno;
+        fprintf(stderr, "strata tree-run: submit: %s\n", err.text[0] ? err.text : "failed");
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/* Bounded only by the jobs' own durations: poll until nothing is active. */
+static int wait_idle(strata_client_t *c)
+{
+    struct st_error err = {{0}};
+    for (;;) {
+        json_t *res = NULL;
+        if (strata_client_call(c, "stats", NULL, &res, &err) < 0) {
+            fprintf(stderr, "strata tree-run: %s\n", err.text);
+            return -1;
+        }
+        json_t *n = json_object_get(res, "jobs");
+        json_int_t active = 0;
+        const char *states[] = {"new", "pending", "run", "cleanup"};
+        for (size_t i = 0; i < 4; i++)
+            active += json_integer_value(json_object_get(n, states[i]));
+        json_decref(res);
+        if (active == 0)
+            return 0;
+        nap();
+    }
+}
+
+static int tree_leaf(strata_client_t *c, const struct tree_run *t, const char *uri)
+{
+    double t0 = now_s();
+    struct jobspec_shape shape = {.ntasks = 1, .cores_per_task = t->cores,
+                                  .env = (const char *const *)environ,
+                                  .argv = (const char *const *)t->cmd};
+    if (submit_shape(c, &shape, t->njobs, t->noexec, NULL) < 0 || wait_idle(c) < 0)
+        return 1;
+    double dt = now_s() - t0;
+    printf("level %d leaf %s: %ld jobs in %.3f s (%.0f jobs/s)\n", t->level, uri, t->njobs, dt,
+           dt > 0 ? (double)t->njobs / dt : 0.0);
+    return 0;
+}
+
+/* The share of this instance each of fanout children asks for: whole
+ * nodes when there are enough, else part of one node's cores. */
+static void child_share(strata_client_t *c, int fanout, struct jobspec_shape *s)
+{
+    json_t *res = NULL;
+    struct st_error err = {{0}};
+    long nnodes = 1, ncores = 1;
+    if (strata_client_call(c, "resource.list", NULL, &res, &err) == 0) {
+        json_t *f = json_object_get(res, "free");
+        nnodes = (long)json_integer_value(json_object_get(f, "nnodes"));
+        ncores = (long)json_integer_value(json_object_get(f, "ncores"));
+        json_decref(res);
+    }
+    long cpn = nnodes > 0 ? ncores / nnodes : 1;
+    if (nnodes >= fanout) {
+        s->nodes = (int)(nnodes / fanout);
+        s->exclusive = true; /* whole nodes, whatever their shape */
+    } else {
+        long per_node = (fanout + nnodes - 1) / (nnodes > 0 ? nnodes : 1);
+        s->ntasks = 1;
+        s->cores_per_task = (int)(cpn / per_node > 0 ? cpn / per_node : 1);
+    }
+}
+
+/* Relay a finished child's report, indented. */
+static void relay_output(strata_client_t *c, int64_t id)
+{
+    json_t *info = NULL;
+    struct st_error err = {{0}};
+    if (strata_job_info(c, id, &info, &err) < 0)
+        return;
+    const char *path = json_string_value(json_object_get(info, "stdout"));
+    FILE *f = path ? fopen(path, "r") : NULL;
+    char line[1024];
+    while (f && fgets(line, sizeof line, f))
+        printf("  %s", line);
+    if (f)
+        fclose(f);
+    const char *res = json_string_value(json_object_get(info, "result"));
+    if (res && strcmp(res, "completed") != 0)
+        printf("  job %lld: %s\n", (long long)id, res);
+    json_decref(info);
+}
+
+static int tree_inner(strata_client_t *c, const struct tree_run *t, const char *uri)
+{
+    char *end;
+    long fanout = strtol(t->topo, &end, 10);
+    if (fanout < 1 || (*end && *end != 'x')) {
+        fprintf(stderr, "strata tree-run: bad topology '%s' (e.g. 4x8)\n", t->topo);
+        return 2;
+    }
+    const char *rest = *end ? end + 1 : "";
+    char self[PATH_MAX], jobs[32], cores[16], level[16];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    snprintf(cores, sizeof cores, "%d", t->cores);
+    snprintf(level, sizeof level, "%d", t->level + 1);
+    int ncmd = 0;
+    while (t->cmd[ncmd])
+        ncmd++;
+    const char **argv = calloc((size_t)ncmd + 16, sizeof *argv);
+    json_t *ids = json_array();
+    if (!argv || !ids || !self[0])
+        return 1;
+    const char *attr[] = {"system.instance=true", NULL};
+    struct jobspec_shape shape = {.setattr = attr, .env = (const char *const *)environ,
+                                  .argv = argv};
+    child_share(c, (int)fanout, &shape);
+    double t0 = now_s();
+    int rc = 0;
+    for (long i = 0; i < fanout && rc == 0; i++) {
+        long nj = t->njobs / fanout + (i < t->njobs % fanout);
+        snprintf(jobs, sizeof jobs, "%ld", nj);
+        int k = 0;
+        const char *fixed[] = {self, "tree-run", "-T", *rest ? rest : "-", "-J", jobs,
+                               "-c", cores, "--level", level};
+        for (size_t f = 0; f < sizeof fixed / sizeof *fixed; f++)
+            argv[k++] = fixed[f];
+        if (t->noexec)
+            argv[k++] = "--noexec";
+        argv[k++] = "--";
+        for (int m = 0; m < ncmd; m++)
+            argv[k++] = t->cmd[m];
+        argv[k] = NULL;
+        rc = submit_shape(c, &shape, 1, false, ids);
+        /* A share of one node's cores may not fit one task slot (sockets):
+         * ask for less until it does. */
+        while (rc < 0 && errno == ENODEV && !shape.exclusive && shape.cores_per_task > 1) {
+            shape.cores_per_task /= 2;
+            rc = submit_shape(c, &shape, 1, false, ids);
+        }
+    }
+    if (rc < 0)
+        rc = 1;
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        json_t *info = NULL;
+        struct st_error err = {{0}};
+        if (strata_wait(c, json_integer_value(v), &info, &err) < 0)
+            rc = 1;
+        json_decref(info);
+        relay_output(c, json_integer_value(v));
+    }
+    double dt = now_s() - t0;
+    printf("level %d %s: %ld instances, %ld jobs in %.3f s (%.0f jobs/s)\n", t->level, uri,
+           fanout, t->njobs, dt, dt > 0 ? (double)t->njobs / dt : 0.0);
+    json_decref(ids);
+    free(argv);
+    return rc;
+}
+
+/* Levels of a topology: this instance, plus one per "x"-separated count. */
+static int levels(const char *topo)
+{
+    int n = 1;
+    if (*topo)
+        n++;
+    for (; *topo; topo++)
+        n += *topo == 'x';
+    return n;
+}
+
+int strata_cmd_tree_run(const struct strata_global *g, int argc, char **argv)
+{
+    struct tree_run t = {.topo = "", .njobs = 1, .cores = 1, .noexec = false, .level = 1};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(a, "--noexec") == 0) {
+            t.noexec = true;
+        } else if (i + 1 < argc && strcmp(a, "-T") == 0) {
+            t.topo = strcmp(argv[++i], "-") == 0 ? "" : argv[i];
+        } else if (i + 1 < argc && strcmp(a, "-J") == 0) {
+            t.njobs = atol(argv[++i]);
+        } else if (i + 1 < argc && strcmp(a, "-c") == 0) {
+            t.cores = atoi(argv[++i]);
+        } else if (i + 1 < argc && strcmp(a, "--level") == 0) {
+            t.level = atoi(argv[++i]);
+        } else {
+            break;
+        }
+    }
+    if (i >= argc || t.njobs < 1 || t.cores < 1 || t.level < 1) {
+        fprintf(stderr,
+                "Usage: strata tree-run [-T FxGx...] [-J NJOBS] [-c CORES] [--noexec] [--]"
+                " COMMAND...\n"
+                "Build a hierarchy of instances (F instances here, G in each of them...),\n"
+                "spread NJOBS jobs of COMMAND (CORES cores each, zero duration) over the\n"
+                "leaves, run them and report the throughput of each level and the total.\n"
+                "Without -T the jobs run in this instance (one level).\n");
+        return 2;
+    }
+    t.cmd = argv + i;
+    struct st_error err = {{0}};
+    const char *uri = strata_uri_resolve(g->uri, &err);
+    strata_client_t *c = strata_cli_open(g);
+    if (!c || !uri)
+        return 1;
+    double t0 = now_s();
+    int rc = t.topo[0] ? tree_inner(c, &t, uri) : tree_leaf(c, &t, uri);
+    double dt = now_s() - t0;
+    if (t.level == 1)
+        printf("total: %ld jobs, %d level(s), %.3f s, %.0f jobs/s\n", t.njobs, levels(t.topo),
+               dt, dt > 0 ? (double)t.njobs / dt : 0.0);
+    strata_client_close(c);
+    return rc;
 }
