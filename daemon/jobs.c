@@ -129,10 +129,12 @@ static const char *job_name(const jobspec_t *js)
 struct job *inst_job_new(struct instance *inst, int64_t id, uint32_t uid, jobspec_t *js,
                          json_t *spec, bool noexec)
 {
-    if (id < 1 || inst_job(inst, id) || table_reserve(inst, id) < 0) {
-        errno = id < 1 ? EINVAL : errno;
+    if (id < 1 || inst_job(inst, id)) {
+        errno = id < 1 ? EINVAL : EEXIST;
         return NULL;
     }
+    if (table_reserve(inst, id) < 0)
+        return NULL;
     struct job *j = calloc(1, sizeof *j);
     if (!j || !(j->name = strdup(job_name(js)))) {
         free(j);
