@@ -399,6 +399,20 @@ static int tree_inner(strata_client_t *c, const struct tree_run *t, const char *
     return rc;
 }
 
+/* "F" or "FxGx...", each count >= 1; "" (no hierarchy) is valid too. */
+static bool topo_valid(const char *topo)
+{
+    while (*topo) {
+        char *end;
+        long n = strtol(topo, &end, 10);
+        if (end == topo || n < 1 || *topo == '-' || *topo == '+' || (*end && *end != 'x') ||
+            (*end == 'x' && !end[1]))
+            return false;
+        topo = *end ? end + 1 : end;
+    }
+    return true;
+}
+
 /* Levels of a topology: this instance, plus one per "x"-separated count. */
 static int levels(const char *topo)
 {
@@ -433,7 +447,7 @@ int strata_cmd_tree_run(const struct strata_global *g, int argc, char **argv)
             break;
         }
     }
-    if (i >= argc || t.njobs < 1 || t.cores < 1 || t.level < 1) {
+    if (i >= argc || t.njobs < 1 || t.cores < 1 || t.level < 1 || !topo_valid(t.topo)) {
         fprintf(stderr,
                 "Usage: strata tree-run [-T FxGx...] [-J NJOBS] [-c CORES] [--noexec] [--]"
                 " COMMAND...\n"

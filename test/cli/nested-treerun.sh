@@ -1,0 +1,27 @@
+#!/bin/bash
+# nested-treerun: strata tree-run builds the hierarchy, spreads the jobs over
+# the leaves, reports each level and the total, and leaves nothing behind.
+. "$(dirname "$0")/daemon-lib.sh"
+. "$(dirname "$0")/nested-lib.sh"
+daemon_start --load "$SHARED/bench/bench1000.graphml" --noexec
+
+out=$("$STRATA" tree-run -T 2x3 -J 45 --noexec true)
+rc=$?
+echo "$out"
+check "tree-run succeeds" test "$rc" = 0
+check "total line: 45 jobs over 3 levels" grep -q "^total: 45 jobs, 3 level(s)" <<<"$out"
+check "6 leaves at level 3" test "$(grep -c "^    level 3 leaf " <<<"$out")" = 6
+check "the leaves ran 45 jobs between them" test "$(sed -n 's/^ *level 3 leaf [^ ]*: \([0-9]*\) jobs.*/\1/p' <<<"$out" |
+    paste -sd+ | bc)" = 45
+check "2 instances at level 2" test "$(grep -c "^  level 2 .*: 3 instances" <<<"$out")" = 2
+check "the root ran 2 instance jobs, both completed" test "$("$STRATA" call stats |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["submitted"], d["jobs"]["inactive"])')" = "2 2"
+check "no instance left" no_procs_but "$D_PID"
+
+out=$("$STRATA" tree-run -J 7 --noexec true)
+check "one level: the jobs run in this instance" grep -q "^total: 7 jobs, 1 level(s)" <<<"$out"
+check "bad topology refused" bash -c "! '$STRATA' tree-run -T 2y -J 4 true 2>/dev/null"
+check "no command refused" bash -c "! '$STRATA' tree-run -T 2 -J 4 2>/dev/null"
+check "zero jobs refused" bash -c "! '$STRATA' tree-run -J 0 true 2>/dev/null"
+daemon_stop
+finish
