@@ -99,9 +99,10 @@ struct apoint {
  * answers ~1.5x faster; beyond that the treap wins. */
 enum { ARRAY_MAX = 64, ARRAY_LOW = 16 };
 
-/* Planners exist per vertex, so their size matters: 88 bytes on LP64.  The
- * solo span shares its storage with the fields only a non-solo planner uses
- * (C11 anonymous members keep the field names flat). */
+/* Planners exist per vertex, so their size matters: 72 bytes on LP64 (an
+ * 80-byte malloc chunk).  The solo span shares its storage with the fields
+ * only a non-solo planner uses (C11 anonymous members keep the field names
+ * flat); the span table's capacity is kept as a log2 to fit there. */
 struct planner {
     int64_t base;
     int64_t end; /* base + horizon */
@@ -113,20 +114,37 @@ struct planner {
                 struct point *root; /* tree */
                 struct apoint *arr; /* !tree */
             } pts;
-            struct span *slots; /* hash table, power-of-two capacity */
-            uint32_t cap;
-            uint16_t arr_cap; /* capacity of pts.arr */
+            struct span *slots;       /* span table (see span_cap) */
+            struct search_iter *iter; /* a solo planner is never searched */
+            uint32_t npts;            /* scheduled points held */
+            uint16_t arr_cap;         /* capacity of pts.arr */
+            uint8_t capl;             /* span table capacity: 0, or 1 << (capl - 1) */
         };
         struct span one; /* solo: the only span; its points are implied */
     };
-    struct search_iter *iter;
     uint32_t nspans;
-    uint32_t npts; /* scheduled points held (2 when solo) */
     bool tree;
     bool solo;
 };
-_Static_assert(sizeof(struct planner) <= 7 * sizeof(int64_t) + 4 * sizeof(void *),
+_Static_assert(sizeof(struct planner) <= 5 * sizeof(int64_t) + 4 * sizeof(void *),
                "keep struct planner small");
+
+/* Capacity of the span table (a power of two, or 0). */
+static uint32_t span_cap(const planner_t *p)
+{
+    return p->capl ? UINT32_C(1) << (p->capl - 1) : 0;
+}
+
+static void set_span_cap(planner_t *p, uint32_t cap)
+{
+    p->capl = cap ? (uint8_t) (__builtin_ctz(cap) + 1) : 0;
+}
+
+/* Scheduled points held (a solo planner's two are implied). */
+static uint32_t pts_n(const planner_t *p)
+{
+    return p->solo ? 2 : p->npts;
+}
 
 static uint64_t mix64(uint64_t x)
 {
@@ -585,8 +603,10 @@ static int unsolo(planner_t *p)
     p->solo = false;
     p->pts.arr = a;
     p->arr_cap = 4;
+    p->npts = 2;
+    p->iter = NULL;
     p->slots = slots;
-    p->cap = 2;
+    set_span_cap(p, 2);
     slots[0] = one; /* a dense table */
     return 0;
 }
@@ -595,7 +615,7 @@ static int64_t pts_usage_at(const planner_t *p, int64_t t)
 {
     struct apoint buf[2];
 
-    return p->tree ? usage_at(p->pts.root, t) : arr_usage_at(arr_of(p, buf), p->npts, t);
+    return p->tree ? usage_at(p->pts.root, t) : arr_usage_at(arr_of(p, buf), pts_n(p), t);
 }
 
 /* Max usage over [at, at + duration); the window is valid. */
@@ -604,7 +624,7 @@ static int64_t max_usage(const planner_t *p, int64_t at, int64_t duration)
     struct apoint buf[2];
 
     if (!p->tree)
-        return arr_max_usage(arr_of(p, buf), p->npts, at, duration);
+        return arr_max_usage(arr_of(p, buf), pts_n(p), at, duration);
     return max64(usage_at(p->pts.root, at),
                  range_max(p->pts.root, at + 1, at + duration - 1, 0, false, false));
 }
@@ -617,7 +637,7 @@ static bool pts_first_match(const planner_t *p, int64_t x, int64_t limit, bool a
 
     if (p->tree)
         return first_match(p->pts.root, x, 0, limit, above, out);
-    return arr_first_match(arr_of(p, buf), p->npts, x, limit, above, out);
+    return arr_first_match(arr_of(p, buf), pts_n(p), x, limit, above, out);
 }
 
 /* Make room for the two boundaries of a new span: 0, or -1 with ENOMEM and
@@ -700,7 +720,7 @@ enum { DENSE_MAX = 8 };
 
 static bool span_dense(const planner_t *p)
 {
-    return p->cap <= DENSE_MAX;
+    return span_cap(p) <= DENSE_MAX;
 }
 
 static size_t slot_of(size_t cap, int64_t id)
@@ -712,7 +732,7 @@ static struct span *span_find(const planner_t *p, int64_t id)
 {
     if (p->solo)
         return p->one.id == id ? (struct span *) &p->one : NULL;
-    if (id < 1 || p->cap == 0)
+    if (id < 1 || p->capl == 0)
         return NULL;
     if (span_dense(p)) {
         for (uint32_t i = 0; i < p->nspans; i++)
@@ -720,7 +740,8 @@ static struct span *span_find(const planner_t *p, int64_t id)
                 return &p->slots[i];
         return NULL;
     }
-    for (size_t i = slot_of(p->cap, id);; i = (i + 1) & (p->cap - 1)) {
+    size_t cap = span_cap(p);
+    for (size_t i = slot_of(cap, id);; i = (i + 1) & (cap - 1)) {
         if (p->slots[i].id == id)
             return &p->slots[i];
         if (p->slots[i].id == 0)
@@ -744,7 +765,7 @@ static void span_add(planner_t *p, const struct span *s)
     if (span_dense(p))
         p->slots[p->nspans] = *s;
     else
-        span_place(p->slots, p->cap, s);
+        span_place(p->slots, span_cap(p), s);
 }
 
 /* Move the spans into a new table of `cap` slots (dense if cap <=
@@ -756,7 +777,7 @@ static int span_resize(planner_t *p, uint32_t cap)
 
     if (!slots)
         return -1;
-    for (size_t i = 0; i < p->cap; i++) {
+    for (size_t i = 0; i < span_cap(p); i++) {
         if (p->slots[i].id == 0)
             continue;
         if (cap <= DENSE_MAX)
@@ -766,7 +787,7 @@ static int span_resize(planner_t *p, uint32_t cap)
     }
     free(p->slots);
     p->slots = slots;
-    p->cap = cap;
+    set_span_cap(p, cap);
     return 0;
 }
 
@@ -775,15 +796,15 @@ static int span_resize(planner_t *p, uint32_t cap)
  * there).  On failure the table is unchanged. */
 static int span_reserve(planner_t *p)
 {
-    if (span_dense(p) ? p->nspans < p->cap
-                      : ((size_t) p->nspans + 1) * 4 <= (size_t) p->cap * 3)
+    uint32_t cap = span_cap(p);
+    if (span_dense(p) ? p->nspans < cap : ((size_t) p->nspans + 1) * 4 <= (size_t) cap * 3)
         return 0;
-    if (p->cap >= UINT32_MAX / 2) {
+    if (cap >= UINT32_MAX / 2) {
         errno = ENOMEM;
         return -1;
     }
     /* Sized for two spans first: a per-vertex planner rarely holds more. */
-    return span_resize(p, p->cap ? p->cap * 2 : 2);
+    return span_resize(p, cap ? cap * 2 : 2);
 }
 
 /* Delete a slot: a dense table moves its last span into the hole; a hash
@@ -791,7 +812,8 @@ static int span_reserve(planner_t *p)
  * early. */
 static void span_delete(planner_t *p, struct span *s)
 {
-    size_t mask = p->cap - 1;
+    size_t cap = span_cap(p);
+    size_t mask = cap - 1;
     size_t hole = (size_t) (s - p->slots);
 
     if (span_dense(p)) {
@@ -799,7 +821,7 @@ static void span_delete(planner_t *p, struct span *s)
         hole = p->nspans - 1;
     } else {
         for (size_t j = (hole + 1) & mask; p->slots[j].id != 0; j = (j + 1) & mask) {
-            size_t home = slot_of(p->cap, p->slots[j].id);
+            size_t home = slot_of(cap, p->slots[j].id);
             /* The entry may fill the hole unless its home lies in (hole, j]. */
             bool stays = hole < j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!stays) {
@@ -813,12 +835,12 @@ static void span_delete(planner_t *p, struct span *s)
         /* An idle planner goes back to its minimal footprint. */
         free(p->slots);
         p->slots = NULL;
-        p->cap = 0;
-    } else if (p->cap >= 64 && (size_t) p->nspans * 8 <= p->cap) {
+        p->capl = 0;
+    } else if (cap >= 64 && (size_t) p->nspans * 8 <= cap) {
         /* Memory follows live spans; load stays <= 1/2 (and the table stays
          * hashed: cap / 4 >= 16).  Without memory the table just stays
          * big. */
-        span_resize(p, p->cap / 4);
+        span_resize(p, (uint32_t) (cap / 4));
     }
 }
 
@@ -855,9 +877,10 @@ void planner_destroy(planner_t *p)
         tree_free(p->pts.root);
     else if (!p->solo)
         free(p->pts.arr);
-    if (!p->solo)
+    if (!p->solo) {
         free(p->slots);
-    free(p->iter);
+        free(p->iter);
+    }
     free(p);
     errno = saved;
 }
@@ -906,7 +929,7 @@ int64_t planner_peak_usage(const planner_t *p)
     struct apoint buf[2];
     const struct apoint *a = arr_of(p, buf);
     int64_t peak = 0;
-    for (uint32_t i = 0; i < p->npts; i++)
+    for (uint32_t i = 0; i < pts_n(p); i++)
         peak = max64(peak, a[i].use);
     return peak;
 }
@@ -936,7 +959,7 @@ int planner_copy_spans_zero(planner_t *dst, const planner_t *src)
     if (src->solo &&
         planner_insert_span(dst, one->id, one->start, one->end - one->start, 0) < 0)
         return -1;
-    for (uint32_t i = 0; !src->solo && i < src->cap; i++) {
+    for (uint32_t i = 0; !src->solo && i < span_cap(src); i++) {
         const struct span *s = &src->slots[i];
         if (s->id != 0 && planner_insert_span(dst, s->id, s->start, s->end - s->start, 0) < 0)
             return -1;
@@ -989,12 +1012,12 @@ int planner_insert_span(planner_t *p, int64_t id, int64_t start, int64_t duratio
     struct point *fresh[2] = {NULL, NULL};
     struct span s = {.id = id, .start = start, .end = start + duration, .amount = amount};
 
-    if (p->nspans == 0 && !p->tree && !p->solo && !p->slots && !p->pts.arr) {
-        /* Empty (no table, no points): the span goes inline. */
+    if (p->nspans == 0 && !p->tree && !p->solo && !p->slots && !p->pts.arr && !p->iter) {
+        /* Empty (no table, no points, never searched): the span goes
+         * inline. */
         p->one = s;
         p->solo = true;
         p->nspans = 1;
-        p->npts = 2;
         return 0;
     }
     if (unsolo(p) < 0)
@@ -1054,14 +1077,15 @@ int planner_rem_span(planner_t *p, int64_t span_id)
         return -1;
     }
     if (p->solo) {
-        /* Back to an empty planner: no table, no points. */
+        /* Back to an empty planner: no table, no points, no search. */
         p->solo = false;
         p->pts.arr = NULL;
         p->slots = NULL;
-        p->cap = 0;
-        p->arr_cap = 0;
-        p->nspans = 0;
+        p->iter = NULL;
         p->npts = 0;
+        p->arr_cap = 0;
+        p->capl = 0;
+        p->nspans = 0;
         return 0;
     }
     pts_release(p, s->start, s->amount, false);
@@ -1238,7 +1262,7 @@ int64_t planner_end_after(const planner_t *p, int64_t t)
 
     struct apoint buf[2];
     bool found = p->tree ? first_end_after(p->pts.root, t, &end)
-                         : arr_end_after(arr_of(p, buf), p->npts, t, &end);
+                         : arr_end_after(arr_of(p, buf), pts_n(p), t, &end);
 
     if (!found) {
         errno = ENOENT;
@@ -1274,6 +1298,10 @@ int64_t planner_avail_time_first(planner_t *p, int64_t on_or_after, int64_t dura
     }
     if (check_search(p, on_or_after, duration, amount) < 0)
         return -1;
+    /* The iterator lives in the non-solo part (most planners are never
+     * searched). */
+    if (unsolo(p) < 0)
+        return -1;
     if (!p->iter && !(p->iter = calloc(1, sizeof(*p->iter))))
         return -1;
     p->iter->valid = false;
@@ -1293,7 +1321,7 @@ int64_t planner_avail_time_next(planner_t *p)
         errno = EINVAL;
         return -1;
     }
-    if (!p->iter || !p->iter->valid) {
+    if (p->solo || !p->iter || !p->iter->valid) {
         errno = ENOENT;
         return -1;
     }

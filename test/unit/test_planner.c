@@ -849,6 +849,16 @@ START_TEST(test_solo_transitions)
     ck_assert_int_eq(planner_avail_at(p, 60), 10);
     ck_assert_int_eq(planner_rem_span(p, a), 0);
     ck_assert_int_eq(planner_avail_at(p, 55), 10);
+    /* z holds one span and was never searched: solo.  No search to
+     * continue; then the treap. */
+    errno = 0;
+    ck_assert_int_eq(planner_avail_time_next(z), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(planner_force_tree(z), 0);
+    ck_assert(planner_uses_tree(z));
+    ck_assert_uint_eq(planner_span_count(z), 1);
+    ck_assert_int_eq(planner_end_after(z, 0), 30);
+    ck_assert_int_eq(planner_avail_time_first(z, 0, 100, 10), 0);
     planner_destroy(p);
     planner_destroy(z);
 }
