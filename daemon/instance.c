@@ -76,10 +76,13 @@ int instance_wrap_argv(struct instance *inst, struct job *j, char ***argv)
     if (!instance_job_is_instance(j))
         return 0;
     json_t *opts = json_object_get(instance_attr(j), "options");
+    json_t *prefix = json_object_get(instance_attr(j), "prefix");
     size_t nold = 0;
     while ((*argv)[nold])
         nold++;
     size_t nopt = json_is_array(opts) ? json_array_size(opts) : 0;
+    size_t npre = json_is_array(prefix) ? json_array_size(prefix) : 0;
+    nopt += 2 * npre; /* "--prefix" WORD each */
     /* strata instance-run [--noexec] OPTIONS... -- COMMAND... NULL */
     char **v = calloc(nold + nopt + 5, sizeof *v);
     if (!v)
@@ -89,7 +92,14 @@ int instance_wrap_argv(struct instance *inst, struct job *j, char ***argv)
     v[k++] = "instance-run";
     if (inst->opts.noexec || j->noexec)
         v[k++] = "--noexec"; /* the child's jobs hold like the parent's */
-    for (size_t i = 0; i < nopt; i++) {
+    for (size_t i = 0; i < npre; i++) {
+        const char *s = json_string_value(json_array_get(prefix, i));
+        if (s) {
+            v[k++] = "--prefix"; /* instance-run's own: a command word before stratad */
+            v[k++] = (char *)s;
+        }
+    }
+    for (size_t i = 0; i < json_array_size(opts); i++) {
         const char *s = json_string_value(json_array_get(opts, i));
         if (s)
             v[k++] = (char *)s;

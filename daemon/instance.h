@@ -1,7 +1,9 @@
 /* instance: jobs that are scheduler instances themselves (nested stratad).
  *
  * A job whose jobspec has attributes.system.instance (true, or an object
- * {"options": ["--queue-policy=easy", ...]}) is started through the strata
+ * {"options": ["--queue-policy=easy", ...], "prefix": ["ip", "netns",
+ * "exec", "ns2"]}: stratad options and a command the child stratad is run
+ * through) is started through the strata
  * CLI's hidden `instance-run` command: it fetches the job's R from this
  * (the parent) instance, starts a child stratad whose graph is that R's
  * JGF, registers the child's URI here ("instance.register"), runs the

@@ -27,7 +27,8 @@ enum end_why { END_PROGRAM, END_SIGNAL, END_PARENT_GONE, END_CHILD_DIED };
 
 struct run {
     char dir[PATH_MAX];
-    char uri[PATH_MAX + 16];
+    char uri[PATH_MAX + 16]; /* ipc://: the wrapper's own link to the child */
+    const char *public_uri;  /* what the parent and the program use */
     pid_t parent;  /* our parent (the parent stratad) at start */
     pid_t daemon;  /* child stratad */
     pid_t program; /* initial program, 0 once reaped or never started */
@@ -170,6 +171,7 @@ static int register_child(strata_client_t *parent, int64_t id, const struct run 
     json_t *res = NULL;
     json_t *p = json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "uri", r->uri,
                           "statedir", r->dir, "pid", (json_int_t)r->daemon);
+    json_object_set_new(p, "uri", json_string(r->public_uri));
     if (strata_client_call(parent, "instance.register", p, &res, &err) < 0) {
         fprintf(stderr, "strata instance-run: register with the parent: %s\n", err.text);
         return -1;
@@ -277,6 +279,19 @@ static int status_code(int status)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The child's tls+tcp:// URI when its options ask for one (it can then be
+ * reached from other hosts: docs/nested.md), else NULL. */
+static const char *tls_uri_of(char **opts, int nopts)
+{
+    for (int i = 0; i < nopts; i++) {
+        if (strncmp(opts[i], "--listen-tls=", 13) == 0)
+            return opts[i] + 13;
+        if (strcmp(opts[i], "--listen-tls") == 0 && i + 1 < nopts)
+            return opts[i + 1];
+    }
+    return NULL;
+}
+
 /* Set up the run directory and the child's argv: stratad --rundir DIR
  * --load DIR/R.jgf --load-format jgf OPTIONS... */
 static char **child_argv(struct run *r, const char *stratad, char *jgf, char **opts, int nopts)
@@ -285,6 +300,10 @@ static char **child_argv(struct run *r, const char *stratad, char *jgf, char **o
     if (!v)
         return NULL;
     int k = 0;
+    /* "--prefix WORD" options: the command the child is run through. */
+    for (int i = 0; i + 1 < nopts; i++)
+        if (strcmp(opts[i], "--prefix") == 0)
+            v[k++] = opts[++i];
     v[k++] = (char *)stratad;
     v[k++] = "--rundir";
     v[k++] = r->dir;
@@ -292,8 +311,12 @@ static char **child_argv(struct run *r, const char *stratad, char *jgf, char **o
     v[k++] = jgf;
     v[k++] = "--load-format";
     v[k++] = "jgf";
-    for (int i = 0; i < nopts; i++)
-        v[k++] = opts[i];
+    for (int i = 0; i < nopts; i++) {
+        if (strcmp(opts[i], "--prefix") == 0)
+            i++;
+        else
+            v[k++] = opts[i];
+    }
     return v;
 }
 
@@ -313,6 +336,9 @@ static int start_child(struct run *r, strata_client_t *parent, int64_t id, char 
     }
     json_decref(R);
     snprintf(r->uri, sizeof r->uri, "ipc://%s/rpc", r->dir);
+    r->public_uri = tls_uri_of(opts, nopts);
+    if (!r->public_uri)
+        r->public_uri = r->uri;
     char **argv = child_argv(r, stratad_path(buf, sizeof buf), jgf, opts, nopts);
     r->daemon = argv ? spawn_daemon(r, argv[0], argv) : -1;
     free(argv);
@@ -362,7 +388,7 @@ int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv
     const char *puri = strata_uri_resolve(g->uri, NULL);
     if (puri)
         setenv("STRATA_PARENT_URI", puri, 1);
-    setenv("STRATA_URI", r.uri, 1);
+    setenv("STRATA_URI", r.public_uri, 1);
     r.program = spawn_program(argv + sep + 1);
     enum end_why why = r.program > 0 ? wait_end(&r) : END_PROGRAM;
     alarm(30); /* every step below is bounded; this bounds their sum too */

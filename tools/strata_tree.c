@@ -309,24 +309,33 @@ static void child_share(strata_client_t *c, int fanout, struct jobspec_shape *s)
     }
 }
 
-/* Relay a finished child's report, indented. */
-static void relay_output(strata_client_t *c, int64_t id)
+static void relay_file(const char *path, FILE *to)
+{
+    FILE *f = path ? fopen(path, "r") : NULL;
+    char line[1024];
+    while (f && fgets(line, sizeof line, f))
+        fprintf(to, "  %s", line);
+    if (f)
+        fclose(f);
+}
+
+/* Relay a finished child's report, indented (and its stderr if it did not
+ * complete).  0 if it completed, else -1. */
+static int relay_output(strata_client_t *c, int64_t id)
 {
     json_t *info = NULL;
     struct st_error err = {{0}};
     if (strata_job_info(c, id, &info, &err) < 0)
-        return;
-    const char *path = json_string_value(json_object_get(info, "stdout"));
-    FILE *f = path ? fopen(path, "r") : NULL;
-    char line[1024];
-    while (f && fgets(line, sizeof line, f))
-        printf("  %s", line);
-    if (f)
-        fclose(f);
+        return -1;
+    relay_file(json_string_value(json_object_get(info, "stdout")), stdout);
     const char *res = json_string_value(json_object_get(info, "result"));
-    if (res && strcmp(res, "completed") != 0)
-        printf("  job %lld: %s\n", (long long)id, res);
+    int rc = res && strcmp(res, "completed") == 0 ? 0 : -1;
+    if (rc < 0) {
+        printf("  job %lld: %s\n", (long long)id, res ? res : "?");
+        relay_file(json_string_value(json_object_get(info, "stderr")), stderr);
+    }
     json_decref(info);
+    return rc;
 }
 
 static int tree_inner(strata_client_t *c, const struct tree_run *t, const char *uri)
@@ -389,7 +398,8 @@ static int tree_inner(strata_client_t *c, const struct tree_run *t, const char *
         if (strata_wait(c, json_integer_value(v), &info, &err) < 0)
             rc = 1;
         json_decref(info);
-        relay_output(c, json_integer_value(v));
+        if (relay_output(c, json_integer_value(v)) < 0)
+            rc = 1;
     }
     double dt = now_s() - t0;
     printf("level %d %s: %ld instances, %ld jobs in %.3f s (%.0f jobs/s)\n", t->level, uri,

@@ -113,6 +113,17 @@ START_TEST(test_wrap_instance)
     ck_assert_str_eq(v[3], "x");
     ck_assert_ptr_null(v[4]);
     free(v);
+    /* A prefix: "--prefix WORD" per word, before the options. */
+    json_t *sys = json_object_get(json_object_get(jobs[1].spec, "attributes"), "system");
+    json_object_set_new(sys, "instance",
+                        json_pack("{s:[s,s], s:[s]}", "prefix", "ip", "ns", "options", "-Qeasy"));
+    v = argv_of("x", NULL);
+    ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[1], &v), 0);
+    const char *want2[] = {"instance-run", "--prefix", "ip", "--prefix", "ns", "-Qeasy", "--", "x"};
+    for (size_t i = 0; i < sizeof want2 / sizeof *want2; i++)
+        ck_assert_str_eq(v[i + 1], want2[i]);
+    ck_assert_ptr_null(v[9]);
+    free(v);
     /* A --noexec instance passes it on. */
     inst.opts.noexec = true;
     v = argv_of("x", NULL);
