@@ -127,10 +127,12 @@ int sim_match_backend_create(graph_t *g, const char *match_policy, struct queue_
                              struct st_error *err);
 void sim_match_backend_destroy(struct queue_backend *be);
 
-/* Summary of what the matcher allocated in its last successful allocate
- * ("16 core on node[0-1]"); malloc'd, NULL if none.  *cores receives the
- * number of cores in it (left alone when NULL is returned). */
-char *sim_match_backend_last_alloc(struct queue_backend *be, int64_t *cores);
+/* Summary of what the matcher allocated for jobid in its last successful
+ * allocation at now ("16 core on node[0-1]") on graph g; malloc'd, NULL if
+ * none.  *cores receives the number of cores in it (left alone when NULL is
+ * returned). */
+char *sim_match_backend_last_alloc(struct queue_backend *be, const graph_t *g, int64_t jobid,
+                                   int64_t *cores);
 
 /* ---- the run --------------------------------------------------------------------- */
 

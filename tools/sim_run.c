@@ -117,7 +117,7 @@ static void on_queue_event(void *arg, const struct queue_job *qj,
      * exclusive node brings all of its cores). */
     j->cores = j->size;
     if (rs->cfg->backend == SIM_BACKEND_MATCH)
-        j->alloc = sim_match_backend_last_alloc(&rs->be, &j->cores);
+        j->alloc = sim_match_backend_last_alloc(&rs->be, rs->cfg->graph, qj->id, &j->cores);
     else if (asprintf(&j->alloc, "%lld core", (long long) j->size) < 0)
         j->alloc = NULL;
     rs->busy += j->cores;
