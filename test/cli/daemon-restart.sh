@@ -25,11 +25,15 @@ for round in 1 2 3 4; do
     # every job acknowledged so far is known, and in a state that makes sense
     check "round $round: ${#acked[@]} acknowledged jobs present" all_present
     # submit in the background, kill -9 after a random delay
-    ( for _ in $(seq 200); do "$STRATA" submit -N 1 --exclusive -t 3600 true 2>/dev/null || break; done ) \
-        >"$TMP/ids.$round" &
+    # Bounded: each submit gives up after 10 s, the whole loop after 60 s.
+    ( for _ in $(seq 200); do
+          "$STRATA" --timeout=10000 submit -N 1 --exclusive -t 3600 true 2>/dev/null || break
+      done ) >"$TMP/ids.$round" &
     sub=$!
     sleep "0.$((RANDOM % 9 + 1))"
     kill -9 "$D_PID"
+    for _ in $(seq 600); do kill -0 "$sub" 2>/dev/null || break; sleep 0.1; done
+    kill "$sub" 2>/dev/null
     wait "$sub" 2>/dev/null
     while read -r id; do acked+=("$id"); done <"$TMP/ids.$round"
 done
