@@ -383,17 +383,20 @@ int queue_submit(queue_mgr_t *m, const struct queue_job *job, struct st_error *e
     return 0;
 }
 
+/* The entry of job id, or NULL with errno EINVAL (m NULL) or ENOENT. */
+static struct queue_entry *entry_lookup(const queue_mgr_t *m, int64_t id)
+{
+    struct queue_entry *e = m ? job_find(m, id) : NULL;
+    if (!e)
+        errno = m ? ENOENT : EINVAL;
+    return e;
+}
+
 int queue_job_fits_now(queue_mgr_t *m, int64_t id)
 {
-    if (!m) {
-        errno = EINVAL;
+    struct queue_entry *e = entry_lookup(m, id);
+    if (!e)
         return -1;
-    }
-    struct queue_entry *e = job_find(m, id);
-    if (!e) {
-        errno = ENOENT;
-        return -1;
-    }
     if (e->st.state != QUEUE_JOB_PENDING) {
         errno = EINVAL;
         return -1;
@@ -404,15 +407,9 @@ int queue_job_fits_now(queue_mgr_t *m, int64_t id)
 
 int queue_finish(queue_mgr_t *m, int64_t id)
 {
-    if (!m) {
-        errno = EINVAL;
+    struct queue_entry *e = entry_lookup(m, id);
+    if (!e)
         return -1;
-    }
-    struct queue_entry *e = job_find(m, id);
-    if (!e) {
-        errno = ENOENT;
-        return -1;
-    }
     if (e->st.state != QUEUE_JOB_RUNNING) {
         errno = EINVAL;
         return -1;
@@ -426,15 +423,9 @@ int queue_finish(queue_mgr_t *m, int64_t id)
 
 int queue_cancel(queue_mgr_t *m, int64_t id)
 {
-    if (!m) {
-        errno = EINVAL;
+    struct queue_entry *e = entry_lookup(m, id);
+    if (!e)
         return -1;
-    }
-    struct queue_entry *e = job_find(m, id);
-    if (!e) {
-        errno = ENOENT;
-        return -1;
-    }
     if (e->st.state == QUEUE_JOB_RUNNING) {
         if (m->be.ops->cancel(m->be.ctx, id) < 0)
             return -1;
@@ -451,15 +442,13 @@ int queue_cancel(queue_mgr_t *m, int64_t id)
 
 int queue_job_get(const queue_mgr_t *m, int64_t id, struct queue_job_status *st)
 {
-    if (!m || !st) {
+    if (!st) {
         errno = EINVAL;
         return -1;
     }
-    const struct queue_entry *e = job_find(m, id);
-    if (!e) {
-        errno = ENOENT;
+    const struct queue_entry *e = entry_lookup(m, id);
+    if (!e)
         return -1;
-    }
     *st = e->st;
     return 0;
 }

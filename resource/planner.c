@@ -1063,19 +1063,20 @@ int64_t planner_add_span(planner_t *p, int64_t start, int64_t duration, int64_t 
     return p->next_id++;
 }
 
+/* The span `id` of p, or NULL with errno EINVAL (p NULL) or ENOENT. */
+static struct span *span_lookup(const planner_t *p, int64_t id)
+{
+    struct span *s = p ? span_find(p, id) : NULL;
+    if (!s)
+        errno = p ? ENOENT : EINVAL;
+    return s;
+}
+
 int planner_rem_span(planner_t *p, int64_t span_id)
 {
-    struct span *s;
-
-    if (!p) {
-        errno = EINVAL;
+    struct span *s = span_lookup(p, span_id);
+    if (!s)
         return -1;
-    }
-    s = span_find(p, span_id);
-    if (!s) {
-        errno = ENOENT;
-        return -1;
-    }
     if (p->solo) {
         /* Back to an empty planner: no table, no points, no search. */
         p->solo = false;
@@ -1096,17 +1097,9 @@ int planner_rem_span(planner_t *p, int64_t span_id)
 
 int planner_shrink_span(planner_t *p, int64_t id, int64_t amount)
 {
-    struct span *s;
-
-    if (!p) {
-        errno = EINVAL;
+    struct span *s = span_lookup(p, id);
+    if (!s)
         return -1;
-    }
-    s = span_find(p, id);
-    if (!s) {
-        errno = ENOENT;
-        return -1;
-    }
     if (amount < 0 || amount > s->amount) {
         errno = EINVAL;
         return -1;
@@ -1123,17 +1116,9 @@ int planner_shrink_span(planner_t *p, int64_t id, int64_t amount)
 
 int planner_reduce_span(planner_t *p, int64_t span_id, int64_t amount, bool *removed)
 {
-    struct span *s;
-
-    if (!p) {
-        errno = EINVAL;
+    struct span *s = span_lookup(p, span_id);
+    if (!s)
         return -1;
-    }
-    s = span_find(p, span_id);
-    if (!s) {
-        errno = ENOENT;
-        return -1;
-    }
     if (amount < 1 || amount > s->amount) {
         errno = EINVAL;
         return -1;
@@ -1151,17 +1136,9 @@ int planner_reduce_span(planner_t *p, int64_t span_id, int64_t amount, bool *rem
 int planner_span_get(const planner_t *p, int64_t span_id, int64_t *start, int64_t *duration,
                      int64_t *amount)
 {
-    const struct span *s;
-
-    if (!p) {
-        errno = EINVAL;
+    const struct span *s = span_lookup(p, span_id);
+    if (!s)
         return -1;
-    }
-    s = span_find(p, span_id);
-    if (!s) {
-        errno = ENOENT;
-        return -1;
-    }
     if (start)
         *start = s->start;
     if (duration)
