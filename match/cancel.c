@@ -102,12 +102,7 @@ static void shrink_ancestors(matcher_t *m, const struct mjob *j, const struct ms
 
 static void release_span(matcher_t *m, struct mspan *sp)
 {
-    if (sp->plan_span > 0)
-        planner_rem_span(m->plans[sp->v], sp->plan_span);
-    if (sp->xchk_span > 0)
-        planner_rem_span(m->xchk[sp->v], sp->xchk_span);
-    if (sp->filter_span > 0)
-        planner_multi_rem_span(m->filt[sp->v], sp->filter_span);
+    match_span_release(m, sp);
     sp->plan_span = sp->xchk_span = sp->filter_span = 0;
 }
 

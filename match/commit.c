@@ -254,17 +254,20 @@ int match_emit_only(struct msel *s, writer_t *w)
     return run_pass(s, NULL, w);
 }
 
+void match_span_release(matcher_t *m, const struct mspan *sp)
+{
+    if (sp->plan_span > 0)
+        planner_rem_span(m->plans[sp->v], sp->plan_span);
+    if (sp->xchk_span > 0)
+        planner_rem_span(m->xchk[sp->v], sp->xchk_span);
+    if (sp->filter_span > 0)
+        planner_multi_rem_span(m->filt[sp->v], sp->filter_span);
+}
+
 void match_release_job(matcher_t *m, struct mjob *job)
 {
-    for (size_t i = 0; i < job->nspans; i++) {
-        const struct mspan *sp = &job->spans[i];
-        if (sp->plan_span > 0)
-            planner_rem_span(m->plans[sp->v], sp->plan_span);
-        if (sp->xchk_span > 0)
-            planner_rem_span(m->xchk[sp->v], sp->xchk_span);
-        if (sp->filter_span > 0)
-            planner_multi_rem_span(m->filt[sp->v], sp->filter_span);
-    }
+    for (size_t i = 0; i < job->nspans; i++)
+        match_span_release(m, &job->spans[i]);
     job->nspans = 0;
 }
 

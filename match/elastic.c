@@ -111,12 +111,7 @@ static void release_marked(matcher_t *m, const uint8_t *anc)
         for (size_t s = 0; s < j->nspans; s++) {
             struct mspan *sp = &j->spans[s];
             if (m->sseq[sp->v] == m->seq) {
-                if (sp->plan_span > 0)
-                    planner_rem_span(m->plans[sp->v], sp->plan_span);
-                if (sp->xchk_span > 0)
-                    planner_rem_span(m->xchk[sp->v], sp->xchk_span);
-                if (sp->filter_span > 0)
-                    planner_multi_rem_span(m->filt[sp->v], sp->filter_span);
+                match_span_release(m, sp);
                 continue;
             }
             j->spans[k++] = *sp;

@@ -499,33 +499,6 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The earliest time after now at which the request fits: availability only
- * grows when a job's window ends, so those are the only candidates. */
-/* What the whole request needs of each filter type (minimum counts; the
- * cheapest of slot alternatives). */
-static void request_totals(const matcher_t *m, const struct mreq *r, int n, int64_t *tot)
-{
-    bool slot_seen = false, xor_seen = false;
-    for (int i = 0; i < n; i++) {
-        const struct mreq *c = &r[i];
-        if ((c->slot && !c->xor &&slot_seen) || (c->xor &&xor_seen))
-            continue;
-        for (int k = 0; k < m->nf; k++) {
-            int64_t self = (!c->slot && c->type == m->ftypes[k]) ? 1 : 0;
-            int64_t amt = (int64_t) c->count.min * (c->sub[k] + self);
-            const struct mreq *a = c->xor ? c->xalt : c->slot ? c->alt : NULL;
-            for (; a; a = c->xor ? a->xalt : a->alt) {
-                int64_t x = (int64_t) a->count.min * a->sub[k];
-                if (x < amt)
-                    amt = x;
-            }
-            tot[k] += amt;
-        }
-        slot_seen = slot_seen || (c->slot && !c->xor);
-        xor_seen = xor_seen || c->xor ;
-    }
-}
-
 /* A cheap necessary condition before a whole selection pass at time t:
  * the root's filters hold what the request needs during [t, t + dur). */
 static bool root_may_fit(const struct msel *s, int64_t t, int64_t dur)
@@ -535,7 +508,7 @@ static bool root_may_fit(const struct msel *s, int64_t t, int64_t dur)
     if (root == VTX_NONE || !m->fmask[root])
         return true;
     int64_t tot[MATCH_MAX_FILTERS] = {0};
-    request_totals(m, m->reqs, s->ntop, tot);
+    match_request_totals(m, m->reqs, s->ntop, tot);
     int64_t d = t + dur > m->graph_end ? m->graph_end - t : dur;
     for (int k = 0; k < m->nf; k++) {
         if (!(m->fmask[root] & (1u << k)) || tot[k] == 0)
@@ -546,6 +519,8 @@ static bool root_may_fit(const struct msel *s, int64_t t, int64_t dur)
     return true;
 }
 
+/* The earliest time after now at which the request fits: availability only
+ * grows when a job's window ends, so those are the only candidates. */
 static int reserve_search(struct msel *s, int64_t now, int64_t dur, int64_t *at)
 {
     matcher_t *m = s->m;

@@ -190,6 +190,8 @@ struct msel {
 int match_build_reqs(matcher_t *m, const jobspec_t *js, struct st_error *err);
 int match_select(struct msel *s, const struct mreq *top, int ntop);
 int64_t match_calc_count(const struct js_count *c, int64_t qc);
+/* Add to tot[] the minimum filter-type amounts requests r[0..n) need. */
+void match_request_totals(const matcher_t *m, const struct mreq *r, int n, int64_t *tot);
 struct mconstraint *match_constraint_compile(const struct js_constraint *c,
                                              struct st_error *err);
 void match_constraint_destroy(struct mconstraint *c);
@@ -202,6 +204,8 @@ int64_t match_filter_avail(const matcher_t *m, vtx_t v, int k, int64_t at, int64
 int match_commit(struct msel *s, struct mjob *job, writer_t *w);
 int match_emit_only(struct msel *s, writer_t *w);
 void match_release_job(matcher_t *m, struct mjob *job);
+/* Remove one span record's planner spans (plan, x_checker, filter). */
+void match_span_release(matcher_t *m, const struct mspan *sp);
 void match_update_weights_job(matcher_t *m, const struct mjob *job, int64_t now);
 
 /* match.c */

@@ -39,14 +39,15 @@ static bool type_known(const matcher_t *m, atom_t a)
     return n > 0;
 }
 
-/* The minimum filter-type amounts below q.  Sibling slots are alternatives
- * (only one of them is used), so they contribute their minimum. */
-static void prime_sub(const matcher_t *m, struct mreq *q)
+/* The minimum filter-type amounts that requests r[0..n) need, added to
+ * tot[].  Sibling slots (and xor_slots) are alternatives, only one of which
+ * is used, so they contribute their cheapest. */
+void match_request_totals(const matcher_t *m, const struct mreq *r, int n, int64_t *tot)
 {
     bool slot_seen = false, xor_seen = false;
-    for (int j = 0; j < q->nwith; j++) {
-        const struct mreq *c = &q->with[j];
-        if ((c->slot && !c->xor &&slot_seen) || (c->xor &&xor_seen))
+    for (int i = 0; i < n; i++) {
+        const struct mreq *c = &r[i];
+        if ((c->slot && !c->xor && slot_seen) || (c->xor && xor_seen))
             continue;
         for (int k = 0; k < m->nf; k++) {
             int64_t self = (!c->slot && c->type == m->ftypes[k]) ? 1 : 0;
@@ -57,10 +58,10 @@ static void prime_sub(const matcher_t *m, struct mreq *q)
                 if (x < amt)
                     amt = x;
             }
-            q->sub[k] += amt;
+            tot[k] += amt;
         }
         slot_seen = slot_seen || (c->slot && !c->xor);
-        xor_seen = xor_seen || c->xor ;
+        xor_seen = xor_seen || c->xor;
     }
 }
 
@@ -105,7 +106,7 @@ static int fill_reqs(matcher_t *m, struct mreq *out, const struct js_resource *r
                 last_slot->alt = q;
             last_slot = q;
         }
-        prime_sub(m, q);
+        match_request_totals(m, q->with, q->nwith, q->sub);
     }
     return 0;
 }
