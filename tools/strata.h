@@ -45,4 +45,9 @@ int strata_cmd_tree_run(const struct strata_global *g, int argc, char **argv);
  * path or NULL). */
 char *strata_resolve_path(const struct strata_global *g, const char *path);
 
+/* The stratad to start (strata_start.c): $STRATAD, else the one beside this
+ * strata (build tree or install), else "stratad" for a PATH search.  May
+ * return buf (n bytes), filled. */
+const char *strata_find_stratad(char *buf, size_t n);
+
 #endif

@@ -42,29 +42,6 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* stratad beside this strata (tools/ -> daemon/, bin/ -> sbin/), else
- * $STRATAD, else PATH. */
-static const char *stratad_path(char *buf, size_t n)
-{
-    const char *env = getenv("STRATAD");
-    if (env && *env)
-        return env;
-    char self[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len > 0) {
-        self[len] = '\0';
-        char *slash = strrchr(self, '/');
-        const char *rel[] = {"/../daemon/stratad", "/../sbin/stratad"};
-        for (size_t i = 0; slash && i < sizeof rel / sizeof *rel; i++) {
-            *slash = '\0';
-            snprintf(buf, n, "%s%s", self, rel[i]);
-            if (access(buf, X_OK) == 0)
-                return buf;
-        }
-    }
-    return "stratad";
-}
-
 /* Write the JGF of the job's R (and the R itself) into the run directory. */
 static int write_graph(const struct run *r, json_t *R, char *jgf, size_t n)
 {
@@ -339,7 +316,7 @@ static int start_child(struct run *r, strata_client_t *parent, int64_t id, char 
     r->public_uri = tls_uri_of(opts, nopts);
     if (!r->public_uri)
         r->public_uri = r->uri;
-    char **argv = child_argv(r, stratad_path(buf, sizeof buf), jgf, opts, nopts);
+    char **argv = child_argv(r, strata_find_stratad(buf, sizeof buf), jgf, opts, nopts);
     r->daemon = argv ? spawn_daemon(r, argv[0], argv) : -1;
     free(argv);
     return r->daemon > 0 ? 0 : -1;

@@ -20,9 +20,9 @@
 
 #include "tools/strata.h"
 
-/* stratad beside this strata in a build tree (tools/ -> daemon/), else
- * $STRATAD, else PATH. */
-static const char *find_stratad(char *buf, size_t n)
+/* $STRATAD, else stratad beside this strata (tools/ -> daemon/ in a build
+ * tree, bin/ -> sbin/ installed), else "stratad" (looked up in PATH). */
+const char *strata_find_stratad(char *buf, size_t n)
 {
     const char *env = getenv("STRATAD");
     if (env && *env)
@@ -110,7 +110,7 @@ int strata_cmd_start(const struct strata_global *g, int argc, char **argv)
         return 1;
     }
     char buf[PATH_MAX + 32], uri[sizeof dir + 16];
-    const char *stratad = find_stratad(buf, sizeof buf);
+    const char *stratad = strata_find_stratad(buf, sizeof buf);
     snprintf(uri, sizeof uri, "ipc://%s/rpc", dir);
     char **dargv = calloc((size_t)sep + 3, sizeof *dargv);
     if (!dargv)
