@@ -47,7 +47,7 @@ char *strata_resolve_path(const struct strata_global *g, const char *path);
 
 /* The stratad to start (strata_start.c): $STRATAD, else the one beside this
  * strata (build tree or install), else "stratad" for a PATH search.  May
- * return buf (n bytes), filled. */
+ * return buf (n bytes), filled; with no buf, only $STRATAD or "stratad". */
 const char *strata_find_stratad(char *buf, size_t n);
 
 #endif

@@ -27,6 +27,8 @@ const char *strata_find_stratad(char *buf, size_t n)
     const char *env = getenv("STRATAD");
     if (env && *env)
         return env;
+    if (!buf || n == 0)
+        return "stratad";
     char self[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     if (len > 0) {
