@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobspec/cli.h"
 #include "jobspec/jobspec.h"
 
 static const char *const cmd[] = {"sleep", "120", NULL};
@@ -231,6 +232,102 @@ START_TEST(test_badparam)
 }
 END_TEST
 
+/* The shared command-line options: every option lands in the shape, the
+ * jobspec built from them is the one jobspec_from_shape gives. */
+START_TEST(test_cli_options)
+{
+    struct jobspec_cli c = {0};
+    struct st_error err = {""};
+    const struct {
+        int opt;
+        const char *arg;
+    } in[] = {
+        {'N', "2"}, {'n', "4"}, {'c', "3"}, {'g', "0"}, {'t', "1.5m"},
+        {JOBSPEC_CLI_EXCLUSIVE, NULL}, {JOBSPEC_CLI_QUEUE, "debug"},
+        {JOBSPEC_CLI_REQUIRES, "foo"}, {JOBSPEC_CLI_REQUIRES, "rank:0-1"},
+        {JOBSPEC_CLI_SETATTR, "user.k=1"}, {JOBSPEC_CLI_ENV, "A=b"},
+    };
+    for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+        ck_assert_int_eq(jobspec_cli_option(&c, in[i].opt, in[i].arg, &err), 1);
+    ck_assert_int_eq(c.shape.nodes, 2);
+    ck_assert_int_eq(c.shape.ntasks, 4);
+    ck_assert_int_eq(c.shape.cores_per_task, 3);
+    ck_assert(c.shape.duration == 90);
+    ck_assert(c.shape.exclusive);
+    ck_assert_uint_eq(c.requires.n, 2);
+    ck_assert_ptr_null(c.requires.v[2]);
+    /* not a shape option: left to the tool */
+    ck_assert_int_eq(jobspec_cli_option(&c, 'q', NULL, &err), 0);
+
+    jobspec_t *js = jobspec_cli_build(&c, cmd, NULL, &err);
+    ck_assert_msg(js != NULL, "%s", err.text);
+    ck_assert_int_eq(js->constraint->op, JS_C_AND);
+    ck_assert_str_eq(json_string_value(json_object_get(js->environment, "A")), "b");
+    jobspec_destroy(js);
+    /* an explicit environment replaces the --env entries */
+    const char *const env[] = {"B=c", NULL};
+    js = jobspec_cli_build(&c, cmd, env, &err);
+    ck_assert_msg(js != NULL, "%s", err.text);
+    ck_assert_ptr_null(json_object_get(js->environment, "A"));
+    ck_assert_str_eq(json_string_value(json_object_get(js->environment, "B")), "c");
+    jobspec_destroy(js);
+    jobspec_cli_clear(&c);
+    ck_assert_ptr_null(c.requires.v);
+    ck_assert_int_eq(c.shape.nodes, 0);
+}
+END_TEST
+
+/* Bad values: an error naming the option, nothing changed. */
+START_TEST(test_cli_errors)
+{
+    const struct {
+        int opt;
+        const char *arg, *want;
+    } bad[] = {
+        {'N', "0", "-N: count must be >= 1"},
+        {'n', "x", "-n: invalid count \"x\""},
+        {'c', "2x", "-c: invalid count"},
+        {'c', "", "-c: invalid count"},
+        {'g', "-1", "-g: invalid count"},
+        {'N', "1000000001", "-N: invalid count"},
+        {'N', "99999999999999999999", "-N: invalid count"},
+        {'N', NULL, "-N: invalid count"},
+        {'t', "5y", "-t: invalid duration \"5y\""},
+        {'t', "-1", "-t: invalid duration"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct jobspec_cli c = {.shape = {.nodes = 7, .ntasks = 7, .cores_per_task = 7,
+                                          .gpus_per_task = 7, .duration = 7}};
+        struct st_error err = {""};
+        errno = 0;
+        ck_assert_int_eq(jobspec_cli_option(&c, bad[i].opt, bad[i].arg, &err), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        ck_assert_msg(strstr(err.text, bad[i].want), "%s: %s", bad[i].want, err.text);
+        ck_assert(c.shape.nodes == 7 && c.shape.ntasks == 7 && c.shape.cores_per_task == 7 &&
+                  c.shape.gpus_per_task == 7 && c.shape.duration == 7);
+    }
+    /* the largest count is accepted */
+    struct jobspec_cli c = {0};
+    ck_assert_int_eq(jobspec_cli_option(&c, 'n', "1000000000", NULL), 1);
+    ck_assert_int_eq(c.shape.ntasks, JOBSPEC_CLI_MAX_COUNT);
+    /* a shape that cannot be built is reported by build */
+    struct st_error err = {""};
+    ck_assert_int_eq(jobspec_cli_option(&c, 'N', "2000", &err), 1);
+    ck_assert_int_eq(jobspec_cli_option(&c, 'n', "3", &err), 1);
+    ck_assert_ptr_null(jobspec_cli_build(&c, cmd, NULL, &err));
+    ck_assert_ptr_nonnull(strstr(err.text, "more nodes than tasks"));
+    ck_assert_ptr_null(jobspec_cli_build(NULL, cmd, NULL, &err));
+    ck_assert_int_eq(errno, EINVAL);
+    struct jobspec_strv sv = {0};
+    errno = 0;
+    ck_assert_int_eq(jobspec_strv_push(&sv, NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(jobspec_strv_push(NULL, "x"), -1);
+    jobspec_strv_clear(NULL);
+    jobspec_cli_clear(NULL);
+}
+END_TEST
+
 static Suite *shape_suite(void)
 {
     Suite *s = suite_create("jobspec_shape");
@@ -240,6 +337,8 @@ static Suite *shape_suite(void)
     tcase_add_loop_test(tc, test_shape_errors, 0, sizeof(bad_shapes) / sizeof(bad_shapes[0]));
     tcase_add_test(tc, test_shape_attributes);
     tcase_add_test(tc, test_badparam);
+    tcase_add_test(tc, test_cli_options);
+    tcase_add_test(tc, test_cli_errors);
     suite_add_tcase(s, tc);
     return s;
 }
