@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "resource/hostlist.h"
+#include "test/unit/testlib.h"
 
 /* decode(text): expanded names joined by ' ', and the re-encoding
  * (NULL expanded: decode must fail). */
@@ -158,9 +159,5 @@ int main(void)
     tcase_add_test(tc, test_large);
     tcase_add_test(tc, test_badparam);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(su);
 }

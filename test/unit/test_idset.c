@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "resource/idset.h"
+#include "test/unit/testlib.h"
 
 /* decode(text) then encode must give `encoded` (NULL: decode fails). */
 static const struct {
@@ -201,9 +202,5 @@ int main(void)
     tcase_add_test(tc, test_large);
     tcase_add_test(tc, test_badparam);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(su);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jobspec/jobspec.h"
+#include "test/unit/testlib.h"
 
 static const char *jobspec_dir(void)
 {
@@ -701,9 +702,5 @@ static Suite *jobspec_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(jobspec_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(jobspec_suite());
 }

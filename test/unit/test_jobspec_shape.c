@@ -7,6 +7,7 @@
 
 #include "jobspec/cli.h"
 #include "jobspec/jobspec.h"
+#include "test/unit/testlib.h"
 
 static const char *const cmd[] = {"sleep", "120", NULL};
 
@@ -345,9 +346,5 @@ static Suite *shape_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(shape_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(shape_suite());
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "resource/reader.h"
+#include "test/unit/testlib.h"
 
 static char datadir[4096];
 static char tmpdir[] = "/tmp/test_reader_grug.XXXXXX";
@@ -578,9 +579,5 @@ int main(void)
     tcase_add_test(tc, test_dispatch);
     tcase_add_test(tc, test_missing_file);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(su);
 }

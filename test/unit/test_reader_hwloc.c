@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "resource/reader.h"
+#include "test/unit/testlib.h"
 
 static const char *data_path(const char *name)
 {
@@ -198,9 +199,5 @@ int main(void)
     tcase_add_test(tc, test_live);
     tcase_add_test(tc, test_errors);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(su);
 }

@@ -8,14 +8,7 @@
 #include <jansson.h>
 
 #include "resource/reader.h"
-
-static char *conformance_path(const char *rel)
-{
-    const char *dir = getenv("STRATA_CONFORMANCE");
-    static char buf[4096];
-    snprintf(buf, sizeof(buf), "%s/data/resource/%s", dir ? dir : "../shared/conformance", rel);
-    return buf;
-}
+#include "test/unit/testlib.h"
 
 static atom_t containment(const graph_t *g)
 {
@@ -73,7 +66,7 @@ END_TEST
 START_TEST(test_tiny)
 {
     struct st_error err = { { 0 } };
-    graph_t *g = reader_jgf_load(conformance_path("jgfs/tiny.json"), &err);
+    graph_t *g = reader_jgf_load(tl_conformance_path("jgfs/tiny.json"), &err);
     ck_assert_msg(g != NULL, "%s", err.text);
     ck_assert_int_eq(graph_live_vertex_count(g), 100);
     ck_assert_int_eq(graph_edge_count(g), 99);
@@ -225,7 +218,7 @@ END_TEST
 START_TEST(test_doc_partial)
 {
     struct st_error err = { { 0 } };
-    FILE *f = fopen(conformance_path("jgfs/elastic/node-1-partial-cancel.json"), "r");
+    FILE *f = fopen(tl_conformance_path("jgfs/elastic/node-1-partial-cancel.json"), "r");
     ck_assert_ptr_nonnull(f);
     static char text[1 << 20];
     size_t n = fread(text, 1, sizeof(text) - 1, f);
@@ -244,7 +237,7 @@ END_TEST
 START_TEST(test_resolve_shorthand)
 {
     struct st_error err = { { 0 } };
-    graph_t *g = reader_jgf_load(conformance_path("jgfs/tiny.json"), &err);
+    graph_t *g = reader_jgf_load(tl_conformance_path("jgfs/tiny.json"), &err);
     ck_assert_msg(g != NULL, "%s", err.text);
     const char *text =
         "{\"graph\": {\"nodes\": ["
@@ -352,9 +345,9 @@ static char *subtree_jgf(const struct reader_jgf_doc *doc, const char *prefix)
 START_TEST(test_remove_then_attach)
 {
     struct st_error err = { { 0 } };
-    graph_t *g = reader_jgf_load(conformance_path("jgfs/tiny.json"), &err);
+    graph_t *g = reader_jgf_load(tl_conformance_path("jgfs/tiny.json"), &err);
     ck_assert_msg(g != NULL, "%s", err.text);
-    FILE *f = fopen(conformance_path("jgfs/tiny.json"), "r");
+    FILE *f = fopen(tl_conformance_path("jgfs/tiny.json"), "r");
     static char text[1 << 20];
     size_t len = fread(text, 1, sizeof(text) - 1, f);
     fclose(f);
@@ -491,9 +484,5 @@ int main(void)
     tcase_add_loop_test(tc, test_attach_errors, 0, sizeof(bad_attach) / sizeof(bad_attach[0]));
     tcase_add_test(tc, test_badparam);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(su);
 }

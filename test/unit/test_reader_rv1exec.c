@@ -6,14 +6,7 @@
 #include <string.h>
 
 #include "resource/reader.h"
-
-static char *conformance_path(const char *rel)
-{
-    const char *dir = getenv("STRATA_CONFORMANCE");
-    static char buf[4096];
-    snprintf(buf, sizeof(buf), "%s/data/resource/%s", dir ? dir : "../shared/conformance", rel);
-    return buf;
-}
+#include "test/unit/testlib.h"
 
 static atom_t containment(const graph_t *g)
 {
@@ -23,7 +16,7 @@ static atom_t containment(const graph_t *g)
 START_TEST(test_tiny)
 {
     struct st_error err = { { 0 } };
-    graph_t *g = reader_rv1exec_load(conformance_path("rv1exec/tiny_rv1exec.json"), &err);
+    graph_t *g = reader_rv1exec_load(tl_conformance_path("rv1exec/tiny_rv1exec.json"), &err);
     ck_assert_msg(g != NULL, "%s", err.text);
     /* cluster0 + 2 nodes x (1 + 16 cores + 4 gpus) */
     ck_assert_int_eq(graph_live_vertex_count(g), 43);
@@ -282,9 +275,5 @@ int main(void)
     tcase_add_loop_test(tc, test_errors, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
     tcase_add_test(tc, test_badparam);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(su);
 }

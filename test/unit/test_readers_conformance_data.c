@@ -18,14 +18,7 @@
 #include <jansson.h>
 
 #include "resource/reader.h"
-
-static char *data_path(const char *rel)
-{
-    const char *dir = getenv("STRATA_CONFORMANCE");
-    static char buf[4096];
-    snprintf(buf, sizeof(buf), "%s/data/resource/%s", dir ? dir : "../shared/conformance", rel);
-    return buf;
-}
+#include "test/unit/testlib.h"
 
 static char *slurp(const char *path)
 {
@@ -122,8 +115,8 @@ static int visit(const char *path, const struct stat *st, int flag, struct FTW *
 START_TEST(test_all_files)
 {
     nfull = npartial = nr = 0;
-    ck_assert_int_eq(nftw(data_path("jgfs"), visit, 16, FTW_PHYS), 0);
-    ck_assert_int_eq(nftw(data_path("rv1exec"), visit, 16, FTW_PHYS), 0);
+    ck_assert_int_eq(nftw(tl_conformance_path("jgfs"), visit, 16, FTW_PHYS), 0);
+    ck_assert_int_eq(nftw(tl_conformance_path("rv1exec"), visit, 16, FTW_PHYS), 0);
     /* The shared data has 3 whole JGFs, 1 partial one and 6 Rs; more is fine. */
     ck_assert_int_ge(nfull, 3);
     ck_assert_int_ge(npartial, 1);
@@ -136,9 +129,9 @@ END_TEST
 START_TEST(test_tiny_matches_grug)
 {
     struct st_error err = { { 0 } };
-    graph_t *j = reader_jgf_load(data_path("jgfs/tiny.json"), &err);
+    graph_t *j = reader_jgf_load(tl_conformance_path("jgfs/tiny.json"), &err);
     ck_assert_msg(j != NULL, "%s", err.text);
-    graph_t *g = reader_grug_load(data_path("grugs/tiny.graphml"), &err);
+    graph_t *g = reader_grug_load(tl_conformance_path("grugs/tiny.graphml"), &err);
     ck_assert_msg(g != NULL, "%s", err.text);
     ck_assert_int_eq(graph_live_vertex_count(j), 100);
     ck_assert_int_eq(graph_edge_count(j), 99);
@@ -165,7 +158,7 @@ END_TEST
 START_TEST(test_power)
 {
     struct st_error err = { { 0 } };
-    graph_t *g = reader_jgf_load(data_path("jgfs/power.json"), &err);
+    graph_t *g = reader_jgf_load(tl_conformance_path("jgfs/power.json"), &err);
     ck_assert_msg(g != NULL, "%s", err.text);
     ck_assert_int_eq(graph_live_vertex_count(g), 4042);
     ck_assert_int_ge(graph_subsystem_count(g), 2);
@@ -180,7 +173,7 @@ END_TEST
 START_TEST(test_rv1exec_tiny_via_load)
 {
     struct st_error err = { { 0 } };
-    graph_t *g = reader_load("rv1exec", data_path("rv1exec/tiny_rv1exec.json"), NULL, &err);
+    graph_t *g = reader_load("rv1exec", tl_conformance_path("rv1exec/tiny_rv1exec.json"), NULL, &err);
     ck_assert_msg(g != NULL, "%s", err.text);
     ck_assert_int_eq(graph_live_vertex_count(g), 43);
     ck_assert_int_ne(graph_find_path(g, "/cluster0/node1/core15"), VTX_NONE);
@@ -197,9 +190,5 @@ int main(void)
     tcase_add_test(tc, test_power);
     tcase_add_test(tc, test_rv1exec_tiny_via_load);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(su);
 }
