@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "resource/reader.h"
+#include "test/fuzz/fuzz_file.h"
 
 static bool too_big(const uint8_t *data, size_t size)
 {
@@ -29,46 +30,17 @@ static bool too_big(const uint8_t *data, size_t size)
     return false;
 }
 
-static void check_graph(graph_t *g)
-{
-    for (vtx_t v = 0; v < graph_vertex_count(g); v++) {
-        bool has_parent_or_root = false;
-        for (int s = 0; s < graph_subsystem_count(g); s++) {
-            atom_t sub = graph_subsystem_at(g, s);
-            int n = 0;
-            graph_parents(g, sub, v, &n);
-            if (n > 0 || graph_root(g, sub) == v)
-                has_parent_or_root = true;
-        }
-        if (!has_parent_or_root)
-            abort();
-    }
-}
-
-static char path[64];
-
-static void remove_input(void)
-{
-    unlink(path);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!path[0]) {
-        snprintf(path, sizeof(path), "/tmp/fuzz_grug.%d.graphml", (int) getpid());
-        atexit(remove_input);
-    }
     if (too_big(data, size))
         return 0;
-    FILE *f = fopen(path, "w");
-    if (!f)
+    const char *path = fuzz_file_write("grug", data, size);
+    if (!path)
         return 0;
-    fwrite(data, 1, size, f);
-    fclose(f);
     struct st_error err = {{0}};
     graph_t *g = reader_grug_load(path, &err);
     if (g)
-        check_graph(g);
+        fuzz_check_graph(g);
     else if (strncmp(err.text, path, strlen(path)) != 0)
         abort(); /* every failure names the file */
     graph_destroy(g);
