@@ -721,6 +721,16 @@ int match_cancel(matcher_t *m, int64_t jobid, struct match_stats *stats)
     return 0;
 }
 
+int match_set_full_walk(matcher_t *m, bool on)
+{
+    if (!m) {
+        errno = EINVAL;
+        return -1;
+    }
+    m->full_walk = on;
+    return 0;
+}
+
 int match_set_status(matcher_t *m, vtx_t v, enum vtx_status st)
 {
     if (!m || v < 0 || v >= graph_vertex_count(m->g)) {

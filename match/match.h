@@ -108,4 +108,11 @@ int match_set_status(matcher_t *m, vtx_t v, enum vtx_status st);
 /* true if jobid holds spans (allocated or reserved). */
 bool match_job_exists(const matcher_t *m, int64_t jobid);
 
+/* Full walk (statistics): when on, a match visits every child it may use
+ * instead of stopping once the best-scored ones suffice, as the reference
+ * traverser does, so that match_stats counts what the reference prints
+ * (resource-query -e).  Selections are the same either way; only slower.
+ * 0, or -1 with EINVAL if m is NULL. */
+int match_set_full_walk(matcher_t *m, bool on);
+
 #endif

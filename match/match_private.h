@@ -140,6 +140,8 @@ struct matcher {
     const char **slabel;
     int32_t nslabel;
     bool labels;
+    /* visit every usable child (no score-order early stop): statistics */
+    bool full_walk;
 
     /* candidate groups and slot members, reset per selection */
     struct meg *eg;

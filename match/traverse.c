@@ -789,8 +789,9 @@ static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool p
         return -1;
     }
     /* Not under locality: its top-level order is not the score order, so
-     * every candidate counts. */
-    if (!stop && !m->pol->locality && n > 1 && children_are_candidates(m, ch, n, R, nR)) {
+     * every candidate counts.  Not in a full walk (statistics). */
+    if (!stop && !m->full_walk && !m->pol->locality && n > 1 &&
+        children_are_candidates(m, ch, n, R, nR)) {
         if (order_by_score(s, ch, n) < 0) {
             s->error = ENOMEM;
             return -1;
@@ -1129,7 +1130,11 @@ static int visit(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pri
     enum mkind kind = test(m, u, R, nR, pristine, &mr, &slot);
     if (kind == K_NONE)
         return -1;
-    if (kind == K_PRISTINE && !pristine_useful(s, u, R, nR))
+    /* A slot placed below an omitted prefix is pruned like the prefix:
+     * by whether u's subtree can hold one instance (the reference's
+     * preorder counts skip such a socket's children). */
+    bool walked = kind == K_PRISTINE || (kind == K_SLOT && pristine && !mr);
+    if (walked && !pristine_useful(s, u, R, nR))
         return -1;
     atom_t ut = graph_type(m->g, u);
     bool x_in = excl_in || (mr && (mr->excl == JS_EXCL_TRUE || is_xtype(s, ut))) ||

@@ -176,6 +176,30 @@ static const jobspec_t *jobspec_get(struct rq *rq, const char *fn, struct st_err
     return c->js;
 }
 
+/* -e statistics: the visit counts of the reference's full walk, from a
+ * dry run of the same op (nothing committed) with the full walk on.  It
+ * runs before, and outside, the timed match, so ELAPSE still measures the
+ * matcher's own (early-stopping) traversal.  0 if *st was filled. */
+static int full_walk_stats(struct rq *rq, enum match_op op, const jobspec_t *js, int64_t jobid,
+                           struct match_stats *st)
+{
+    enum match_op dry;
+    if (op == MATCH_ALLOCATE || op == MATCH_ALLOCATE_WITH_SATISFIABILITY ||
+        op == MATCH_WITHOUT_ALLOCATING)
+        dry = MATCH_WITHOUT_ALLOCATING;
+    else if (op == MATCH_ALLOCATE_ORELSE_RESERVE || op == MATCH_WITHOUT_ALLOCATING_FUTURE)
+        dry = MATCH_WITHOUT_ALLOCATING_FUTURE;
+    else
+        return -1;
+    struct st_error err = {{0}};
+    int64_t at = 0;
+    if (match_set_full_walk(rq->m, true) < 0)
+        return -1;
+    int rc = match_run(rq->m, dry, js, jobid, &at, NULL, st, &err);
+    match_set_full_walk(rq->m, false);
+    return rc;
+}
+
 /* One match; returns 0 if it matched, -1 otherwise (multi-match stops). */
 static int run_match(struct rq *rq, enum match_op op, const char *fn)
 {
@@ -197,12 +221,16 @@ static int run_match(struct rq *rq, enum match_op op, const char *fn)
         print_nomatch(rq, jobid, false);
         return -1;
     }
+    struct match_stats full;
+    bool have_full = rq->elapse && full_walk_stats(rq, op, js, jobid, &full) == 0;
     writer_reset(rq->w);
     double t0 = rq_now();
     int rc = match_run(rq->m, op, js, jobid, &at, op == MATCH_SATISFIABILITY ? NULL : rq->w,
                        &st, &err);
     int e = errno;
     double elapsed = rq_now() - t0;
+    if (have_full)
+        st = full;
     /* rv1 names the jobspec's queue in its attributes. */
     if (rc == 0 && js->queue)
         writer_emit_queue(rq->w, js->queue);

@@ -164,5 +164,76 @@ printf 'find agfilter=true\nquit\n' >"$tmp/cmds"
 want='{"graph": {"nodes": [{"id": "1", "metadata": {"type": "node", "basename": "cab", "id": 1234, "rank": 0, "exclusive": true, "paths": {"containment": "/cluster0/cab1234"}, "agfilter": {"core": "used:0, total:16"}}}, {"id": "0", "metadata": {"type": "cluster", "id": 0, "rank": -1, "exclusive": true, "paths": {"containment": "/cluster0"}, "agfilter": {"core": "used:0, total:16", "node": "used:0, total:1"}}}], "edges": [{"source": "0", "target": "1"}]}}'
 check "find agfilter=true in jgf: filtered vertices and their edge" test "$(head -1 "$tmp/out")" = "$want"
 
+# -e visit counts are those of a full walk (the reference's): under high, a
+# gpu slot per socket never saturates cores, so every allocation visits all
+# 100 vertices of tiny; the postorder count drops by the vertices a job
+# leaves unusable.  ELAPSE still times the (early-stopping) match itself.
+cat >"$tmp/cg.yaml" <<'YAML'
+version: 1
+resources:
+  - type: node
+    count: 1
+    with:
+      - type: socket
+        count: 1
+        with:
+          - type: slot
+            count: 1
+            label: s
+            with:
+              - type: core
+                count: 1
+              - type: gpu
+                count: 1
+tasks:
+  - command: [ "app" ]
+    slot: s
+    count:
+      per_slot: 1
+attributes:
+  system:
+    duration: 3600
+YAML
+cat >"$tmp/h18.yaml" <<'YAML'
+version: 1
+resources:
+  - type: slot
+    count: 1
+    label: s
+    with:
+      - type: core
+        count: 18
+tasks:
+  - command: [ "app" ]
+    slot: s
+    count:
+      per_slot: 1
+attributes:
+  system:
+    duration: 3600
+YAML
+visits() { # policy, jobspec, extra options...
+    local pol=$1 js=$2
+    shift 2
+    printf 'match allocate %s\n' "$js" "$js" "$js" "$js" >"$tmp/cmds"
+    echo quit >>"$tmp/cmds"
+    "$rq" -L "$tiny" -S CA -P "$pol" -e "$@" -t "$tmp/out" <"$tmp/cmds" 2>/dev/null |
+        sed -n 's/^INFO: \(PRE\|POST\)ORDER VISIT COUNT=//p' | tr '\n' ' '
+}
+check "-e under high counts the full walk" \
+    test "$(visits high "$tmp/cg.yaml")" = "100 84 100 81 100 77 100 74 "
+check "-e under high with a gpu filter prunes used sockets" \
+    test "$(visits high "$tmp/cg.yaml" -p ALL:gpu)" = "100 84 77 64 52 43 29 23 "
+check "-e under first counts its early stop" \
+    test "$(visits first "$tmp/cg.yaml" -p ALL:gpu)" = "10 6 10 6 10 6 10 6 "
+check "a slot below an omitted prefix prunes a full socket" \
+    test "$(visits high "$tmp/h18.yaml")" = "100 80 77 61 54 42 29 22 "
+visits high "$tmp/cg.yaml" >/dev/null
+grep -v INFO "$tmp/out" >"$tmp/with-e"
+"$rq" -L "$tiny" -S CA -P high -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>&1
+grep -v INFO "$tmp/out" >"$tmp/without-e"
+check "-e selections equal those without -e" cmp -s "$tmp/with-e" "$tmp/without-e"
+check "-e selections: four jobs" test "$(grep -c -- '-gpu[01]\[1:x\]' "$tmp/with-e")" = 4
+
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -604,6 +604,45 @@ START_TEST(test_badparam_elastic)
 }
 END_TEST
 
+/* The full walk (statistics) visits every vertex a best-first early stop
+ * skips and selects the same resources. */
+START_TEST(test_full_walk)
+{
+    build();
+    matcher_t *m = make("high");
+    jobspec_t *js = spec("  - type: node\n    count: 1\n    with:\n"
+                         "      - type: socket\n        count: 1\n        with:\n"
+                         "          - type: slot\n            count: 1\n"
+                         "            label: default\n            with:\n"
+                         "              - type: core\n                count: 1",
+                         3600);
+    char *fast = NULL, *full = NULL;
+    int64_t at = 0;
+    struct match_stats st1 = {0}, st2 = {0};
+    struct st_error err = {{0}};
+    writer_t *w = writer_create(WRITER_SIMPLE, g);
+    ck_assert_int_eq(match_run(m, MATCH_WITHOUT_ALLOCATING, js, 1, &at, w, &st1, &err), 0);
+    fast = writer_render(w);
+    writer_reset(w);
+    ck_assert_int_eq(match_set_full_walk(m, true), 0);
+    ck_assert_int_eq(match_run(m, MATCH_WITHOUT_ALLOCATING, js, 1, &at, w, &st2, &err), 0);
+    full = writer_render(w);
+    ck_assert_int_lt(st1.preorder, 15);
+    ck_assert_int_eq(st2.preorder, 15); /* every vertex of the graph */
+    ck_assert_str_eq(fast, full);
+    ck_assert_int_eq(match_set_full_walk(m, false), 0);
+    errno = 0;
+    ck_assert_int_eq(match_set_full_walk(NULL, true), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    free(fast);
+    free(full);
+    writer_destroy(w);
+    jobspec_destroy(js);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
 static Suite *match_suite(void)
 {
     Suite *s = suite_create("match");
@@ -621,6 +660,7 @@ static Suite *match_suite(void)
     tcase_add_test(tc, test_update_replay);
     tcase_add_test(tc, test_remove_path);
     tcase_add_test(tc, test_badparam_elastic);
+    tcase_add_test(tc, test_full_walk);
     suite_add_tcase(s, tc);
     return s;
 }
