@@ -90,6 +90,14 @@ static int custom_word(struct match_policy *ops, const char *key, const char *va
             return -1;
         return 0;
     }
+    /* Newer Fluxion spells the direction as a flag: high=true, low=true. */
+    if (strcmp(key, "high") == 0 || strcmp(key, "low") == 0) {
+        bool on;
+        if (parse_bool(val, &on) < 0)
+            return -1;
+        ops->high = (key[0] == 'h') == on;
+        return 0;
+    }
     if (strcmp(key, "node_centric") == 0)
         return parse_bool(val, &ops->node_centric);
     if (strcmp(key, "node_exclusive") == 0)

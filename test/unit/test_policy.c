@@ -73,6 +73,13 @@ static const struct {
     {"policy=high", {"custom", true, false, false, false, false}},
     {"node_exclusive=true", {"custom", true, false, true, false, false}},
     {"policy=low stop_on_1_matches=false", {"custom", false, false, false, false, false}},
+    /* newer Fluxion's spelling of the direction (t3037) */
+    {"high=true node_centric=true node_exclusive=true",
+     {"custom", true, true, true, false, false}},
+    {"low=true node_centric=true node_exclusive=true",
+     {"custom", false, true, true, false, false}},
+    {"high=false", {"custom", false, false, false, false, false}},
+    {"low=false", {"custom", true, false, false, false, false}},
 };
 
 START_TEST(test_custom)
@@ -94,6 +101,8 @@ static const char *const bad_specs[] = {
     "set_stop_on_1_matches=true",
     "policy=high bogus=true",
     "=true",
+    "high=yes",
+    "low=1",
 };
 
 START_TEST(test_custom_bad)
