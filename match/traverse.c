@@ -556,6 +556,27 @@ static bool enough(const matcher_t *m, const struct meglist *l, const struct mre
     return true;
 }
 
+/* enough() for slot members, which are consumed as whole vertices (a
+ * 10-unit pool covers one slot's 2 units, not five slots): `mult` slots
+ * of want units each surely pack once want * mult groups of the type are
+ * at hand, whatever their sizes (each closes a slot after at most want
+ * groups).  Counting units instead stops before enough vertices. */
+static bool enough_whole(const matcher_t *m, const struct meglist *l, const struct mreq *R,
+                         int nR, int64_t mult)
+{
+    for (int i = 0; i < nR; i++) {
+        if (R[i].disabled)
+            continue;
+        int64_t want = match_calc_count(&R[i].count, INT64_MAX / 4);
+        int64_t groups = 0;
+        for (int32_t e = l->head; e >= 0 && groups < want * mult; e = m->eg[e].next)
+            groups += m->eg[e].type == R[i].type && m->eg[e].count > 0;
+        if (groups < want * mult)
+            return false;
+    }
+    return true;
+}
+
 /* Visit-order keys: k1 descending, then k2 descending (both as given),
  * then the child's position (a total order, as the stable sort it
  * replaces gave). */
@@ -775,7 +796,7 @@ static int explore_aux(struct msel *s, vtx_t u, const struct mreq *R, int nR, bo
 }
 
 static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pristine,
-                   bool excl, struct meglist *l, int64_t mult)
+                   bool excl, struct meglist *l, int64_t mult, bool whole)
 {
     matcher_t *m = s->m;
     int n = 0;
@@ -783,6 +804,7 @@ static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool p
     bool stop = m->pol->stop_on_first;
     int32_t saved = m->norder;
     bool sorted = stop && n > 1;
+    bool scored = false;
     /* The order stack may move while children are visited: index it. */
     if (sorted && order_children(m, ch, n) < 0) {
         s->error = ENOMEM;
@@ -797,10 +819,13 @@ static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool p
             return -1;
         }
         sorted = stop = true;
+        /* this stop must select what visiting all would: whole slot
+         * members are counted as vertices */
+        scored = whole;
     }
     int rc = -1;
     for (int i = 0; i < n; i++) {
-        if (stop && enough(m, l, R, nR, mult))
+        if (stop && (scored ? enough_whole(m, l, R, nR, mult) : enough(m, l, R, nR, mult)))
             break;
         vtx_t c = sorted ? order_pop(m, saved, n - i) : ch[i];
         struct visit_out vo;
@@ -866,7 +891,7 @@ static int dom_slot(struct msel *s, vtx_t u, const struct mreq *slot, struct meg
     matcher_t *m = s->m;
     struct meglist sl = {-1, -1};
     int64_t mult = match_calc_count(&slot->count, INT64_MAX / 4);
-    if (explore(s, u, slot->with, slot->nwith, false, true, &sl, mult) < 0)
+    if (explore(s, u, slot->with, slot->nwith, false, true, &sl, mult, true) < 0)
         return s->error ? -1 : 0;
     enum { MAXSHAPE = 16 };
     int32_t off[MAXSHAPE], cnt[MAXSHAPE];
@@ -1154,9 +1179,9 @@ static int visit(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool pri
     if (kind == K_SLOT)
         rc = slot_alternatives(s, u, slot, &l);
     else if (kind == K_RESOURCE && mr->nwith > 0)
-        rc = explore(s, u, mr->with, mr->nwith, false, x_in, &l, 1);
+        rc = explore(s, u, mr->with, mr->nwith, false, x_in, &l, 1, false);
     else if (kind == K_PRISTINE)
-        rc = explore(s, u, R, nR, true, x_in, &l, 1);
+        rc = explore(s, u, R, nR, true, x_in, &l, 1, false);
     if (rc < 0 && s->error)
         goto fail;
     if (mr && finish(s, mr, &l) < 0)

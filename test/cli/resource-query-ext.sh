@@ -235,5 +235,41 @@ grep -v INFO "$tmp/out" >"$tmp/without-e"
 check "-e selections equal those without -e" cmp -s "$tmp/with-e" "$tmp/without-e"
 check "-e selections: four jobs" test "$(grep -c -- '-gpu[01]\[1:x\]' "$tmp/with-e")" = 4
 
+# Slot members are consumed as whole vertices: a pdu's 10-unit power pools
+# cover one slot each, so the best-first stop (high) must gather a vertex
+# per slot, not stop at 2 x 2 units; pdu3 (highest) holds both slots.
+cat >"$tmp/pdu.yaml" <<'YAML'
+version: 1
+resources:
+  - type: powerpanel
+    count: 1
+    with:
+      - type: pdu
+        count: 1
+        with:
+          - type: slot
+            count: 2
+            label: s
+            with:
+              - type: power
+                count: 2
+              - type: node
+                count: 1
+tasks:
+  - command: [ "app" ]
+    slot: s
+    count:
+      per_slot: 1
+attributes:
+  system:
+    duration: 3600
+YAML
+printf 'match allocate %s\nquit\n' "$tmp/pdu.yaml" >"$tmp/cmds"
+"$rq" -L "$data/jgfs/power.json" -f jgf -S PA -P high -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>&1
+check "high packs whole pool vertices into slots (pdu3 chosen)" \
+    test "$(grep -o 'pdu[0-9]' "$tmp/out" | sort -u | tr '\n' ' ')" = "pdu3 "
+check "one 10-unit pool per slot" \
+    test "$(grep -c -- '---------power3[89]\[10:x\]' "$tmp/out")" = 2
+
 echo "1..$n"
 [ "$failed" = 0 ]
