@@ -26,7 +26,7 @@ static const char *const bool_keys[] = {"noexec"};
 static const char *const value_keys[] = {
     "load", "load-format", "allowlist", "match-policy", "queue-policy", "queue-depth",
     "reservation-depth", "default-duration", "kill-grace", "rundir", "statedir", "contexts",
-    "max-request",
+    "max-request", "journal-max-records", "inactive-limit",
 };
 
 static int key_kind(const char *k)

@@ -1,5 +1,6 @@
 /* jobs: the job table and the job lifecycle. */
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,88 @@ void inst_jobs_free(struct instance *inst)
     inst->running = NULL;
 }
 
+int inst_jobs_reserve_ids(struct instance *inst, int64_t n)
+{
+    if (n <= inst->njobs)
+        return 0;
+    if (n >= INT64_MAX / 2 || table_reserve(inst, n) < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    inst->njobs = n;
+    return 0;
+}
+
+void inst_job_discard(struct instance *inst, struct job *j)
+{
+    if (!j || inst_job(inst, j->id) != j || j->state != JOB_NEW)
+        return;
+    inst->jobs[j->id] = NULL;
+    inst->count[JOB_NEW]--;
+    while (inst->njobs > 0 && !inst->jobs[inst->njobs])
+        inst->njobs--;
+    job_free(j);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int64_t inst_jobs_purge(struct instance *inst, int64_t keep)
+{
+    int64_t n = inst->count[JOB_INACTIVE];
+    if (keep < 0 || n <= keep)
+        return 0;
+    /* The end time of the keep-th newest inactive job: older ones go. */
+    double *t = malloc((size_t)n * sizeof *t);
+    if (!t)
+        return 0;
+    int64_t k = 0;
+    for (int64_t id = 1; id <= inst->njobs && k < n; id++) {
+        struct job *j = inst->jobs[id];
+        if (j && j->state == JOB_INACTIVE)
+            t[k++] = j->t[JOB_INACTIVE];
+    }
+    qsort(t, (size_t)k, sizeof *t, cmp_double);
+    int64_t drop = k - keep, dropped = 0;
+    double cut = drop > 0 ? t[drop - 1] : -1;
+    free(t);
+    for (int64_t id = 1; id <= inst->njobs && dropped < drop; id++) {
+        struct job *j = inst->jobs[id];
+        if (j && j->state == JOB_INACTIVE && j->t[JOB_INACTIVE] <= cut) {
+            inst->jobs[id] = NULL;
+            inst->count[JOB_INACTIVE]--;
+            job_free(j);
+            dropped++;
+        }
+    }
+    return dropped;
+}
+
+void inst_journal_maintain(struct instance *inst)
+{
+    struct journal *jn = inst->journal;
+    int64_t limit = inst->opts.journal_max_records;
+    if (!jn || limit <= 0)
+        return;
+    int64_t snap = journal_snapshot_records(jn);
+    int64_t n = journal_records(jn);
+    if (n <= limit || n <= 2 * snap || n <= inst->compact_retry)
+        return;
+    int64_t purged = inst_jobs_purge(inst, inst->opts.inactive_limit);
+    if (journal_compact(jn, inst) < 0) {
+        /* A full disk: try again once as many records again have come. */
+        fprintf(stderr, "stratad: journal: compaction failed (the journal is kept as it "
+                        "is): %s\n", strerror(errno));
+        inst->compact_retry = n + limit;
+    } else {
+        inst->compactions++;
+    }
+    inst->purged += purged;
+}
+
 static void running_add(struct instance *inst, int64_t id)
 {
     if (inst->nrunning == inst->running_cap) {
@@ -247,16 +330,6 @@ int inst_job_enqueue(struct instance *inst, struct job *j, struct st_error *err)
     return 0;
 }
 
-static json_t *inactive_record(const struct job *j)
-{
-    json_t *rec = json_pack("{s:s, s:I, s:f, s:s, s:i}", "type", "inactive", "id",
-                            (json_int_t)j->id, "t", j->t[JOB_INACTIVE], "result",
-                            job_result_name(j->result), "exitcode", j->exitcode);
-    if (rec && j->reason)
-        json_object_set_new(rec, "reason", json_string(j->reason));
-    return rec;
-}
-
 static void notify_waiters(struct instance *inst, struct job *j)
 {
     while (j->waiters) {
@@ -291,7 +364,7 @@ void inst_job_finish(struct instance *inst, struct job *j, enum job_result r, co
         j->reason = strdup(reason);
     inst_job_set_state(inst, j, JOB_INACTIVE, now);
     if (inst->journal)
-        journal_append(inst->journal, inactive_record(j), false);
+        journal_append(inst->journal, journal_rec_inactive(j), false);
     inst->dirty = true;
     notify_waiters(inst, j);
 }
@@ -345,13 +418,8 @@ static void job_started(struct instance *inst, struct job *j)
     job_take_R(inst, j, backend_take_R(&inst->be, j->id));
     double now = inst_now();
     inst_job_set_state(inst, j, JOB_RUN, now);
-    if (inst->journal) {
-        json_t *rec = json_pack("{s:s, s:I, s:f}", "type", "run", "id", (json_int_t)j->id, "t",
-                                now);
-        if (rec && j->R)
-            json_object_set_new(rec, "R", json_string(j->R));
-        journal_append(inst->journal, rec, false);
-    }
+    if (inst->journal)
+        journal_append(inst->journal, journal_rec_run(j), false);
     char *reason = NULL;
     if (exec_start(inst, j, &reason) < 0) {
         inst_job_finish(inst, j, JOB_RESULT_FAILED, reason ? reason : "exec failed");
@@ -451,6 +519,7 @@ double inst_tick(struct instance *inst)
         if (d > 0 && d - now < next)
             next = d - now;
     }
+    inst_journal_maintain(inst);
     if (inst->dirty)
         next = 0;
     return next < 0 ? 0 : next;

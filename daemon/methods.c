@@ -144,13 +144,10 @@ static int submit_collect(struct instance *inst, json_t *params, struct pending_
     return 0;
 }
 
-static json_t *submit_record(const struct job *j)
-{
-    return json_pack("{s:s, s:I, s:i, s:f, s:b, s:O}", "type", "submit", "id", (json_int_t)j->id,
-                     "uid", (int)j->uid, "t", j->t[JOB_NEW], "noexec", j->noexec, "jobspec",
-                     j->spec);
-}
-
+/* Validate, then mutate: the jobs are made (no event, not queued), their
+ * records written and synced; only then do they exist for anyone else.  A
+ * failed write discards them again, so a refused submit leaves nothing:
+ * no job, no id taken, no event, nothing in the journal. */
 static int m_submit(struct instance *inst, json_t *params, uint32_t uid, void *worker,
                     json_t **result, struct st_error *err)
 {
@@ -162,37 +159,43 @@ static int m_submit(struct instance *inst, json_t *params, uint32_t uid, void *w
     json_t **recs = calloc(n, sizeof *recs);
     double now = inst_now();
     int64_t first = inst->njobs + 1;
-    for (size_t i = 0; ids && recs && i < n; i++) {
-        struct job *j = inst_job_new(inst, first + (int64_t)i, uid, subs[i].js, subs[i].spec,
-                                     subs[i].noexec);
+    size_t made = 0;
+    for (; ids && recs && made < n; made++) {
+        int64_t id = first + (int64_t)made;
+        recs[made] = journal_rec_submit(id, uid, now, subs[made].noexec, subs[made].spec);
+        struct job *j = recs[made] ? inst_job_new(inst, id, uid, subs[made].js,
+                                                  subs[made].spec, subs[made].noexec)
+                                   : NULL;
+        if (j && json_array_append_new(ids, json_integer(id)) < 0)
+            inst_job_discard(inst, j), j = NULL;
         if (!j)
             break;
-        subs[i].js = NULL; /* the job owns it now */
+        subs[made].js = NULL; /* the job owns it now */
         j->t[JOB_NEW] = now;
-        recs[i] = submit_record(j);
-        json_array_append_new(ids, json_integer(j->id));
     }
-    size_t made = ids ? json_array_size(ids) : 0;
-    /* Acknowledge only what is on disk. */
-    int rc = made == n && (!inst->journal || journal_append_many(inst->journal, recs, n) == 0)
-                 ? 0
-                 : -1;
+    int e = made == n ? 0 : ENOMEM;
+    if (e == 0 && inst->journal && journal_append_many(inst->journal, recs, n) < 0)
+        e = errno ? errno : EIO;
     for (size_t i = 0; recs && i < n; i++)
         json_decref(recs[i]);
     free(recs);
-    for (size_t i = 0; i < made; i++) {
+    for (size_t i = made; i-- > 0;) { /* newest first: ids are given back */
         struct job *j = inst_job(inst, first + (int64_t)i);
-        if (rc == 0)
-            inst_publish(inst, "job.submit", json_pack("{s:I, s:i}", "id", (json_int_t)j->id,
-                                                       "uid", (int)uid));
-        if (rc < 0 || inst_job_enqueue(inst, j, err) < 0)
-            inst_job_finish(inst, j, JOB_RESULT_FAILED, "submit failed");
+        if (e != 0)
+            inst_job_discard(inst, j);
     }
     subs_free(subs, n);
-    if (rc < 0) {
+    if (e != 0) {
         json_decref(ids);
-        return st_errorf(err, errno ? errno : EIO, "submit: cannot record the jobs: %s",
-                         strerror(errno ? errno : EIO));
+        return st_errorf(err, e, "submit: the job%s could not be recorded in the journal (%s); "
+                                 "nothing was submitted", n > 1 ? "s" : "", strerror(e));
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct job *j = inst_job(inst, first + (int64_t)i);
+        inst_publish(inst, "job.submit",
+                     json_pack("{s:I, s:i}", "id", (json_int_t)j->id, "uid", (int)uid));
+        if (inst_job_enqueue(inst, j, err) < 0)
+            inst_job_finish(inst, j, JOB_RESULT_FAILED, "could not be queued");
     }
     inst_kick(inst);
     *result = json_pack("{s:o}", "ids", ids);
@@ -583,6 +586,9 @@ static int m_stats(struct instance *inst, json_t *params, uint32_t uid, void *wo
         (json_int_t)(inst->journal ? journal_records(inst->journal) : 0), "error", jerr,
         "requests", (json_int_t)inst->requests, "request_errors",
         (json_int_t)inst->request_errors);
+    json_t *jo = json_object_get(*result, "journal");
+    json_object_set_new(jo, "compactions", json_integer(inst->compactions));
+    json_object_set_new(jo, "purged", json_integer(inst->purged));
     return 0;
 }
 

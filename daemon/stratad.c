@@ -37,6 +37,11 @@ static const char usage_text[] =
     "Execution:\n"
     "      --noexec               run nothing: hold each allocation for the job's duration\n"
     "      --kill-grace=S         seconds between SIGTERM and SIGKILL (default 5)\n"
+    "Journal:\n"
+    "      --journal-max-records=N  compact the journal beyond N records (default 100000;\n"
+    "                             0: never)\n"
+    "      --inactive-limit=N     inactive jobs kept at a compaction, newest first\n"
+    "                             (default 10000)\n"
     "Instance:\n"
     "  -r, --rundir=DIR           runtime dir for sockets and the uri file (created 0700;\n"
     "                             default $XDG_RUNTIME_DIR/strata/PID or /tmp/strata-UID/PID)\n"
@@ -65,6 +70,8 @@ enum {
     OPT_TLS,
     OPT_TLSCERT,
     OPT_SECRET,
+    OPT_JMAX,
+    OPT_INACTIVE,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +93,8 @@ static const struct option long_opts[] = {
     {"listen-tls", required_argument, NULL, OPT_TLS},
     {"tls-cert", required_argument, NULL, OPT_TLSCERT},
     {"secret-file", required_argument, NULL, OPT_SECRET},
+    {"journal-max-records", required_argument, NULL, OPT_JMAX},
+    {"inactive-limit", required_argument, NULL, OPT_INACTIVE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -157,6 +166,16 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
             if (parse_long(optarg, 64, 1LL << 30, &v) < 0)
                 return die_usage("--max-request: '%s' is not 64..1073741824 bytes", optarg);
             o->max_request = (size_t)v;
+            break;
+        case OPT_JMAX:
+            if (parse_long(optarg, 0, INT64_MAX / 4, &v) < 0 || (v > 0 && v < 16))
+                return die_usage("--journal-max-records: '%s' is not 0 or 16 and more", optarg);
+            o->journal_max_records = v;
+            break;
+        case OPT_INACTIVE:
+            if (parse_long(optarg, 0, INT64_MAX / 4, &v) < 0)
+                return die_usage("--inactive-limit: '%s' is not a count", optarg);
+            o->inactive_limit = v;
             break;
         default: return die_usage("%s", "bad option");
         }
@@ -433,7 +452,8 @@ int main(int argc, char **argv)
 {
     struct instance inst = {
         .opts = {.allowlist = "node,socket,core,gpu", .match_policy = "first", .queue_policy = "fcfs", .default_duration = 31536000,
-                 .kill_grace = 5, .contexts = 16},
+                 .kill_grace = 5, .contexts = 16,
+                 .journal_max_records = 100000, .inactive_limit = 10000},
     };
     const char *cfg_path = find_config(argc, argv);
     char **cfg = NULL, **all = argv;

@@ -111,6 +111,8 @@ struct instance_opts {
     const char *tls_uri;  /* tls+tcp://HOST:PORT, or NULL: no TCP endpoint */
     const char *tls_cert; /* PEM certificate + key file of the endpoint */
     const char *secret_file; /* the shared secret remote clients must send */
+    int64_t journal_max_records; /* compact beyond this many records */
+    int64_t inactive_limit;      /* inactive jobs kept at a compaction */
 };
 
 struct instance {
@@ -142,6 +144,9 @@ struct instance {
     int64_t event_seq;
     int64_t requests;
     int64_t request_errors;
+    int64_t compactions; /* journal compactions since start */
+    int64_t purged;      /* inactive jobs forgotten since start */
+    int64_t compact_retry; /* after a failed compaction: not before this many records */
     char *secret; /* read from opts.secret_file, or NULL */
 };
 
@@ -168,6 +173,18 @@ int inst_job_restore(struct instance *inst, struct job *j, struct st_error *err)
 void inst_queue_event(void *arg, const struct queue_job *qj, const struct queue_job_status *st);
 json_t *inst_job_json(struct instance *inst, const struct job *j, bool full, uint32_t uid);
 void inst_jobs_free(struct instance *inst);
+/* Ids up to n are taken (a compacted journal's snapshot): the next job is
+ * at least n + 1.  -1 with ENOMEM. */
+int inst_jobs_reserve_ids(struct instance *inst, int64_t n);
+/* Remove a NEW job that was never acknowledged (its submit could not be
+ * journaled): no trace is left, and its id is free again if it was the
+ * last one. */
+void inst_job_discard(struct instance *inst, struct job *j);
+/* Forget the oldest inactive jobs (by end time) beyond keep.  Returns the
+ * number forgotten. */
+int64_t inst_jobs_purge(struct instance *inst, int64_t keep);
+/* Purge and compact the journal when it has grown past its limit. */
+void inst_journal_maintain(struct instance *inst);
 void inst_kick(struct instance *inst);
 void inst_publish(struct instance *inst, const char *event, json_t *body);
 /* One turn of the main loop's work; returns seconds until the next deadline. */
@@ -200,8 +217,20 @@ struct journal *journal_open(const char *dir, struct st_error *err);
 void journal_close(struct journal *jn);
 /* Append a record (stolen).  sync: fsync before returning. */
 int journal_append(struct journal *jn, json_t *rec, bool sync);
-/* Append many records with one write and one fsync. */
+/* Append many records with one write and one fsync: all or nothing (on
+ * failure, -1 with errno and the journal as it was). */
 int journal_append_many(struct journal *jn, json_t **recs, size_t n);
+/* Records (new references, NULL on ENOMEM): a submit from its fields, a
+ * job's run (with its R) and its end. */
+json_t *journal_rec_submit(int64_t id, uint32_t uid, double t, bool noexec, json_t *spec);
+json_t *journal_rec_run(const struct job *j);
+json_t *journal_rec_inactive(const struct job *j);
+/* Rewrite the journal as the records of inst's jobs (crash-safe: temp
+ * file, fsync, rename, fsync of the directory).  -1 with errno, the old
+ * journal kept. */
+int journal_compact(struct journal *jn, struct instance *inst);
+/* Records written by the last compaction (0 before the first). */
+int64_t journal_snapshot_records(const struct journal *jn);
 /* Replay into inst (jobs rebuilt); reports a corrupt tail on stderr. */
 int journal_replay(struct journal *jn, struct instance *inst, struct st_error *err);
 const char *journal_path(const struct journal *jn);

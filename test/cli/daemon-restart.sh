@@ -1,7 +1,9 @@
 #!/bin/bash
 # Persistence: kill -9 at random points while jobs are being submitted, then
 # restart on the same statedir: every acknowledged job is back, in the right
-# state.  Running jobs whose processes were lost fail with the reason.  A
+# state.  The journal limit is low (16 records), so that the kills also land
+# before, during and after compactions (daemon-journal.sh kills at each
+# step of one on purpose).  Running jobs whose processes were lost fail with the reason.  A
 # corrupt journal tail is reported, not silently ignored.
 . "$(dirname "$0")/daemon-lib.sh"
 GRUG=$SHARED/conformance/data/resource/grugs/tiny.graphml
@@ -21,7 +23,7 @@ lost = [i for i in acked if i not in known]
 if lost: print('lost:', lost[:10]); sys.exit(1)"
 }
 for round in 1 2 3 4; do
-    daemon_start -L "$GRUG" --noexec -s "$STATE"
+    daemon_start -L "$GRUG" --noexec -s "$STATE" --journal-max-records=16
     # every job acknowledged so far is known, and in a state that makes sense
     check "round $round: ${#acked[@]} acknowledged jobs present" all_present
     # submit in the background, kill -9 after a random delay
@@ -38,8 +40,9 @@ for round in 1 2 3 4; do
     while read -r id; do acked+=("$id"); done <"$TMP/ids.$round"
 done
 
-daemon_start -L "$GRUG" --noexec -s "$STATE"
+daemon_start -L "$GRUG" --noexec -s "$STATE" --journal-max-records=16
 check "no acknowledged job lost (${#acked[@]} checked)" all_present
+check "the journal was compacted (snapshot at its head)" sh -c "head -n 1 '$STATE/journal' | grep -q '\"type\":\"snapshot\"'"
 # noexec holds running at the kill come back running, on their nodes
 first=${acked[0]}
 check "a hold running at the first kill is running again" test "$(job_field "$first" state)" = run
