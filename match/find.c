@@ -33,6 +33,9 @@ struct fnode {
     uint8_t *set;        /* JOBSET: nv flags */
 };
 
+/* now_alloc[] bits */
+enum { NOW_TOUCHED = 1, NOW_EXCL = 2, NOW_UNDER_EXCL = 4 };
+
 struct fparse {
     matcher_t *m;
     char **tok;
@@ -251,11 +254,14 @@ static bool eval(const struct fparse *p, const struct fnode *n, vtx_t v)
     case F_STATUS:
         return (p->down[v] != 0) == n->want;
     case F_NOW:
-        /* "allocated": a job touches v now; "free": nothing holds v
-         * exclusively now (a shared vertex is both). */
+        /* "allocated": a job touches v now, or v lies under a vertex a
+         * job holds exclusively now (the reference lists an exclusive
+         * node's whole subtree); "free": nothing holds v exclusively now
+         * (a shared vertex is both). */
         if (n->want)
             return p->now_alloc[v] != 0;
-        return match_plan_avail(m, v, m->graph_start, 1) == graph_size(m->g, v);
+        return match_plan_avail(m, v, m->graph_start, 1) == graph_size(m->g, v) &&
+               !(p->now_alloc[v] & NOW_UNDER_EXCL);
     case F_FUTURE:
         return (p->reserved[v] != 0) == n->want;
     case F_AGF:
@@ -286,7 +292,8 @@ static int facts(struct fparse *p)
         bool now = j->at <= m->graph_start && j->at + j->duration > m->graph_start;
         for (size_t k = 0; k < j->nspans; k++) {
             if (now && !j->reserved)
-                p->now_alloc[j->spans[k].v] = 1;
+                p->now_alloc[j->spans[k].v] |=
+                    NOW_TOUCHED | (j->spans[k].excl ? NOW_EXCL : 0);
             if (j->reserved)
                 p->reserved[j->spans[k].v] = 1;
         }
@@ -323,16 +330,19 @@ static void agfilter_text(const matcher_t *m, vtx_t v, char *buf, size_t len)
  * below it was emitted, so that the writers see the path to each match (the
  * rv1/rlite writers gather cores under their node). Returns whether v was
  * emitted. */
-static bool walk(struct fwalk *fw, vtx_t v, vtx_t parent, bool down, int depth)
+static bool walk(struct fwalk *fw, vtx_t v, vtx_t parent, bool down, bool held, int depth)
 {
     matcher_t *m = fw->p->m;
     down = down || graph_status(m->g, v) == VTX_DOWN;
     fw->p->down[v] = down;
+    if (held)
+        fw->p->now_alloc[v] |= NOW_UNDER_EXCL;
+    held = held || (fw->p->now_alloc[v] & NOW_EXCL);
     int n = 0;
     bool below = false;
     const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
     for (int i = 0; i < n && !fw->error; i++)
-        below |= walk(fw, ch[i], v, down, depth + 1);
+        below |= walk(fw, ch[i], v, down, held, depth + 1);
     if (fw->error || !(below || eval(fw->p, fw->expr, v)))
         return false;
     if (!fw->w)
@@ -380,7 +390,7 @@ int match_find(matcher_t *m, const char *expr, writer_t *w, struct st_error *err
     struct fwalk fw = {.p = &p, .expr = tree, .w = w};
     vtx_t root = graph_root(m->g, m->dom);
     if (root != VTX_NONE)
-        walk(&fw, root, VTX_NONE, false, 1);
+        walk(&fw, root, VTX_NONE, false, false, 1);
     if (fw.error) {
         errno = fw.error;
         goto done;

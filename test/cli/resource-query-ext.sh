@@ -271,5 +271,40 @@ check "high packs whole pool vertices into slots (pdu3 chosen)" \
 check "one 10-unit pool per slot" \
     test "$(grep -c -- '---------power3[89]\[10:x\]' "$tmp/out")" = 2
 
+# A node held exclusively (in a slot) is allocated with its whole subtree
+# for find, as in the reference (t3008 052, t3035 005), though only core0
+# was matched: 49 vertices of node and the 2 ancestors; none of them free.
+cat >"$tmp/xnode.yaml" <<'YAML'
+version: 1
+resources:
+  - type: slot
+    count: 1
+    label: s
+    with:
+      - type: node
+        count: 1
+        with:
+          - type: socket
+            count: 1
+            with:
+              - type: core
+                count: 1
+tasks:
+  - command: [ "app" ]
+    slot: s
+    count:
+      per_slot: 1
+attributes:
+  system:
+    duration: 3600
+YAML
+run simple "match allocate $tmp/xnode.yaml" "find sched-now=allocated"
+check "find sched-now=allocated lists an exclusive node's subtree" \
+    test "$(sed -n '/JOBID=1/,$p' "$tmp/out" | grep -c -- '-core\|-gpu\|-memory\|-socket\|-node\|-rack\|-tiny')" = 51
+check "the match itself emitted one core" test "$(sed -n '1,/JOBID=1/p' "$tmp/out" | grep -c -- '-core')" = 1
+run simple "match allocate $tmp/xnode.yaml" "find sched-now=free"
+check "no vertex of the held node is free" \
+    test "$(sed -n '/JOBID=1/,$p' "$tmp/out" | grep -c -- '-node1')" = 0
+
 echo "1..$n"
 [ "$failed" = 0 ]
