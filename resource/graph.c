@@ -20,6 +20,7 @@
 
 #include "resource/graph.h"
 #include "resource/graph_strtab.h"
+#include "resource/graph_vlists.h"
 
 /* esub[] high bit: the edge was removed with a subtree. */
 enum { EDGE_REMOVED = 0x80, EDGE_SUB_MASK = 0x7f };
@@ -30,24 +31,28 @@ struct props {
     atom_t *val;
 };
 
-/* Index of vertices keyed by an atom (type, name): CSR over atom values. */
+/* Index of live vertices keyed by an atom (type, name), each list in vtx
+ * order. */
 struct atom_index {
-    int32_t natoms; /* atoms covered: off has natoms+1 entries */
-    int32_t *off;
-    vtx_t *vtx;
+    struct graph_vlists l;
     int64_t nkeys; /* atoms with at least one vertex */
 };
 
+/* Live vertices grouped by rank: rank[] ascending, l keyed by position in
+ * rank[], each list in vtx order. */
 struct rank_index {
-    int32_t n; /* distinct ranks */
+    int32_t n, cap; /* distinct ranks */
     int32_t *rank;
-    int32_t *off; /* n+1 */
-    vtx_t *vtx;
+    struct graph_vlists l;
 };
 
-/* Open-addressing hash of live vertices by path (any subsystem).  A slot
+/* Open-addressing hash (linear probing) of live vertices by path.  A slot
  * holds the hash beside the vertex so that a probe touches one cache line;
- * the path itself is found again through the vertex's paths. */
+ * the path itself is found again through the vertex's paths.  Every live
+ * vertex has one slot per distinct path string it carries, also when
+ * another vertex has the same path, so that removing the vertex a lookup
+ * finds leaves the next one findable; a lookup picks the first (subsystem
+ * order, then vertex order) among the matches. */
 struct path_slot {
     uint32_t h;
     vtx_t v; /* VTX_NONE = empty */
@@ -55,23 +60,25 @@ struct path_slot {
 
 struct path_index {
     uint32_t nslots; /* power of two, or 0 */
+    uint32_t nused;
     struct path_slot *slot;
     int64_t nkeys; /* distinct path strings */
 };
 
-/* Everything graph_finalize() derives from the raw vertex and edge arrays. */
+/* Everything graph_finalize() derives from the raw vertex and edge arrays.
+ * A full finalize builds it afresh; growth and removal update it in place
+ * (see "incremental changes" below). */
 struct derived {
     int32_t nv; /* vertices covered */
     int64_t ne; /* edge slots covered */
-    int32_t *coff[GRAPH_MAX_SUBSYSTEMS], *poff[GRAPH_MAX_SUBSYSTEMS];
-    vtx_t *cadj[GRAPH_MAX_SUBSYSTEMS], *padj[GRAPH_MAX_SUBSYSTEMS];
+    int nsub;   /* subsystems covered */
+    struct graph_vlists child[GRAPH_MAX_SUBSYSTEMS], parent[GRAPH_MAX_SUBSYSTEMS];
     vtx_t root[GRAPH_MAX_SUBSYSTEMS];
     struct atom_index by_type, by_name;
     struct rank_index by_rank;
     struct path_index by_path;
     int32_t nlive;
     int64_t nlive_edges;
-    size_t bytes;
 };
 
 struct graph {
@@ -95,6 +102,11 @@ struct graph {
     const char **path[GRAPH_MAX_SUBSYSTEMS]; /* per vertex, NULL = none; vcap */
 
     bool finalized;
+    /* a path of an indexed vertex changed: the next finalize is a full one */
+    bool paths_dirty;
+    /* rebuild the whole read side on every change (the behaviour before
+     * incremental changes; benchmarks and differential tests) */
+    bool full_rebuild;
     struct derived d;
 };
 
@@ -208,18 +220,13 @@ graph_t *graph_create(void)
 static void derived_free(struct derived *d)
 {
     for (int s = 0; s < GRAPH_MAX_SUBSYSTEMS; s++) {
-        free(d->coff[s]);
-        free(d->poff[s]);
-        free(d->cadj[s]);
-        free(d->padj[s]);
+        graph_vlists_free(&d->child[s]);
+        graph_vlists_free(&d->parent[s]);
     }
-    free(d->by_type.off);
-    free(d->by_type.vtx);
-    free(d->by_name.off);
-    free(d->by_name.vtx);
+    graph_vlists_free(&d->by_type.l);
+    graph_vlists_free(&d->by_name.l);
+    graph_vlists_free(&d->by_rank.l);
     free(d->by_rank.rank);
-    free(d->by_rank.off);
-    free(d->by_rank.vtx);
     free(d->by_path.slot);
     memset(d, 0, sizeof(*d));
     for (int s = 0; s < GRAPH_MAX_SUBSYSTEMS; s++)
@@ -384,6 +391,8 @@ int graph_set_path(graph_t *g, vtx_t v, const char *subsystem, const char *path)
     int s = sub_intern(g, subsystem);
     if (s < 0)
         return -1;
+    if (g->finalized && v < g->d.nv)
+        g->paths_dirty = true;
     g->path[s][v] = copy;
     return 0;
 }
@@ -547,9 +556,24 @@ static const char *vtx_label(const graph_t *g, vtx_t v)
     return graph_atom_str(g, g->name[v]);
 }
 
-static int check_edges(const graph_t *g, struct st_error *err)
+/* The subsystem index of a live edge, or -1 for a dead one: marked removed,
+ * or with an endpoint that is gone (a removal does not visit the edge
+ * arrays: an edge dies with its endpoint). */
+static int edge_sub(const graph_t *g, int64_t e)
 {
-    for (int64_t e = 0; e < g->ne; e++) {
+    if (g->esub[e] & EDGE_REMOVED)
+        return -1;
+    vtx_t a = g->esrc[e], b = g->edst[e];
+    if (a >= g->nv || b >= g->nv || g->removed[a] || g->removed[b])
+        return -1;
+    return g->esub[e];
+}
+
+/* Edges from `from` on (those the last finalize did not cover) must name
+ * existing, live vertices. */
+static int check_edges(const graph_t *g, int64_t from, struct st_error *err)
+{
+    for (int64_t e = from; e < g->ne; e++) {
         if (g->esub[e] & EDGE_REMOVED)
             continue;
         vtx_t ends[2] = {g->esrc[e], g->edst[e]};
@@ -564,9 +588,10 @@ static int check_edges(const graph_t *g, struct st_error *err)
     return 0;
 }
 
-static int check_paths(const graph_t *g, struct st_error *err)
+/* Vertices from `from` on need a path (a path, once set, is never unset). */
+static int check_paths(const graph_t *g, vtx_t from, struct st_error *err)
 {
-    for (vtx_t v = 0; v < g->nv; v++) {
+    for (vtx_t v = from; v < g->nv; v++) {
         if (g->removed[v])
             continue;
         int s = 0;
@@ -584,11 +609,12 @@ static bool is_root_path(const char *p)
     return p && p[0] == '/' && !strchr(p + 1, '/');
 }
 
-static int find_roots(const graph_t *g, vtx_t root[], struct st_error *err)
+/* Find the roots among vertices from `from` on; root[] holds the roots
+ * among the earlier ones (VTX_NONE where none). */
+static int find_roots(const graph_t *g, vtx_t from, vtx_t root[], struct st_error *err)
 {
     for (int s = 0; s < g->nsub; s++) {
-        root[s] = VTX_NONE;
-        for (vtx_t v = 0; v < g->nv; v++) {
+        for (vtx_t v = from; v < g->nv; v++) {
             if (g->removed[v] || !is_root_path(g->path[s][v]))
                 continue;
             if (root[s] != VTX_NONE)
@@ -614,8 +640,7 @@ static int report_cycle(const graph_t *g, const igraph_t *ig, struct st_error *e
     if (igraph_vector_int_init(&memb, 0) == IGRAPH_SUCCESS &&
         igraph_connected_components(ig, &memb, NULL, &ncomp, IGRAPH_STRONG) == IGRAPH_SUCCESS) {
         for (int64_t i = 0; i < g->ne && e < 0; i++)
-            if (!(g->esub[i] & EDGE_REMOVED) &&
-                VECTOR(memb)[g->esrc[i]] == VECTOR(memb)[g->edst[i]])
+            if (edge_sub(g, i) >= 0 && VECTOR(memb)[g->esrc[i]] == VECTOR(memb)[g->edst[i]])
                 e = i;
     }
     igraph_vector_int_destroy(&memb);
@@ -626,14 +651,19 @@ static int report_cycle(const graph_t *g, const igraph_t *ig, struct st_error *e
                      vtx_label(g, g->esrc[e]), vtx_label(g, g->edst[e]));
 }
 
-/* true if every live edge goes from a lower to a higher vertex index: then
- * index order is a topological order and there can be no cycle.  Readers
- * create parents before children, so this one pass usually spares building
- * the igraph copy of a graph of hundreds of thousands of vertices. */
-static bool index_ordered(const graph_t *g)
+/* true if no cycle can go through the live edges from `from` on: each goes
+ * from a lower to a higher vertex index and ends at a vertex from `newer`
+ * on.  The edges before `from` were acyclic and never lead from a vertex
+ * from `newer` on back to an older one, so a path that enters the newer
+ * vertices cannot come back.  From 0 with newer 0, this says vertex order is
+ * a topological order.  Readers create parents before children and an
+ * attach hangs new vertices below old ones, so this one pass usually spares
+ * building the igraph copy of a graph of hundreds of thousands of
+ * vertices. */
+static bool forward_edges(const graph_t *g, int64_t from, vtx_t newer)
 {
-    for (int64_t e = 0; e < g->ne; e++)
-        if (!(g->esub[e] & EDGE_REMOVED) && g->esrc[e] >= g->edst[e])
+    for (int64_t e = from; e < g->ne; e++)
+        if (edge_sub(g, e) >= 0 && (g->esrc[e] >= g->edst[e] || g->edst[e] < newer))
             return false;
     return true;
 }
@@ -641,7 +671,7 @@ static bool index_ordered(const graph_t *g)
 /* The cycle check runs in igraph on the whole edge vector at once. */
 static int check_acyclic(const graph_t *g, struct st_error *err)
 {
-    if (index_ordered(g))
+    if (forward_edges(g, g->d.ne, g->d.nv))
         return 0;
     igraph_vector_int_t ev;
     igraph_t ig;
@@ -656,7 +686,7 @@ static int check_acyclic(const graph_t *g, struct st_error *err)
         goto nomem;
     }
     for (int64_t e = 0; e < g->ne; e++) {
-        if (g->esub[e] & EDGE_REMOVED)
+        if (edge_sub(g, e) < 0)
             continue;
         igraph_vector_int_push_back(&ev, g->esrc[e]);
         igraph_vector_int_push_back(&ev, g->edst[e]);
@@ -681,25 +711,33 @@ nomem:
     return st_errorf(err, ENOMEM, "graph: out of memory checking for cycles");
 }
 
-/* ---- finalize: building the read side ------------------------------------------ */
-
-static bool edge_live(const graph_t *g, int64_t e)
+/* Everything finalize checks, for the vertices and edges the last finalize
+ * did not cover (all of them the first time).  root[] gets the roots. */
+static int validate(const graph_t *g, bool full, vtx_t root[], struct st_error *err)
 {
-    return !(g->esub[e] & EDGE_REMOVED);
+    vtx_t from = full ? 0 : g->d.nv;
+    for (int s = 0; s < GRAPH_MAX_SUBSYSTEMS; s++)
+        root[s] = full ? VTX_NONE : g->d.root[s];
+    if (check_edges(g, g->d.ne, err) < 0 || check_paths(g, g->d.nv, err) < 0 ||
+        find_roots(g, from, root, err) < 0 || check_acyclic(g, err) < 0)
+        return -1;
+    return 0;
 }
 
-/* CSR of one subsystem's edges keyed by `key` (sources for children,
+/* ---- finalize: building the read side ------------------------------------------ */
+
+/* CSR of one subsystem's live edges keyed by `key` (sources for children,
  * targets for parents), values from `val`, each list in edge insertion
  * order (a stable counting sort). */
 static int build_csr(const graph_t *g, int s, const vtx_t *key, const vtx_t *val,
-                     int32_t **offp, vtx_t **adjp)
+                     struct graph_vlists *l)
 {
     int32_t *off = calloc((size_t) g->nv + 1, sizeof(*off));
     if (!off)
         return -1;
     int64_t n = 0;
     for (int64_t e = 0; e < g->ne; e++) {
-        if (g->esub[e] == s) {
+        if (edge_sub(g, e) == s) {
             off[key[e] + 1]++;
             n++;
         }
@@ -716,11 +754,10 @@ static int build_csr(const graph_t *g, int s, const vtx_t *key, const vtx_t *val
     }
     memcpy(fill, off, ((size_t) g->nv + 1) * sizeof(*fill));
     for (int64_t e = 0; e < g->ne; e++)
-        if (g->esub[e] == s)
+        if (edge_sub(g, e) == s)
             adj[fill[key[e]]++] = val[e];
     free(fill);
-    *offp = off;
-    *adjp = adj;
+    graph_vlists_adopt(l, g->nv, off, adj);
     return 0;
 }
 
@@ -728,27 +765,29 @@ static int build_csr(const graph_t *g, int s, const vtx_t *key, const vtx_t *val
 static int build_atom_index(const graph_t *g, const atom_t *key, struct atom_index *ix)
 {
     int32_t na = graph_strtab_count(g->st);
-    ix->natoms = na;
-    ix->off = calloc((size_t) na + 1, sizeof(*ix->off));
-    ix->vtx = malloc(((size_t) g->nv + 1) * sizeof(*ix->vtx));
-    if (!ix->off || !ix->vtx)
+    int32_t *off = calloc((size_t) na + 1, sizeof(*off));
+    vtx_t *vtx = malloc(((size_t) g->nv + 1) * sizeof(*vtx));
+    int32_t *fill = malloc(((size_t) na + 1) * sizeof(*fill));
+    if (!off || !vtx || !fill) {
+        free(off);
+        free(vtx);
+        free(fill);
         return -1;
+    }
     for (vtx_t v = 0; v < g->nv; v++)
         if (!g->removed[v])
-            ix->off[key[v] + 1]++;
+            off[key[v] + 1]++;
     ix->nkeys = 0;
     for (int32_t a = 0; a < na; a++) {
-        ix->nkeys += ix->off[a + 1] > 0;
-        ix->off[a + 1] += ix->off[a];
+        ix->nkeys += off[a + 1] > 0;
+        off[a + 1] += off[a];
     }
-    int32_t *fill = malloc(((size_t) na + 1) * sizeof(*fill));
-    if (!fill)
-        return -1;
-    memcpy(fill, ix->off, ((size_t) na + 1) * sizeof(*fill));
+    memcpy(fill, off, ((size_t) na + 1) * sizeof(*fill));
     for (vtx_t v = 0; v < g->nv; v++)
         if (!g->removed[v])
-            ix->vtx[fill[key[v]]++] = v;
+            vtx[fill[key[v]]++] = v;
     free(fill);
+    graph_vlists_adopt(&ix->l, na, off, vtx);
     return 0;
 }
 
@@ -795,6 +834,31 @@ static int sort_by_rank_qsort(const graph_t *g, size_t n, vtx_t *out)
     return 0;
 }
 
+/* Group the sorted vertices by rank: rank[] and CSR offsets. */
+static int rank_groups(const graph_t *g, const vtx_t *vtx, size_t n, struct rank_index *ix)
+{
+    int32_t nr = 0;
+    for (size_t i = 0; i < n; i++)
+        nr += i == 0 || g->rank[vtx[i]] != g->rank[vtx[i - 1]];
+    int32_t *off = malloc(((size_t) nr + 1) * sizeof(*off));
+    ix->rank = malloc(((size_t) nr + 1) * sizeof(*ix->rank));
+    if (!ix->rank || !off) {
+        free(off);
+        return -1;
+    }
+    ix->n = 0;
+    ix->cap = nr + 1;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || g->rank[vtx[i]] != g->rank[vtx[i - 1]]) {
+            ix->rank[ix->n] = g->rank[vtx[i]];
+            off[ix->n++] = (int32_t) i;
+        }
+    }
+    off[ix->n] = (int32_t) n;
+    graph_vlists_adopt(&ix->l, ix->n, off, NULL);
+    return 0;
+}
+
 /* Live vertices grouped by rank, ranks ascending, vertices in vtx order. */
 static int build_rank_index(const graph_t *g, struct rank_index *ix)
 {
@@ -807,38 +871,54 @@ static int build_rank_index(const graph_t *g, struct rank_index *ix)
             hi = g->rank[v] > hi ? g->rank[v] : hi;
         }
     }
-    ix->vtx = malloc((n + 1) * sizeof(*ix->vtx));
-    if (!ix->vtx)
+    vtx_t *vtx = malloc((n + 1) * sizeof(*vtx));
+    if (!vtx)
         return -1;
     int64_t span = n ? (int64_t) hi - lo + 1 : 0;
-    if (n && span <= 4 * (int64_t) n + 1024 ? sort_by_rank_counting(g, lo, span, ix->vtx) < 0
-                                            : sort_by_rank_qsort(g, n, ix->vtx) < 0)
+    if ((n && span <= 4 * (int64_t) n + 1024 ? sort_by_rank_counting(g, lo, span, vtx)
+                                             : sort_by_rank_qsort(g, n, vtx)) < 0 ||
+        rank_groups(g, vtx, n, ix) < 0) {
+        free(vtx);
         return -1;
-    int32_t nr = 0;
-    for (size_t i = 0; i < n; i++)
-        nr += i == 0 || g->rank[ix->vtx[i]] != g->rank[ix->vtx[i - 1]];
-    ix->rank = malloc(((size_t) nr + 1) * sizeof(*ix->rank));
-    ix->off = malloc(((size_t) nr + 1) * sizeof(*ix->off));
-    if (!ix->rank || !ix->off)
-        return -1;
-    ix->n = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i == 0 || g->rank[ix->vtx[i]] != g->rank[ix->vtx[i - 1]]) {
-            ix->rank[ix->n] = g->rank[ix->vtx[i]];
-            ix->off[ix->n++] = (int32_t) i;
-        }
     }
-    ix->off[ix->n] = (int32_t) n;
+    ix->l.pool = vtx;
+    ix->l.used = ix->l.cap = (int64_t) n;
     return 0;
 }
 
-/* true if one of v's paths is p. */
+/* The first subsystem in which v's path is p (nsub if none). */
+static int path_sub(const graph_t *g, vtx_t v, const char *p)
+{
+    int s = 0;
+    while (s < g->nsub && !(g->path[s][v] && strcmp(g->path[s][v], p) == 0))
+        s++;
+    return s;
+}
+
 static bool has_path(const graph_t *g, vtx_t v, const char *p)
 {
-    for (int s = 0; s < g->nsub; s++)
-        if (g->path[s][v] && strcmp(g->path[s][v], p) == 0)
-            return true;
-    return false;
+    return path_sub(g, v, p) < g->nsub;
+}
+
+/* Add v under path p (hash h) unless it is there already; count a new
+ * distinct string.  The table has a free slot. */
+static void path_insert(const graph_t *g, struct path_index *ix, uint32_t h, vtx_t v,
+                        const char *p)
+{
+    uint32_t mask = ix->nslots - 1;
+    uint32_t i = h & mask;
+    bool seen = false;
+    for (; ix->slot[i].v != VTX_NONE; i = (i + 1) & mask) {
+        if (ix->slot[i].h == h && has_path(g, ix->slot[i].v, p)) {
+            if (ix->slot[i].v == v)
+                return;
+            seen = true;
+        }
+    }
+    ix->slot[i].h = h;
+    ix->slot[i].v = v;
+    ix->nused++;
+    ix->nkeys += !seen;
 }
 
 struct path_entry {
@@ -846,21 +926,6 @@ struct path_entry {
     vtx_t v;
     int s;
 };
-
-static void path_insert(const graph_t *g, struct path_index *ix, const struct path_entry *e)
-{
-    const char *p = g->path[e->s][e->v];
-    uint32_t mask = ix->nslots - 1;
-    uint32_t i = e->h & mask;
-    while (ix->slot[i].v != VTX_NONE) {
-        if (ix->slot[i].h == e->h && has_path(g, ix->slot[i].v, p))
-            return; /* the first vertex with this path wins */
-        i = (i + 1) & mask;
-    }
-    ix->slot[i].h = e->h;
-    ix->slot[i].v = e->v;
-    ix->nkeys++;
-}
 
 /* Every (subsystem, live vertex) path, hashed, in insertion order. */
 static struct path_entry *path_entries(const graph_t *g, size_t *np)
@@ -884,19 +949,24 @@ static struct path_entry *path_entries(const graph_t *g, size_t *np)
     return e;
 }
 
+static uint32_t path_table_size(size_t n)
+{
+    uint32_t nslots = 256;
+    while (nslots < 2 * n)
+        nslots *= 2;
+    return nslots;
+}
+
 /* Insert in order of home slot region rather than vertex order: a stable
  * one-pass partition into 256 regions keeps each region's probes inside a
  * cache-sized slice of the table (random inserts into a table of millions
- * of slots were the slowest part of loading a big graph).  Stability keeps
- * "first vertex wins" for equal paths, which hash alike. */
+ * of slots were the slowest part of loading a big graph). */
 static int build_path_index(const graph_t *g, struct path_index *ix)
 {
     size_t n = 0, cnt[257] = {0};
     struct path_entry *e = path_entries(g, &n);
     struct path_entry *sorted = malloc((n + 1) * sizeof(*sorted));
-    ix->nslots = 256;
-    while (ix->nslots < 2 * n)
-        ix->nslots *= 2;
+    ix->nslots = path_table_size(n);
     ix->slot = malloc(ix->nslots * sizeof(*ix->slot));
     if (!e || !sorted || !ix->slot) {
         free(e);
@@ -916,25 +986,10 @@ static int build_path_index(const graph_t *g, struct path_index *ix)
     for (size_t i = 0; i < n; i++)
         sorted[cnt[(e[i].h & mask) >> shift]++] = e[i];
     for (size_t i = 0; i < n; i++)
-        path_insert(g, ix, &sorted[i]);
+        path_insert(g, ix, sorted[i].h, sorted[i].v, g->path[sorted[i].s][sorted[i].v]);
     free(e);
     free(sorted);
     return 0;
-}
-
-static size_t derived_bytes(const graph_t *g, const struct derived *d)
-{
-    size_t b = 0;
-    for (int s = 0; s < g->nsub; s++) {
-        int64_t n = d->coff[s] ? d->coff[s][d->nv] : 0;
-        b += 2 * ((size_t) d->nv + 1) * sizeof(int32_t) + 2 * (size_t) n * sizeof(vtx_t);
-    }
-    b += 2 * ((size_t) d->nv + 1) * sizeof(vtx_t);
-    b += ((size_t) d->by_type.natoms + (size_t) d->by_name.natoms + 2) * sizeof(int32_t);
-    b += ((size_t) d->nv + 1) * sizeof(vtx_t) +
-         2 * ((size_t) d->by_rank.n + 1) * sizeof(int32_t);
-    b += (size_t) d->by_path.nslots * sizeof(struct path_slot);
-    return b;
 }
 
 /* Build the whole read side into d (fresh).  Only ENOMEM can fail here. */
@@ -942,10 +997,11 @@ static int derived_build(const graph_t *g, const vtx_t root[], struct derived *d
 {
     d->nv = g->nv;
     d->ne = g->ne;
+    d->nsub = g->nsub;
     for (int s = 0; s < g->nsub; s++) {
         d->root[s] = root[s];
-        if (build_csr(g, s, g->esrc, g->edst, &d->coff[s], &d->cadj[s]) < 0 ||
-            build_csr(g, s, g->edst, g->esrc, &d->poff[s], &d->padj[s]) < 0)
+        if (build_csr(g, s, g->esrc, g->edst, &d->child[s]) < 0 ||
+            build_csr(g, s, g->edst, g->esrc, &d->parent[s]) < 0)
             return -1;
     }
     if (build_atom_index(g, g->type, &d->by_type) < 0 ||
@@ -957,8 +1013,7 @@ static int derived_build(const graph_t *g, const vtx_t root[], struct derived *d
         d->nlive += !g->removed[v];
     d->nlive_edges = 0;
     for (int64_t e = 0; e < g->ne; e++)
-        d->nlive_edges += edge_live(g, e);
-    d->bytes = derived_bytes(g, d);
+        d->nlive_edges += edge_sub(g, e) >= 0;
     return 0;
 }
 
@@ -974,17 +1029,387 @@ static int rebuild(graph_t *g, const vtx_t root[], struct st_error *err)
     derived_free(&g->d);
     g->d = d;
     g->finalized = true;
+    g->paths_dirty = false;
     return 0;
 }
 
 /* Give back the slack of the doubling growth: a loaded graph usually stays
- * at its size, and the per-vertex budget is measured after load. */
+ * at its size, and the per-vertex budget is measured after load.  Only at
+ * the first finalize: later growth keeps its doubling slack, so that
+ * repeated small attaches do not copy the arrays each time. */
 static void shrink_to_fit(graph_t *g)
 {
+    if (g->finalized)
+        return;
     if (g->nv > 0 && g->nv < g->vcap)
         (void) vertex_arrays_resize(g, g->nv);
     if (g->ne > 0 && g->ne < g->ecap)
         (void) edge_arrays_resize(g, g->ne);
+}
+
+/* ---- incremental changes ----------------------------------------------------- */
+
+/* Growth and removal update the read side in place rather than rebuilding
+ * it: they touch the lists of the vertices and keys involved, the path
+ * slots of the vertices involved, and nothing else.  Each first makes room
+ * (allocations, the only thing that can fail, leave the content as it was)
+ * and then applies the change, which cannot fail. */
+
+/* One list update: value val goes to (or leaves) list key of subsystem sub;
+ * ord orders the values of one list (edge index, or vertex). */
+struct kv {
+    int32_t sub, key;
+    int64_t ord;
+    vtx_t val;
+};
+
+static int cmp_kv(const void *a, const void *b)
+{
+    const struct kv *x = a, *y = b;
+    if (x->sub != y->sub)
+        return x->sub < y->sub ? -1 : 1;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+/* End of the run of equal (sub, key) starting at i. */
+static size_t run_end(const struct kv *kv, size_t n, size_t i)
+{
+    size_t j = i + 1;
+    while (j < n && kv[j].sub == kv[i].sub && kv[j].key == kv[i].key)
+        j++;
+    return j;
+}
+
+/* The updates of one change, sorted; buf holds one run's values. */
+struct change {
+    struct kv *child, *parent, *type, *name, *rank, *gone;
+    size_t nedges, nvtx;
+    vtx_t *buf;
+};
+
+static void change_free(struct change *c)
+{
+    free(c->child);
+    free(c->parent);
+    free(c->type);
+    free(c->name);
+    free(c->rank);
+    free(c->gone);
+    free(c->buf);
+}
+
+/* Make room in l (nkeys keys) for appending subsystem s's runs. */
+static int room_for_runs(struct graph_vlists *l, int32_t nkeys, const struct kv *kv, size_t n,
+                         int s)
+{
+    int64_t extra = 0;
+    for (size_t i = 0, j; i < n; i = j) {
+        j = run_end(kv, n, i);
+        if (kv[i].sub == s)
+            extra += graph_vlists_append_room(l, kv[i].key, (int) (j - i));
+    }
+    return graph_vlists_room(l, nkeys, extra);
+}
+
+/* Append subsystem s's runs; *nonempty counts keys that get their first
+ * entry (NULL: not counted). */
+static void append_runs(struct graph_vlists *l, const struct kv *kv, size_t n, int s,
+                        vtx_t *buf, int64_t *nonempty)
+{
+    for (size_t i = 0, j; i < n; i = j) {
+        j = run_end(kv, n, i);
+        if (kv[i].sub != s)
+            continue;
+        for (size_t k = i; k < j; k++)
+            buf[k - i] = kv[k].val;
+        int len = 0;
+        (void) graph_vlists_get(l, kv[i].key, &len);
+        if (nonempty && len == 0)
+            (*nonempty)++;
+        graph_vlists_append(l, kv[i].key, buf, (int) (j - i));
+    }
+}
+
+/* Position of rank r in ix->rank[] (where it would go if absent). */
+static int32_t rank_pos(const struct rank_index *ix, int32_t r, bool *found)
+{
+    int32_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (ix->rank[mid] < r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = lo < ix->n && ix->rank[lo] == r;
+    return lo;
+}
+
+/* Room for the rank runs of kv: new ranks and their lists. */
+static int rank_room(struct rank_index *ix, const struct kv *kv, size_t n)
+{
+    int32_t fresh = 0;
+    int64_t extra = 0;
+    for (size_t i = 0, j; i < n; i = j) {
+        j = run_end(kv, n, i);
+        bool found;
+        int32_t pos = rank_pos(ix, kv[i].key, &found);
+        fresh += !found;
+        extra += found ? graph_vlists_append_room(&ix->l, pos, (int) (j - i)) : (int64_t) (j - i);
+    }
+    if (ix->n + fresh + 1 > ix->cap) {
+        int32_t cap = 2 * (ix->n + fresh + 1);
+        int32_t *r = realloc(ix->rank, (size_t) cap * sizeof(*r));
+        if (!r)
+            return -1;
+        ix->rank = r;
+        ix->cap = cap;
+    }
+    if (graph_vlists_reserve_keys(&ix->l, ix->n + fresh + 1) < 0)
+        return -1;
+    return graph_vlists_room(&ix->l, ix->n, extra);
+}
+
+static void rank_append(struct rank_index *ix, const struct kv *kv, size_t n, vtx_t *buf)
+{
+    for (size_t i = 0, j; i < n; i = j) {
+        j = run_end(kv, n, i);
+        bool found;
+        int32_t pos = rank_pos(ix, kv[i].key, &found);
+        if (!found) {
+            memmove(&ix->rank[pos + 1], &ix->rank[pos], (size_t) (ix->n - pos) * sizeof(int32_t));
+            ix->rank[pos] = kv[i].key;
+            ix->n++;
+            graph_vlists_insert_key(&ix->l, pos);
+        }
+        for (size_t k = i; k < j; k++)
+            buf[k - i] = kv[k].val;
+        graph_vlists_append(&ix->l, pos, buf, (int) (j - i));
+    }
+}
+
+/* Remove the runs of kv (values ascending) from an index keyed by atom. */
+static void atom_remove(struct atom_index *ix, const struct kv *kv, size_t n, vtx_t *buf)
+{
+    for (size_t i = 0, j; i < n; i = j) {
+        j = run_end(kv, n, i);
+        for (size_t k = i; k < j; k++)
+            buf[k - i] = kv[k].val;
+        graph_vlists_remove_sorted(&ix->l, kv[i].key, buf, (int) (j - i));
+        int len = 0;
+        (void) graph_vlists_get(&ix->l, kv[i].key, &len);
+        ix->nkeys -= len == 0;
+    }
+}
+
+static void rank_remove(struct rank_index *ix, const struct kv *kv, size_t n, vtx_t *buf)
+{
+    for (size_t i = 0, j; i < n; i = j) {
+        j = run_end(kv, n, i);
+        bool found;
+        int32_t pos = rank_pos(ix, kv[i].key, &found);
+        if (!found)
+            continue;
+        for (size_t k = i; k < j; k++)
+            buf[k - i] = kv[k].val;
+        graph_vlists_remove_sorted(&ix->l, pos, buf, (int) (j - i));
+        int len = 0;
+        (void) graph_vlists_get(&ix->l, pos, &len);
+        if (len == 0) {
+            graph_vlists_delete_key(&ix->l, pos);
+            memmove(&ix->rank[pos], &ix->rank[pos + 1],
+                    (size_t) (ix->n - pos - 1) * sizeof(int32_t));
+            ix->n--;
+        }
+    }
+}
+
+/* Make the path table big enough for `extra` more slots (load at most one
+ * half), rehashing into a table twice as large when needed. */
+static int path_room(struct path_index *ix, size_t extra)
+{
+    if (2 * ((size_t) ix->nused + extra) <= ix->nslots)
+        return 0;
+    uint32_t nslots = path_table_size((size_t) ix->nused + extra);
+    struct path_slot *slot = malloc((size_t) nslots * sizeof(*slot));
+    if (!slot)
+        return -1;
+    for (uint32_t i = 0; i < nslots; i++)
+        slot[i].v = VTX_NONE;
+    for (uint32_t i = 0; i < ix->nslots; i++) {
+        if (ix->slot[i].v == VTX_NONE)
+            continue;
+        uint32_t k = ix->slot[i].h & (nslots - 1);
+        while (slot[k].v != VTX_NONE)
+            k = (k + 1) & (nslots - 1);
+        slot[k] = ix->slot[i];
+    }
+    free(ix->slot);
+    ix->slot = slot;
+    ix->nslots = nslots;
+    return 0;
+}
+
+/* Empty slot i by shifting later entries of its probe run back (linear
+ * probing deletion without tombstones). */
+static void slot_delete(struct path_index *ix, uint32_t i)
+{
+    uint32_t mask = ix->nslots - 1;
+    for (uint32_t j = (i + 1) & mask; ix->slot[j].v != VTX_NONE; j = (j + 1) & mask) {
+        uint32_t home = ix->slot[j].h & mask;
+        /* the entry at j stays if its home lies cyclically in (i, j] */
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            ix->slot[i] = ix->slot[j];
+            i = j;
+        }
+    }
+    ix->slot[i].v = VTX_NONE;
+}
+
+/* Drop v's slot for path p; the string stops counting when no other vertex
+ * carries it. */
+static void path_delete(const graph_t *g, struct path_index *ix, vtx_t v, const char *p)
+{
+    uint32_t h = graph_strtab_hash(p, strlen(p));
+    uint32_t mask = ix->nslots - 1;
+    uint32_t i = h & mask;
+    while (ix->slot[i].v != VTX_NONE && !(ix->slot[i].v == v && ix->slot[i].h == h))
+        i = (i + 1) & mask;
+    if (ix->slot[i].v == VTX_NONE)
+        return; /* v carries p in two subsystems: gone already */
+    slot_delete(ix, i);
+    ix->nused--;
+    for (i = h & mask; ix->slot[i].v != VTX_NONE; i = (i + 1) & mask)
+        if (ix->slot[i].h == h && has_path(g, ix->slot[i].v, p))
+            return;
+    ix->nkeys--;
+}
+
+/* kv arrays of the new vertices [from, nv) for the type, name and rank
+ * indexes, sorted. */
+static int vertex_kvs(const graph_t *g, vtx_t from, struct change *c)
+{
+    c->nvtx = (size_t) (g->nv - from);
+    c->type = malloc((c->nvtx + 1) * sizeof(struct kv));
+    c->name = malloc((c->nvtx + 1) * sizeof(struct kv));
+    c->rank = malloc((c->nvtx + 1) * sizeof(struct kv));
+    if (!c->type || !c->name || !c->rank)
+        return -1;
+    for (vtx_t v = from; v < g->nv; v++) {
+        size_t i = (size_t) (v - from);
+        c->type[i] = (struct kv){0, g->type[v], v, v};
+        c->name[i] = (struct kv){0, g->name[v], v, v};
+        c->rank[i] = (struct kv){0, g->rank[v], v, v};
+    }
+    qsort(c->type, c->nvtx, sizeof(struct kv), cmp_kv);
+    qsort(c->name, c->nvtx, sizeof(struct kv), cmp_kv);
+    qsort(c->rank, c->nvtx, sizeof(struct kv), cmp_kv);
+    return 0;
+}
+
+/* kv arrays of the new edges [d.ne, ne): children keyed by source, parents
+ * by target, each in edge order. */
+static int edge_kvs(const graph_t *g, struct change *c)
+{
+    c->nedges = (size_t) (g->ne - g->d.ne);
+    c->child = malloc((c->nedges + 1) * sizeof(struct kv));
+    c->parent = malloc((c->nedges + 1) * sizeof(struct kv));
+    if (!c->child || !c->parent)
+        return -1;
+    size_t n = 0;
+    for (int64_t e = g->d.ne; e < g->ne; e++) {
+        int s = edge_sub(g, e);
+        if (s < 0)
+            continue;
+        c->child[n] = (struct kv){s, g->esrc[e], e, g->edst[e]};
+        c->parent[n++] = (struct kv){s, g->edst[e], e, g->esrc[e]};
+    }
+    c->nedges = n;
+    qsort(c->child, n, sizeof(struct kv), cmp_kv);
+    qsort(c->parent, n, sizeof(struct kv), cmp_kv);
+    return 0;
+}
+
+/* Number of new path slots the new vertices need (at most). */
+static size_t new_path_count(const graph_t *g)
+{
+    size_t n = 0;
+    for (int s = 0; s < g->nsub; s++)
+        for (vtx_t v = g->d.nv; v < g->nv; v++)
+            n += g->path[s][v] != NULL;
+    return n;
+}
+
+static int growth_room(graph_t *g, struct change *c)
+{
+    struct derived *d = &g->d;
+    int32_t na = graph_strtab_count(g->st);
+    size_t nbuf = c->nedges > c->nvtx ? c->nedges : c->nvtx;
+    c->buf = malloc((nbuf + 1) * sizeof(vtx_t));
+    if (!c->buf)
+        return -1;
+    for (int s = 0; s < d->nsub; s++)
+        if (room_for_runs(&d->child[s], g->nv, c->child, c->nedges, s) < 0 ||
+            room_for_runs(&d->parent[s], g->nv, c->parent, c->nedges, s) < 0)
+            return -1;
+    if (room_for_runs(&d->by_type.l, na, c->type, c->nvtx, 0) < 0 ||
+        room_for_runs(&d->by_name.l, na, c->name, c->nvtx, 0) < 0 ||
+        rank_room(&d->by_rank, c->rank, c->nvtx) < 0 || path_room(&d->by_path, new_path_count(g)))
+        return -1;
+    return 0;
+}
+
+static void pack_all(struct derived *d)
+{
+    for (int s = 0; s < d->nsub; s++) {
+        graph_vlists_pack(&d->child[s]);
+        graph_vlists_pack(&d->parent[s]);
+    }
+    graph_vlists_pack(&d->by_type.l);
+    graph_vlists_pack(&d->by_name.l);
+    graph_vlists_pack(&d->by_rank.l);
+}
+
+static void growth_apply(graph_t *g, const struct change *c, const vtx_t root[])
+{
+    struct derived *d = &g->d;
+    for (int s = 0; s < d->nsub; s++) {
+        append_runs(&d->child[s], c->child, c->nedges, s, c->buf, NULL);
+        append_runs(&d->parent[s], c->parent, c->nedges, s, c->buf, NULL);
+        d->root[s] = root[s];
+    }
+    append_runs(&d->by_type.l, c->type, c->nvtx, 0, c->buf, &d->by_type.nkeys);
+    append_runs(&d->by_name.l, c->name, c->nvtx, 0, c->buf, &d->by_name.nkeys);
+    rank_append(&d->by_rank, c->rank, c->nvtx, c->buf);
+    for (int s = 0; s < g->nsub; s++) {
+        for (vtx_t v = d->nv; v < g->nv; v++) {
+            const char *p = g->path[s][v];
+            if (p)
+                path_insert(g, &d->by_path, graph_strtab_hash(p, strlen(p)), v, p);
+        }
+    }
+    d->nlive += g->nv - d->nv;
+    d->nlive_edges += (int64_t) c->nedges;
+    d->nv = g->nv;
+    d->ne = g->ne;
+    pack_all(d);
+}
+
+/* Finalize after growth: add the new vertices and edges to the read side. */
+static int grow(graph_t *g, const vtx_t root[], struct st_error *err)
+{
+    struct change c;
+    memset(&c, 0, sizeof(c));
+    if (vertex_kvs(g, g->d.nv, &c) < 0 || edge_kvs(g, &c) < 0 || growth_room(g, &c) < 0) {
+        change_free(&c);
+        return st_errorf(err, ENOMEM, "graph: out of memory building indexes");
+    }
+    growth_apply(g, &c, root);
+    change_free(&c);
+    return 0;
 }
 
 int graph_finalize(graph_t *g, struct st_error *err)
@@ -992,19 +1417,41 @@ int graph_finalize(graph_t *g, struct st_error *err)
     vtx_t root[GRAPH_MAX_SUBSYSTEMS];
     if (!g)
         return st_errorf(err, EINVAL, "graph_finalize: no graph");
-    if (check_edges(g, err) < 0 || check_paths(g, err) < 0 || find_roots(g, root, err) < 0 ||
-        check_acyclic(g, err) < 0)
+    /* A full build the first time, after a path of an indexed vertex
+     * changed (paths decide roots), or when a subsystem appeared (it has
+     * no lists yet); otherwise only what was added is indexed. */
+    bool full =
+        !g->finalized || g->paths_dirty || g->full_rebuild || g->nsub != g->d.nsub;
+    if (validate(g, full, root, err) < 0)
         return -1;
-    shrink_to_fit(g);
-    return rebuild(g, root, err);
+    if (full) {
+        shrink_to_fit(g);
+        return rebuild(g, root, err);
+    }
+    return grow(g, root, err);
+}
+
+int graph_set_full_rebuild(graph_t *g, bool on)
+{
+    if (!g)
+        return einval();
+    g->full_rebuild = on;
+    return 0;
+}
+
+bool graph_full_rebuild(const graph_t *g)
+{
+    return g && g->full_rebuild;
 }
 
 /* ---- removal ------------------------------------------------------------------- */
 
 static bool all_parents_removed(const graph_t *g, int s, vtx_t c)
 {
-    for (int32_t i = g->d.poff[s][c]; i < g->d.poff[s][c + 1]; i++)
-        if (!g->removed[g->d.padj[s][i]])
+    int n = 0;
+    const vtx_t *p = graph_vlists_get(&g->d.parent[s], c, &n);
+    for (int i = 0; i < n; i++)
+        if (!g->removed[p[i]])
             return false;
     return true;
 }
@@ -1039,9 +1486,10 @@ static int mark_subtree(graph_t *g, int s, vtx_t v, struct gone *q)
     if (gone_push(g, q, v) < 0)
         return -1;
     for (; head < q->n; head++) {
-        vtx_t u = q->v[head];
-        for (int32_t i = g->d.coff[s][u]; i < g->d.coff[s][u + 1]; i++) {
-            vtx_t c = g->d.cadj[s][i];
+        int n = 0;
+        const vtx_t *ch = graph_vlists_get(&g->d.child[s], q->v[head], &n);
+        for (int i = 0; i < n; i++) {
+            vtx_t c = ch[i];
             if (!g->removed[c] && all_parents_removed(g, s, c) && gone_push(g, q, c) < 0)
                 return -1;
         }
@@ -1049,29 +1497,122 @@ static int mark_subtree(graph_t *g, int s, vtx_t v, struct gone *q)
     return 0;
 }
 
-/* Undo the tombstones of a failed removal.  Edges of earlier removals keep
- * a removed endpoint, so only the edges marked by this one come back. */
+/* Undo the tombstones of a failed removal. */
 static void unmark(graph_t *g, const struct gone *q)
 {
     for (size_t k = 0; k < q->n; k++)
         g->removed[q->v[k]] = 0;
-    for (int64_t e = 0; e < g->ne; e++)
-        if (!g->removed[g->esrc[e]] && !g->removed[g->edst[e]])
-            g->esub[e] &= EDGE_SUB_MASK;
 }
 
-/* Removal marks the incident edges and rebuilds the read side; the roots are
- * carried over (minus removed ones) since no path changed. */
-static int rebuild_after_removal(graph_t *g)
+/* Live edges that end at a removed vertex or leave one for a live one: the
+ * edges the removal takes away (each counted once, by its target unless
+ * only the source is gone). */
+static int64_t removed_edge_count(const graph_t *g, const struct gone *q)
 {
-    vtx_t root[GRAPH_MAX_SUBSYSTEMS];
-    for (int k = 0; k < g->nsub; k++)
-        root[k] =
-            g->d.root[k] != VTX_NONE && g->removed[g->d.root[k]] ? VTX_NONE : g->d.root[k];
-    for (int64_t e = 0; e < g->ne; e++)
-        if (!(g->esub[e] & EDGE_REMOVED) && (g->removed[g->esrc[e]] || g->removed[g->edst[e]]))
-            g->esub[e] |= EDGE_REMOVED;
-    return rebuild(g, root, NULL);
+    int64_t n = 0;
+    for (size_t k = 0; k < q->n; k++) {
+        for (int s = 0; s < g->d.nsub; s++) {
+            int np = 0, nc = 0;
+            (void) graph_vlists_get(&g->d.parent[s], q->v[k], &np);
+            const vtx_t *ch = graph_vlists_get(&g->d.child[s], q->v[k], &nc);
+            n += np;
+            for (int i = 0; i < nc; i++)
+                n += !g->removed[ch[i]];
+        }
+    }
+    return n;
+}
+
+static int removal_room(graph_t *g, const struct gone *q, struct change *c)
+{
+    struct derived *d = &g->d;
+    for (int s = 0; s < d->nsub; s++)
+        if (graph_vlists_room(&d->child[s], d->child[s].nkeys, 0) < 0 ||
+            graph_vlists_room(&d->parent[s], d->parent[s].nkeys, 0) < 0)
+            return -1;
+    if (graph_vlists_room(&d->by_type.l, d->by_type.l.nkeys, 0) < 0 ||
+        graph_vlists_room(&d->by_name.l, d->by_name.l.nkeys, 0) < 0 ||
+        graph_vlists_room(&d->by_rank.l, d->by_rank.l.nkeys, 0) < 0)
+        return -1;
+    c->nvtx = q->n;
+    c->type = malloc((q->n + 1) * sizeof(struct kv));
+    c->name = malloc((q->n + 1) * sizeof(struct kv));
+    c->rank = malloc((q->n + 1) * sizeof(struct kv));
+    c->buf = malloc((q->n + 1) * sizeof(vtx_t));
+    if (!c->type || !c->name || !c->rank || !c->buf)
+        return -1;
+    for (size_t k = 0; k < q->n; k++) {
+        vtx_t v = q->v[k];
+        c->type[k] = (struct kv){0, g->type[v], v, v};
+        c->name[k] = (struct kv){0, g->name[v], v, v};
+        c->rank[k] = (struct kv){0, g->rank[v], v, v};
+    }
+    qsort(c->type, q->n, sizeof(struct kv), cmp_kv);
+    qsort(c->name, q->n, sizeof(struct kv), cmp_kv);
+    qsort(c->rank, q->n, sizeof(struct kv), cmp_kv);
+    return 0;
+}
+
+/* Take removed vertex u out of its live neighbours' lists and empty its
+ * own. */
+static void unlink_vertex(graph_t *g, vtx_t u)
+{
+    struct derived *d = &g->d;
+    for (int s = 0; s < d->nsub; s++) {
+        int np = 0, nc = 0;
+        const vtx_t *p = graph_vlists_get(&d->parent[s], u, &np);
+        for (int i = 0; i < np; i++)
+            if (!g->removed[p[i]])
+                (void) graph_vlists_remove(&d->child[s], p[i], u);
+        const vtx_t *ch = graph_vlists_get(&d->child[s], u, &nc);
+        for (int i = 0; i < nc; i++)
+            if (!g->removed[ch[i]])
+                (void) graph_vlists_remove(&d->parent[s], ch[i], u);
+        graph_vlists_clear(&d->parent[s], u);
+        graph_vlists_clear(&d->child[s], u);
+    }
+}
+
+static void removal_apply(graph_t *g, const struct gone *q, const struct change *c)
+{
+    struct derived *d = &g->d;
+    d->nlive_edges -= removed_edge_count(g, q);
+    for (size_t k = 0; k < q->n; k++)
+        unlink_vertex(g, q->v[k]);
+    atom_remove(&d->by_type, c->type, c->nvtx, c->buf);
+    atom_remove(&d->by_name, c->name, c->nvtx, c->buf);
+    rank_remove(&d->by_rank, c->rank, c->nvtx, c->buf);
+    for (size_t k = 0; k < q->n; k++)
+        for (int s = 0; s < g->nsub; s++)
+            if (g->path[s][q->v[k]])
+                path_delete(g, &d->by_path, q->v[k], g->path[s][q->v[k]]);
+    for (int s = 0; s < d->nsub; s++)
+        if (d->root[s] != VTX_NONE && g->removed[d->root[s]])
+            d->root[s] = VTX_NONE;
+    d->nlive -= (int32_t) q->n;
+    pack_all(d);
+}
+
+/* Bring the read side up to date with the tombstones of q. */
+static int apply_removal(graph_t *g, const struct gone *q)
+{
+    if (g->full_rebuild || g->paths_dirty) {
+        /* the roots are carried over (minus removed ones): no path changed */
+        vtx_t root[GRAPH_MAX_SUBSYSTEMS];
+        for (int k = 0; k < GRAPH_MAX_SUBSYSTEMS; k++)
+            root[k] = g->d.root[k] != VTX_NONE && g->removed[g->d.root[k]] ? VTX_NONE
+                                                                           : g->d.root[k];
+        return rebuild(g, root, NULL);
+    }
+    struct change c;
+    memset(&c, 0, sizeof(c));
+    if (removal_room(g, q, &c) < 0) {
+        change_free(&c);
+        return -1;
+    }
+    removal_apply(g, q, &c);
+    change_free(&c);
+    return 0;
 }
 
 int graph_remove_subtrees(graph_t *g, const vtx_t *v, int n, atom_t subsystem)
@@ -1082,7 +1623,7 @@ int graph_remove_subtrees(graph_t *g, const vtx_t *v, int n, atom_t subsystem)
     if (!g || !g->finalized || g->nv != g->d.nv || g->ne != g->d.ne || n < 0 || (n > 0 && !v))
         return einval();
     int s = sub_index(g, subsystem);
-    if (s < 0)
+    if (s < 0 || s >= g->d.nsub)
         return einval();
     for (int i = 0; i < n; i++)
         if (!vtx_ok(g, v[i]) || g->removed[v[i]])
@@ -1092,7 +1633,7 @@ int graph_remove_subtrees(graph_t *g, const vtx_t *v, int n, atom_t subsystem)
         if (!g->removed[v[i]] && mark_subtree(g, s, v[i], &q) < 0)
             goto nomem;
     }
-    if (rebuild_after_removal(g) < 0)
+    if (apply_removal(g, &q) < 0)
         goto nomem;
     free(q.v);
     return (int) q.n;
@@ -1205,8 +1746,8 @@ vtx_t graph_root(const graph_t *g, atom_t subsystem)
     return s < 0 ? VTX_NONE : g->d.root[s];
 }
 
-static const vtx_t *csr_list(const graph_t *g, int32_t *const *off, vtx_t *const *adj,
-                             atom_t subsystem, vtx_t v, int *n)
+static const vtx_t *adj_list(const graph_t *g, bool children, atom_t subsystem, vtx_t v,
+                             int *n)
 {
     int dummy;
     if (!n)
@@ -1215,20 +1756,19 @@ static const vtx_t *csr_list(const graph_t *g, int32_t *const *off, vtx_t *const
     if (!vtx_ok(g, v) || v >= g->d.nv)
         return NULL;
     int s = sub_index(g, subsystem);
-    if (s < 0 || !off[s])
+    if (s < 0 || s >= g->d.nsub)
         return NULL;
-    *n = off[s][v + 1] - off[s][v];
-    return *n ? adj[s] + off[s][v] : NULL;
+    return graph_vlists_get(children ? &g->d.child[s] : &g->d.parent[s], v, n);
 }
 
 const vtx_t *graph_children(const graph_t *g, atom_t subsystem, vtx_t v, int *n)
 {
-    return csr_list(g, g ? g->d.coff : NULL, g ? g->d.cadj : NULL, subsystem, v, n);
+    return adj_list(g, true, subsystem, v, n);
 }
 
 const vtx_t *graph_parents(const graph_t *g, atom_t subsystem, vtx_t v, int *n)
 {
-    return csr_list(g, g ? g->d.poff : NULL, g ? g->d.padj : NULL, subsystem, v, n);
+    return adj_list(g, false, subsystem, v, n);
 }
 
 int64_t graph_edge_slots(const graph_t *g)
@@ -1239,6 +1779,10 @@ int64_t graph_edge_slots(const graph_t *g)
 bool graph_edge_at(const graph_t *g, int64_t i, vtx_t *src, vtx_t *dst, atom_t *subsystem)
 {
     if (!g || i < 0 || i >= g->ne || (g->esub[i] & EDGE_REMOVED))
+        return false;
+    /* an edge dies with its endpoint (one not added yet is reported) */
+    if ((g->esrc[i] < g->nv && g->removed[g->esrc[i]]) ||
+        (g->edst[i] < g->nv && g->removed[g->edst[i]]))
         return false;
     if (src)
         *src = g->esrc[i];
@@ -1258,38 +1802,39 @@ vtx_t graph_find_path(const graph_t *g, const char *path)
     const struct path_index *ix = &g->d.by_path;
     uint32_t h = graph_strtab_hash(path, strlen(path));
     uint32_t mask = ix->nslots - 1;
+    vtx_t best = VTX_NONE;
+    int best_s = g->nsub;
     for (uint32_t i = h & mask; ix->slot[i].v != VTX_NONE; i = (i + 1) & mask) {
         vtx_t v = ix->slot[i].v;
         /* A path set after the last finalize is not indexed yet; the
          * vertex must still carry the path it was indexed under. */
-        if (ix->slot[i].h == h && v < g->d.nv && has_path(g, v, path))
-            return v;
+        if (ix->slot[i].h != h || v >= g->d.nv || g->removed[v])
+            continue;
+        int s = path_sub(g, v, path);
+        if (s < best_s || (s == best_s && s < g->nsub && v < best)) {
+            best = v;
+            best_s = s;
+        }
     }
-    return VTX_NONE;
+    return best;
 }
 
-static const vtx_t *atom_lookup(const struct atom_index *ix, atom_t a, int *n)
+const vtx_t *graph_by_type(const graph_t *g, atom_t type, int *n)
 {
     int dummy;
     if (!n)
         n = &dummy;
     *n = 0;
-    if (a < 0 || a >= ix->natoms)
-        return NULL;
-    *n = ix->off[a + 1] - ix->off[a];
-    return *n ? ix->vtx + ix->off[a] : NULL;
-}
-
-const vtx_t *graph_by_type(const graph_t *g, atom_t type, int *n)
-{
-    static const struct atom_index empty;
-    return atom_lookup(g ? &g->d.by_type : &empty, type, n);
+    return g ? graph_vlists_get(&g->d.by_type.l, type, n) : NULL;
 }
 
 const vtx_t *graph_by_name(const graph_t *g, const char *name, int *n)
 {
-    static const struct atom_index empty;
-    return atom_lookup(g ? &g->d.by_name : &empty, graph_atom_find(g, name), n);
+    int dummy;
+    if (!n)
+        n = &dummy;
+    *n = 0;
+    return g ? graph_vlists_get(&g->d.by_name.l, graph_atom_find(g, name), n) : NULL;
 }
 
 const vtx_t *graph_by_rank(const graph_t *g, int32_t rank, int *n)
@@ -1300,20 +1845,9 @@ const vtx_t *graph_by_rank(const graph_t *g, int32_t rank, int *n)
     *n = 0;
     if (!g)
         return NULL;
-    const struct rank_index *ix = &g->d.by_rank;
-    int lo = 0, hi = ix->n;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if (ix->rank[mid] == rank) {
-            *n = ix->off[mid + 1] - ix->off[mid];
-            return ix->vtx + ix->off[mid];
-        }
-        if (ix->rank[mid] < rank)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    bool found;
+    int32_t pos = rank_pos(&g->d.by_rank, rank, &found);
+    return found ? graph_vlists_get(&g->d.by_rank.l, pos, n) : NULL;
 }
 
 void graph_get_stats(const graph_t *g, struct graph_stats *st)
@@ -1343,8 +1877,10 @@ void graph_rank_at(const graph_t *g, int i, int32_t *rank, int64_t *nvertices)
     }
     if (rank)
         *rank = g->d.by_rank.rank[i];
+    int n = 0;
+    (void) graph_vlists_get(&g->d.by_rank.l, i, &n);
     if (nvertices)
-        *nvertices = g->d.by_rank.off[i + 1] - g->d.by_rank.off[i];
+        *nvertices = n;
 }
 
 size_t graph_memory_bytes(const graph_t *g)
@@ -1360,7 +1896,13 @@ size_t graph_memory_bytes(const graph_t *g)
     for (int32_t i = 0; i < g->nprops; i++)
         b += (size_t) g->props[i].cap * 2 * sizeof(atom_t);
     b += (size_t) g->ecap * (2 * sizeof(vtx_t) + 1);
-    return b + g->d.bytes;
+    const struct derived *d = &g->d;
+    for (int s = 0; s < d->nsub; s++)
+        b += graph_vlists_bytes(&d->child[s]) + graph_vlists_bytes(&d->parent[s]);
+    b += graph_vlists_bytes(&d->by_type.l) + graph_vlists_bytes(&d->by_name.l);
+    b += graph_vlists_bytes(&d->by_rank.l) + (size_t) d->by_rank.cap * sizeof(int32_t);
+    b += (size_t) d->by_path.nslots * sizeof(struct path_slot);
+    return b;
 }
 
 int graph_truncate(graph_t *g, int32_t nvertices, int64_t nedges)

@@ -138,6 +138,17 @@ int graph_remove_subtree(graph_t *g, vtx_t v, atom_t subsystem);
  * of vertices removed, or -1. */
 int graph_remove_subtrees(graph_t *g, const vtx_t *v, int n, atom_t subsystem);
 
+/* Rebuild the whole read side on every growth and removal (on) instead of
+ * updating it in place (off, the default).  Both give the same read side;
+ * the full rebuild costs O(V+E) per change and is kept for comparison
+ * (benchmarks, differential tests).  The matcher follows the same switch
+ * (match/elastic.c re-primes every filter when it is on).  EINVAL for a
+ * NULL graph. */
+int graph_set_full_rebuild(graph_t *g, bool on);
+
+/* The switch above; false for NULL. */
+bool graph_full_rebuild(const graph_t *g);
+
 /* true if v is a live (not removed) vertex of g. */
 bool graph_vertex_live(const graph_t *g, vtx_t v);
 
