@@ -1,6 +1,18 @@
 /* elastic: growing (attach) and shrinking (remove) the graph under a
- * matcher.  Both change subtree totals, so the pruning filters are primed
- * again and the jobs' filter spans rebuilt from their exclusive vertices.
+ * matcher.
+ *
+ * Both change subtree totals, which the pruning filters track.  Only the
+ * changed subtree and its ancestors are re-done: the new vertices get their
+ * totals from below, the ancestors are summed again from their children
+ * (descendants first), and an ancestor's filter planner gets its new totals
+ * in place (planner_multi_update keeps the spans).  A removal also re-does
+ * the jobs that held something in the removed subtree: their filter spans
+ * are rebuilt from what they still hold exclusively.  Jobs elsewhere keep
+ * their spans: what they hold below each ancestor did not change.
+ *
+ * graph_full_rebuild(g) selects the former way (kept for comparison): every
+ * filter is primed again from the root and every job's filter spans
+ * rebuilt, O(V) per change.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,8 +29,119 @@ static vtx_t first_parent(const matcher_t *m, vtx_t v)
     return n > 0 ? p[0] : VTX_NONE;
 }
 
+/* A growable list of vertices. */
+struct vlist {
+    vtx_t *v;
+    size_t n, cap;
+};
+
+static int vlist_push(struct vlist *l, vtx_t v)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        vtx_t *p = realloc(l->v, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        l->v = p;
+        l->cap = cap;
+    }
+    l->v[l->n++] = v;
+    return 0;
+}
+
+/* ---- filter totals -------------------------------------------------------------------- */
+
+/* Sum the filter-type sizes strictly below v from its children's totals and
+ * set what the vertex tracks, as match_prime_filters() does at each vertex
+ * (its children must be up to date). */
+static void refresh_vertex(matcher_t *m, vtx_t v)
+{
+    size_t nf = (size_t) m->nf;
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
+    int64_t *tot = &m->ftot[(size_t) v * nf];
+    memset(tot, 0, nf * sizeof(*tot));
+    for (int i = 0; i < n; i++) {
+        const int64_t *ct = &m->ftot[(size_t) ch[i] * nf];
+        atom_t t = graph_type(m->g, ch[i]);
+        for (size_t k = 0; k < nf; k++)
+            tot[k] += ct[k] + (t == m->ftypes[k] ? graph_size(m->g, ch[i]) : 0);
+    }
+    uint32_t mask = 0, spec = 0;
+    atom_t t = graph_type(m->g, v);
+    for (int i = 0; i < m->nfent; i++) {
+        int k = m->fent[i].lli;
+        if (m->fent[i].hl == ATOM_NONE || m->fent[i].hl == t) {
+            spec |= 1u << k;
+            if (tot[k] > 0)
+                mask |= 1u << k;
+        }
+    }
+    m->fmask[v] = mask;
+    m->fspec[v] = spec;
+    m->weight[v] = mask ? tot[31 - __builtin_clz(mask)] : 0;
+}
+
+/* Refresh the subtree of v, children first. */
+static void refresh_subtree(matcher_t *m, vtx_t v)
+{
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
+    for (int i = 0; i < n; i++)
+        refresh_subtree(m, ch[i]);
+    refresh_vertex(m, v);
+}
+
+/* Append v's ancestors not yet marked (sseq == mark) to out and mark
+ * them, every ancestor after its own ancestors: out read backwards is
+ * children first.  Vertices marked `stop` (a subtree being removed) are
+ * neither collected nor walked through. */
+static int collect_ancestors(matcher_t *m, vtx_t v, int32_t mark, int32_t stop,
+                             struct vlist *out)
+{
+    int n = 0;
+    const vtx_t *p = graph_parents(m->g, m->dom, v, &n);
+    for (int i = 0; i < n; i++) {
+        if (m->sseq[p[i]] == mark || m->sseq[p[i]] == stop)
+            continue;
+        m->sseq[p[i]] = mark;
+        if (collect_ancestors(m, p[i], mark, stop, out) < 0 || vlist_push(out, p[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Refresh the ancestors in anc (children first) and give their filter
+ * planners the new totals.  -1 if a planner refused them (EBUSY: spans use
+ * more than the new total, which a consistent state never has). */
+static int refresh_ancestors(matcher_t *m, const struct vlist *anc)
+{
+    int rc = 0;
+    for (size_t i = anc->n; i-- > 0;) {
+        vtx_t a = anc->v[i];
+        refresh_vertex(m, a);
+        if (m->filt[a] &&
+            planner_multi_update(m->filt[a], &m->ftot[(size_t) a * (size_t) m->nf],
+                                 (const char *const *) m->fnames, (size_t) m->nf) < 0)
+            rc = -1;
+    }
+    return rc;
+}
+
+/* Filter atoms and well-known types: the graph may know new ones now. */
+static void refresh_atoms(matcher_t *m)
+{
+    m->a_node = graph_atom_find(m->g, "node");
+    m->a_storage_node = graph_atom_find(m->g, "storage_node");
+    for (int k = 0; k < m->nf; k++)
+        m->ftypes[k] = graph_atom_find(m->g, m->fnames[k]);
+}
+
+/* ---- job filter spans ----------------------------------------------------------------- */
+
 /* Re-add one job's filter spans: each vertex of the job gets the amounts of
- * filter types the job holds exclusively below it. */
+ * filter types the job holds exclusively below it.  acc: nv * nf zeroes,
+ * left zeroed. */
 static int refilter_job(matcher_t *m, struct mjob *j, int64_t *acc)
 {
     size_t nf = (size_t) m->nf;
@@ -64,15 +187,40 @@ static int refilter_job(matcher_t *m, struct mjob *j, int64_t *acc)
     return rc;
 }
 
+/* Rebuild the filter spans of jobs js[0..n) (their old ones are gone).  The
+ * scratch is calloc'ed: the kernel hands out zero pages, so only the pages
+ * of the jobs' vertices are ever touched. */
+static int refilter_jobs(matcher_t *m, struct mjob *const *js, size_t n)
+{
+    if (m->nf == 0 || n == 0)
+        return 0;
+    int64_t *acc = calloc((size_t) m->nv * (size_t) m->nf, sizeof(*acc));
+    if (!acc)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (refilter_job(m, js[i], acc) < 0)
+            rc = -1;
+    free(acc);
+    return rc;
+}
+
+static void drop_filter_spans(matcher_t *m, struct mjob *j)
+{
+    for (size_t i = 0; i < j->nspans; i++) {
+        struct mspan *sp = &j->spans[i];
+        if (sp->filter_span > 0)
+            planner_multi_rem_span(m->filt[sp->v], sp->filter_span);
+        sp->filter_span = 0;
+    }
+}
+
+/* Prime every filter again and rebuild every job's filter spans: O(V). */
 int match_refilter(matcher_t *m)
 {
     if (match_grow_state(m) < 0)
         return -1;
-    /* The graph may now know types it did not know at creation. */
-    m->a_node = graph_atom_find(m->g, "node");
-    m->a_storage_node = graph_atom_find(m->g, "storage_node");
-    for (int k = 0; k < m->nf; k++)
-        m->ftypes[k] = graph_atom_find(m->g, m->fnames[k]);
+    refresh_atoms(m);
     match_prime_filters(m);
     if (m->nf == 0 || m->njobs == 0)
         return 0;
@@ -87,85 +235,213 @@ int match_refilter(matcher_t *m)
     return rc;
 }
 
+/* ---- attach ----------------------------------------------------------------------------- */
+
+/* Prime what an attach added: vertices [from, nv) hanging below older ones
+ * (a new vertex with no older parent is either below another new one or
+ * unreachable from the root, which priming from the root never visits
+ * either), then the older ancestors. */
+static int prime_growth(matcher_t *m, vtx_t from)
+{
+    struct vlist anc = {0};
+    int32_t mark = ++m->seq;
+    int rc = 0;
+    for (vtx_t v = from; v < m->nv && rc == 0; v++) {
+        vtx_t p = first_parent(m, v);
+        if (!graph_vertex_live(m->g, v) || p == VTX_NONE || p >= from)
+            continue;
+        refresh_subtree(m, v);
+        rc = collect_ancestors(m, v, mark, mark, &anc);
+    }
+    if (rc == 0 && refresh_ancestors(m, &anc) < 0)
+        rc = match_refilter(m);
+    free(anc.v);
+    return rc;
+}
+
 int match_attach(matcher_t *m, const char *jgf_text, struct st_error *err)
 {
     if (!m || !jgf_text)
         return st_errorf(err, EINVAL, "invalid argument");
     if (m->njobs > 0)
         return st_errorf(err, EBUSY, "attach isn't supported while jobs exist");
+    vtx_t from = graph_vertex_count(m->g);
     if (reader_jgf_attach(m->g, jgf_text, "JGF", err) < 0)
         return -1;
-    if (match_refilter(m) < 0)
+    int rc;
+    if (graph_full_rebuild(m->g)) {
+        rc = match_refilter(m);
+    } else if ((rc = match_grow_state(m)) == 0) {
+        refresh_atoms(m);
+        rc = m->nf > 0 ? prime_growth(m, from) : 0;
+    }
+    if (rc < 0)
         return st_errorf(err, ENOMEM, "out of memory");
     return 0;
 }
 
-/* Drop every job's hold on the vertices marked with the current sequence
- * (about to be removed); jobs left with nothing but shared ancestors of
- * removed vertices (anc[v] set) are gone. */
-static void release_marked(matcher_t *m, const uint8_t *anc)
+/* ---- remove ----------------------------------------------------------------------------- */
+
+/* What one removal touches: the subtree (sseq == sub), the ancestors of its
+ * roots (sseq == anc, not in the subtree), the jobs that held something in
+ * the subtree. */
+struct removal {
+    int32_t sub, anc;
+    struct vlist gone;      /* the subtree, roots first */
+    struct vlist ancestors; /* every ancestor after its own ancestors */
+    struct mjob **jobs;
+    size_t njobs;
+};
+
+static void removal_free(struct removal *r)
 {
-    for (size_t i = 0; i < m->njobs;) {
-        struct mjob *j = &m->jobs[i];
-        size_t k = 0;
-        for (size_t s = 0; s < j->nspans; s++) {
-            struct mspan *sp = &j->spans[s];
-            if (m->sseq[sp->v] == m->seq) {
-                match_span_release(m, sp);
-                continue;
-            }
-            j->spans[k++] = *sp;
-        }
-        bool left = false;
-        for (size_t x = 0; x < k && !left; x++)
-            left = j->spans[x].excl || !anc[j->spans[x].v];
-        j->nspans = k;
-        if (!left) {
-            match_release_job(m, j);
-            match_job_drop(m, j);
-            continue;
-        }
-        i++;
-    }
+    free(r->gone.v);
+    free(r->ancestors.v);
+    free(r->jobs);
 }
 
-static void mark_subtree(matcher_t *m, vtx_t v)
+static int mark_subtree(matcher_t *m, vtx_t v, struct removal *r)
 {
-    m->sseq[v] = m->seq;
+    if (m->sseq[v] == r->sub)
+        return 0;
+    m->sseq[v] = r->sub;
+    if (vlist_push(&r->gone, v) < 0)
+        return -1;
     int n = 0;
     const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
     for (int i = 0; i < n; i++)
-        mark_subtree(m, ch[i]);
+        if (mark_subtree(m, ch[i], r) < 0)
+            return -1;
+    return 0;
 }
 
-static int remove_marked_roots(matcher_t *m, const vtx_t *roots, int n, struct st_error *err)
+/* Mark the subtrees of roots[], then their ancestors. */
+static int mark_removal(matcher_t *m, const vtx_t *roots, int n, struct removal *r)
 {
-    uint8_t *anc = calloc((size_t) m->nv + 1, 1);
-    if (!anc)
-        return st_errorf(err, ENOMEM, "out of memory");
-    m->seq++;
-    for (int i = 0; i < n; i++) {
-        mark_subtree(m, roots[i]);
-        for (vtx_t a = first_parent(m, roots[i]); a != VTX_NONE; a = first_parent(m, a))
-            anc[a] = 1;
-    }
-    release_marked(m, anc);
-    free(anc);
+    r->sub = ++m->seq;
     for (int i = 0; i < n; i++)
-        if (graph_vertex_live(m->g, roots[i]) &&
-            graph_remove_subtree(m->g, roots[i], m->dom) < 0)
-            return st_errorf(err, errno, "can't remove %s", graph_name(m->g, roots[i]));
-    for (int32_t v = 0; v < m->nv; v++) {
-        if (m->sseq[v] != m->seq)
+        if (mark_subtree(m, roots[i], r) < 0)
+            return -1;
+    r->anc = ++m->seq;
+    for (int i = 0; i < n; i++)
+        if (collect_ancestors(m, roots[i], r->anc, r->sub, &r->ancestors) < 0)
+            return -1;
+    return 0;
+}
+
+static bool job_touched(const matcher_t *m, const struct mjob *j, int32_t sub)
+{
+    for (size_t s = 0; s < j->nspans; s++)
+        if (m->sseq[j->spans[s].v] == sub)
+            return true;
+    return false;
+}
+
+/* Drop a touched job's hold on the subtree.  Its filter spans go too (they
+ * are rebuilt once the totals are right); a job left with nothing but
+ * shared ancestors of removed vertices is gone.  Returns true if the job
+ * remains. */
+static bool release_subtree(matcher_t *m, struct mjob *j, const struct removal *r)
+{
+    drop_filter_spans(m, j);
+    size_t k = 0;
+    for (size_t s = 0; s < j->nspans; s++) {
+        struct mspan *sp = &j->spans[s];
+        if (m->sseq[sp->v] == r->sub) {
+            match_span_release(m, sp);
             continue;
+        }
+        j->spans[k++] = *sp;
+    }
+    bool left = false;
+    for (size_t x = 0; x < k && !left; x++)
+        left = j->spans[x].excl || m->sseq[j->spans[x].v] != r->anc;
+    j->nspans = k;
+    if (!left)
+        match_release_job(m, j);
+    return left;
+}
+
+/* Release the jobs holding something in the subtree; r->jobs gets the ones
+ * that remain.  Job ids are collected first: dropping a job moves the
+ * table. */
+static int release_jobs(matcher_t *m, struct removal *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->njobs; i++)
+        n += job_touched(m, &m->jobs[i], r->sub);
+    if (n == 0)
+        return 0;
+    int64_t *ids = malloc(n * sizeof(*ids));
+    r->jobs = malloc(n * sizeof(*r->jobs));
+    if (!ids || !r->jobs) {
+        free(ids);
+        return -1;
+    }
+    n = 0;
+    for (size_t i = 0; i < m->njobs; i++)
+        if (job_touched(m, &m->jobs[i], r->sub))
+            ids[n++] = m->jobs[i].id;
+    for (size_t i = 0; i < n; i++) {
+        struct mjob *j = match_job_find(m, ids[i]);
+        if (!release_subtree(m, j, r))
+            match_job_drop(m, j);
+    }
+    /* pointers only now: the drops above moved the table */
+    for (size_t i = 0; i < n; i++) {
+        struct mjob *j = match_job_find(m, ids[i]);
+        if (j)
+            r->jobs[r->njobs++] = j;
+    }
+    free(ids);
+    return 0;
+}
+
+/* The subtree's planners go with it; its vertices stop tracking filters. */
+static void drop_subtree_state(matcher_t *m, const struct removal *r)
+{
+    for (size_t i = 0; i < r->gone.n; i++) {
+        vtx_t v = r->gone.v[i];
         planner_destroy(m->plans[v]);
         planner_destroy(m->xchk[v]);
+        planner_multi_destroy(m->filt[v]);
         m->plans[v] = NULL;
         m->xchk[v] = NULL;
+        m->filt[v] = NULL;
+        m->fmask[v] = 0;
+        m->fspec[v] = 0;
     }
-    if (match_refilter(m) < 0)
-        return st_errorf(err, ENOMEM, "out of memory");
-    return 0;
+}
+
+/* Remove the subtrees of roots[0..n) (live vertices of the dominant
+ * subsystem, none the root). */
+static int remove_roots(matcher_t *m, const vtx_t *roots, int n, struct st_error *err)
+{
+    struct removal r;
+    memset(&r, 0, sizeof(r));
+    int rc = -1;
+    if (mark_removal(m, roots, n, &r) < 0 || release_jobs(m, &r) < 0) {
+        st_errorf(err, ENOMEM, "out of memory");
+        goto done;
+    }
+    if (graph_remove_subtrees(m->g, roots, n, m->dom) < 0) {
+        st_errorf(err, errno, "can't remove %s", graph_name(m->g, roots[0]));
+        goto done;
+    }
+    drop_subtree_state(m, &r);
+    if (graph_full_rebuild(m->g))
+        rc = match_refilter(m);
+    else if (m->nf == 0)
+        rc = 0;
+    else if (refresh_ancestors(m, &r.ancestors) < 0)
+        rc = match_refilter(m);
+    else
+        rc = refilter_jobs(m, r.jobs, r.njobs);
+    if (rc < 0)
+        st_errorf(err, ENOMEM, "out of memory");
+done:
+    removal_free(&r);
+    return rc;
 }
 
 int match_remove_path(matcher_t *m, const char *path, struct st_error *err)
@@ -179,7 +455,23 @@ int match_remove_path(matcher_t *m, const char *path, struct st_error *err)
         return st_errorf(err, EINVAL, "can't remove the root %s", path);
     if (match_grow_state(m) < 0)
         return st_errorf(err, ENOMEM, "out of memory");
-    return remove_marked_roots(m, &v, 1, err);
+    return remove_roots(m, &v, 1, err);
+}
+
+/* The topmost vertices of the ranks of ids: those whose parent has another
+ * rank. */
+static int rank_roots(matcher_t *m, const idset_t *ids, struct vlist *roots)
+{
+    for (int64_t r = idset_first(ids); r >= 0; r = idset_next(ids, r)) {
+        int nr = 0;
+        const vtx_t *vs = graph_by_rank(m->g, (int32_t) r, &nr);
+        for (int i = 0; i < nr; i++) {
+            vtx_t p = first_parent(m, vs[i]);
+            if (p != VTX_NONE && graph_rank(m->g, p) != (int32_t) r && vlist_push(roots, vs[i]) < 0)
+                return -1;
+        }
+    }
+    return 0;
 }
 
 int match_remove_ranks(matcher_t *m, const char *ranks, struct st_error *err)
@@ -189,26 +481,13 @@ int match_remove_ranks(matcher_t *m, const char *ranks, struct st_error *err)
     idset_t *ids = idset_decode(ranks, err);
     if (!ids)
         return -1;
-    if (match_grow_state(m) < 0) {
-        idset_destroy(ids);
-        return st_errorf(err, ENOMEM, "out of memory");
-    }
-    /* The topmost vertex of each rank: one whose parent has another rank. */
-    vtx_t *roots = malloc(((size_t) m->nv + 1) * sizeof(*roots));
-    int n = 0;
-    for (int64_t r = idset_first(ids); roots && r >= 0; r = idset_next(ids, r)) {
-        int nr = 0;
-        const vtx_t *vs = graph_by_rank(m->g, (int32_t) r, &nr);
-        for (int i = 0; i < nr; i++) {
-            vtx_t p = first_parent(m, vs[i]);
-            if (p != VTX_NONE && graph_rank(m->g, p) != (int32_t) r)
-                roots[n++] = vs[i];
-        }
-    }
+    struct vlist roots = {0};
+    int rc = -1;
+    if (match_grow_state(m) < 0 || rank_roots(m, ids, &roots) < 0)
+        st_errorf(err, ENOMEM, "out of memory");
+    else
+        rc = roots.n > 0 ? remove_roots(m, roots.v, (int) roots.n, err) : 0;
     idset_destroy(ids);
-    if (!roots)
-        return st_errorf(err, ENOMEM, "out of memory");
-    int rc = remove_marked_roots(m, roots, n, err);
-    free(roots);
+    free(roots.v);
     return rc;
 }
