@@ -61,8 +61,8 @@ typedef struct policy policy_t;
 const struct match_policy *policy_lookup(const char *name);
 
 /* Resolve a -P argument: a built-in name, a custom string of key=value
- * words (keys policy=high|low, node_centric, node_exclusive,
- * stop_on_1_matches = true|false) or "plugin:/path/lib.so".  Returns an
+ * words (keys policy=high|low, or high|low = true|false; node_centric,
+ * node_exclusive, stop_on_1_matches = true|false) or "plugin:/path/lib.so".  Returns an
  * object owned by the caller (policy_destroy), or NULL with errno EINVAL
  * (ENOENT for a missing plugin) and err filled. */
 policy_t *policy_create(const char *spec, struct st_error *err);

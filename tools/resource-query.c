@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "jobspec/jobspec.h"
+#include "policy/policy.h"
 #include "resource/reader.h"
 #include "tools/rq.h"
 
@@ -361,6 +362,19 @@ static matcher_t *create_matcher(const struct options *o, graph_t *g, struct st_
     return match_create(g, &params, err);
 }
 
+/* Whether -e must count visits with a dry full walk: only a policy whose
+ * matches stop best-first (not first, whose early stop is the reference's
+ * own, nor locality, which walks every candidate) visits fewer vertices
+ * than the reference prints. */
+static bool needs_full_walk(const struct options *o)
+{
+    policy_t *p = policy_create(o->policy ? o->policy : "first", NULL);
+    const struct match_policy *ops = policy_ops(p);
+    bool full = ops && !ops->stop_on_first && !ops->locality;
+    policy_destroy(p);
+    return full;
+}
+
 int main(int argc, char **argv)
 {
     struct options o = {.fmt = WRITER_SIMPLE, .traverser = MATCH_TRAVERSER_SIMPLE};
@@ -393,6 +407,7 @@ int main(int argc, char **argv)
         rq.out = stdout;
         goto done;
     }
+    rq.full_walk = o.elapse && needs_full_walk(&o);
     if (o.elapse)
         print_load_stats(rq.g, load_time);
     command_loop(&rq, !o.no_prompt && isatty(STDIN_FILENO));

@@ -57,6 +57,7 @@ struct rq {
     enum writer_format fmt;
     FILE *out;           /* -t file or stdout */
     bool elapse;         /* -e */
+    bool full_walk;      /* -e counts need a dry full walk (best-first policies) */
     int64_t jobid;       /* next job id */
     struct rq_job *jobs; /* sorted by id */
     size_t njobs;

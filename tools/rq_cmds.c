@@ -222,7 +222,7 @@ static int run_match(struct rq *rq, enum match_op op, const char *fn)
         return -1;
     }
     struct match_stats full;
-    bool have_full = rq->elapse && full_walk_stats(rq, op, js, jobid, &full) == 0;
+    bool have_full = rq->full_walk && full_walk_stats(rq, op, js, jobid, &full) == 0;
     writer_reset(rq->w);
     double t0 = rq_now();
     int rc = match_run(rq->m, op, js, jobid, &at, op == MATCH_SATISFIABILITY ? NULL : rq->w,
