@@ -10,8 +10,15 @@
  *
  * Each entry becomes the argument "--key=value" ("--key" for a true
  * boolean, nothing for false), placed before the command line's own
- * arguments so that the command line wins.  Errors name the file, line
- * and column.
+ * arguments so that the command line wins.  The one nested key is
+ * "queues", a mapping of queue names to their parameters, each becoming
+ * "--queue=NAME:policy=easy,queue-depth=64":
+ *
+ *   queues:
+ *     batch: {policy: easy, queue-depth: 64}
+ *     debug: fcfs             # just the policy
+ *
+ * Errors name the file, line and column.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,7 +44,7 @@ static int key_kind(const char *k)
     for (size_t i = 0; i < sizeof value_keys / sizeof *value_keys; i++)
         if (strcmp(k, value_keys[i]) == 0)
             return 2;
-    return 0;
+    return strcmp(k, "queues") == 0 ? 3 : 0;
 }
 
 struct cfg {
@@ -78,6 +85,107 @@ static int add_arg(struct cfg *c, const char *key, int kind, const char *value,
     return 0;
 }
 
+static const char *const queue_keys[] = {"policy", "queue-depth", "reservation-depth"};
+
+static int append_arg(struct cfg *c, char *a)
+{
+    char **v = a ? realloc(c->args, (size_t)(c->n + 1) * sizeof *v) : NULL;
+    if (!v) {
+        free(a);
+        return st_errorf(c->err, ENOMEM, "out of memory");
+    }
+    c->args = v;
+    c->args[c->n++] = a;
+    return 0;
+}
+
+static int next_event(struct cfg *c, yaml_parser_t *p, yaml_event_t *ev)
+{
+    if (yaml_parser_parse(p, ev))
+        return 0;
+    return st_errorf(c->err, EINVAL, "%s:%zu:%zu: %s", c->path, p->problem_mark.line + 1,
+                     p->problem_mark.column + 1, p->problem ? p->problem : "bad YAML");
+}
+
+/* One queue's parameters: a mapping of scalars (after its
+ * MAPPING_START), appended to spec as ",key=value". */
+static int queue_params(struct cfg *c, yaml_parser_t *p, char *spec, size_t n)
+{
+    yaml_event_t ev;
+    char key[64] = "";
+    for (;;) {
+        if (next_event(c, p, &ev) < 0)
+            return -1;
+        int rc = 0;
+        if (ev.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&ev);
+            return 0;
+        }
+        if (ev.type != YAML_SCALAR_EVENT) {
+            rc = cfg_error(c, &ev, "queue parameters must be scalars", NULL);
+        } else if (!key[0]) {
+            snprintf(key, sizeof key, "%s", (const char *)ev.data.scalar.value);
+            bool known = false;
+            for (size_t i = 0; i < sizeof queue_keys / sizeof *queue_keys; i++)
+                known |= strcmp(key, queue_keys[i]) == 0;
+            if (!known)
+                rc = cfg_error(c, &ev, "unknown queue parameter", key);
+        } else {
+            size_t len = strlen(spec);
+            snprintf(spec + len, n - len, "%s%s=%s", strchr(spec, ':') ? "," : ":", key,
+                     (const char *)ev.data.scalar.value);
+            key[0] = '\0';
+        }
+        yaml_event_delete(&ev);
+        if (rc < 0)
+            return -1;
+    }
+}
+
+/* queues: {NAME: {params} | POLICY | null, ...}, after its MAPPING_START. */
+static int walk_queues(struct cfg *c, yaml_parser_t *p)
+{
+    yaml_event_t ev;
+    char spec[1024] = "";
+    for (;;) {
+        if (next_event(c, p, &ev) < 0)
+            return -1;
+        int rc = 0;
+        bool name_pending = spec[0] != '\0';
+        if (ev.type == YAML_MAPPING_END_EVENT && !name_pending) {
+            yaml_event_delete(&ev);
+            return 0;
+        }
+        if (ev.type == YAML_SCALAR_EVENT && !name_pending) {
+            snprintf(spec, sizeof spec, "%s", (const char *)ev.data.scalar.value);
+            if (!spec[0] || strpbrk(spec, ":,= "))
+                rc = cfg_error(c, &ev, "bad queue name", spec);
+        } else if (ev.type == YAML_SCALAR_EVENT) { /* NAME: POLICY, or NAME: (null) */
+            const char *v = (const char *)ev.data.scalar.value;
+            size_t len = strlen(spec);
+            if (*v && strcmp(v, "~") != 0 && strcmp(v, "null") != 0)
+                snprintf(spec + len, sizeof spec - len, ":policy=%s", v);
+            char *a = NULL;
+            if (asprintf(&a, "--queue=%s", spec) < 0)
+                a = NULL;
+            rc = append_arg(c, a);
+            spec[0] = '\0';
+        } else if (ev.type == YAML_MAPPING_START_EVENT && name_pending) {
+            rc = queue_params(c, p, spec, sizeof spec);
+            char *a = NULL;
+            if (rc == 0 && (asprintf(&a, "--queue=%s", spec) < 0 || append_arg(c, a) < 0))
+                rc = st_errorf(c->err, ENOMEM, "out of memory");
+            spec[0] = '\0';
+        } else {
+            rc = cfg_error(c, &ev, "queues: expected NAME: {policy: P, queue-depth: N, "
+                                   "reservation-depth: N}", NULL);
+        }
+        yaml_event_delete(&ev);
+        if (rc < 0)
+            return -1;
+    }
+}
+
 /* Walk the events: stream, document, one mapping of scalar: scalar. */
 static int walk(struct cfg *c, yaml_parser_t *p)
 {
@@ -92,6 +200,11 @@ static int walk(struct cfg *c, yaml_parser_t *p)
         switch (ev.type) {
         case YAML_STREAM_END_EVENT: done = true; break;
         case YAML_MAPPING_START_EVENT:
+            if (depth == 1 && have_key && strcmp(key, "queues") == 0) {
+                rc = walk_queues(c, p);
+                have_key = false;
+                break;
+            }
             rc = depth++ ? cfg_error(c, &ev, "values must be scalars", NULL) : 0;
             break;
         case YAML_MAPPING_END_EVENT: depth--; break;
@@ -107,6 +220,8 @@ static int walk(struct cfg *c, yaml_parser_t *p)
                 have_key = true;
                 if (!key_kind(key))
                     rc = cfg_error(c, &ev, "unknown key", key);
+            } else if (key_kind(key) == 3) {
+                rc = cfg_error(c, &ev, "queues: expected a mapping of queue names", NULL);
             } else {
                 rc = add_arg(c, key, key_kind(key), s, &ev);
                 have_key = false;

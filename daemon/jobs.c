@@ -127,6 +127,14 @@ static const char *job_name(const jobspec_t *js)
     return "job";
 }
 
+double inst_plan_duration(const struct instance *inst, jobspec_t *js)
+{
+    double d = js->duration;
+    if (d <= 0 && inst->opts.default_duration > 0)
+        js->duration = (double)inst->opts.default_duration;
+    return d;
+}
+
 struct job *inst_job_new(struct instance *inst, int64_t id, uint32_t uid, jobspec_t *js,
                          json_t *spec, bool noexec)
 {
@@ -147,6 +155,7 @@ struct job *inst_job_new(struct instance *inst, int64_t id, uint32_t uid, jobspe
     j->spec = json_incref(spec);
     j->noexec = noexec;
     j->duration = jobspec_duration_seconds(js);
+    inst_plan_duration(inst, js);
     j->ntasks = job_ntasks(js);
     j->state = JOB_NEW;
     inst->jobs[id] = j;
@@ -470,6 +479,7 @@ json_t *inst_job_json(struct instance *inst, const struct job *j, bool full, uin
         json_object_set_new(o, "reason", json_string(j->reason));
     if (j->how)
         json_object_set_new(o, "start", json_string(j->how));
+    json_object_set_new(o, "queue", json_string(inst_job_queue(inst, j)));
     if (!full)
         return o;
     json_object_set_new(o, "duration", json_integer(j->duration));
@@ -482,6 +492,12 @@ json_t *inst_job_json(struct instance *inst, const struct job *j, bool full, uin
         json_object_set_new(o, "stderr", json_string(j->err_path));
     }
     return o;
+}
+
+const char *inst_job_queue(const struct instance *inst, const struct job *j)
+{
+    const char *q = j->js->queue ? j->js->queue : queue_mgr_queue_name(inst->qm, 0);
+    return q ? q : "";
 }
 
 void inst_kick(struct instance *inst)

@@ -66,8 +66,10 @@ static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
     /* A request the graph can never satisfy is refused now, as Flux's
      * feasibility check does, rather than failing later in the queue. */
     int64_t at = (int64_t)inst_now();
-    if (match_run(inst->m, MATCH_SATISFIABILITY, js, inst->njobs + 1, &at, NULL, NULL, err) < 0 &&
-        errno != EBUSY) {
+    double given = inst_plan_duration(inst, js);
+    int sat = match_run(inst->m, MATCH_SATISFIABILITY, js, inst->njobs + 1, &at, NULL, NULL, err);
+    js->duration = given; /* copies of it and the job's own record keep what was asked */
+    if (sat < 0 && errno != EBUSY) {
         int e = errno;
         char msg[ST_ERROR_MAX];
         snprintf(msg, sizeof msg, "%s", err && err->text[0] ? err->text : strerror(e));
@@ -78,13 +80,19 @@ static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
     }
     if (js->queue) {
         bool known = false;
-        for (int q = 0; q < queue_mgr_queue_count(inst->qm); q++)
-            known |= strcmp(queue_mgr_queue_name(inst->qm, q), js->queue) == 0;
+        char names[512] = "";
+        for (int q = 0; q < queue_mgr_queue_count(inst->qm); q++) {
+            const char *qn = queue_mgr_queue_name(inst->qm, q);
+            known |= strcmp(qn, js->queue) == 0;
+            size_t len = strlen(names);
+            snprintf(names + len, sizeof names - len, "%s%s", q ? ", " : "", qn);
+        }
         if (!known) {
+            st_errorf(err, ENOENT, "jobspecs[%zu]: no queue named \"%s\" (queues: %s)", idx,
+                      js->queue, names);
             jobspec_destroy(js);
             json_decref(spec);
-            return st_errorf(err, ENOENT, "jobspecs[%zu]: no queue named \"%s\"", idx,
-                             js->queue);
+            return -1;
         }
     }
     return 0;
@@ -318,12 +326,17 @@ static int m_jobs(struct instance *inst, json_t *params, uint32_t uid, void *wor
         return -1;
     int64_t user = param_int(params, "uid", -1);
     int64_t limit = param_int(params, "limit", 0);
+    json_t *qv = json_object_get(params, "queue");
+    const char *queue = json_string_value(qv);
     if (limit < 0)
         return st_errorf(err, EINVAL, "jobs: \"limit\" must be >= 0");
+    if (qv && !queue)
+        return st_errorf(err, EINVAL, "jobs: \"queue\" must be a queue name");
     json_t *list = json_array();
     for (int64_t id = inst->njobs; list && id >= 1; id--) {
         struct job *j = inst_job(inst, id);
-        if (!j || !(mask & (1u << j->state)) || (user >= 0 && j->uid != (uint32_t)user))
+        if (!j || !(mask & (1u << j->state)) || (user >= 0 && j->uid != (uint32_t)user) ||
+            (queue && strcmp(inst_job_queue(inst, j), queue) != 0))
             continue;
         json_t *o = inst_job_json(inst, j, false, uid);
         instance_job_annotate(j, o);
@@ -537,6 +550,7 @@ static int m_match(struct instance *inst, json_t *params, uint32_t uid, void *wo
         return -1;
     int64_t now = (int64_t)inst_now();
     int64_t at = now;
+    inst_plan_duration(inst, sub.js);
     /* An id no job can have: nothing is committed by this op anyway. */
     int rc = match_run(inst->m, MATCH_WITHOUT_ALLOCATING_FUTURE, sub.js, INT64_MAX - 1, &at, NULL,
                        NULL, err);
@@ -557,12 +571,25 @@ static int m_queue(struct instance *inst, json_t *params, uint32_t uid, void *wo
                    json_t **result, struct st_error *err)
 {
     json_t *qs = json_array();
-    for (int i = 0; qs && i < queue_mgr_queue_count(inst->qm); i++)
-        json_array_append_new(qs, json_pack("{s:s}", "name", queue_mgr_queue_name(inst->qm, i)));
+    struct queue_info qi = {0};
+    for (int i = 0; qs && queue_mgr_queue_info(inst->qm, i, &qi) == 0; i++) {
+        int64_t running = 0; /* RUN and CLEANUP jobs routed to this queue */
+        for (size_t k = 0; k < inst->nrunning; k++)
+            running += strcmp(inst_job_queue(inst, inst_job(inst, inst->running[k])),
+                              qi.name) == 0;
+        json_array_append_new(qs, json_pack("{s:s, s:s, s:i, s:i, s:I, s:I}", "name", qi.name,
+                                            "policy", qi.policy, "queue_depth", qi.queue_depth,
+                                            "reservation_depth", qi.reservation_depth,
+                                            "pending", (json_int_t)qi.pending, "running",
+                                            (json_int_t)running));
+    }
+    queue_mgr_queue_info(inst->qm, 0, &qi);
+    /* "policy" is the first queue's (the only one's, without --queue). */
     *result = json_pack("{s:o, s:s, s:s, s:I, s:I}", "queues", qs, "policy",
-                        inst->opts.queue_policy, "match_policy", inst->opts.match_policy,
-                        "pending", (json_int_t)queue_pending_count(inst->qm), "running",
-                        (json_int_t)queue_running_count(inst->qm));
+                        qi.policy ? qi.policy : inst->opts.queue_policy, "match_policy",
+                        inst->opts.match_policy, "pending",
+                        (json_int_t)queue_pending_count(inst->qm), "running",
+                        (json_int_t)inst->nrunning);
     return 0;
 }
 

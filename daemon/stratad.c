@@ -33,6 +33,10 @@ static const char usage_text[] =
     "  -Q, --queue-policy=NAME    fcfs (default), easy, hybrid, conservative\n"
     "      --queue-depth=N        jobs considered per pass (default 32)\n"
     "      --reservation-depth=N  reservations per pass (default: the policy's)\n"
+    "      --queue=NAME[:policy=P,queue-depth=N,reservation-depth=N]\n"
+    "                             a named queue (repeat for several; the first takes jobs\n"
+    "                             that name none); unset parameters come from the options\n"
+    "                             above.  Without --queue: one queue named default\n"
     "      --default-duration=S   allocation length of jobs without -t (default 31536000)\n"
     "Execution:\n"
     "      --noexec               run nothing: hold each allocation for the job's duration\n"
@@ -71,6 +75,7 @@ enum {
     OPT_TLSCERT,
     OPT_SECRET,
     OPT_JMAX,
+    OPT_QUEUE,
     OPT_INACTIVE,
 };
 
@@ -94,6 +99,7 @@ static const struct option long_opts[] = {
     {"tls-cert", required_argument, NULL, OPT_TLSCERT},
     {"secret-file", required_argument, NULL, OPT_SECRET},
     {"journal-max-records", required_argument, NULL, OPT_JMAX},
+    {"queue", required_argument, NULL, OPT_QUEUE},
     {"inactive-limit", required_argument, NULL, OPT_INACTIVE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -115,6 +121,72 @@ static int parse_long(const char *s, long long lo, long long hi, long long *out)
     if (errno || end == s || *end || v < lo || v > hi)
         return -1;
     *out = v;
+    return 0;
+}
+
+int stratad_queue_spec(const char *spec, char *name, size_t n, struct queue_params *qp,
+                       struct st_error *err)
+{
+    size_t len = strcspn(spec, ":");
+    memset(qp, 0, sizeof *qp);
+    if (len == 0 || len >= n || strcspn(spec, ", =") < len)
+        return st_errorf(err, EINVAL, "--queue %s: expected NAME[:policy=P,queue-depth=N,"
+                                      "reservation-depth=N]", spec);
+    memcpy(name, spec, len);
+    name[len] = '\0';
+    qp->name = name;
+    for (const char *p = spec[len] ? spec + len + 1 : spec + len; *p;) {
+        size_t k = strcspn(p, "="), v = strcspn(p, ",");
+        long long x = 0;
+        char val[64];
+        if (k >= v || v - k - 1 >= sizeof val)
+            return st_errorf(err, EINVAL, "--queue %s: '%.*s' is not KEY=VALUE", spec, (int)v, p);
+        snprintf(val, sizeof val, "%.*s", (int)(v - k - 1), p + k + 1);
+        if (k == 6 && strncmp(p, "policy", 6) == 0) {
+            qp->policy = p + k + 1; /* up to the next ',': checked below */
+        } else if (k == 11 && strncmp(p, "queue-depth", k) == 0 &&
+                   parse_long(val, 1, QUEUE_MAX_QUEUE_DEPTH, &x) == 0) {
+            qp->queue_depth = (int)x;
+        } else if (k == 17 && strncmp(p, "reservation-depth", k) == 0 &&
+                   parse_long(val, 1, QUEUE_MAX_RESERVATION_DEPTH, &x) == 0) {
+            qp->reservation_depth = (int)x;
+        } else {
+            return st_errorf(err, EINVAL, "--queue %s: bad '%.*s' (policy=fcfs|easy|hybrid|"
+                             "conservative, queue-depth=1..%d, reservation-depth=1..%d)", spec,
+                             (int)v, p, QUEUE_MAX_QUEUE_DEPTH, QUEUE_MAX_RESERVATION_DEPTH);
+        }
+        p += v + (p[v] ? 1 : 0);
+    }
+    return 0;
+}
+
+/* The policy of a parsed spec, cut at its ',' (policy names are short). */
+static const char *spec_policy(const struct queue_params *qp, char *buf, size_t n)
+{
+    if (!qp->policy)
+        return NULL;
+    snprintf(buf, n, "%.*s", (int)strcspn(qp->policy, ","), qp->policy);
+    return buf;
+}
+
+static int add_queue_spec(struct instance_opts *o, const char *spec)
+{
+    char name[256], pol[64];
+    struct queue_params qp;
+    struct st_error err = {{0}};
+    if (stratad_queue_spec(spec, name, sizeof name, &qp, &err) < 0) {
+        fprintf(stderr, "stratad: %s\nTry 'stratad --help'.\n", err.text);
+        return 2;
+    }
+    const char *p = spec_policy(&qp, pol, sizeof pol);
+    if (p && !queue_policy_exists(p))
+        return die_usage("unknown queue policy in --queue '%s' (fcfs, easy, hybrid, "
+                         "conservative)", spec);
+    const char **v = realloc(o->queues, (size_t)(o->nqueues + 1) * sizeof *v);
+    if (!v)
+        return 1;
+    o->queues = v;
+    o->queues[o->nqueues++] = spec;
     return 0;
 }
 
@@ -167,6 +239,12 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
                 return die_usage("--max-request: '%s' is not 64..1073741824 bytes", optarg);
             o->max_request = (size_t)v;
             break;
+        case OPT_QUEUE: {
+            int rc = add_queue_spec(o, optarg);
+            if (rc)
+                return rc;
+            break;
+        }
         case OPT_JMAX:
             if (parse_long(optarg, 0, INT64_MAX / 4, &v) < 0 || (v > 0 && v < 16))
                 return die_usage("--journal-max-records: '%s' is not 0 or 16 and more", optarg);
@@ -232,6 +310,34 @@ static char *default_rundir(void)
     return rc < 0 ? NULL : d;
 }
 
+/* The --queue specs (or one "default" queue): unset parameters take the
+ * global --queue-policy, --queue-depth and --reservation-depth. */
+static int add_queues(struct instance *inst, struct st_error *err)
+{
+    const struct instance_opts *o = &inst->opts;
+    struct queue_params qp = {.name = "default",
+                              .policy = o->queue_policy,
+                              .queue_depth = o->queue_depth,
+                              .reservation_depth = o->reservation_depth};
+    if (o->nqueues == 0)
+        return queue_mgr_add_queue(inst->qm, &qp, err);
+    for (int i = 0; i < o->nqueues; i++) {
+        char name[256], pol[64];
+        if (stratad_queue_spec(o->queues[i], name, sizeof name, &qp, err) < 0)
+            return -1;
+        qp.policy = spec_policy(&qp, pol, sizeof pol);
+        if (!qp.policy)
+            qp.policy = o->queue_policy;
+        if (!qp.queue_depth)
+            qp.queue_depth = o->queue_depth;
+        if (!qp.reservation_depth)
+            qp.reservation_depth = o->reservation_depth;
+        if (queue_mgr_add_queue(inst->qm, &qp, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int load_resources(struct instance *inst, struct st_error *err)
 {
     const struct instance_opts *o = &inst->opts;
@@ -258,11 +364,7 @@ static int load_resources(struct instance *inst, struct st_error *err)
     inst->qm = inst->clock ? queue_mgr_create(&inst->be, inst->clock) : NULL;
     if (!inst->qm)
         return st_errorf(err, errno, "queue manager: %s", strerror(errno));
-    struct queue_params qp = {.name = "default",
-                              .policy = o->queue_policy,
-                              .queue_depth = o->queue_depth,
-                              .reservation_depth = o->reservation_depth};
-    if (queue_mgr_add_queue(inst->qm, &qp, err) < 0)
+    if (add_queues(inst, err) < 0)
         return -1;
     return queue_mgr_set_callback(inst->qm, inst_queue_event, inst);
 }
@@ -416,6 +518,7 @@ static void instance_free(struct instance *inst)
     free(inst->uri);
     free(inst->event_uri);
     free(inst->secret);
+    free(inst->opts.queues);
 }
 
 /* --config FILE / --config=FILE / -C FILE, looked for before getopt so that

@@ -111,6 +111,8 @@ struct instance_opts {
     const char *tls_uri;  /* tls+tcp://HOST:PORT, or NULL: no TCP endpoint */
     const char *tls_cert; /* PEM certificate + key file of the endpoint */
     const char *secret_file; /* the shared secret remote clients must send */
+    const char **queues; /* --queue specs NAME[:KEY=VALUE,...]; none: one "default" */
+    int nqueues;
     int64_t journal_max_records; /* compact beyond this many records */
     int64_t inactive_limit;      /* inactive jobs kept at a compaction */
 };
@@ -158,7 +160,13 @@ int job_state_parse(const char *s, enum job_state *st);
 int job_result_parse(const char *s, enum job_result *r);
 double inst_now(void);
 struct job *inst_job(struct instance *inst, int64_t id);
-/* Create a job from a parsed jobspec (stolen on success) in state NEW. */
+/* A jobspec without a duration is planned with --default-duration (the
+ * matcher would otherwise hold its resources to the end of its window, and
+ * a request for one core looks unsatisfiable while every node is held).
+ * Sets it on js; returns the duration js had. */
+double inst_plan_duration(const struct instance *inst, jobspec_t *js);
+/* Create a job from a parsed jobspec (stolen on success) in state NEW; a
+ * jobspec without a duration gets the planning one (inst_plan_duration()). */
 struct job *inst_job_new(struct instance *inst, int64_t id, uint32_t uid, jobspec_t *js,
                          json_t *spec, bool noexec);
 void inst_job_set_state(struct instance *inst, struct job *j, enum job_state st, double t);
@@ -185,6 +193,9 @@ void inst_job_discard(struct instance *inst, struct job *j);
 int64_t inst_jobs_purge(struct instance *inst, int64_t keep);
 /* Purge and compact the journal when it has grown past its limit. */
 void inst_journal_maintain(struct instance *inst);
+/* The name of the queue a job was routed to (its jobspec's, else the
+ * first queue's). */
+const char *inst_job_queue(const struct instance *inst, const struct job *j);
 void inst_kick(struct instance *inst);
 void inst_publish(struct instance *inst, const char *event, json_t *body);
 /* One turn of the main loop's work; returns seconds until the next deadline. */
@@ -237,9 +248,19 @@ const char *journal_path(const struct journal *jn);
 const char *journal_error(const struct journal *jn);
 int64_t journal_records(const struct journal *jn);
 
+/* ---- stratad.c ----------------------------------------------------------------- */
+/* Parse a --queue spec "NAME[:policy=P,queue-depth=N,reservation-depth=N]"
+ * into *qp (name copied into name, n bytes; unset fields 0/NULL, policy
+ * pointing into spec).  -1 with err (EINVAL) on a malformed spec. */
+int stratad_queue_spec(const char *spec, char *name, size_t n, struct queue_params *qp,
+                       struct st_error *err);
+
 /* ---- config.c ---------------------------------------------------------------- */
 /* Read a YAML config file into "--key=value" arguments (caller frees with
- * config_free()).  -1 with err "FILE:LINE:COL: what" on a bad file. */
+ * config_free()).  A "queues" key maps queue names to their parameters
+ * (policy, queue-depth, reservation-depth) and becomes one
+ * "--queue=NAME:key=value,..." per queue.  -1 with err "FILE:LINE:COL:
+ * what" on a bad file. */
 int config_load(const char *path, char ***args, int *nargs, struct st_error *err);
 void config_free(char **args, int n);
 

@@ -266,6 +266,25 @@ const char *queue_mgr_queue_name(const queue_mgr_t *m, int i)
     return m->queues[i].name;
 }
 
+int queue_mgr_queue_info(const queue_mgr_t *m, int i, struct queue_info *info)
+{
+    if (!m || !info) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (i < 0 || i >= m->nqueues) {
+        errno = ENOENT;
+        return -1;
+    }
+    const struct queue *q = &m->queues[i];
+    info->name = q->name;
+    info->policy = q->ops->name;
+    info->queue_depth = q->queue_depth;
+    info->reservation_depth = q->ops->default_reservation_depth ? q->reservation_depth : 0;
+    info->pending = q->npending;
+    return 0;
+}
+
 int queue_mgr_set_callback(queue_mgr_t *m, queue_event_f cb, void *arg)
 {
     if (!m) {

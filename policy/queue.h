@@ -209,6 +209,20 @@ int queue_mgr_add_queue(queue_mgr_t *m, const struct queue_params *p, struct st_
 int queue_mgr_queue_count(const queue_mgr_t *m);
 const char *queue_mgr_queue_name(const queue_mgr_t *m, int i);
 
+/* What a queue is: its name and policy (valid for the manager's life), its
+ * depths as resolved (never 0) and its pending jobs. */
+struct queue_info {
+    const char *name;
+    const char *policy;
+    int queue_depth;
+    int reservation_depth; /* 0 for fcfs, which never reserves */
+    size_t pending;
+};
+
+/* Fill *info for the i-th queue.  -1 with EINVAL (NULL arguments), ENOENT
+ * (i out of range). */
+int queue_mgr_queue_info(const queue_mgr_t *m, int i, struct queue_info *info);
+
 /* Called when a job starts or is rejected, during queue_schedule(). */
 typedef void (*queue_event_f)(void *arg, const struct queue_job *job,
                               const struct queue_job_status *st);

@@ -28,7 +28,7 @@ static const char main_usage[] =
     "  job info|R|wait ID         a job's details, its R, or wait for it\n"
     "  resource list|status       resources by state (free, allocated, down)\n"
     "  resource drain|undrain T   take nodes (ranks 0-3 or hosts) out of / back into service\n"
-    "  queue                      queue and policies\n"
+    "  queue [--json]             the queues: policy, depths, pending and running jobs\n"
     "  stats                      instance statistics\n"
     "  ping                       check the instance answers\n"
     "  shutdown                   stop the instance\n"
@@ -109,11 +109,13 @@ static int parse_id(const char *s, int64_t *id)
 /* ---- jobs ------------------------------------------------------------------------ */
 
 static const char jobs_usage[] =
-    "Usage: strata jobs [-a] [-s STATES] [-u UID] [-n N] [--json]\n"
-    "List jobs, newest first: JOBID USER NAME ST NTASKS NNODES RUNTIME RANKS.\n"
+    "Usage: strata jobs [-a] [-s STATES] [-u UID] [-q QUEUE] [-n N] [--json]\n"
+    "List jobs, newest first: JOBID USER NAME ST NTASKS NNODES RUNTIME RANKS\n"
+    "(and QUEUE after NAME when a listed job is in a queue other than \"default\").\n"
     "  -a, --all           all jobs (default: active ones: new, pending, run, cleanup)\n"
     "  -s, --states=LIST   comma-separated: new,pending,run,cleanup,inactive,active\n"
     "  -u, --user=UID      only this uid's jobs\n"
+    "  -q, --queue=QUEUE   only the jobs of this queue\n"
     "  -n, --count=N       at most N jobs\n"
     "      --json          print the reply as JSON\n";
 
@@ -136,10 +138,27 @@ static const char *user_name(int uid, char *buf, size_t n)
     return buf;
 }
 
+/* A QUEUE column only matters once there is more than the default queue. */
+static bool show_queue(json_t *jobs)
+{
+    size_t i;
+    json_t *j;
+    json_array_foreach(jobs, i, j)
+    {
+        const char *q = json_string_value(json_object_get(j, "queue"));
+        if (q && strcmp(q, "default") != 0)
+            return true;
+    }
+    return false;
+}
+
 static void print_jobs(json_t *jobs)
 {
-    printf("%8s %-8s %-10s %-2s %6s %6s %8s %s\n", "JOBID", "USER", "NAME", "ST", "NTASKS",
-           "NNODES", "RUNTIME", "RANKS");
+    bool queue = show_queue(jobs);
+    printf("%8s %-8s %-10s ", "JOBID", "USER", "NAME");
+    if (queue)
+        printf("%-8s ", "QUEUE");
+    printf("%-2s %6s %6s %8s %s\n", "ST", "NTASKS", "NNODES", "RUNTIME", "RANKS");
     size_t i;
     json_t *j;
     json_array_foreach(jobs, i, j)
@@ -152,10 +171,12 @@ static void print_jobs(json_t *jobs)
         if (st && strcmp(st, "I") == 0 && res)
             st = strcmp(res, "completed") == 0 ? "CD" : strcmp(res, "failed") == 0 ? "F"
                  : strcmp(res, "canceled") == 0 ? "CA" : "TO";
-        printf("%8lld %-8s %-10.10s %-2s %6lld %6lld %8s %s\n",
-               (long long)json_integer_value(json_object_get(j, "id")),
+        printf("%8lld %-8s %-10.10s ", (long long)json_integer_value(json_object_get(j, "id")),
                user_name((int)json_integer_value(json_object_get(j, "uid")), ub, sizeof ub),
-               json_string_value(json_object_get(j, "name")), st ? st : "?",
+               json_string_value(json_object_get(j, "name")));
+        if (queue)
+            printf("%-8.8s ", json_string_value(json_object_get(j, "queue")));
+        printf("%-2s %6lld %6lld %8s %s\n", st ? st : "?",
                (long long)json_integer_value(json_object_get(j, "ntasks")),
                (long long)json_integer_value(json_object_get(j, "nnodes")), rt,
                json_string_value(json_object_get(j, "ranks")));
@@ -180,18 +201,20 @@ static int cmd_jobs(const struct strata_global *g, int argc, char **argv)
     static const struct option o[] = {
         {"all", no_argument, NULL, 'a'},     {"states", required_argument, NULL, 's'},
         {"user", required_argument, NULL, 'u'}, {"count", required_argument, NULL, 'n'},
+        {"queue", required_argument, NULL, 'q'},
         {"json", no_argument, NULL, 'j'},   {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     json_t *params = json_pack("{s:[s]}", "states", "active");
     bool as_json = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "as:u:n:h", o, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "as:u:n:q:h", o, NULL)) != -1) {
         switch (c) {
         case 'a': json_object_del(params, "states"); break;
         case 's': json_object_set_new(params, "states", split_states(optarg)); break;
         case 'u': json_object_set_new(params, "uid", json_integer(atoi(optarg))); break;
         case 'n': json_object_set_new(params, "limit", json_integer(atoi(optarg))); break;
+        case 'q': json_object_set_new(params, "queue", json_string(optarg)); break;
         case 'j': as_json = true; break;
         case 'h': fputs(jobs_usage, stdout); json_decref(params); return 0;
         default: fputs(jobs_usage, stderr); json_decref(params); return 2;
@@ -316,6 +339,39 @@ static int cmd_resource(const struct strata_global *g, int argc, char **argv)
                json_string_value(json_object_get(e, "ranks")),
                json_string_value(json_object_get(e, "nodelist")));
     }
+    json_decref(res);
+    return 0;
+}
+
+/* queue: one line per queue. */
+static int cmd_queue(const struct strata_global *g, int argc, char **argv)
+{
+    bool as_json = argc == 2 && strcmp(argv[1], "--json") == 0;
+    if (want_help(argc, argv) || (argc > 1 && !as_json)) {
+        fputs("Usage: strata queue [--json]\n"
+              "Show the instance's queues: policy, queue and reservation depths, pending\n"
+              "and running jobs.  The first queue takes jobs that name no queue.\n",
+              want_help(argc, argv) ? stdout : stderr);
+        return want_help(argc, argv) ? 0 : 2;
+    }
+    if (as_json)
+        return call_print(g, "queue", "queue", NULL, NULL);
+    json_t *res = NULL;
+    if (call_print(g, "queue", "queue", NULL, &res) != 0)
+        return 1;
+    printf("%-12s %-12s %6s %6s %8s %8s\n", "QUEUE", "POLICY", "DEPTH", "RDEPTH", "PENDING",
+           "RUNNING");
+    size_t i;
+    json_t *q;
+    json_array_foreach(json_object_get(res, "queues"), i, q)
+        printf("%-12s %-12s %6lld %6lld %8lld %8lld\n",
+               json_string_value(json_object_get(q, "name")),
+               json_string_value(json_object_get(q, "policy")),
+               (long long)json_integer_value(json_object_get(q, "queue_depth")),
+               (long long)json_integer_value(json_object_get(q, "reservation_depth")),
+               (long long)json_integer_value(json_object_get(q, "pending")),
+               (long long)json_integer_value(json_object_get(q, "running")));
+    printf("match policy: %s\n", json_string_value(json_object_get(res, "match_policy")));
     json_decref(res);
     return 0;
 }
@@ -465,7 +521,7 @@ static int dispatch(const struct strata_global *g, int argc, char **argv)
     if (strcmp(cmd, "call") == 0)
         return cmd_call(g, argc, argv);
     if (strcmp(cmd, "queue") == 0)
-        return cmd_simple(g, argc, argv, "queue", "Show the queues and policies (JSON).");
+        return cmd_queue(g, argc, argv);
     if (strcmp(cmd, "stats") == 0)
         return cmd_simple(g, argc, argv, "stats", "Show instance statistics (JSON).");
     if (strcmp(cmd, "ping") == 0)

@@ -493,6 +493,14 @@ START_TEST(test_multi_queue)
     ck_assert_str_eq(st.queue, "debug");
     ck_assert_int_eq(queue_job_get(s.m, 4, &st), 0);
     ck_assert_str_eq(st.queue, "batch");
+    struct queue_info qi;
+    ck_assert_int_eq(queue_mgr_queue_info(s.m, 1, &qi), 0);
+    ck_assert_str_eq(qi.name, "debug");
+    ck_assert_str_eq(qi.policy, "fcfs");
+    ck_assert_int_eq(qi.queue_depth, QUEUE_DEFAULT_QUEUE_DEPTH);
+    ck_assert_int_eq(qi.reservation_depth, 0);
+    ck_assert_int_eq(queue_mgr_queue_info(s.m, 0, &qi), 0);
+    ck_assert_str_eq(qi.policy, "easy");
     /* Without an explicit queue, the jobspec's attributes.system.queue
      * routes the job. */
     struct jobspec js = {.queue = "debug"};
@@ -667,6 +675,17 @@ START_TEST(test_badparam)
     ck_assert_int_eq(queue_mgr_queue_count(NULL), 0);
     ck_assert_ptr_null(queue_mgr_queue_name(m, 1));
     ck_assert_ptr_null(queue_mgr_queue_name(NULL, 0));
+    struct queue_info qi;
+    ck_assert_int_eq(queue_mgr_queue_info(m, 0, &qi), 0);
+    ck_assert_str_eq(qi.name, "a");
+    ck_assert_str_eq(qi.policy, "easy");
+    ck_assert_int_eq(qi.reservation_depth, 1);
+    ck_assert_int_eq(queue_mgr_queue_info(m, 1, &qi), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(queue_mgr_queue_info(NULL, 0, &qi), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(queue_mgr_queue_info(m, 0, NULL), -1);
+    ck_assert_int_eq(errno, EINVAL);
     ck_assert(queue_policy_exists("hybrid"));
     ck_assert(!queue_policy_exists("lifo"));
     ck_assert(!queue_policy_exists(NULL));
