@@ -480,6 +480,436 @@ START_TEST(test_too_many_subsystems)
 }
 END_TEST
 
+
+/* ---- incremental growth and removal ------------------------------------- */
+
+/* Two graphs given the same operations: `inc` updates its read side in
+ * place, `full` rebuilds it on every change (the reference). */
+struct twin {
+    graph_t *inc, *full;
+};
+
+static struct twin twin_create(void)
+{
+    struct twin t = {graph_create(), graph_create()};
+    ck_assert_ptr_nonnull(t.inc);
+    ck_assert_ptr_nonnull(t.full);
+    ck_assert_int_eq(graph_set_full_rebuild(t.full, true), 0);
+    ck_assert(graph_full_rebuild(t.full));
+    ck_assert(!graph_full_rebuild(t.inc));
+    return t;
+}
+
+static void twin_destroy(struct twin *t)
+{
+    graph_destroy(t->inc);
+    graph_destroy(t->full);
+}
+
+static void same_list(const vtx_t *a, int na, const vtx_t *b, int nb)
+{
+    ck_assert_int_eq(na, nb);
+    for (int i = 0; i < na; i++)
+        ck_assert_int_eq(a[i], b[i]);
+}
+
+/* Every observable of the read side is the same in a and b. */
+static void same_read_side(const graph_t *a, const graph_t *b)
+{
+    ck_assert_int_eq(graph_vertex_count(a), graph_vertex_count(b));
+    ck_assert_int_eq(graph_live_vertex_count(a), graph_live_vertex_count(b));
+    ck_assert_int_eq(graph_edge_count(a), graph_edge_count(b));
+    struct graph_stats sa, sb;
+    graph_get_stats(a, &sa);
+    graph_get_stats(b, &sb);
+    ck_assert_int_eq(sa.vertices, sb.vertices);
+    ck_assert_int_eq(sa.edges, sb.edges);
+    ck_assert_int_eq(sa.by_type_keys, sb.by_type_keys);
+    ck_assert_int_eq(sa.by_name_keys, sb.by_name_keys);
+    ck_assert_int_eq(sa.by_path_keys, sb.by_path_keys);
+    ck_assert_int_eq(graph_rank_count(a), graph_rank_count(b));
+    for (int i = 0; i < graph_rank_count(a); i++) {
+        int32_t ra, rb;
+        int64_t ca, cb;
+        graph_rank_at(a, i, &ra, &ca);
+        graph_rank_at(b, i, &rb, &cb);
+        ck_assert_int_eq(ra, rb);
+        ck_assert_int_eq(ca, cb);
+        int na, nb;
+        const vtx_t *la = graph_by_rank(a, ra, &na);
+        const vtx_t *lb = graph_by_rank(b, rb, &nb);
+        same_list(la, na, lb, nb);
+        ck_assert_int_eq(na, ca);
+    }
+    ck_assert_int_eq(graph_subsystem_count(a), graph_subsystem_count(b));
+    for (int k = 0; k < graph_subsystem_count(a); k++) {
+        atom_t s = graph_subsystem_at(a, k);
+        ck_assert_int_eq(graph_root(a, s), graph_root(b, s));
+    }
+    for (vtx_t v = 0; v < graph_vertex_count(a); v++) {
+        ck_assert(graph_vertex_live(a, v) == graph_vertex_live(b, v));
+        int na, nb;
+        for (int k = 0; k < graph_subsystem_count(a); k++) {
+            atom_t s = graph_subsystem_at(a, k);
+            const vtx_t *la = graph_children(a, s, v, &na);
+            const vtx_t *lb = graph_children(b, s, v, &nb);
+            same_list(la, na, lb, nb);
+            la = graph_parents(a, s, v, &na);
+            lb = graph_parents(b, s, v, &nb);
+            same_list(la, na, lb, nb);
+            const char *p = graph_path(a, v, s);
+            if (p)
+                ck_assert_int_eq(graph_find_path(a, p), graph_find_path(b, p));
+        }
+        /* each type's and name's list once: at its first vertex */
+        const vtx_t *la = graph_by_type(a, graph_type(a, v), &na);
+        const vtx_t *lb = graph_by_type(b, graph_type(b, v), &nb);
+        if ((na > 0 && la[0] == v) || (nb > 0 && lb[0] == v))
+            same_list(la, na, lb, nb);
+        la = graph_by_name(a, graph_name(a, v), &na);
+        lb = graph_by_name(b, graph_name(b, v), &nb);
+        if ((na > 0 && la[0] == v) || (nb > 0 && lb[0] == v))
+            same_list(la, na, lb, nb);
+    }
+    for (int64_t e = 0; e < graph_edge_slots(a); e++)
+        ck_assert(graph_edge_at(a, e, NULL, NULL, NULL) == graph_edge_at(b, e, NULL, NULL, NULL));
+}
+
+static vtx_t add_ranked(graph_t *g, const char *type, int64_t id, int32_t rank,
+                        const char *path)
+{
+    struct vtx_init in = {
+        .type = type, .id = id, .uniq_id = graph_vertex_count(g), .rank = rank, .size = 1};
+    vtx_t v = graph_add_vertex(g, &in);
+    ck_assert_int_ne(v, VTX_NONE);
+    ck_assert_int_eq(graph_set_path(g, v, "containment", path), 0);
+    return v;
+}
+
+/* node<id> with rank id and ncores cores below parent (path prefix). */
+static vtx_t add_node(graph_t *g, vtx_t parent, const char *prefix, int id, int ncores)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/node%d", prefix, id);
+    vtx_t n = add_ranked(g, "node", id, id, path);
+    ck_assert_int_eq(graph_add_edge(g, parent, n, "containment"), 0);
+    for (int c = ncores - 1; c >= 0; c--) { /* descending ids: order is insertion order */
+        char cp[160];
+        snprintf(cp, sizeof(cp), "%s/core%d", path, c);
+        vtx_t x = add_ranked(g, "core", c, id, cp);
+        ck_assert_int_eq(graph_add_edge(g, n, x, "containment"), 0);
+    }
+    return n;
+}
+
+static void twin_node(struct twin *t, vtx_t parent, const char *prefix, int id, int ncores)
+{
+    struct st_error err = {{0}};
+    vtx_t a = add_node(t->inc, parent, prefix, id, ncores);
+    vtx_t b = add_node(t->full, parent, prefix, id, ncores);
+    ck_assert_int_eq(a, b);
+    ck_assert_msg(graph_finalize(t->inc, &err) == 0, "%s", err.text);
+    ck_assert_msg(graph_finalize(t->full, &err) == 0, "%s", err.text);
+    same_read_side(t->inc, t->full);
+}
+
+static int twin_remove(struct twin *t, const char *path)
+{
+    atom_t cont = graph_atom_find(t->inc, "containment");
+    vtx_t v = graph_find_path(t->inc, path);
+    ck_assert_int_ne(v, VTX_NONE);
+    ck_assert_int_eq(graph_find_path(t->full, path), v);
+    int n = graph_remove_subtree(t->inc, v, cont);
+    ck_assert_int_eq(graph_remove_subtree(t->full, v, cont), n);
+    same_read_side(t->inc, t->full);
+    return n;
+}
+
+/* Grow, remove, grow again: lookups, ranks and children order stay exact. */
+START_TEST(test_grow_remove_grow)
+{
+    struct st_error err = {{0}};
+    struct twin t = twin_create();
+    graph_t *gs[2] = {t.inc, t.full};
+    for (int i = 0; i < 2; i++) {
+        vtx_t c = add_ranked(gs[i], "cluster", 0, -1, "/c0");
+        add_node(gs[i], c, "/c0", 0, 3);
+        add_node(gs[i], c, "/c0", 1, 2);
+        ck_assert_int_eq(graph_finalize(gs[i], &err), 0);
+    }
+    atom_t cont = graph_atom_find(t.inc, "containment");
+    same_read_side(t.inc, t.full);
+    twin_node(&t, 0, "/c0", 2, 2); /* vertices 8..10 */
+    int n;
+    const vtx_t *ch = graph_children(t.inc, cont, 0, &n);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(ch[0], 1);
+    ck_assert_int_eq(ch[1], 5);
+    ck_assert_int_eq(ch[2], 8);
+    ck_assert_int_eq(graph_find_path(t.inc, "/c0/node2/core0"), 10);
+    const vtx_t *r2 = graph_by_rank(t.inc, 2, &n);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(r2[0], 8);
+    ck_assert_int_eq(graph_rank_count(t.inc), 4); /* -1, 0, 1, 2 */
+
+    ck_assert_int_eq(twin_remove(&t, "/c0/node0"), 4);
+    ck_assert_int_eq(graph_find_path(t.inc, "/c0/node0"), VTX_NONE);
+    ck_assert_int_eq(graph_find_path(t.inc, "/c0/node0/core2"), VTX_NONE);
+    ck_assert_ptr_null(graph_by_rank(t.inc, 0, &n));
+    ck_assert_int_eq(graph_rank_count(t.inc), 3);
+    const vtx_t *c2 = graph_by_name(t.inc, "core2", &n);
+    ck_assert_int_eq(n, 0);
+    ck_assert_ptr_null(c2);
+    ch = graph_children(t.inc, cont, 0, &n);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(ch[0], 5);
+    ck_assert_int_eq(ch[1], 8);
+
+    /* node0 comes back as new vertices, after node2 in child order */
+    twin_node(&t, 0, "/c0", 0, 3);
+    ck_assert_int_eq(graph_find_path(t.inc, "/c0/node0"), 11);
+    ck_assert_int_eq(graph_find_path(t.inc, "/c0/node0/core0"), 14);
+    ch = graph_children(t.inc, cont, 0, &n);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(ch[2], 11);
+    const vtx_t *c0 = graph_by_name(t.inc, "core0", &n);
+    ck_assert_int_eq(n, 3); /* node1's, node2's, node0's: vtx order */
+    ck_assert_int_eq(c0[0], 7);
+    ck_assert_int_eq(c0[1], 10);
+    ck_assert_int_eq(c0[2], 14);
+    int32_t r;
+    int64_t cnt;
+    graph_rank_at(t.inc, 1, &r, &cnt);
+    ck_assert_int_eq(r, 0);
+    ck_assert_int_eq(cnt, 4);
+    struct graph_stats st;
+    graph_get_stats(t.inc, &st);
+    ck_assert_int_eq(st.vertices, 11);
+    ck_assert_int_eq(st.edges, 10);
+    ck_assert_int_eq(st.by_path_keys, 11);
+    ck_assert_int_eq(st.by_type_keys, 3);
+    ck_assert_int_eq(st.by_name_keys, 7); /* cluster0, node0..2, core0..2 */
+    twin_destroy(&t);
+}
+END_TEST
+
+/* Remove everything under the root, then grow it back. */
+START_TEST(test_remove_all_then_attach)
+{
+    struct st_error err = {{0}};
+    struct twin t = twin_create();
+    graph_t *gs[2] = {t.inc, t.full};
+    for (int i = 0; i < 2; i++) {
+        vtx_t c = add_ranked(gs[i], "cluster", 0, -1, "/c0");
+        for (int k = 0; k < 4; k++)
+            add_node(gs[i], c, "/c0", k, 2);
+        ck_assert_int_eq(graph_finalize(gs[i], &err), 0);
+    }
+    atom_t cont = graph_atom_find(t.inc, "containment");
+    for (int k = 3; k >= 0; k--) {
+        char p[32];
+        snprintf(p, sizeof(p), "/c0/node%d", k);
+        ck_assert_int_eq(twin_remove(&t, p), 3);
+    }
+    int n;
+    ck_assert_ptr_null(graph_children(t.inc, cont, 0, &n));
+    ck_assert_int_eq(graph_live_vertex_count(t.inc), 1);
+    ck_assert_int_eq(graph_edge_count(t.inc), 0);
+    ck_assert_int_eq(graph_rank_count(t.inc), 1);
+    ck_assert_int_eq(graph_find_path(t.inc, "/c0"), 0);
+    for (int k = 0; k < 4; k++)
+        twin_node(&t, 0, "/c0", 3 - k, 2);
+    const vtx_t *ch = graph_children(t.inc, cont, 0, &n);
+    ck_assert_int_eq(n, 4);
+    for (int k = 0; k < 4; k++) {
+        ck_assert_int_eq(graph_id(t.inc, ch[k]), 3 - k);
+        ck_assert_int_eq(ch[k], 13 + 3 * k);
+    }
+    ck_assert_int_eq(graph_rank_count(t.inc), 5);
+    graph_destroy(t.inc);
+    graph_destroy(t.full);
+}
+END_TEST
+
+/* A removal takes the subtree's edges out of every subsystem. */
+START_TEST(test_remove_multi_subsystem)
+{
+    struct st_error err = {{0}};
+    struct twin t = twin_create();
+    graph_t *gs[2] = {t.inc, t.full};
+    for (int i = 0; i < 2; i++) {
+        graph_t *g = gs[i];
+        vtx_t c = add_ranked(g, "cluster", 0, -1, "/c0");
+        vtx_t pdu = add(g, "pdu", 0, NULL);
+        ck_assert_int_eq(graph_set_path(g, pdu, "power", "/pdu0"), 0);
+        for (int k = 0; k < 3; k++) {
+            vtx_t n = add_node(g, c, "/c0", k, 2);
+            char p[32];
+            snprintf(p, sizeof(p), "/pdu0/node%d", k);
+            ck_assert_int_eq(graph_set_path(g, n, "power", p), 0);
+            ck_assert_int_eq(graph_add_edge(g, pdu, n, "power"), 0);
+            /* the node's first core also feeds from the pdu */
+            ck_assert_int_eq(graph_add_edge(g, pdu, n + 1, "power"), 0);
+        }
+        ck_assert_int_eq(graph_finalize(g, &err), 0);
+    }
+    atom_t pw = graph_atom_find(t.inc, "power");
+    int n;
+    graph_children(t.inc, pw, 1, &n);
+    ck_assert_int_eq(n, 6);
+    int64_t edges = graph_edge_count(t.inc);
+    ck_assert_int_eq(twin_remove(&t, "/c0/node1"), 3);
+    ck_assert_int_eq(graph_edge_count(t.inc), edges - 3 - 2);
+    const vtx_t *ch = graph_children(t.inc, pw, 1, &n);
+    ck_assert_int_eq(n, 4);
+    ck_assert_int_eq(ch[0], 2);
+    ck_assert_int_eq(ch[1], 3);
+    ck_assert_int_eq(ch[2], 8);
+    ck_assert_int_eq(ch[3], 9);
+    ck_assert_int_eq(graph_find_path(t.inc, "/pdu0/node1"), VTX_NONE);
+    ck_assert_int_eq(graph_find_path(t.inc, "/pdu0/node2"), 8);
+    /* the power tree's root goes with what only it feeds, out of every
+     * subsystem: node0, node2 and their first cores */
+    ck_assert_int_eq(graph_remove_subtree(t.inc, 1, pw), 5);
+    ck_assert_int_eq(graph_remove_subtree(t.full, 1, pw), 5);
+    same_read_side(t.inc, t.full);
+    ck_assert_int_eq(graph_root(t.inc, pw), VTX_NONE);
+    atom_t cont = graph_atom_find(t.inc, "containment");
+    ck_assert_ptr_null(graph_children(t.inc, cont, 0, &n));
+    ck_assert(graph_vertex_live(t.inc, 4)); /* node0's second core: containment only */
+    ck_assert_ptr_null(graph_parents(t.inc, cont, 4, &n));
+    twin_destroy(&t);
+}
+END_TEST
+
+/* Two vertices share a path: the first is found; once it is removed, the
+ * other. */
+START_TEST(test_shared_path_removal)
+{
+    struct st_error err = {{0}};
+    struct twin t = twin_create();
+    graph_t *gs[2] = {t.inc, t.full};
+    for (int i = 0; i < 2; i++) {
+        vtx_t c = add_ranked(gs[i], "cluster", 0, -1, "/c0");
+        vtx_t a = add_ranked(gs[i], "node", 0, 0, "/c0/n");
+        vtx_t b = add_ranked(gs[i], "node", 1, 1, "/c0/n");
+        graph_add_edge(gs[i], c, a, "containment");
+        graph_add_edge(gs[i], c, b, "containment");
+        ck_assert_int_eq(graph_finalize(gs[i], &err), 0);
+    }
+    ck_assert_int_eq(graph_find_path(t.inc, "/c0/n"), 1);
+    struct graph_stats st;
+    graph_get_stats(t.inc, &st);
+    ck_assert_int_eq(st.by_path_keys, 2);
+    ck_assert_int_eq(twin_remove(&t, "/c0/n"), 1);
+    ck_assert_int_eq(graph_find_path(t.inc, "/c0/n"), 2);
+    graph_get_stats(t.inc, &st);
+    ck_assert_int_eq(st.by_path_keys, 2);
+    ck_assert_int_eq(twin_remove(&t, "/c0/n"), 1);
+    graph_get_stats(t.inc, &st);
+    ck_assert_int_eq(st.by_path_keys, 1);
+    twin_destroy(&t);
+}
+END_TEST
+
+/* A growth that fails validation changes nothing; the next one works. */
+START_TEST(test_failed_growth_changes_nothing)
+{
+    struct st_error err = {{0}};
+    struct twin t = twin_create();
+    graph_t *gs[2] = {t.inc, t.full};
+    for (int i = 0; i < 2; i++) {
+        vtx_t c = add_ranked(gs[i], "cluster", 0, -1, "/c0");
+        add_node(gs[i], c, "/c0", 0, 2);
+        ck_assert_int_eq(graph_finalize(gs[i], &err), 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        graph_t *g = gs[i];
+        int32_t nv = graph_vertex_count(g);
+        int64_t ne = graph_edge_slots(g);
+        /* a cycle through an old vertex: new -> old edge */
+        vtx_t x = add_ranked(g, "node", 5, 5, "/c0/node5");
+        graph_add_edge(g, 1, x, "containment");
+        graph_add_edge(g, x, 0, "containment");
+        ck_assert_int_eq(graph_finalize(g, &err), -1);
+        ck_assert_msg(strstr(err.text, "cycle"), "%s", err.text);
+        ck_assert_int_eq(graph_truncate(g, nv, ne), 0);
+        /* a second root */
+        add_ranked(g, "cluster", 1, -1, "/c1");
+        ck_assert_int_eq(graph_finalize(g, &err), -1);
+        ck_assert_msg(strstr(err.text, "duplicate root"), "%s", err.text);
+        ck_assert_int_eq(graph_truncate(g, nv, ne), 0);
+    }
+    same_read_side(t.inc, t.full);
+    ck_assert_int_eq(graph_find_path(t.inc, "/c0/node5"), VTX_NONE);
+    ck_assert_int_eq(graph_rank_count(t.inc), 2);
+    twin_node(&t, 0, "/c0", 7, 1);
+    ck_assert_int_eq(graph_find_path(t.inc, "/c0/node7"), 4);
+    twin_destroy(&t);
+}
+END_TEST
+
+/* Random growths and removals on a larger graph with two subsystems (the
+ * list pools get packed along the way): the in-place read side stays equal
+ * to the rebuilt one after every change. */
+START_TEST(test_random_changes)
+{
+    struct st_error err = {{0}};
+    struct twin t = twin_create();
+    graph_t *gs[2] = {t.inc, t.full};
+    unsigned seed = 12345;
+    int next_id = 0;
+    for (int i = 0; i < 2; i++) {
+        vtx_t c = add_ranked(gs[i], "cluster", 0, -1, "/c0");
+        vtx_t p = add(gs[i], "pdu", 0, NULL);
+        graph_set_path(gs[i], p, "power", "/pdu0");
+        ck_assert_int_eq(graph_finalize(gs[i], &err), 0);
+        (void) c;
+    }
+    atom_t cont = graph_atom_find(t.inc, "containment");
+    for (int step = 0; step < 160; step++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r = (seed >> 8) % 100;
+        int32_t nv = graph_vertex_count(t.inc);
+        if (r < 60 || graph_live_vertex_count(t.inc) < 50) {
+            /* grow: a node of 1..60 cores under the root or a live node,
+             * fed by the pdu in the power subsystem */
+            vtx_t parent = 0;
+            seed = seed * 1103515245u + 12345u;
+            vtx_t cand = (vtx_t) ((seed >> 8) % (unsigned) nv);
+            if (graph_vertex_live(t.inc, cand) &&
+                strcmp(graph_atom_str(t.inc, graph_type(t.inc, cand)), "node") == 0)
+                parent = cand;
+            const char *prefix = graph_path(t.inc, parent, cont);
+            char pre[128];
+            snprintf(pre, sizeof(pre), "%s", prefix);
+            int id = next_id++;
+            int ncores = 1 + (int) ((seed >> 4) % 60);
+            for (int i = 0; i < 2; i++) {
+                vtx_t n = add_node(gs[i], parent, pre, id, ncores);
+                char pp[32];
+                snprintf(pp, sizeof(pp), "/pdu0/node%d", id);
+                graph_set_path(gs[i], n, "power", pp);
+                graph_add_edge(gs[i], 1, n, "power");
+                ck_assert_msg(graph_finalize(gs[i], &err) == 0, "%s", err.text);
+            }
+        } else {
+            vtx_t v;
+            do {
+                seed = seed * 1103515245u + 12345u;
+                v = (vtx_t) (2 + (seed >> 8) % (unsigned) (nv - 2));
+            } while (!graph_vertex_live(t.inc, v));
+            int n = graph_remove_subtree(t.inc, v, cont);
+            ck_assert_int_gt(n, 0);
+            ck_assert_int_eq(graph_remove_subtree(t.full, v, cont), n);
+        }
+        same_read_side(t.inc, t.full);
+    }
+    ck_assert_int_gt(graph_vertex_count(t.inc), 2500);
+    twin_destroy(&t);
+}
+END_TEST
+
 START_TEST(test_badparam)
 {
     struct vtx_init in = {.type = "core"};
@@ -612,6 +1042,10 @@ START_TEST(test_badparam)
     graph_rank_at(NULL, 0, &rank, &cnt);
     ck_assert_int_eq(cnt, 42);
     ck_assert_uint_eq(graph_memory_bytes(NULL), 0);
+    errno = 0;
+    ck_assert_int_eq(graph_set_full_rebuild(NULL, true), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert(!graph_full_rebuild(NULL));
     errno = 42;
     graph_destroy(NULL);
     ck_assert_int_eq(errno, 42);
@@ -665,6 +1099,12 @@ int main(void)
     tcase_add_test(tc, test_too_many_subsystems);
     tcase_add_test(tc, test_badparam);
     tcase_add_test(tc, test_large);
+    tcase_add_test(tc, test_grow_remove_grow);
+    tcase_add_test(tc, test_remove_all_then_attach);
+    tcase_add_test(tc, test_remove_multi_subsystem);
+    tcase_add_test(tc, test_shared_path_removal);
+    tcase_add_test(tc, test_failed_growth_changes_nothing);
+    tcase_add_test(tc, test_random_changes);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);
