@@ -361,8 +361,10 @@ static vtx_t add(struct builder *b, const struct vtx_init *init, const char *pat
     return v;
 }
 
-/* Properties named "prop" go on nodes, "prop@type" on the node's children
- * of that type. */
+/* Every property of a rank goes on its node under its full name, so that
+ * a jobspec constraint (evaluated on nodes) can ask for "arm-v9@core" (the
+ * reference's t3034 lists "arm-v9@core" among the node's properties);
+ * "prop@type" also goes on the node's children of that type as "prop". */
 static int set_props(struct builder *b, vtx_t v, int64_t rank, const char *type, bool node)
 {
     const struct rv1_priv *p = b->r->priv;
@@ -371,11 +373,15 @@ static int set_props(struct builder *b, vtx_t v, int64_t rank, const char *type,
             continue;
         const char *key = b->r->props[i].key;
         const char *at = strchr(key, '@');
-        bool match = at ? !node && strcmp(at + 1, type) == 0 : node;
-        if (!match)
+        if (node) {
+            if (graph_set_property(b->g, v, key, "") < 0)
+                return -1;
+            continue;
+        }
+        if (!at || strcmp(at + 1, type) != 0)
             continue;
         char name[256];
-        if (fmt(name, sizeof(name), "%.*s", at ? (int) (at - key) : (int) strlen(key), key) < 0 ||
+        if (fmt(name, sizeof(name), "%.*s", (int) (at - key), key) < 0 ||
             graph_set_property(b->g, v, name, "") < 0)
             return -1;
     }

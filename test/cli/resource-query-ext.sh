@@ -306,5 +306,36 @@ run simple "match allocate $tmp/xnode.yaml" "find sched-now=free"
 check "no vertex of the held node is free" \
     test "$(sed -n '/JOBID=1/,$p' "$tmp/out" | grep -c -- '-node1')" = 0
 
+# Property constraints over an rv1exec R with properties (t3034's machine):
+# a node carries each of its rank's properties under the full name
+# ("arm-v9@core"), which jobspec constraints ask for; hinodex picks the
+# highest matching node.
+cat >"$tmp/hetero.json" <<'JSON'
+{"version": 1, "execution": {"R_lite": [{"rank": "0", "children": {"core": "0-1", "gpu": "0-1"}}, {"rank": "1", "children": {"core": "0"}}, {"rank": "2-3", "children": {"core": "0-1", "gpu": "0-1"}}], "nodelist": ["foo2", "foo3", "foo[1,4]"], "properties": {"arm-v9@core": "0,2-3", "arm-v8@core": "1", "amd-mi60@gpu": "2-3"}, "starttime": 0, "expiration": 0}}
+JSON
+pjs() { # file slots cores gpus constraint-list
+    local with="{\"type\": \"core\", \"count\": $3}" c=""
+    [ "$4" -gt 0 ] && with="$with, {\"type\": \"gpu\", \"count\": $4}"
+    [ -n "$5" ] && c=", \"constraints\": {\"properties\": [$5]}"
+    echo "{\"version\": 1, \"resources\": [{\"type\": \"slot\", \"count\": $2, \"label\": \"task\", \"with\": [$with]}], \"tasks\": [{\"command\": [\"hostname\"], \"slot\": \"task\", \"count\": {\"per_slot\": 1}}], \"attributes\": {\"system\": {\"duration\": 0$c}}}" >"$tmp/$1"
+}
+pjs arm9.json 1 1 0 '"arm-v9@core"'
+pjs arm8mi60.json 1 1 0 '"arm-v8@core", "amd-mi60@gpu"'
+pjs arm9gpu.json 2 1 2 '"arm-v9@core"'
+pjs notarm9.json 1 1 0 '"^arm-v9@core"'
+hosts() { # jobspec [format]
+    printf 'match allocate %s\nquit\n' "$tmp/$1" >"$tmp/cmds"
+    "$rq" -L "$tmp/hetero.json" -f rv1exec -S CA -P hinodex -F "${2:-rv1_nosched}" \
+        -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>&1
+    grep -v INFO "$tmp/out" | grep -o '"nodelist": \["[^"]*"\]'
+}
+check "arm-v9@core: highest such node" test "$(hosts arm9.json)" = '"nodelist": ["foo4"]'
+check "arm-v8@core and amd-mi60@gpu: no node has both" test -z "$(hosts arm8mi60.json)"
+check "two slots with 2 gpus on arm-v9 nodes" test "$(hosts arm9gpu.json)" = '"nodelist": ["foo[2,4]"]'
+check "^arm-v9@core: the one other node" test "$(hosts notarm9.json)" = '"nodelist": ["foo3"]'
+hosts arm9.json rv1 >/dev/null
+check "rv1's JGF lists the node's full property names" \
+    test "$(grep -v INFO "$tmp/out" | grep -o '"type": "node"[^}]*"properties": {[^}]*}' | grep -o '"[a-z0-9-]*@[a-z]*"' | tr '\n' ' ')" = '"amd-mi60@gpu" "arm-v9@core" '
+
 echo "1..$n"
 [ "$failed" = 0 ]
