@@ -565,6 +565,117 @@ static int m_match(struct instance *inst, json_t *params, uint32_t uid, void *wo
     return 0;
 }
 
+/* ---- properties --------------------------------------------------------------------- */
+
+/* The vertices a properties request names: "path" (one vertex of any type,
+ * as resource-query's set-property) or "targets" (nodes by rank or host). */
+static int prop_vertices(struct instance *inst, json_t *params, vtx_t **out, int *n,
+                         struct st_error *err)
+{
+    json_t *path = json_object_get(params, "path");
+    if (path && json_object_get(params, "targets"))
+        return st_errorf(err, EINVAL, "properties: give \"path\" or \"targets\", not both");
+    if (!path)
+        return target_nodes(inst, params, out, n, err);
+    const char *p = json_string_value(path);
+    if (!p || p[0] != '/')
+        return st_errorf(err, EINVAL, "properties: \"path\" must be a vertex path like /cluster0/node0");
+    vtx_t v = graph_find_path(inst->g, p);
+    if (v == VTX_NONE)
+        return st_errorf(err, ENOENT, "properties: no vertex at path %s", p);
+    if (!(*out = malloc(sizeof **out)))
+        return st_errorf(err, ENOMEM, "out of memory");
+    (*out)[0] = v;
+    *n = 1;
+    return 0;
+}
+
+static json_t *vertex_props(struct instance *inst, vtx_t v)
+{
+    json_t *props = json_object();
+    int n = graph_property_count(inst->g, v);
+    for (int i = 0; props && i < n; i++) {
+        const char *k, *val;
+        if (graph_property_at(inst->g, v, i, &k, &val) == 0)
+            json_object_set_new(props, k, json_string(val));
+    }
+    atom_t cont = graph_atom_find(inst->g, "containment");
+    const char *path = cont >= 0 ? graph_path(inst->g, v, cont) : NULL;
+    return json_pack("{s:s, s:s?, s:i, s:o}", "name", graph_name(inst->g, v), "path", path,
+                     "rank", (int)graph_rank(inst->g, v), "properties", props);
+}
+
+/* "KEY" or "KEY=VALUE"; a key a --requires could name (not empty, no '=',
+ * no leading '^', which means "not"). */
+static int prop_split(const char *s, char *key, size_t n, const char **value,
+                      struct st_error *err)
+{
+    size_t k = s ? strcspn(s, "=") : 0;
+    if (!s || k == 0 || k >= n || s[0] == '^' || strcspn(s, ", \t") < k)
+        return st_errorf(err, EINVAL, "properties: \"%s\" is not KEY[=VALUE] (a key without "
+                         "',', blanks or a leading '^')", s ? s : "(missing)");
+    memcpy(key, s, k);
+    key[k] = '\0';
+    *value = s[k] ? s + k + 1 : "";
+    return 0;
+}
+
+/* resource.properties: get, set or remove a property on vertices.  The
+ * matcher reads properties when it matches, so --requires sees a change at
+ * the next pass.  Changes are the instance owner's and last as long as the
+ * instance (they are not journaled, as drain is not). */
+static int m_properties(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                        json_t **result, struct st_error *err)
+{
+    const char *op = json_string_value(json_object_get(params, "op"));
+    op = op ? op : "get";
+    bool set = strcmp(op, "set") == 0, rm = strcmp(op, "remove") == 0;
+    if (!set && !rm && strcmp(op, "get") != 0)
+        return st_errorf(err, EINVAL, "properties: \"op\" must be get, set or remove");
+    if ((set || rm) && uid != inst->owner)
+        return st_errorf(err, EPERM, "only the instance owner may change properties");
+    char key[256];
+    const char *value = NULL;
+    const char *arg = json_string_value(json_object_get(params, "property"));
+    if ((set || rm) && prop_split(arg, key, sizeof key, &value, err) < 0)
+        return -1;
+    if (rm && *value)
+        return st_errorf(err, EINVAL, "properties: remove takes a KEY, not KEY=VALUE");
+    vtx_t *sel = NULL;
+    int n = 0;
+    if (prop_vertices(inst, params, &sel, &n, err) < 0)
+        return -1;
+    for (int i = 0; rm && i < n; i++)
+        if (!graph_property(inst->g, sel[i], key)) {
+            st_errorf(err, ENOENT, "properties: %s has no property %s", graph_name(inst->g, sel[i]),
+                      key);
+            free(sel);
+            return -1;
+        }
+    json_t *list = json_array();
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (set)
+            rc = graph_set_property(inst->g, sel[i], key, value);
+        else if (rm)
+            rc = graph_remove_property(inst->g, sel[i], key);
+        json_array_append_new(list, vertex_props(inst, sel[i]));
+    }
+    free(sel);
+    if (rc < 0) { /* ENOMEM part way: report it; what was set stays set */
+        json_decref(list);
+        return st_errorf(err, errno, "properties: %s", strerror(errno));
+    }
+    if (set || rm) {
+        inst->dirty = true;
+        inst_kick(inst);
+        inst_publish(inst, "resource.property",
+                     json_pack("{s:s, s:s, s:i}", "op", op, "property", arg, "vertices", n));
+    }
+    *result = json_pack("{s:o}", "vertices", list);
+    return 0;
+}
+
 /* ---- queue, stats, shutdown ------------------------------------------------------------ */
 
 static int m_queue(struct instance *inst, json_t *params, uint32_t uid, void *worker,
@@ -645,6 +756,7 @@ static const struct {
     {"resource.status", m_resource_list},
     {"resource.drain", m_drain},
     {"resource.undrain", m_undrain},
+    {"resource.properties", m_properties},
     {"match", m_match},
     {"queue", m_queue},
     {"stats", m_stats},

@@ -28,6 +28,7 @@ static const char main_usage[] =
     "  job info|R|wait ID         a job's details, its R, or wait for it\n"
     "  resource list|status       resources by state (free, allocated, down)\n"
     "  resource drain|undrain T   take nodes (ranks 0-3 or hosts) out of / back into service\n"
+    "  resource property set|get|rm T [K=V]  node/vertex properties (for --requires)\n"
     "  queue [--json]             the queues: policy, depths, pending and running jobs\n"
     "  stats                      instance statistics\n"
     "  ping                       check the instance answers\n"
@@ -299,11 +300,58 @@ static int cmd_job(const struct strata_global *g, int argc, char **argv)
 
 /* ---- resource ---------------------------------------------------------------------------- */
 
+/* resource property set|get|rm TARGET [KEY[=VALUE]]: TARGET is a vertex
+ * path (/cluster0/node1) or nodes (ranks or hosts). */
+static int cmd_property(const struct strata_global *g, int argc, char **argv)
+{
+    static const char usage[] =
+        "Usage: strata resource property set TARGET KEY[=VALUE]\n"
+        "       strata resource property get TARGET\n"
+        "       strata resource property rm TARGET KEY\n"
+        "TARGET is a vertex path (/cluster0/node1) or nodes: ranks (0-3) or hosts\n"
+        "(node[0-3]).  Jobs can then ask for the property with --requires=KEY.\n"
+        "Only the instance owner may set or remove properties.\n";
+    const char *sub = argc > 1 ? argv[1] : "";
+    bool get = strcmp(sub, "get") == 0;
+    bool set = strcmp(sub, "set") == 0, rm = strcmp(sub, "rm") == 0;
+    if (want_help(argc, argv) || (!get && !set && !rm) || argc != (get ? 3 : 4)) {
+        fputs(usage, want_help(argc, argv) ? stdout : stderr);
+        return want_help(argc, argv) ? 0 : 2;
+    }
+    json_t *params = json_pack("{s:s, s:s}", "op", get ? "get" : set ? "set" : "remove",
+                               argv[2][0] == '/' ? "path" : "targets", argv[2]);
+    if (!get)
+        json_object_set_new(params, "property", json_string(argv[3]));
+    json_t *res = NULL;
+    if (call_print(g, "resource property", "resource.properties", params, &res) != 0)
+        return 1;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(res, "vertices"), i, v)
+    {
+        const char *path = json_string_value(json_object_get(v, "path"));
+        printf("%s", path ? path : json_string_value(json_object_get(v, "name")));
+        const char *k;
+        json_t *val;
+        json_object_foreach(json_object_get(v, "properties"), k, val)
+        {
+            const char *s = json_string_value(val);
+            printf(" %s%s%s", k, s && *s ? "=" : "", s ? s : "");
+        }
+        putchar('\n');
+    }
+    json_decref(res);
+    return 0;
+}
+
 static int cmd_resource(const struct strata_global *g, int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "property") == 0)
+        return cmd_property(g, argc - 1, argv + 1);
     if (want_help(argc, argv) || argc < 2) {
         fputs("Usage: strata resource list|status\n"
               "       strata resource drain|undrain TARGETS\n"
+              "       strata resource property set|get|rm TARGET [KEY[=VALUE]]\n"
               "TARGETS are ranks (0-3,7) or hosts (node[0-3]).  Only the instance owner\n"
               "may drain or undrain.\n",
               want_help(argc, argv) ? stdout : stderr);
