@@ -4,10 +4,14 @@
  * --requires --setattr --env); a jobspec file can be given instead with
  * --jobspec.  The command's environment and working directory go with the
  * job, as with Flux.  --cc N or --cc A-B submits that many copies in one
- * request.  run waits for the job and prints its output.
+ * request.  run waits for the job and streams its output as it is written
+ * (following the job's output files), then exits with the job's code.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +45,7 @@ static const char submit_usage[] =
     "  -q, --quiet              print nothing\n"
     "  -h, --help               this help\n";
 
-enum { O_EXCL = 256, O_QUEUE, O_REQ, O_SETATTR, O_ENV, O_NOENV, O_NAME, O_NOEXEC, O_JOBSPEC, O_CC };
+enum { SO_EXCL = 256, SO_QUEUE, SO_REQ, SO_SETATTR, SO_ENV, SO_NOENV, SO_NAME, SO_NOEXEC, SO_JOBSPEC, SO_CC };
 
 static const struct option opts[] = {
     {"nodes", required_argument, NULL, 'N'},
@@ -49,16 +53,16 @@ static const struct option opts[] = {
     {"cores-per-task", required_argument, NULL, 'c'},
     {"gpus-per-task", required_argument, NULL, 'g'},
     {"time-limit", required_argument, NULL, 't'},
-    {"exclusive", no_argument, NULL, O_EXCL},
-    {"queue", required_argument, NULL, O_QUEUE},
-    {"requires", required_argument, NULL, O_REQ},
-    {"setattr", required_argument, NULL, O_SETATTR},
-    {"env", required_argument, NULL, O_ENV},
-    {"no-env", no_argument, NULL, O_NOENV},
-    {"name", required_argument, NULL, O_NAME},
-    {"noexec", no_argument, NULL, O_NOEXEC},
-    {"jobspec", required_argument, NULL, O_JOBSPEC},
-    {"cc", required_argument, NULL, O_CC},
+    {"exclusive", no_argument, NULL, SO_EXCL},
+    {"queue", required_argument, NULL, SO_QUEUE},
+    {"requires", required_argument, NULL, SO_REQ},
+    {"setattr", required_argument, NULL, SO_SETATTR},
+    {"env", required_argument, NULL, SO_ENV},
+    {"no-env", no_argument, NULL, SO_NOENV},
+    {"name", required_argument, NULL, SO_NAME},
+    {"noexec", no_argument, NULL, SO_NOEXEC},
+    {"jobspec", required_argument, NULL, SO_JOBSPEC},
+    {"cc", required_argument, NULL, SO_CC},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -149,19 +153,19 @@ static int parse_one_opt(struct submit_opts *o, int c, const char *arg)
             return 0;
         fprintf(stderr, "strata: -t: '%s' is not a duration (30s, 2m, 1.5h, 1d)\n", arg);
         return -1;
-    case O_EXCL: o->shape.exclusive = true; return 0;
-    case O_QUEUE: o->shape.queue = arg; return 0;
-    case O_REQ: return strv_push(&o->requires, arg);
-    case O_SETATTR: return strv_push(&o->setattr, arg);
-    case O_ENV: return strv_push(&o->env, arg);
-    case O_NOENV: o->no_env = true; return 0;
-    case O_NAME:
+    case SO_EXCL: o->shape.exclusive = true; return 0;
+    case SO_QUEUE: o->shape.queue = arg; return 0;
+    case SO_REQ: return strv_push(&o->requires, arg);
+    case SO_SETATTR: return strv_push(&o->setattr, arg);
+    case SO_ENV: return strv_push(&o->env, arg);
+    case SO_NOENV: o->no_env = true; return 0;
+    case SO_NAME:
         if (asprintf(&s, "system.job.name=\"%s\"", arg) < 0 || !own(o, s))
             return -1;
         return strv_push(&o->setattr, s);
-    case O_NOEXEC: o->noexec = true; return 0;
-    case O_JOBSPEC: o->jobspec_file = arg; return 0;
-    case O_CC: return cc_arg(arg, &o->count);
+    case SO_NOEXEC: o->noexec = true; return 0;
+    case SO_JOBSPEC: o->jobspec_file = arg; return 0;
+    case SO_CC: return cc_arg(arg, &o->count);
     case 'q': o->quiet = true; return 0;
     default: return -1;
     }
@@ -210,27 +214,126 @@ static void opts_free(struct submit_opts *o)
     free(o->owned);
 }
 
-static void cat_file(const char *path, FILE *to)
+/* ---- run: stream the output while the job runs ---------------------------------- */
+
+/* The job's wait, on its own connection in its own thread (a client is not
+ * thread-safe), so that the main thread can copy output meanwhile.  It
+ * writes one byte to the pipe when the job is inactive. */
+struct waiter {
+    const struct strata_global *g;
+    int64_t id;
+    int pipe_w;
+    int rc;
+    struct st_error err;
+};
+
+static void *wait_thread(void *arg)
 {
-    FILE *f = path ? fopen(path, "r") : NULL;
-    char buf[65536];
-    size_t n;
-    while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        fwrite(buf, 1, n, to);
-    if (f)
-        fclose(f);
-    fflush(to);
+    struct waiter *w = arg;
+    strata_client_t *c = strata_client_open(w->g->uri, w->g->timeout_ms, &w->err);
+    w->rc = c ? strata_wait(c, w->id, NULL, &w->err) : -1;
+    strata_client_close(c);
+    char b = 1;
+    while (write(w->pipe_w, &b, 1) < 0 && errno == EINTR)
+        ;
+    return NULL;
 }
 
-/* run: wait, print the output, exit like the job (Flux's convention). */
-static int run_wait(strata_client_t *c, int64_t id)
+/* One output file being followed: read what was appended since last time. */
+struct follow {
+    int fd;
+    int to;
+};
+
+static void follow_open(struct follow *f, const char *path, int to)
+{
+    f->to = to;
+    if (f->fd < 0 && path)
+        f->fd = open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static void follow_copy(struct follow *f)
+{
+    char buf[65536];
+    ssize_t n;
+    while (f->fd >= 0 && (n = read(f->fd, buf, sizeof buf)) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            ssize_t k = write(f->to, buf + off, (size_t)(n - off));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                return; /* our stdout is gone: keep waiting for the exit code */
+            off += k;
+        }
+    }
+}
+
+/* The job's record; with paths known, open them for following. */
+static json_t *run_info(strata_client_t *c, int64_t id, struct follow out[2],
+                        struct st_error *err)
+{
+    json_t *info = NULL;
+    if (strata_job_info(c, id, &info, err) < 0)
+        return NULL;
+    follow_open(&out[0], json_string_value(json_object_get(info, "stdout")), STDOUT_FILENO);
+    follow_open(&out[1], json_string_value(json_object_get(info, "stderr")), STDERR_FILENO);
+    return info;
+}
+
+/* Wait for the job in a thread; meanwhile look for its output files
+ * (backing off while it is pending) and copy what they gain every 20 ms.
+ * A job that ends at once costs one wait and one info call. */
+static json_t *run_follow(const struct strata_global *g, strata_client_t *c, int64_t id,
+                          struct follow out[2], struct st_error *err)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return st_errorf_null(err, errno, "pipe: %s", strerror(errno));
+    struct waiter w = {.g = g, .id = id, .pipe_w = p[1]};
+    pthread_t t;
+    if (pthread_create(&t, NULL, wait_thread, &w) != 0) {
+        close(p[0]);
+        close(p[1]);
+        return st_errorf_null(err, EAGAIN, "cannot start a thread");
+    }
+    int delay = 10;
+    for (;;) {
+        struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+        int r = poll(&pfd, 1, out[0].fd >= 0 ? 20 : delay);
+        if (r > 0)
+            break;
+        if (out[0].fd < 0) {
+            json_decref(run_info(c, id, out, err));
+            delay = delay < 500 ? delay * 2 : 500;
+        }
+        follow_copy(&out[0]);
+        follow_copy(&out[1]);
+    }
+    pthread_join(t, NULL);
+    close(p[0]);
+    close(p[1]);
+    if (w.rc < 0) {
+        *err = w.err;
+        return NULL;
+    }
+    return run_info(c, id, out, err);
+}
+
+/* run: wait while streaming the output, then exit like the job (Flux's
+ * convention: its exit code, or 1 if it did not complete). */
+static int run_wait(const struct strata_global *g, strata_client_t *c, int64_t id)
 {
     struct st_error err = {{0}};
-    json_t *info = NULL;
-    if (strata_wait(c, id, NULL, &err) < 0 || strata_job_info(c, id, &info, &err) < 0)
+    struct follow out[2] = {{.fd = -1}, {.fd = -1}};
+    fflush(stdout);
+    json_t *info = run_follow(g, c, id, out, &err);
+    follow_copy(&out[0]);
+    follow_copy(&out[1]);
+    for (int i = 0; i < 2; i++)
+        if (out[i].fd >= 0)
+            close(out[i].fd);
+    if (!info)
         return strata_cli_fail("run", &err);
-    cat_file(json_string_value(json_object_get(info, "stdout")), stdout);
-    cat_file(json_string_value(json_object_get(info, "stderr")), stderr);
     const char *result = json_string_value(json_object_get(info, "result"));
     int code = (int)json_integer_value(json_object_get(info, "exitcode"));
     const char *reason = json_string_value(json_object_get(info, "reason"));
@@ -263,7 +366,7 @@ static int submit_and_print(const struct strata_global *g, struct submit_opts *o
         json_array_foreach(json_object_get(res, "ids"), i, v)
             if (!o->quiet && !run)
                 printf("%lld\n", (long long)json_integer_value(v));
-        rc = run ? run_wait(c, json_integer_value(json_array_get(json_object_get(res, "ids"), 0)))
+        rc = run ? run_wait(g, c, json_integer_value(json_array_get(json_object_get(res, "ids"), 0)))
                  : 0;
     } else if (c) {
         spec = NULL;

@@ -13,6 +13,22 @@ check "run prints the output" test "$out" = hello
 "$STRATA" run sh -c 'echo oops >&2; exit 3' 2>"$TMP/err"; rc=$?
 check "run exits with the job's code" test "$rc" = 3
 check "run prints stderr" grep -q oops "$TMP/err"
+# run streams: the first line arrives while the job is still running
+t0=$(date +%s.%N)
+"$STRATA" run sh -c 'echo first; echo e1 >&2; sleep 2; echo second' 2>"$TMP/stream.err" |
+    while read -r l; do echo "$l $(date +%s.%N)"; done >"$TMP/stream"
+check "run streams: first line before the job ends, second after 2 s" python3 - "$TMP/stream" "$t0" <<'PY'
+import sys
+lines = [l.split() for l in open(sys.argv[1])]
+t0 = float(sys.argv[2])
+assert [l[0] for l in lines] == ['first', 'second'], lines
+assert float(lines[0][1]) - t0 < 1.5, lines
+assert float(lines[1][1]) - t0 >= 2.0, lines
+PY
+check "run streams stderr too" grep -q e1 "$TMP/stream.err"
+"$STRATA" run sh -c 'echo partial; exit 4' >"$TMP/out"; rc=$?
+check "run: exit code after streaming ($rc)" test "$rc" = 4
+check "run: output complete" test "$(cat "$TMP/out")" = partial
 id=$("$STRATA" run sh -c 'echo $STRATA_JOB_ID:$STRATA_TASK_RANK:$STRATA_JOB_NTASKS:$STRATA_JOB_RANKS')
 check "job environment ($id)" test "${id#*:}" = "0:1:0"
 out=$("$STRATA" run -n 2 sh -c 'echo $STRATA_TASK_RANK' | sort | tr '\n' ' ')
