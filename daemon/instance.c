@@ -12,9 +12,12 @@
  * a whole stratad), so a linear search costs nothing next to a request. */
 struct child {
     int64_t id;
-    char *uri;
+    char *uri; /* NULL while awaiting a re-registration */
     char *statedir;
     int64_t pid;
+    enum instance_child_state state;
+    double until;    /* AWAITING: deadline of the re-registration */
+    int64_t wrapper; /* ADOPTED: the instance-run process */
 };
 
 static struct child *children;
@@ -32,6 +35,15 @@ bool instance_job_is_instance(const struct job *j)
         return false;
     json_t *a = instance_attr(j);
     return json_is_true(a) || json_is_object(a);
+}
+
+double instance_job_grace(const struct job *j)
+{
+    json_t *g = j ? json_object_get(instance_attr(j), "grace") : NULL;
+    if (!json_is_number(g))
+        return INSTANCE_GRACE_DEFAULT;
+    double v = json_number_value(g);
+    return v > 0 ? (v < 86400 ? v : 86400) : 0;
 }
 
 /* The strata CLI beside this stratad (build tree: daemon/ -> tools/;
@@ -83,15 +95,22 @@ int instance_wrap_argv(struct instance *inst, struct job *j, char ***argv)
     size_t nopt = json_is_array(opts) ? json_array_size(opts) : 0;
     size_t npre = json_is_array(prefix) ? json_array_size(prefix) : 0;
     nopt += 2 * npre; /* "--prefix" WORD each */
-    /* strata instance-run [--noexec] OPTIONS... -- COMMAND... NULL */
-    char **v = calloc(nold + nopt + 5, sizeof *v);
+    /* strata instance-run [--noexec] [--hold] --grace N OPTIONS... -- COMMAND... NULL */
+    char **v = calloc(nold + nopt + 8, sizeof *v);
     if (!v)
         return -1;
+    /* Static: the caller execs (or drops) the array before the next job. */
+    static char grace[32];
+    snprintf(grace, sizeof grace, "%g", instance_job_grace(j));
     size_t k = 0;
     v[k++] = (char *)strata_path();
     v[k++] = "instance-run";
     if (inst->opts.noexec || j->noexec)
         v[k++] = "--noexec"; /* the child's jobs hold like the parent's */
+    if (json_is_true(json_object_get(instance_attr(j), "interactive")))
+        v[k++] = "--hold"; /* strata alloc without a command */
+    v[k++] = "--grace";
+    v[k++] = grace;
     for (size_t i = 0; i < npre; i++) {
         const char *s = json_string_value(json_array_get(prefix, i));
         if (s) {
@@ -136,11 +155,16 @@ static int register_check(struct instance *inst, json_t *params, uint32_t uid,
     const char *uri = json_string_value(json_object_get(params, "uri"));
     json_t *sd = json_object_get(params, "statedir");
     json_t *pid = json_object_get(params, "pid");
+    json_t *wrapper = json_object_get(params, "wrapper");
+    json_t *again = json_object_get(params, "reconnect");
     if (!json_is_integer(id) || !uri || !*uri)
         return st_errorf(err, EINVAL, "instance.register: needs integer \"id\" and string \"uri\"");
-    if ((sd && !json_is_string(sd)) || (pid && !json_is_integer(pid)))
+    if ((sd && !json_is_string(sd)) || (pid && !json_is_integer(pid)) ||
+        (wrapper && (!json_is_integer(wrapper) || json_integer_value(wrapper) <= 1)) ||
+        (again && !json_is_boolean(again)))
         return st_errorf(err, EINVAL,
-                         "instance.register: \"statedir\" must be a string, \"pid\" an integer");
+                         "instance.register: \"statedir\" must be a string, \"pid\" an integer, "
+                         "\"wrapper\" a pid, \"reconnect\" a boolean");
     struct job *j = inst_job(inst, json_integer_value(id));
     if (!j)
         return st_errorf(err, ENOENT, "job %lld: no such job", (long long)json_integer_value(id));
@@ -150,6 +174,28 @@ static int register_check(struct instance *inst, json_t *params, uint32_t uid,
         return st_errorf(err, EINVAL, "job %lld is not an instance job", (long long)j->id);
     if (j->state != JOB_RUN)
         return st_errorf(err, EBUSY, "job %lld is not running", (long long)j->id);
+    struct child *c = child_find(j->id);
+    bool awaiting = c && c->state == INSTANCE_CHILD_AWAITING;
+    if (json_is_true(again) && !awaiting && !(c && c->state == INSTANCE_CHILD_ADOPTED))
+        return st_errorf(err, ESRCH, "job %lld: no restored instance awaits a reconnection",
+                         (long long)j->id);
+    if (awaiting && !wrapper)
+        return st_errorf(err, EINVAL, "job %lld: a reconnecting instance must give its "
+                                      "\"wrapper\" pid", (long long)j->id);
+    return 0;
+}
+
+/* The wrapper of an adopted job is its one task: cancel and time limits
+ * signal its process group (exec_signal()), as for a job started here. */
+static int adopt_task(struct job *j, int64_t wrapper)
+{
+    if (!j->pids) {
+        j->pids = calloc(j->ntasks > 0 ? (size_t)j->ntasks : 1, sizeof *j->pids);
+        if (!j->pids)
+            return -1;
+    }
+    j->pids[0] = (pid_t)wrapper;
+    j->nlive = 1;
     return 0;
 }
 
@@ -181,6 +227,15 @@ int instance_method_register(struct instance *inst, json_t *params, uint32_t uid
         json_decref(res);
         return st_errorf(err, ENOMEM, "out of memory");
     }
+    json_int_t wrapper = json_integer_value(json_object_get(params, "wrapper"));
+    bool adopting = c && (c->state == INSTANCE_CHILD_AWAITING ||
+                          c->state == INSTANCE_CHILD_ADOPTED) && wrapper > 1;
+    if (adopting && adopt_task(inst_job(inst, id), wrapper) < 0) {
+        free(uri);
+        free(statedir);
+        json_decref(res);
+        return st_errorf(err, ENOMEM, "out of memory");
+    }
     if (!c) {
         c = &children[nchildren++];
         *c = (struct child){.id = id};
@@ -190,8 +245,69 @@ int instance_method_register(struct instance *inst, json_t *params, uint32_t uid
     c->uri = uri;
     c->statedir = statedir;
     c->pid = json_integer_value(json_object_get(params, "pid"));
+    if (adopting) {
+        c->state = INSTANCE_CHILD_ADOPTED;
+        c->wrapper = wrapper;
+        c->until = 0;
+    }
     *result = res;
     return 0;
+}
+
+static struct child *child_add(int64_t id)
+{
+    struct child *c = child_find(id);
+    if (c)
+        return c;
+    if (nchildren == children_cap) {
+        size_t cap = children_cap ? children_cap * 2 : 8;
+        struct child *n = realloc(children, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        children = n;
+        children_cap = cap;
+    }
+    c = &children[nchildren++];
+    *c = (struct child){.id = id};
+    return c;
+}
+
+int instance_child_expect(int64_t id, double until)
+{
+    struct child *c = child_add(id);
+    if (!c) {
+        errno = ENOMEM;
+        return -1;
+    }
+    free(c->uri);
+    c->uri = NULL;
+    c->pid = 0;
+    c->state = INSTANCE_CHILD_AWAITING;
+    c->until = until;
+    c->wrapper = 0;
+    return 0;
+}
+
+enum instance_child_state instance_child_state(int64_t id, double *until, int64_t *wrapper)
+{
+    struct child *c = child_find(id);
+    if (!c)
+        return INSTANCE_CHILD_NONE;
+    if (until)
+        *until = c->until;
+    if (wrapper)
+        *wrapper = c->wrapper;
+    return c->state;
+}
+
+void instance_child_release(int64_t id)
+{
+    struct child *c = child_find(id);
+    if (c) {
+        c->state = INSTANCE_CHILD_NONE;
+        c->until = 0;
+        c->wrapper = 0;
+    }
 }
 
 void instance_job_annotate(const struct job *j, json_t *o)
@@ -200,7 +316,7 @@ void instance_job_annotate(const struct job *j, json_t *o)
         return;
     json_object_set_new(o, "instance", json_true());
     struct child *c = child_find(j->id);
-    if (!c)
+    if (!c || !c->uri)
         return;
     json_object_set_new(o, "uri", json_string(c->uri));
     if (c->statedir)

@@ -40,11 +40,19 @@ bool instance_job_is_instance(const struct job *j);
  * the jobs inside hold their allocations.  Returns 0, or -1 with errno (EINVAL for NULL arguments, ENOMEM);
  * on failure *argv is unchanged. */
 int instance_wrap_argv(struct instance *inst, struct job *j, char ***argv);
+/* (The wrapper also gets "--hold" for an interactive instance, attribute
+ * {"interactive": true}: no initial program, the instance lives until its
+ * owner shuts it down; and "--grace N" from {"grace": N}.) */
 
-/* The "instance.register" method: params {"id", "uri", optional "statedir"
- * and "pid"}.  The job must be a running instance job of this instance and
- * the caller its owner or the instance owner.  Result {} or -1 with err
- * (EINVAL bad params, ENOENT no such job, EPERM, EBUSY job not running). */
+/* The "instance.register" method: params {"id", "uri", optional "statedir",
+ * "pid" (the child stratad's), "wrapper" (the instance-run process's) and
+ * "reconnect"}.  The job must be a running instance job of this instance and
+ * the caller its owner or the instance owner.  A job awaiting its child
+ * after a restart (instance_child_expect()) becomes adopted: its task is the
+ * wrapper process, which this stratad may signal but not reap.  Result {}
+ * or -1 with err (EINVAL bad params, ENOENT no such job, EPERM, EBUSY job
+ * not running; ESRCH a "reconnect" for a job this stratad did not restore
+ * from its journal). */
 int instance_method_register(struct instance *inst, json_t *params, uint32_t uid, void *worker,
                              json_t **result, struct st_error *err);
 
@@ -54,5 +62,34 @@ void instance_job_annotate(const struct job *j, json_t *o);
 
 /* The registered child URI of job id, or NULL. */
 const char *instance_child_uri(int64_t id);
+
+/* ---- reconnecting after a parent restart ----------------------------------
+ *
+ * A child whose parent stratad vanished waits a grace period (the job's
+ * attributes.system.instance.grace seconds, default INSTANCE_GRACE_DEFAULT)
+ * for the parent to come back, retrying instance.register with "wrapper"
+ * (the pid of its instance-run process) and "reconnect": true.  A parent
+ * restarted on the same state directory holds each instance job's
+ * allocation again (daemon/instance_live.c) and expects that registration
+ * until the same grace has passed since its start. */
+#define INSTANCE_GRACE_DEFAULT 10
+
+/* The grace period of instance job j in seconds (>= 0). */
+double instance_job_grace(const struct job *j);
+
+/* Expect instance job id to re-register before time `until` (inst_now()
+ * clock).  Its registry entry is reset to "awaiting".  -1 with ENOMEM. */
+int instance_child_expect(int64_t id, double until);
+
+/* The adoption state of job id: INSTANCE_CHILD_NONE (an ordinary child or
+ * none), _AWAITING (restored after a restart, not registered yet: *until is
+ * the deadline) or _ADOPTED (re-registered: *wrapper is the pid of its
+ * instance-run process, not a child of this stratad).  until and wrapper
+ * may be NULL. */
+enum instance_child_state { INSTANCE_CHILD_NONE, INSTANCE_CHILD_AWAITING, INSTANCE_CHILD_ADOPTED };
+enum instance_child_state instance_child_state(int64_t id, double *until, int64_t *wrapper);
+
+/* Forget the adoption of job id (its registration stays for inspection). */
+void instance_child_release(int64_t id);
 
 #endif

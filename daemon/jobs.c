@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/instance_live.h"
 #include "daemon/stratad.h"
 #include "resource/idset.h"
 
@@ -368,6 +369,7 @@ void inst_job_finish(struct instance *inst, struct job *j, enum job_result r, co
     } else if (j->state == JOB_PENDING || j->state == JOB_CLEANUP) {
         queue_cancel(inst->qm, j->id);
     }
+    instance_job_ended(inst, j); /* a grown instance's extra resources */
     j->result = r;
     if (reason && !j->reason)
         j->reason = strdup(reason);
@@ -535,6 +537,9 @@ double inst_tick(struct instance *inst)
         if (d > 0 && d - now < next)
             next = d - now;
     }
+    double watch = instance_tick(inst); /* adopted instance jobs (daemon/instance_live.h) */
+    if (watch < next)
+        next = watch;
     inst_journal_maintain(inst);
     if (inst->dirty)
         next = 0;

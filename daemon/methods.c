@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/instance.h"
+#include "daemon/instance_live.h"
 #include "daemon/stratad.h"
 #include "resource/hostlist.h"
 #include "resource/idset.h"
@@ -762,6 +763,11 @@ static const struct {
     {"stats", m_stats},
     {"shutdown", m_shutdown},
     {"instance.register", instance_method_register}, /* daemon/instance.h */
+    {"instance.grow", instance_method_grow},         /* daemon/instance_live.h */
+    {"instance.shrink", instance_method_shrink},
+    {"instance.end", instance_method_end},
+    {"resource.attach", instance_method_attach},
+    {"resource.shrink", instance_method_detach},
 };
 
 /* Constant-time comparison, so that the reply time says nothing about how

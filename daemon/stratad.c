@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/instance.h"
+#include "daemon/instance_live.h"
 #include "daemon/stratad.h"
 #include "resource/reader.h"
 
@@ -433,7 +435,17 @@ static int recover(struct instance *inst, struct st_error *err)
             requeued++;
         else if (j->state == JOB_NEW)
             inst_job_finish(inst, j, JOB_RESULT_FAILED, "could not be queued again on restart");
-        if (j->state == JOB_RUN && j->noexec && j->t[JOB_RUN] + (double)j->duration <= inst_now()) {
+        if (j->state == JOB_RUN && instance_job_is_instance(j)) {
+            /* Its child may have outlived us: hold and wait for it. */
+            if (instance_job_adopt(inst, j) == 0) {
+                restored++;
+            } else {
+                inst_job_finish(inst, j, JOB_RESULT_FAILED,
+                                "lost: stratad restarted while the job was running");
+                lost++;
+            }
+        } else if (j->state == JOB_RUN && j->noexec &&
+                   j->t[JOB_RUN] + (double)j->duration <= inst_now()) {
             inst_job_finish(inst, j, JOB_RESULT_COMPLETED, "the hold ended while stratad was down");
         } else if (j->state == JOB_RUN && j->noexec && restore(inst, j)) {
             restored++;

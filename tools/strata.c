@@ -39,6 +39,7 @@ static const char main_usage[] =
     "  batch [OPTS] SCRIPT        submit SCRIPT to run in a new instance (nested)\n"
     "  alloc [OPTS] CMD           run CMD in a new instance, wait, print its output\n"
     "  proxy JOBID[/JOBID] [CMD]  run CMD (or a shell) against the job's instance\n"
+    "  instance grow|shrink JOBID resize a running instance job (nested)\n"
     "  tree [-a]                  this instance and its nested instances\n"
     "  tree-run -T 4x8 -J N CMD   run N jobs over a hierarchy of instances (flux-tree)\n"
     "\n"
@@ -546,6 +547,8 @@ static int dispatch(const struct strata_global *g, int argc, char **argv)
         return cmd_jobs(g, argc, argv);
     if (strcmp(cmd, "instance-run") == 0)
         return strata_cmd_instance_run(g, argc, argv);
+    if (strcmp(cmd, "instance") == 0)
+        return strata_cmd_instance(g, argc, argv);
     if (strcmp(cmd, "batch") == 0)
         return strata_cmd_batch(g, argc, argv);
     if (strcmp(cmd, "alloc") == 0)

@@ -35,6 +35,8 @@ int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int 
 int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv);
 int strata_cmd_batch(const struct strata_global *g, int argc, char **argv);
 int strata_cmd_alloc(const struct strata_global *g, int argc, char **argv);
+/* strata instance grow|shrink JOBID ...: resize a running instance job. */
+int strata_cmd_instance(const struct strata_global *g, int argc, char **argv);
 int strata_cmd_proxy(const struct strata_global *g, int argc, char **argv);
 int strata_cmd_tree(const struct strata_global *g, int argc, char **argv);
 int strata_cmd_tree_run(const struct strata_global *g, int argc, char **argv);

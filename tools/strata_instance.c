@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -20,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jobspec/cli.h"
+#include "jobspec/jobspec.h"
 #include "tools/strata.h"
 
 /* How the wrapper's wait ended. */
@@ -29,11 +32,19 @@ struct run {
     char dir[PATH_MAX];
     char uri[PATH_MAX + 16]; /* ipc://: the wrapper's own link to the child */
     const char *public_uri;  /* what the parent and the program use */
+    const char *parent_uri;  /* the parent stratad's */
+    int64_t id;    /* our job id in the parent */
     pid_t parent;  /* our parent (the parent stratad) at start */
     pid_t daemon;  /* child stratad */
     pid_t program; /* initial program, 0 once reaped or never started */
     int status;    /* the program's wait status */
     int sig;       /* signal that ended the wait */
+    bool hold;     /* interactive: no program; the child's clean exit ends it */
+    double grace;  /* seconds to wait for a vanished parent to come back */
+    bool adopted;  /* re-registered with a restarted parent (not our process parent) */
+    bool away;     /* the parent is gone; since away_since */
+    double away_since;
+    double next_try; /* next re-registration attempt, or parent ping when adopted */
 };
 
 static void sleep_ms(long ms)
@@ -142,19 +153,109 @@ static strata_client_t *wait_child(struct run *r)
     return NULL;
 }
 
-static int register_child(strata_client_t *parent, int64_t id, const struct run *r)
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* instance.register (again, after a parent restart, with reconnect). */
+static int register_child(strata_client_t *parent, int64_t id, const struct run *r,
+                          bool reconnect, bool quiet)
 {
     struct st_error err = {{0}};
     json_t *res = NULL;
-    json_t *p = json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "uri", r->uri,
-                          "statedir", r->dir, "pid", (json_int_t)r->daemon);
-    json_object_set_new(p, "uri", json_string(r->public_uri));
+    json_t *p = json_pack("{s:I, s:s, s:s, s:I, s:I, s:b}", "id", (json_int_t)id, "uri",
+                          r->public_uri, "statedir", r->dir, "pid", (json_int_t)r->daemon,
+                          "wrapper", (json_int_t)getpid(), "reconnect", reconnect);
     if (strata_client_call(parent, "instance.register", p, &res, &err) < 0) {
-        fprintf(stderr, "strata instance-run: register with the parent: %s\n", err.text);
+        if (!quiet)
+            fprintf(stderr, "strata instance-run: register with the parent: %s\n", err.text);
         return -1;
     }
     json_decref(res);
     return 0;
+}
+
+/* One short call to the parent by its URI (params stolen); 0 on success. */
+static int parent_call(const struct run *r, const char *method, json_t *params)
+{
+    struct st_error err = {{0}};
+    strata_client_t *c = strata_client_open(r->parent_uri, 1000, &err);
+    json_t *res = NULL;
+    int rc = c ? strata_client_call(c, method, params, &res, &err) : -1;
+    if (!c)
+        json_decref(params);
+    json_decref(res);
+    strata_client_close(c);
+    return rc;
+}
+
+/* Is the parent still there?  Ours by process until it is restarted; after
+ * that only its URI answers.  Away: try to register again until the grace
+ * ends.  Returns false when the grace is over (or there is none). */
+static bool parent_watch(struct run *r)
+{
+    double now = mono_now();
+    if (!r->away) {
+        bool gone;
+        if (!r->adopted) {
+            gone = getppid() != r->parent;
+        } else {
+            if (now < r->next_try)
+                return true;
+            r->next_try = now + 1.0;
+            gone = parent_call(r, "ping", NULL) < 0;
+        }
+        if (!gone)
+            return true;
+        if (r->grace <= 0)
+            return false;
+        r->away = true;
+        r->away_since = now;
+        r->next_try = now;
+        fprintf(stderr, "strata instance-run: the parent went away; waiting %g s for it\n",
+                r->grace);
+    }
+    if (now - r->away_since > r->grace)
+        return false;
+    if (now >= r->next_try) {
+        r->next_try = now + 0.25;
+        struct st_error err = {{0}};
+        strata_client_t *c = strata_client_open(r->parent_uri, 1000, &err);
+        if (c && register_child(c, r->id, r, true, true) == 0) {
+            r->away = false;
+            r->adopted = true;
+            r->next_try = now + 1.0;
+            fprintf(stderr, "strata instance-run: reconnected to the restarted parent\n");
+        }
+        strata_client_close(c);
+    }
+    return true;
+}
+
+/* An adopted instance reports its end itself (the restarted parent cannot
+ * reap us), trying for what is left of the grace if the parent is away. */
+static void report_end(struct run *r, int code)
+{
+    if (!r->adopted)
+        return;
+    double until = mono_now() + (r->away ? r->grace - (mono_now() - r->away_since) : 2.0);
+    while (mono_now() < until) {
+        if (r->away) {
+            struct st_error err = {{0}};
+            strata_client_t *c = strata_client_open(r->parent_uri, 1000, &err);
+            if (c && register_child(c, r->id, r, true, true) == 0)
+                r->away = false;
+            strata_client_close(c);
+        }
+        if (!r->away && parent_call(r, "instance.end",
+                                    json_pack("{s:I, s:i}", "id", (json_int_t)r->id,
+                                              "exitcode", code > 255 ? 255 : code)) == 0)
+            return;
+        sleep_ms(250);
+    }
 }
 
 /* Sleep in sigtimedwait until something ends the instance's life. */
@@ -177,11 +278,17 @@ static enum end_why wait_end(struct run *r)
             r->program = 0;
             return END_PROGRAM;
         }
-        if (waitpid(r->daemon, NULL, WNOHANG) == r->daemon) {
+        int st = 0;
+        if (waitpid(r->daemon, &st, WNOHANG) == r->daemon) {
             r->daemon = 0;
+            /* Interactive: the owner shut the instance down (its shell ended). */
+            if (r->hold && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+                r->status = 0;
+                return END_PROGRAM;
+            }
             return END_CHILD_DIED;
         }
-        if (getppid() != r->parent)
+        if (!parent_watch(r))
             return END_PARENT_GONE;
     }
 }
@@ -281,6 +388,8 @@ static char **child_argv(struct run *r, const char *stratad, char *jgf, char **o
     for (int i = 0; i + 1 < nopts; i++)
         if (strcmp(opts[i], "--prefix") == 0)
             v[k++] = opts[++i];
+        else if (strcmp(opts[i], "--grace") == 0)
+            i++;
     v[k++] = (char *)stratad;
     v[k++] = "--rundir";
     v[k++] = r->dir;
@@ -289,9 +398,9 @@ static char **child_argv(struct run *r, const char *stratad, char *jgf, char **o
     v[k++] = "--load-format";
     v[k++] = "jgf";
     for (int i = 0; i < nopts; i++) {
-        if (strcmp(opts[i], "--prefix") == 0)
-            i++;
-        else
+        if (strcmp(opts[i], "--prefix") == 0 || strcmp(opts[i], "--grace") == 0)
+            i++; /* instance-run's own, with their word */
+        else if (strcmp(opts[i], "--hold") != 0)
             v[k++] = opts[i];
     }
     return v;
@@ -338,7 +447,14 @@ int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv
     const char *rank = getenv("STRATA_TASK_RANK");
     if (rank && strcmp(rank, "0") != 0)
         return 0;
-    struct run r = {.parent = getppid()};
+    /* The parent always passes --grace (daemon/instance.h's default is 10 s). */
+    struct run r = {.parent = getppid(), .grace = 10};
+    for (int i = 1; i < sep; i++) {
+        if (strcmp(argv[i], "--hold") == 0)
+            r.hold = true;
+        else if (strcmp(argv[i], "--grace") == 0 && i + 1 < sep)
+            r.grace = atof(argv[++i]);
+    }
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -346,14 +462,19 @@ int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, NULL);
-    prctl(PR_SET_PDEATHSIG, SIGTERM); /* the parent stratad killed: we hear it */
+    /* The parent stratad killed: without a grace we hear it at once; with
+     * one we notice (getppid()) and wait for it to come back. */
+    if (r.grace <= 0)
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != r.parent)
         return 1;
     int64_t id = strtoll(idstr, NULL, 10);
+    r.id = id;
+    r.parent_uri = strata_uri_resolve(g->uri, NULL);
     strata_client_t *parent = strata_cli_open(g);
     strata_client_t *child = NULL;
-    if (!parent || start_child(&r, parent, id, argv + 1, sep - 1) < 0 ||
-        !(child = wait_child(&r)) || register_child(parent, id, &r) < 0) {
+    if (!parent || !r.parent_uri || start_child(&r, parent, id, argv + 1, sep - 1) < 0 ||
+        !(child = wait_child(&r)) || register_child(parent, id, &r, false, false) < 0) {
         fprintf(stderr, "strata instance-run: the child instance did not start (log: %s)\n",
                 r.dir);
         strata_client_close(parent);
@@ -362,13 +483,13 @@ int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv
         return 1;
     }
     strata_client_close(parent); /* the parent may go away; we watch getppid() */
-    const char *puri = strata_uri_resolve(g->uri, NULL);
-    if (puri)
-        setenv("STRATA_PARENT_URI", puri, 1);
+    setenv("STRATA_PARENT_URI", r.parent_uri, 1);
     setenv("STRATA_URI", r.public_uri, 1);
-    r.program = spawn_program(argv + sep + 1);
-    enum end_why why = r.program > 0 ? wait_end(&r) : END_PROGRAM;
-    alarm(30); /* every step below is bounded; this bounds their sum too */
+    r.program = r.hold ? 0 : spawn_program(argv + sep + 1);
+    enum end_why why = r.program > 0 || r.hold ? wait_end(&r) : END_PROGRAM;
+    /* Every step below is bounded; this bounds their sum too (an adopted
+     * instance may wait out its grace to report its end). */
+    alarm(30 + (r.adopted ? (unsigned)r.grace : 0));
     if (why == END_CHILD_DIED)
         fprintf(stderr, "strata instance-run: the child instance died\n");
     stop_program(&r);
@@ -377,11 +498,9 @@ int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv
         drain_child(&r);
     if (why == END_PARENT_GONE)
         kill(-getpgrp(), SIGKILL); /* nobody waits for us: leave nothing behind */
-    switch (why) {
-    case END_PROGRAM: return status_code(r.status);
-    case END_SIGNAL: return 128 + r.sig;
-    default: return 1;
-    }
+    int code = why == END_PROGRAM ? status_code(r.status) : why == END_SIGNAL ? 128 + r.sig : 1;
+    report_end(&r, code);
+    return code;
 }
 
 /* batch and alloc are submit and run with the instance attribute. */
@@ -409,13 +528,310 @@ int strata_cmd_batch(const struct strata_global *g, int argc, char **argv)
     return submit_instance(g, argc, argv, 0);
 }
 
+/* Where the command starts after strata submit's options (argc if none).
+ * Unknown options are left for submit to report. */
+static int command_index(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        JOBSPEC_CLI_LONGOPTS,
+        {"no-env", no_argument, NULL, 1},  {"name", required_argument, NULL, 1},
+        {"noexec", no_argument, NULL, 1},  {"jobspec", required_argument, NULL, 1},
+        {"cc", required_argument, NULL, 1}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},  {NULL, 0, NULL, 0},
+    };
+    optind = 1;
+    opterr = 0;
+    while (getopt_long(argc, argv, "+" JOBSPEC_CLI_SHORTOPTS "qh", opts, NULL) != -1)
+        ;
+    opterr = 1;
+    return optind;
+}
+
+/* Submit (stdout captured: submit prints the id) and return the job id. */
+static int64_t submit_capture(const struct strata_global *g, int argc, char **argv)
+{
+    fflush(stdout);
+    FILE *tmp = tmpfile();
+    int saved = dup(1);
+    if (!tmp || saved < 0 || dup2(fileno(tmp), 1) < 0) {
+        if (tmp)
+            fclose(tmp);
+        if (saved >= 0)
+            close(saved);
+        return -1;
+    }
+    int rc = strata_cmd_submit(g, argc, argv, 0);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    long long id = -1;
+    rewind(tmp);
+    if (rc != 0 || fscanf(tmp, "%lld", &id) != 1)
+        id = -1;
+    fclose(tmp);
+    return id;
+}
+
+/* Bounded wait until the instance job registers its child; its URI (new
+ * string) or NULL when the job ended first or it took too long. */
+static char *wait_registered(strata_client_t *c, int64_t id)
+{
+    for (int i = 0; i < 1200; i++) {
+        json_t *info = NULL;
+        struct st_error err = {{0}};
+        if (strata_job_info(c, id, &info, &err) < 0) {
+            fprintf(stderr, "strata alloc: %s\n", err.text);
+            return NULL;
+        }
+        const char *uri = json_string_value(json_object_get(info, "uri"));
+        const char *st = json_string_value(json_object_get(info, "state"));
+        char *out = uri && st && strcmp(st, "run") == 0 ? strdup(uri) : NULL;
+        bool over = st && strcmp(st, "inactive") == 0;
+        if (over)
+            fprintf(stderr, "strata alloc: job %lld ended before its instance started: %s\n",
+                    (long long)id, json_string_value(json_object_get(info, "reason"))
+                                       ? json_string_value(json_object_get(info, "reason"))
+                                       : json_string_value(json_object_get(info, "result")));
+        json_decref(info);
+        if (out || over)
+            return out;
+        sleep_ms(50);
+    }
+    fprintf(stderr, "strata alloc: job %lld: no instance after 60 s\n", (long long)id);
+    return NULL;
+}
+
+/* Run the shell in the instance, with this terminal; its wait status. */
+static int run_shell(const char *uri, int64_t id)
+{
+    const char *shell = getenv("SHELL");
+    char *sh[] = {(char *)(shell && *shell ? shell : "/bin/sh"), NULL};
+    char idbuf[32];
+    snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+    /* Like a shell running a foreground job: ^C is for the shell. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
+        setenv("STRATA_URI", uri, 1);
+        setenv("STRATA_ALLOC_JOBID", idbuf, 1);
+        execvp(sh[0], sh);
+        fprintf(stderr, "strata alloc: %s: %s\n", sh[0], strerror(errno));
+        _exit(127);
+    }
+    int status = 0;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    return pid > 0 ? status : 127 << 8;
+}
+
+/* strata alloc without a command: an interactive instance (flux alloc).
+ * The job's instance runs no program ("interactive"): it lives until its
+ * owner shuts it down, which this does when the shell exits; the child
+ * cancels its running jobs and ends, and the job completes. */
+static int alloc_interactive(const struct strata_global *g, int argc, char **argv)
+{
+    const char *shell = getenv("SHELL");
+    char **v = calloc((size_t)argc + 4, sizeof *v);
+    if (!v)
+        return 1;
+    int k = 0;
+    v[k++] = argv[0];
+    v[k++] = "--setattr=system.instance={\"interactive\": true}";
+    for (int i = 1; i < argc; i++)
+        v[k++] = argv[i];
+    v[k++] = "--";
+    v[k++] = (char *)(shell && *shell ? shell : "/bin/sh"); /* the job's name */
+    int64_t id = submit_capture(g, k, v);
+    free(v);
+    strata_client_t *c = id > 0 ? strata_cli_open(g) : NULL;
+    char *uri = c ? wait_registered(c, id) : NULL;
+    if (!uri) {
+        if (c && id > 0)
+            strata_cancel(c, id, NULL);
+        strata_client_close(c);
+        return 1;
+    }
+    int status = run_shell(uri, id);
+    struct st_error err = {{0}};
+    strata_client_t *child = strata_client_open(uri, 5000, &err);
+    json_t *res = NULL;
+    if (!child || strata_client_call(child, "shutdown", NULL, &res, &err) < 0)
+        fprintf(stderr, "strata alloc: shutting the instance down: %s\n", err.text);
+    json_decref(res);
+    strata_client_close(child);
+    free(uri);
+    json_t *info = NULL;
+    if (strata_wait(c, id, &info, &err) == 0) {
+        const char *result = json_string_value(json_object_get(info, "result"));
+        if (result && strcmp(result, "completed") != 0)
+            fprintf(stderr, "strata alloc: job %lld %s\n", (long long)id, result);
+    }
+    json_decref(info);
+    strata_client_close(c);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int strata_cmd_alloc(const struct strata_global *g, int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "Usage: strata alloc [SUBMIT-OPTIONS] COMMAND [ARGS...]\n"
-                        "Run COMMAND inside a new instance over the job's allocation, wait,\n"
-                        "print its output and exit with its code.\n");
-        return 2;
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("Usage: strata alloc [SUBMIT-OPTIONS] [COMMAND [ARGS...]]\n"
+               "Run COMMAND inside a new instance over the job's allocation, wait,\n"
+               "print its output and exit with its code.  Without COMMAND: run $SHELL\n"
+               "(or /bin/sh) here, on this terminal, with STRATA_URI set to the new\n"
+               "instance; when it exits the instance drains and ends.\n");
+        return 0;
     }
+    if (command_index(argc, argv) >= argc)
+        return alloc_interactive(g, argc, argv);
     return submit_instance(g, argc, argv, 1);
+}
+
+/* ---- strata instance grow|shrink --------------------------------------------- */
+
+static int64_t job_id_arg(const char *s)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    return errno || end == s || *end || v < 1 ? -1 : (int64_t)v;
+}
+
+/* The jobspec of grow's shape options (or --jobspec FILE) as JSON. */
+static json_t *grow_spec(int argc, char **argv, struct st_error *err)
+{
+    static const struct option opts[] = {JOBSPEC_CLI_LONGOPTS,
+                                         {"jobspec", required_argument, NULL, 'j'},
+                                         {NULL, 0, NULL, 0}};
+    struct jobspec_cli cli = {0};
+    const char *file = NULL;
+    int c;
+    optind = 1;
+    opterr = 1;
+    while ((c = getopt_long(argc, argv, "+" JOBSPEC_CLI_SHORTOPTS, opts, NULL)) != -1) {
+        if (c == 'j') {
+            file = optarg;
+        } else if (jobspec_cli_option(&cli, c, optarg, err) <= 0) {
+            jobspec_cli_clear(&cli);
+            if (!err->text[0])
+                st_errorf(err, EINVAL, "unknown option (see strata instance --help)");
+            return NULL;
+        }
+    }
+    if (optind < argc) {
+        jobspec_cli_clear(&cli);
+        return st_errorf_null(err, EINVAL, "unexpected argument '%s'", argv[optind]);
+    }
+    /* The grant runs nothing of its own: its command is a placeholder. */
+    const char *const cmd[] = {"true", NULL};
+    jobspec_t *js = file ? jobspec_parse_file(file, err) : jobspec_cli_build(&cli, cmd, NULL, err);
+    jobspec_cli_clear(&cli);
+    char *text = js ? jobspec_to_json(js) : NULL;
+    jobspec_destroy(js);
+    json_t *spec = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    return spec;
+}
+
+static int instance_grow(const struct strata_global *g, int64_t id, int argc, char **argv)
+{
+    struct st_error err = {{0}};
+    json_t *spec = grow_spec(argc, argv, &err);
+    if (!spec)
+        return strata_cli_fail("instance grow", &err);
+    strata_client_t *c = strata_cli_open(g);
+    json_t *res = NULL;
+    if (!c || strata_client_call(c, "instance.grow",
+                                 json_pack("{s:I, s:o}", "id", (json_int_t)id, "jobspec", spec),
+                                 &res, &err) < 0) {
+        strata_client_close(c);
+        return c ? strata_cli_fail("instance grow", &err) : 1;
+    }
+    json_t *lite = json_object_get(json_object_get(json_object_get(res, "R"), "execution"),
+                                   "R_lite");
+    printf("job %lld grew by", (long long)id);
+    size_t i;
+    json_t *e;
+    json_array_foreach(lite, i, e)
+    {
+        json_t *core = json_object_get(json_object_get(e, "children"), "core");
+        printf(" rank %s (cores %s)", json_string_value(json_object_get(e, "rank")),
+               json_is_string(core) ? json_string_value(core) : "-");
+    }
+    printf(": ranks %s\n", json_string_value(json_object_get(res, "ranks")));
+    json_decref(res);
+    strata_client_close(c);
+    return 0;
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Repeat the call while the child drains (bounded: 120 s). */
+static int instance_shrink(const struct strata_global *g, int64_t id, const char *ranks,
+                           bool drain)
+{
+    struct st_error err = {{0}};
+    strata_client_t *c = strata_cli_open(g);
+    if (!c)
+        return 1;
+    int rc = 1;
+    for (int round = 0; round < 1200; round++) {
+        json_t *res = NULL;
+        if (strata_client_call(c, "instance.shrink",
+                               json_pack("{s:I, s:s, s:b}", "id", (json_int_t)id, "ranks", ranks,
+                                         "drain", drain),
+                               &res, &err) < 0) {
+            rc = strata_cli_fail("instance shrink", &err);
+            break;
+        }
+        bool done = json_is_true(json_object_get(res, "done"));
+        if (done)
+            printf("job %lld: ranks %s\n", (long long)id,
+                   json_string_value(json_object_get(res, "ranks")));
+        json_decref(res);
+        if (done) {
+            rc = 0;
+            break;
+        }
+        nap_ms(100);
+    }
+    if (rc != 0 && !err.text[0])
+        fprintf(stderr, "strata instance shrink: the instance of job %lld is still draining\n",
+                (long long)id);
+    strata_client_close(c);
+    return rc;
+}
+
+static const char instance_usage[] =
+    "Usage: strata instance grow JOBID [-N N] [-n N] [-c N] [-g N] [--exclusive] ...\n"
+    "       strata instance grow JOBID --jobspec=FILE\n"
+    "       strata instance shrink JOBID RANKS [--no-drain]\n"
+    "Give the instance that job JOBID runs more resources (matched now from this\n"
+    "instance's free ones) or take ranks back: its jobs on them are canceled first\n"
+    "(--no-drain: refuse while jobs run there).  The child's graph follows.\n";
+
+int strata_cmd_instance(const struct strata_global *g, int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(instance_usage, stdout);
+        return 0;
+    }
+    int64_t id = argc >= 3 ? job_id_arg(argv[2]) : -1;
+    if (argc >= 3 && id > 0 && strcmp(argv[1], "grow") == 0)
+        return instance_grow(g, id, argc - 2, argv + 2);
+    bool shrink = argc >= 4 && id > 0 && strcmp(argv[1], "shrink") == 0;
+    if (shrink && argc == 4)
+        return instance_shrink(g, id, argv[3], true);
+    if (shrink && argc == 5 && strcmp(argv[4], "--no-drain") == 0)
+        return instance_shrink(g, id, argv[3], false);
+    fputs(instance_usage, stderr);
+    return 2;
 }

@@ -3,8 +3,10 @@
 #  - kill -9 a child stratad: the parent marks its instance job failed
 #    within about a second and frees the allocation; the grandchild
 #    instance under it shuts down too;
-#  - kill -9 the root stratad: every instance below notices, drains and
-#    exits; no process of the hierarchy is left.
+#  - kill -9 the root stratad for good: every instance below notices,
+#    waits its grace period (1 s here) for the root to come back, then
+#    drains and exits; no process of the hierarchy is left
+#    (nested-restart.sh: the root does come back).
 . "$(dirname "$0")/daemon-lib.sh"
 . "$(dirname "$0")/nested-lib.sh"
 G=$SHARED/bench/bench1000.graphml
@@ -52,7 +54,7 @@ daemon_stop
 # ---- the root dies -------------------------------------------------------------
 daemon_start --load "$G" --noexec
 ROOT=$STRATA_URI
-A=$("$STRATA" batch -N2 -n2 -c4 "$TMP/hold.sh")
+A=$("$STRATA" batch -N2 -n2 -c4 --setattr 'system.instance={"grace": 1}' "$TMP/hold.sh")
 AURI=$(wait_uri "$ROOT" "$A") || fail "A registered"
 B=$("$STRATA" proxy "$A" "$STRATA" batch -c2 "$TMP/hold.sh")
 BURI=$(wait_uri "$AURI" "$B") || fail "B registered"
