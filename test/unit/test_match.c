@@ -563,6 +563,106 @@ START_TEST(test_remove_path)
 }
 END_TEST
 
+
+/* node2 (3 cores in one socket) under the existing cluster0. */
+static const char node2_jgf[] =
+    "{\"graph\": {\"nodes\": ["
+    "{\"id\": \"0\", \"metadata\": {\"type\": \"cluster\", \"id\": 0,"
+    " \"paths\": {\"containment\": \"/cluster0\"}}},"
+    "{\"id\": \"100\", \"metadata\": {\"type\": \"node\", \"id\": 2,"
+    " \"paths\": {\"containment\": \"/cluster0/node2\"}}},"
+    "{\"id\": \"101\", \"metadata\": {\"type\": \"socket\", \"id\": 0,"
+    " \"paths\": {\"containment\": \"/cluster0/node2/socket0\"}}},"
+    "{\"id\": \"102\", \"metadata\": {\"type\": \"core\", \"id\": 8,"
+    " \"paths\": {\"containment\": \"/cluster0/node2/socket0/core8\"}}},"
+    "{\"id\": \"103\", \"metadata\": {\"type\": \"core\", \"id\": 9,"
+    " \"paths\": {\"containment\": \"/cluster0/node2/socket0/core9\"}}},"
+    "{\"id\": \"104\", \"metadata\": {\"type\": \"core\", \"id\": 10,"
+    " \"paths\": {\"containment\": \"/cluster0/node2/socket0/core10\"}}}],"
+    "\"edges\": ["
+    "{\"source\": \"0\", \"target\": \"100\", \"metadata\": {\"subsystem\": \"containment\"}},"
+    "{\"source\": \"100\", \"target\": \"101\", \"metadata\": {\"subsystem\": \"containment\"}},"
+    "{\"source\": \"101\", \"target\": \"102\", \"metadata\": {\"subsystem\": \"containment\"}},"
+    "{\"source\": \"101\", \"target\": \"103\", \"metadata\": {\"subsystem\": \"containment\"}},"
+    "{\"source\": \"101\", \"target\": \"104\", \"metadata\": {\"subsystem\": \"containment\"}}"
+    "]}}";
+
+/* One allocation of n cores (n slots of one core: anywhere) as job id: its
+ * simple-writer text ("FAIL" if none). */
+static char *alloc_cores(matcher_t *m, int n, int64_t id)
+{
+    char r[256];
+    snprintf(r, sizeof(r),
+             "  - type: slot\n    count: %d\n    label: default\n    with:\n"
+             "      - type: core\n        count: 1",
+             n);
+    jobspec_t *js = spec(r, 10);
+    int64_t at;
+    char *out = NULL;
+    int rc = run(m, MATCH_ALLOCATE, js, id, &at, &out);
+    jobspec_destroy(js);
+    if (rc < 0) {
+        free(out);
+        return strdup("FAIL");
+    }
+    return out;
+}
+
+/* The filters follow attach and remove: an allocation sees the new cores
+ * and not the removed ones, and the in-place update (only the changed
+ * subtree, its ancestors and the jobs in it) answers as a full re-prime
+ * does. */
+START_TEST(test_attach_remove_filters)
+{
+    char *seen[2][9];
+    for (int full = 0; full < 2; full++) {
+        build();
+        ck_assert_int_eq(graph_set_full_rebuild(g, full), 0);
+        matcher_t *m = make("high");
+        struct st_error err = {{0}};
+        char **o = seen[full];
+        ck_assert_msg(match_remove_path(m, "/cluster0/node1", &err) == 0, "%s", err.text);
+        o[0] = alloc_cores(m, 5, 1); /* 4 cores left */
+        o[1] = alloc_cores(m, 4, 2);
+        ck_assert_int_eq(match_cancel(m, 2, NULL), 0);
+        ck_assert_msg(match_attach(m, node2_jgf, &err) == 0, "%s", err.text);
+        o[2] = alloc_cores(m, 8, 3); /* 7 cores now */
+        o[3] = alloc_cores(m, 7, 4);
+        ck_assert_int_eq(match_cancel(m, 4, NULL), 0);
+        /* job 5 on node2 only, job 6 on node2's last core and node0's
+         * four: node2 goes, job 5 with it, job 6 keeps node0 */
+        o[4] = alloc_cores(m, 2, 5);
+        o[5] = alloc_cores(m, 5, 6);
+        ck_assert_msg(match_remove_path(m, "/cluster0/node2", &err) == 0, "%s", err.text);
+        ck_assert(!match_job_exists(m, 5));
+        ck_assert(match_job_exists(m, 6));
+        o[6] = alloc_cores(m, 1, 7); /* node0's 4 cores: all held by job 6 */
+        ck_assert_int_eq(match_cancel(m, 6, NULL), 0);
+        o[7] = alloc_cores(m, 4, 8);
+        o[8] = find(m, "sched-now=allocated");
+        match_destroy(m);
+        teardown();
+    }
+    const char *const expect_fail[9] = {"FAIL", NULL, "FAIL", NULL, NULL, NULL, "FAIL", NULL};
+    for (int i = 0; i < 9; i++) {
+        if (expect_fail[i])
+            ck_assert_str_eq(seen[0][i], "FAIL");
+        else if (i < 8)
+            ck_assert_str_ne(seen[0][i], "FAIL");
+        ck_assert_str_eq(seen[0][i], seen[1][i]);
+    }
+    ck_assert_ptr_nonnull(strstr(seen[0][3], "core10"));
+    ck_assert_ptr_nonnull(strstr(seen[0][4], "core10")); /* high: node2 first */
+    ck_assert_ptr_nonnull(strstr(seen[0][5], "core8"));
+    ck_assert_ptr_nonnull(strstr(seen[0][5], "core0"));
+    ck_assert_ptr_null(strstr(seen[0][7], "node2"));
+    ck_assert_ptr_null(strstr(seen[0][7], "node1"));
+    for (int f = 0; f < 2; f++)
+        for (int i = 0; i < 9; i++)
+            free(seen[f][i]);
+}
+END_TEST
+
 START_TEST(test_badparam_elastic)
 {
     build();
@@ -659,6 +759,7 @@ static Suite *match_suite(void)
     tcase_add_test(tc, test_badparam);
     tcase_add_test(tc, test_update_replay);
     tcase_add_test(tc, test_remove_path);
+    tcase_add_test(tc, test_attach_remove_filters);
     tcase_add_test(tc, test_badparam_elastic);
     tcase_add_test(tc, test_full_walk);
     suite_add_tcase(s, tc);
