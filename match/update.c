@@ -39,7 +39,8 @@ static void mark_up(matcher_t *m, vtx_t v, int64_t needs, bool excl)
     }
 }
 
-static int mark_jgf(matcher_t *m, const char *text, bool shorthand, struct st_error *err)
+static int mark_jgf(matcher_t *m, const char *text, bool shorthand, bool *has_root,
+                    struct st_error *err)
 {
     struct reader_jgf_doc *doc = reader_jgf_doc_parse(text, "R", err);
     if (!doc)
@@ -62,8 +63,11 @@ static int mark_jgf(matcher_t *m, const char *text, bool shorthand, struct st_er
     }
     /* Parents before children does not matter: ancestors are only marked
      * shared where nothing marked them yet, and an explicit mark wins. */
-    for (size_t i = 0; i < doc->nvertices; i++)
+    vtx_t root = graph_root(m->g, m->dom);
+    for (size_t i = 0; i < doc->nvertices; i++) {
         mark_up(m, map[i], 1, false);
+        *has_root = *has_root || map[i] == root;
+    }
     for (size_t i = 0; i < doc->nvertices; i++) {
         const struct reader_jgf_vertex *dv = &doc->vertices[i];
         m->sneeds[map[i]] = dv->size > 0 ? dv->size : 1;
@@ -151,7 +155,12 @@ int match_update(matcher_t *m, bool reserve, const char *reader, const char *r_t
         return st_errorf(err, ENODEV, "no root");
     m->seq++;
     m->labels = false; /* a replayed R carries no jobspec labels */
-    int rc = (jgf || sh) ? mark_jgf(m, r_text, sh, err) : mark_rv1(m, r_text, err);
+    /* A JGF R that does not name the dominant root (an R of the
+     * containment tree replayed with -S PA) is committed but emits
+     * nothing, as in the reference: its vertices hang off no path of the
+     * dominant tree that the R describes. */
+    bool has_root = !(jgf || sh);
+    int rc = (jgf || sh) ? mark_jgf(m, r_text, sh, &has_root, err) : mark_rv1(m, r_text, err);
     if (rc < 0)
         return -1;
     if (m->sseq[root] != m->seq)
@@ -160,7 +169,7 @@ int match_update(matcher_t *m, bool reserve, const char *reader, const char *r_t
     s.at = at;
     s.dur = at + duration > m->graph_end ? m->graph_end - at : duration;
     (void) reserve; /* the time decides: at > now is a reservation */
-    if (match_commit_job(&s, jobid, at > m->graph_start, w) < 0)
+    if (match_commit_job(&s, jobid, at > m->graph_start, has_root ? w : NULL) < 0)
         return st_errorf(err, errno, "resources are not free for job %jd", (intmax_t) jobid);
     return 0;
 }

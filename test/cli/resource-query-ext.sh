@@ -337,5 +337,62 @@ hosts arm9.json rv1 >/dev/null
 check "rv1's JGF lists the node's full property names" \
     test "$(grep -v INFO "$tmp/out" | grep -o '"type": "node"[^}]*"properties": {[^}]*}' | grep -o '"[a-z0-9-]*@[a-z]*"' | tr '\n' ' ')" = '"amd-mi60@gpu" "arm-v9@core" '
 
+# Replaying a containment R with the power subsystem dominant (t3023): the
+# R names no vertex of the power tree's root, so the update emits nothing,
+# yet its nodes are held: a power job then avoids them.
+cat >"$tmp/ca.yaml" <<'YAML'
+version: 1
+resources:
+  - type: slot
+    count: 36
+    label: s
+    with:
+      - type: node
+        count: 1
+        with:
+          - type: socket
+            count: 1
+            with:
+              - type: core
+                count: 1
+tasks:
+  - command: [ "app" ]
+    slot: s
+    count:
+      per_slot: 1
+attributes:
+  system:
+    duration: 3600
+YAML
+cat >"$tmp/pa.yaml" <<'YAML'
+version: 1
+resources:
+  - type: slot
+    count: 36
+    label: s
+    with:
+      - type: node
+        count: 1
+        exclusive: true
+tasks:
+  - command: [ "app" ]
+    slot: s
+    count:
+      per_slot: 1
+attributes:
+  system:
+    duration: 3600
+YAML
+pj=(-L "$data/jgfs/power.json" -f jgf -P high)
+printf 'match allocate %s\nquit\n' "$tmp/ca.yaml" >"$tmp/cmds"
+"$rq" "${pj[@]}" -S CA -F jgf -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>&1
+grep -v INFO "$tmp/out" >"$tmp/r_ca.json"
+printf 'update allocate jgf %s 1 0 3600\nmatch allocate %s\nquit\n' "$tmp/r_ca.json" "$tmp/pa.yaml" >"$tmp/cmds"
+"$rq" "${pj[@]}" -S PA -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>&1
+check "a containment R replayed under PA emits nothing" \
+    test "$(sed -n '1,/JOBID=1/p' "$tmp/out" | grep -c -- '---')" = 0
+check "its nodes stay held: the power job takes pdu0 and pdu1" \
+    test "$(grep -o 'pdu[0-9]\[' "$tmp/out" | sort -u | tr '\n' ' ')" = "pdu0[ pdu1[ "
+
 echo "1..$n"
 [ "$failed" = 0 ]
