@@ -19,9 +19,18 @@ struct strata_client {
     char *secret; /* sent with every request on a tls+tcp:// endpoint */
 };
 
+/* Events come from the SUB socket beside an ipc:// endpoint, or, over
+ * tls+tcp:// (where the daemon has no PUB socket: a subscriber could not
+ * prove it holds the secret), by polling "events.poll" on a client. */
 struct strata_events {
     nng_socket sub;
+    strata_client_t *poll;
+    json_t *batch; /* events of the last poll not yet returned */
+    size_t next;
+    int64_t after; /* last seq returned */
 };
+
+enum { POLL_SLICE_MS = 10000 };
 
 static int nng_to_errno(int rv)
 {
@@ -275,11 +284,40 @@ static char *events_uri(const char *uri)
     return e;
 }
 
+static bool is_tls(const char *uri)
+{
+    return strncmp(uri, "tls+tcp://", 10) == 0;
+}
+
+/* Over TLS: a client (it carries the secret) and the current last seq. */
+static strata_events_t *events_open_poll(const char *uri, struct st_error *err)
+{
+    strata_events_t *e = calloc(1, sizeof *e);
+    if (!e)
+        return st_errorf_null(err, ENOMEM, "out of memory");
+    json_t *res = NULL;
+    e->poll = strata_client_open(uri, POLL_SLICE_MS + 10000, err);
+    if (!e->poll || strata_client_call(e->poll, "events.poll",
+                                       json_pack("{s:i, s:i}", "after", -1, "timeout", 0), &res,
+                                       err) < 0) {
+        int er = errno;
+        strata_client_close(e->poll);
+        free(e);
+        errno = er;
+        return NULL;
+    }
+    e->after = json_integer_value(json_object_get(res, "last"));
+    json_decref(res);
+    return e;
+}
+
 strata_events_t *strata_events_open(const char *uri, struct st_error *err)
 {
     uri = strata_uri_resolve(uri, err);
     if (!uri)
         return NULL;
+    if (is_tls(uri))
+        return events_open_poll(uri, err);
     char *eu = events_uri(uri);
     strata_events_t *e = eu ? calloc(1, sizeof *e) : NULL;
     if (!e) {
@@ -308,9 +346,40 @@ void strata_events_close(strata_events_t *e)
     if (!e)
         return;
     int er = errno;
-    nng_close(e->sub);
+    if (e->poll)
+        strata_client_close(e->poll);
+    else
+        nng_close(e->sub);
+    json_decref(e->batch);
     free(e);
     errno = er;
+}
+
+/* The next event of a polling subscription, polling in slices of at most
+ * POLL_SLICE_MS until timeout_ms (-1: forever). */
+static json_t *events_next_poll(strata_events_t *e, int timeout_ms)
+{
+    for (int left = timeout_ms;;) {
+        if (e->batch && e->next < json_array_size(e->batch)) {
+            json_t *ev = json_incref(json_array_get(e->batch, e->next++));
+            e->after = json_integer_value(json_object_get(ev, "seq"));
+            return ev;
+        }
+        int slice = left < 0 || left > POLL_SLICE_MS ? POLL_SLICE_MS : left;
+        json_t *res = NULL;
+        if (strata_client_call(e->poll, "events.poll",
+                               json_pack("{s:I, s:i}", "after", (json_int_t)e->after,
+                                         "timeout", slice), &res, NULL) < 0)
+            return NULL;
+        json_decref(e->batch);
+        e->batch = json_incref(json_object_get(res, "events"));
+        e->next = 0;
+        json_decref(res);
+        if (json_array_size(e->batch) == 0 && left >= 0 && (left -= slice) <= 0) {
+            errno = ETIMEDOUT;
+            return NULL;
+        }
+    }
 }
 
 json_t *strata_events_next(strata_events_t *e, int timeout_ms)
@@ -319,6 +388,8 @@ json_t *strata_events_next(strata_events_t *e, int timeout_ms)
         errno = EINVAL;
         return NULL;
     }
+    if (e->poll)
+        return events_next_poll(e, timeout_ms);
     nng_socket_set_ms(e->sub, NNG_OPT_RECVTIMEO,
                       timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);
     char *buf;

@@ -63,8 +63,10 @@ int strata_cancel(strata_client_t *c, int64_t id, struct st_error *err);
 /* Job details including R; caller json_decref()s *info. */
 int strata_job_info(strata_client_t *c, int64_t id, json_t **info, struct st_error *err);
 
-/* Subscribe to the instance's events (its uri's "events" socket beside the
- * rpc one).  NULL with errno/err. */
+/* Subscribe to the instance's events: its uri's "events" socket beside the
+ * rpc one, or, for a tls+tcp:// uri, the "events.poll" method (with the
+ * shared secret, as every request there), from the events after now.  NULL
+ * with errno/err (EACCES: a wrong secret). */
 strata_events_t *strata_events_open(const char *uri, struct st_error *err);
 void strata_events_close(strata_events_t *e);
 

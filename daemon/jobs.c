@@ -514,6 +514,7 @@ void inst_publish(struct instance *inst, const char *event, json_t *body)
     json_object_set_new(body, "version", json_integer(PROTO_VERSION));
     json_object_set_new(body, "seq", json_integer(++inst->event_seq));
     json_object_set_new(body, "event", json_string(event));
+    events_record(inst, body);
     char *s = inst->server ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (s)
@@ -540,6 +541,9 @@ double inst_tick(struct instance *inst)
     double watch = instance_tick(inst); /* adopted instance jobs (daemon/instance_live.h) */
     if (watch < next)
         next = watch;
+    double polls = events_tick(inst, now);
+    if (polls < next)
+        next = polls;
     inst_journal_maintain(inst);
     if (inst->dirty)
         next = 0;

@@ -758,6 +758,7 @@ static const struct {
     {"resource.drain", m_drain},
     {"resource.undrain", m_undrain},
     {"resource.properties", m_properties},
+    {"events.poll", events_method_poll}, /* daemon/events.c */
     {"match", m_match},
     {"queue", m_queue},
     {"stats", m_stats},

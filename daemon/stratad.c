@@ -531,6 +531,7 @@ static void instance_free(struct instance *inst)
     free(inst->event_uri);
     free(inst->secret);
     free(inst->opts.queues);
+    events_fini(inst);
 }
 
 /* --config FILE / --config=FILE / -C FILE, looked for before getopt so that
@@ -601,7 +602,7 @@ int main(int argc, char **argv)
     char *rundir_alloc = inst.opts.rundir ? NULL : default_rundir();
     if (rundir_alloc)
         inst.opts.rundir = rundir_alloc;
-    if (load_resources(&inst, &err) < 0 || setup_dirs(&inst, &err) < 0 ||
+    if (events_init(&inst) < 0 || load_resources(&inst, &err) < 0 || setup_dirs(&inst, &err) < 0 ||
         recover(&inst, &err) < 0 || server_start(&inst, &err) < 0) {
         fprintf(stderr, "stratad: %s\n", err.text[0] ? err.text : strerror(errno));
         server_stop(&inst);

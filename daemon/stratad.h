@@ -8,6 +8,7 @@
  *   exec.c      running a job's tasks on this host, timeouts, reaping;
  *   journal.c   the append-only journal and its replay after a restart;
  *   server.c    nng: the REP context pool and the PUB event socket;
+ *   events.c    recent events for "events.poll" (events over TLS);
  *   config.c    the YAML configuration file (--config);
  *   stratad.c   options and the main loop.
  *
@@ -143,6 +144,7 @@ struct instance {
     char *event_uri;
     struct journal *journal;
     void *server;
+    struct events *events; /* recent events (events.c) */
     int64_t event_seq;
     int64_t requests;
     int64_t request_errors;
@@ -200,6 +202,22 @@ void inst_kick(struct instance *inst);
 void inst_publish(struct instance *inst, const char *event, json_t *body);
 /* One turn of the main loop's work; returns seconds until the next deadline. */
 double inst_tick(struct instance *inst);
+
+/* ---- events.c ---------------------------------------------------------------- */
+/* The store of recent events (inst->events).  -1 with ENOMEM. */
+int events_init(struct instance *inst);
+/* Free it; parked polls are dropped (their workers are the server's). */
+void events_fini(struct instance *inst);
+/* Keep event (a new reference is taken) as number inst->event_seq and
+ * answer the parked polls. */
+void events_record(struct instance *inst, json_t *event);
+/* Answer the polls whose timeout passed; seconds until the next one's. */
+double events_tick(struct instance *inst, double now);
+/* The "events.poll" method: params {"after": SEQ (-1: from now), "timeout":
+ * ms, "max": N}; result {"events": [...], "last", "oldest"}.  Returns 1 when
+ * the request was parked until an event comes or the timeout passes. */
+int events_method_poll(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                       json_t **result, struct st_error *err);
 
 /* ---- backend.c --------------------------------------------------------------- */
 int backend_create(graph_t *g, matcher_t *m, struct queue_backend *be);

@@ -34,6 +34,15 @@ raw '{"version":1,"method":"info","params":{}}' 22
 raw '{"version":1,"method":"jobs","params":{"states":["bogus"]}}' 22
 raw '{"version":1,"method":"resource.drain","params":{"targets":"node[0-9]"}}' 2
 raw '{"version":1,"method":"resource.drain","params":{"targets":"node[1-"}}' 22
+raw '{"version":1,"method":"jobs","params":{"queue":7}}' 22
+raw '{"version":1,"method":"events.poll","params":{"after":-2}}' 22
+raw '{"version":1,"method":"events.poll","params":{"timeout":600000}}' 22
+raw '{"version":1,"method":"events.poll","params":{"max":"all"}}' 22
+raw '{"version":1,"method":"resource.properties","params":{"op":"set","targets":"0"}}' 22
+raw '{"version":1,"method":"resource.properties","params":{"path":"nodes"}}' 22
+# events.poll over ipc: the events after a seq, at once
+r=$("$STRATA" call events.poll '{"after":0,"timeout":0}')
+check "events.poll answers with the events kept" sh -c "echo '$r' | grep -q '\"oldest\": 1'"
 big=$(head -c 6000 /dev/zero | tr '\0' 'x')
 raw "{\"version\":1,\"method\":\"ping\",\"params\":{\"pad\":\"$big\"}}" 7
 # binary garbage

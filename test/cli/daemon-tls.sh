@@ -28,6 +28,35 @@ export STRATA_TLS_CA=server.pem STRATA_SECRET_FILE=secret
 id=$("$STRATA" --uri "$U" --timeout 5000 submit -t 10 true)
 check "submit over TLS with the secret ($id)" test -n "$id"
 check "the remote caller acts as the owner" test "$(job_field "$id" uid)" = "$(id -u)"
+# events over TLS: the same sequence-numbered events, only with the secret
+"$STRATA" --uri "$U" --timeout 5000 events 5 >tlsev 2>tlsev.err &
+evp=$!
+PIDS+=("$evp")
+wait_for 50 grep -q subscribed tlsev
+eid=$("$STRATA" --uri "$U" --timeout 5000 submit -t 0 true)
+for _ in $(seq 100); do kill -0 "$evp" 2>/dev/null || break; sleep 0.1; done
+check "events over TLS: five events of job $eid, in sequence" python3 - "$eid" <<'PY'
+import json, sys
+evs = [json.loads(l) for l in open('tlsev') if l.startswith('{')]
+assert len(evs) == 5, evs
+assert evs[0]['event'] == 'job.submit' and evs[0]['id'] == int(sys.argv[1]), evs
+assert [e['seq'] for e in evs] == list(range(evs[0]["seq"], evs[0]["seq"] + 5)), evs
+assert evs[-1]['event'] == 'job.state' and evs[-1]['state'] == 'inactive', evs
+PY
+STRATA_SECRET_FILE=wrong "$STRATA" --uri "$U" --timeout 5000 events 1 >tlsev2 2>err; rc=$?
+check "events over TLS: a wrong secret gets none (rc $rc)" sh -c "test $rc -ne 0 && ! grep -q '{' tlsev2"
+check "events over TLS: and is told why" grep -q "needs the instance's shared secret" err
+python3 - "$PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s.sendall(b'{"version":1,"method":"events.poll","params":{"after":0}}\n')
+try:
+    data = s.recv(100)
+except OSError:
+    data = b""
+assert b"job" not in data, data
+PY
+check "events over TLS: plain bytes asking for events get none" test $? = 0
 STRATA_SECRET_FILE=wrong "$STRATA" --uri "$U" --timeout 5000 ping 2>err
 check "wrong secret refused" grep -q "needs the instance's shared secret" err
 STRATA_SECRET_FILE= "$STRATA" --uri "$U" --timeout 5000 ping 2>err
