@@ -358,7 +358,10 @@ void match_job_drop(matcher_t *m, struct mjob *j)
 /* ---- match ops ----------------------------------------------------------------------------
  */
 
-/* Total node count the request asks for (product of minimum counts). */
+/* Node count the request asks for, as the reference's feasibility check
+ * counts it: a node's minimum count, times the slots around it, but not
+ * times the other resources above it (rack[3]->node[1] asks for 1 node
+ * here; it is then found unsatisfiable by the filters, t3013 002). */
 static int64_t nodes_requested(const matcher_t *m, const struct mreq *r, int n, int64_t mult)
 {
     int64_t total = 0;
@@ -382,7 +385,7 @@ static int64_t nodes_requested(const matcher_t *m, const struct mreq *r, int n, 
             }
             total += best;
         } else {
-            total += nodes_requested(m, r[i].with, r[i].nwith, c);
+            total += nodes_requested(m, r[i].with, r[i].nwith, mult);
         }
     }
     return total;

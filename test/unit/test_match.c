@@ -743,6 +743,43 @@ START_TEST(test_full_walk)
 }
 END_TEST
 
+/* The node-count pre-check counts a node request times its slots only:
+ * cluster[3]->node[1] on a 1-cluster, 2-node graph is not cut short as
+ * "busy" (3 > 2) but found unsatisfiable by the filters (ENODEV) for an
+ * allocate_orelse_reserve, as the reference does; node[3] is still busy. */
+START_TEST(test_node_precheck)
+{
+    build();
+    matcher_t *m = make("low");
+    jobspec_t *racked = spec("  - type: cluster\n    count: 3\n    with:\n"
+                             "      - type: node\n        count: 1\n        with:\n"
+                             "          - type: slot\n            count: 1\n"
+                             "            label: default\n            with:\n"
+                             "              - type: core\n                count: 1",
+                             60);
+    jobspec_t *flat = spec("  - type: node\n    count: 3\n    with:\n"
+                           "      - type: slot\n        count: 1\n"
+                           "        label: default\n        with:\n"
+                           "          - type: core\n            count: 1",
+                           60);
+    int64_t at;
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, racked, 1, &at, NULL), -1);
+    ck_assert_int_eq(errno, ENODEV);
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, flat, 2, &at, NULL), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_WITH_SATISFIABILITY, flat, 3, &at, NULL), -1);
+    ck_assert_int_eq(errno, ENODEV);
+    ck_assert(!match_job_exists(m, 1) && !match_job_exists(m, 2));
+    jobspec_destroy(racked);
+    jobspec_destroy(flat);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
 static Suite *match_suite(void)
 {
     Suite *s = suite_create("match");
@@ -762,6 +799,7 @@ static Suite *match_suite(void)
     tcase_add_test(tc, test_attach_remove_filters);
     tcase_add_test(tc, test_badparam_elastic);
     tcase_add_test(tc, test_full_walk);
+    tcase_add_test(tc, test_node_precheck);
     suite_add_tcase(s, tc);
     return s;
 }
