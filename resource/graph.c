@@ -1157,7 +1157,8 @@ static int rank_room(struct rank_index *ix, const struct kv *kv, size_t n)
         bool found;
         int32_t pos = rank_pos(ix, kv[i].key, &found);
         fresh += !found;
-        extra += found ? graph_vlists_append_room(&ix->l, pos, (int) (j - i)) : (int64_t) (j - i);
+        /* a new rank's list is empty: the room of a key with no list (-1) */
+        extra += graph_vlists_append_room(&ix->l, found ? pos : -1, (int) (j - i));
     }
     if (ix->n + fresh + 1 > ix->cap) {
         int32_t cap = 2 * (ix->n + fresh + 1);

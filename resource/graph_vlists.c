@@ -63,7 +63,7 @@ static int make_segments(struct graph_vlists *l, int32_t nkeys)
     if (!l->seg) {
         for (int32_t k = 0; k < l->nkeys; k++) {
             s[k].start = l->off ? l->off[k] : 0;
-            s[k].len = l->off ? l->off[k + 1] - l->off[k] : 0;
+            s[k].len = s[k].cap = l->off ? l->off[k + 1] - l->off[k] : 0;
         }
         free(l->off);
         l->off = NULL;
@@ -83,7 +83,7 @@ int graph_vlists_room(struct graph_vlists *l, int32_t nkeys, int64_t extra)
     if (make_segments(l, nkeys) < 0)
         return -1;
     for (int32_t k = l->nkeys; k < nkeys; k++)
-        l->seg[k] = (struct graph_vseg){0, 0};
+        l->seg[k] = (struct graph_vseg){0, 0, 0};
     if (nkeys > l->nkeys)
         l->nkeys = nkeys;
     if (l->used + extra <= l->cap)
@@ -107,11 +107,21 @@ int graph_vlists_room(struct graph_vlists *l, int32_t nkeys, int64_t extra)
     return 0;
 }
 
+/* The capacity a list of len entries gets when it must move to hold k
+ * more: twice what it needs, so that later appends fit in place. */
+static int64_t moved_cap(int64_t len, int k)
+{
+    int64_t need = len + k;
+    return need < 4 ? 4 : 2 * need;
+}
+
 int64_t graph_vlists_append_room(const struct graph_vlists *l, int32_t key, int k)
 {
+    if (l->seg && key >= 0 && key < l->nkeys && l->seg[key].len + (int64_t) k <= l->seg[key].cap)
+        return 0;
     int n = 0;
     (void) graph_vlists_get(l, key, &n);
-    return (int64_t) n + k;
+    return moved_cap(n, k);
 }
 
 void graph_vlists_append(struct graph_vlists *l, int32_t key, const int32_t *vals, int k)
@@ -119,16 +129,17 @@ void graph_vlists_append(struct graph_vlists *l, int32_t key, const int32_t *val
     struct graph_vseg *s = &l->seg[key];
     if (k <= 0)
         return;
-    if ((int64_t) s->start + s->len != l->used) {
-        /* not at the tail: move there (the old place becomes garbage) */
+    if ((int64_t) s->len + k > s->cap) {
+        /* move to the tail with room to spare; the old place is garbage */
+        int64_t cap = moved_cap(s->len, k);
         memcpy(l->pool + l->used, l->pool + s->start, (size_t) s->len * sizeof(*l->pool));
-        l->garbage += s->len;
+        l->garbage += s->cap;
         s->start = (int32_t) l->used;
-        l->used += s->len;
+        s->cap = (int32_t) cap;
+        l->used += cap;
     }
-    memcpy(l->pool + l->used, vals, (size_t) k * sizeof(*vals));
+    memcpy(l->pool + s->start + s->len, vals, (size_t) k * sizeof(*vals));
     s->len += k;
-    l->used += k;
 }
 
 int graph_vlists_remove(struct graph_vlists *l, int32_t key, int32_t val)
@@ -139,7 +150,6 @@ int graph_vlists_remove(struct graph_vlists *l, int32_t key, int32_t val)
         if (a[i] == val) {
             memmove(&a[i], &a[i + 1], (size_t) (s->len - i - 1) * sizeof(*a));
             s->len--;
-            l->garbage++;
             return 0;
         }
     }
@@ -174,25 +184,25 @@ int graph_vlists_remove_sorted(struct graph_vlists *l, int32_t key, const int32_
     memmove(&a[w], &a[i], (size_t) (s->len - i) * sizeof(*a));
     int removed = (int) (i - w);
     s->len -= removed;
-    l->garbage += removed;
     return removed;
 }
 
 void graph_vlists_clear(struct graph_vlists *l, int32_t key)
 {
-    l->garbage += l->seg[key].len;
-    l->seg[key].len = 0;
+    l->garbage += l->seg[key].cap;
+    l->seg[key].len = l->seg[key].cap = 0;
 }
 
 void graph_vlists_insert_key(struct graph_vlists *l, int32_t pos)
 {
     memmove(&l->seg[pos + 1], &l->seg[pos], (size_t) (l->nkeys - pos) * sizeof(*l->seg));
-    l->seg[pos] = (struct graph_vseg){0, 0};
+    l->seg[pos] = (struct graph_vseg){0, 0, 0};
     l->nkeys++;
 }
 
 void graph_vlists_delete_key(struct graph_vlists *l, int32_t pos)
 {
+    l->garbage += l->seg[pos].cap;
     memmove(&l->seg[pos], &l->seg[pos + 1], (size_t) (l->nkeys - pos - 1) * sizeof(*l->seg));
     l->nkeys--;
 }
@@ -201,7 +211,9 @@ void graph_vlists_pack(struct graph_vlists *l)
 {
     if (!l->seg || l->garbage < PACK_MIN_GARBAGE || 2 * l->garbage <= l->used)
         return;
-    int64_t live = l->used - l->garbage;
+    int64_t live = 0;
+    for (int32_t k = 0; k < l->nkeys; k++)
+        live += l->seg[k].len;
     int32_t *p = malloc((size_t) (live > 0 ? live : 1) * sizeof(*p));
     if (!p)
         return;
@@ -210,6 +222,7 @@ void graph_vlists_pack(struct graph_vlists *l)
         struct graph_vseg *s = &l->seg[k];
         memcpy(p + at, l->pool + s->start, (size_t) s->len * sizeof(*p));
         s->start = (int32_t) at;
+        s->cap = s->len;
         at += s->len;
     }
     free(l->pool);

@@ -5,12 +5,16 @@
  * A full graph_finalize() builds the lists packed, as CSR: one offset per
  * key and one pool, the cheapest form for a graph that never changes.  The
  * first change (growth or removal) switches them to segments: a (start,
- * length) pair per key into the same pool.  A list that grows moves to the
- * pool's tail (unless it is there already), a removal closes the gap inside
- * its segment; both keep the order of the other entries, which is what
- * output order depends on.  The space a moved or cleared list leaves behind
- * is counted, and the pool is packed again once it is mostly garbage, so a
- * change costs the size of the lists it touches, amortised.
+ * length, capacity) triple per key into the same pool.  A list that grows
+ * beyond its capacity moves to the pool's tail with twice the room, so that
+ * a long list (every core of the machine, by type) that gets a few entries
+ * per attach moves once in a while, not every time; a removal closes the
+ * gap inside its segment; both keep the order of the other entries, which is
+ * what output order depends on.  The space a moved or cleared list leaves
+ * behind is counted as garbage, and the pool is packed again once it is
+ * mostly garbage, so a change costs the size of what it adds or removes
+ * plus, for a removal, the part of each touched list after the first
+ * removed entry, amortised.
  *
  * Every list is a contiguous array: callers index the pointer returned by
  * graph_vlists_get() until the next change.
@@ -26,7 +30,7 @@
 #include <stdint.h>
 
 struct graph_vseg {
-    int32_t start, len;
+    int32_t start, len, cap;
 };
 
 struct graph_vlists {
@@ -35,7 +39,8 @@ struct graph_vlists {
     struct graph_vseg *seg; /* segment form: segcap entries; NULL otherwise */
     int32_t segcap;
     int32_t *pool; /* the entries (vertices) */
-    int64_t used, cap, garbage;
+    int64_t used, cap;
+    int64_t garbage; /* pool slots no segment owns */
 };
 
 /* Take a packed CSR (off has nkeys + 1 entries, pool has off[nkeys]); the

@@ -755,6 +755,20 @@ static int check_acyclic(const graph_t *g, const struct reader_jgf_doc *doc, con
     vtx_t next = nv;
     for (size_t i = 0; i < doc->nvertices; i++)
         id[i] = map[i] != VTX_NONE ? map[i] : next++;
+    /* The usual attach hangs new vertices below old ones: when every new
+     * edge goes from a lower to a higher id and ends at a new vertex, no
+     * cycle can form (old edges never lead from a new vertex back), and the
+     * whole-graph check below (O(V+E)) is not needed. */
+    bool forward = true;
+    for (size_t i = 0; i < doc->nedges && forward; i++) {
+        vtx_t s = id[doc->edges[i].src], d = id[doc->edges[i].dst];
+        forward = existing[i] || (s < d && d >= nv);
+    }
+    if (forward) {
+        igraph_vector_int_destroy(&ev);
+        free(id);
+        return 0;
+    }
     int rc = 0;
     for (int64_t k = 0; k < graph_edge_slots(g) && rc == 0; k++) {
         vtx_t s, d;
