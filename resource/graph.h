@@ -7,8 +7,9 @@
  * which validates the whole graph and builds the read-side structures:
  *
  *   - per-vertex data in dense arrays indexed by vtx_t (SoA);
- *   - children per subsystem as CSR arrays, in edge insertion order (output
- *     order of every writer depends on it), and parents the same way;
+ *   - children per subsystem, in edge insertion order (output order of every
+ *     writer depends on it), and parents the same way: packed CSR after a
+ *     load, per-key segments of one pool once the graph changed;
  *   - indexes by type, name, path and rank;
  *   - one root per subsystem (the vertex whose path there is "/name").
  *
@@ -21,7 +22,9 @@
  * edges are appended, ids of existing vertices never change; graph_truncate
  * undoes a growth that failed) and removal of subtrees
  * (graph_remove_subtree: vertices become tombstones, skipped by every
- * iterator and index).
+ * iterator and index).  Both update the read side in place, touching only
+ * the lists, index entries and path slots of the vertices involved (and of
+ * their live neighbours), not the rest of the graph.
  *
  * Errors: -1 or NULL with errno set; builder/finalize errors also fill
  * struct st_error.  A failed graph_finalize() leaves the graph unusable for
@@ -113,11 +116,14 @@ int graph_reserve(graph_t *g, int32_t nvertices, int64_t nedges);
  * in the meantime are not undone. */
 int graph_truncate(graph_t *g, int32_t nvertices, int64_t nedges);
 
-/* Validate and build CSR arrays and indexes.  Checks: every edge names
- * existing vertices, no cycle, at most one root per subsystem, every vertex
- * has a path in at least one subsystem.  On failure fills err ("what: where")
- * and returns -1 (errno EINVAL).  May be called again after more vertices
- * and edges were added (growth). */
+/* Validate and build the child/parent lists and indexes.  Checks: every edge
+ * names existing vertices, no cycle, at most one root per subsystem, every
+ * vertex has a path in at least one subsystem.  On failure fills err ("what:
+ * where") and returns -1 (errno EINVAL); the read side of the previous
+ * finalize stays as it was.  May be called again after more vertices and
+ * edges were added (growth): then only the additions are validated and
+ * indexed (a full build if a path of an indexed vertex changed or a
+ * subsystem appeared). */
 int graph_finalize(graph_t *g, struct st_error *err);
 
 /* ---- removal ----------------------------------------------------------- */
@@ -131,9 +137,10 @@ int graph_finalize(graph_t *g, struct st_error *err);
  * since; ENOMEM, graph unchanged). */
 int graph_remove_subtree(graph_t *g, vtx_t v, atom_t subsystem);
 
-/* The same for n vertices at once, with one rebuild of the read side (each
- * removal costs O(V+E), so removing many ranks should go through here).  A
- * vertex below another one of the list is simply removed with it.  Every
+/* The same for n vertices at once.  A removal costs the removed vertices,
+ * their neighbours' lists and the tails of the index lists they were in; n
+ * at once share that last part.  A vertex below another one of the list is
+ * simply removed with it.  Every
  * vertex must be live (EINVAL, nothing removed).  Returns the total number
  * of vertices removed, or -1. */
 int graph_remove_subtrees(graph_t *g, const vtx_t *v, int n, atom_t subsystem);
