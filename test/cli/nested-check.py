@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""nested-check.py STRATA ROOT_URI: walk a hierarchy of strata instances
-and check that every job at every level got resources inside each of its
-ancestors' allocations.  A job's resources are compared two ways: the
+"""nested-check.py STRATA ROOT_URI [--active]: walk a hierarchy of strata
+instances and check that every job at every level got resources inside each
+of its ancestors' allocations (--active: only jobs still active, for an
+instance that was shrunk: a job that ended before was inside what it had).  A job's resources are compared two ways: the
 containment paths of the cores in its R's JGF, and the (rank, core id) pairs
 of its R_lite.  Prints one line per level ("level N: J jobs checked") and
 "violation: ..." lines; exits 1 on any violation."""
@@ -40,6 +41,8 @@ def call(strata, uri, *args):
 def walk(strata, uri, ancestors, level, counts, bad):
     jobs = call(strata, uri, 'call', 'jobs')['jobs']
     for j in jobs:
+        if ACTIVE and j.get('state') == 'inactive':
+            continue
         info = call(strata, uri, 'job', 'info', str(j['id']))
         if not info.get('R'):
             continue
@@ -56,6 +59,9 @@ def walk(strata, uri, ancestors, level, counts, bad):
         if info.get('uri') and info.get('state') == 'run':
             walk(strata, info['uri'], ancestors + [(uri, j['id'], mine)], level + 1,
                  counts, bad)
+
+
+ACTIVE = '--active' in sys.argv[3:]
 
 
 def main():

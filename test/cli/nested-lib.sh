@@ -61,3 +61,12 @@ no_procs_but() {
     for p in $left; do ps -o pid=,ppid=,wchan=,args= -p "$p"; done
     return 1
 }
+
+# wait_state_at URI ID STATE: bounded wait for a job's state at an instance
+wait_state_at() {
+    for _ in $(seq 100); do
+        [ "$(info_field "$1" "$2" state 2>/dev/null)" = "$3" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}

@@ -97,21 +97,23 @@ START_TEST(test_wrap_instance)
     char **v = argv_of("./script", "arg");
     jobs[2].noexec = true;
     ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[2], &v), 0);
-    const char *want[] = {"instance-run", "--noexec", "--queue-policy=easy",
+    const char *want[] = {"instance-run", "--noexec", "--grace", "10", "--queue-policy=easy",
                           "--match-policy=low", "--", "./script", "arg"};
     ck_assert(strstr(v[0], "strata") != NULL);
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         ck_assert_str_eq(v[i + 1], want[i]);
-    ck_assert_ptr_null(v[8]);
+    ck_assert_ptr_null(v[10]);
     ck_assert(!jobs[2].noexec); /* the instance itself runs */
     free(v);
     /* Without noexec anywhere: no --noexec. */
     v = argv_of("x", NULL);
     ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[1], &v), 0);
     ck_assert_str_eq(v[1], "instance-run");
-    ck_assert_str_eq(v[2], "--");
-    ck_assert_str_eq(v[3], "x");
-    ck_assert_ptr_null(v[4]);
+    ck_assert_str_eq(v[2], "--grace");
+    ck_assert_str_eq(v[3], "10");
+    ck_assert_str_eq(v[4], "--");
+    ck_assert_str_eq(v[5], "x");
+    ck_assert_ptr_null(v[6]);
     free(v);
     /* A prefix: "--prefix WORD" per word, before the options. */
     json_t *sys = json_object_get(json_object_get(jobs[1].spec, "attributes"), "system");
@@ -119,10 +121,20 @@ START_TEST(test_wrap_instance)
                         json_pack("{s:[s,s], s:[s]}", "prefix", "ip", "ns", "options", "-Qeasy"));
     v = argv_of("x", NULL);
     ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[1], &v), 0);
-    const char *want2[] = {"instance-run", "--prefix", "ip", "--prefix", "ns", "-Qeasy", "--", "x"};
+    const char *want2[] = {"instance-run", "--grace", "10", "--prefix", "ip", "--prefix", "ns",
+                           "-Qeasy", "--", "x"};
     for (size_t i = 0; i < sizeof want2 / sizeof *want2; i++)
         ck_assert_str_eq(v[i + 1], want2[i]);
-    ck_assert_ptr_null(v[9]);
+    ck_assert_ptr_null(v[11]);
+    free(v);
+    /* Interactive with a grace: --hold, the grace as given. */
+    json_object_set_new(sys, "instance", json_pack("{s:b, s:f}", "interactive", 1, "grace", 2.5));
+    v = argv_of("sh", NULL);
+    ck_assert_int_eq(instance_wrap_argv(&inst, &jobs[1], &v), 0);
+    const char *want3[] = {"instance-run", "--hold", "--grace", "2.5", "--", "sh"};
+    for (size_t i = 0; i < sizeof want3 / sizeof *want3; i++)
+        ck_assert_str_eq(v[i + 1], want3[i]);
+    ck_assert_ptr_null(v[7]);
     free(v);
     /* A --noexec instance passes it on. */
     inst.opts.noexec = true;
@@ -221,6 +233,76 @@ START_TEST(test_annotate_bad_params)
 }
 END_TEST
 
+START_TEST(test_grace)
+{
+    ck_assert(instance_job_grace(NULL) == INSTANCE_GRACE_DEFAULT);
+    ck_assert(instance_job_grace(&jobs[0]) == INSTANCE_GRACE_DEFAULT); /* not an instance */
+    ck_assert(instance_job_grace(&jobs[1]) == INSTANCE_GRACE_DEFAULT); /* instance: true */
+    json_t *sys = json_object_get(json_object_get(jobs[1].spec, "attributes"), "system");
+    static const struct {
+        const char *attr;
+        double want;
+    } cases[] = {
+        {"{\"grace\": 3}", 3},     {"{\"grace\": 0.5}", 0.5}, {"{\"grace\": 0}", 0},
+        {"{\"grace\": -4}", 0},    {"{\"grace\": 1e9}", 86400},
+        {"{\"grace\": \"5\"}", INSTANCE_GRACE_DEFAULT}, /* not a number: the default */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_object_set_new(sys, "instance", json_loads(cases[i].attr, 0, NULL));
+        ck_assert_msg(instance_job_grace(&jobs[1]) == cases[i].want, "%s", cases[i].attr);
+    }
+}
+END_TEST
+
+/* After a restart: a job awaits its child; only a reconnecting child with
+ * its wrapper pid adopts it; then the wrapper is the job's task. */
+START_TEST(test_adoption)
+{
+    struct st_error err = {{0}};
+    json_t *res = NULL;
+    double until = 0;
+    int64_t wrapper = 0;
+    ck_assert_int_eq(instance_child_state(2, &until, &wrapper), INSTANCE_CHILD_NONE);
+    ck_assert_int_eq(instance_child_state(-5, NULL, NULL), INSTANCE_CHILD_NONE);
+    /* A reconnect nobody awaits is refused. */
+    ck_assert_int_eq(reg(1000, "{\"id\": 2, \"uri\": \"ipc:///a\", \"wrapper\": 77, "
+                               "\"reconnect\": true}", &res, &err), -1);
+    ck_assert_int_eq(errno, ESRCH);
+    ck_assert_int_eq(instance_child_expect(2, 123.5), 0);
+    ck_assert_int_eq(instance_child_state(2, &until, NULL), INSTANCE_CHILD_AWAITING);
+    ck_assert(until == 123.5);
+    ck_assert_ptr_null(instance_child_uri(2));
+    /* Awaiting: the wrapper pid is required, and must be a pid. */
+    ck_assert_int_eq(reg(1000, "{\"id\": 2, \"uri\": \"ipc:///a\", \"reconnect\": true}", &res,
+                         &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(reg(1000, "{\"id\": 2, \"uri\": \"ipc:///a\", \"wrapper\": 1}", &res, &err),
+                     -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(reg(1000, "{\"id\": 2, \"uri\": \"ipc:///a\", \"reconnect\": 1}", &res,
+                         &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(instance_child_state(2, NULL, NULL), INSTANCE_CHILD_AWAITING);
+    jobs[1].ntasks = 2;
+    ck_assert_int_eq(reg(1000, "{\"id\": 2, \"uri\": \"ipc:///a\", \"wrapper\": 77, "
+                               "\"reconnect\": true}", &res, &err), 0);
+    json_decref(res);
+    ck_assert_int_eq(instance_child_state(2, &until, &wrapper), INSTANCE_CHILD_ADOPTED);
+    ck_assert_int_eq(wrapper, 77);
+    ck_assert_str_eq(instance_child_uri(2), "ipc:///a");
+    ck_assert_ptr_nonnull(jobs[1].pids);
+    ck_assert_int_eq(jobs[1].pids[0], 77);
+    ck_assert_int_eq(jobs[1].nlive, 1);
+    /* Released (the job ended): an ordinary registration again. */
+    instance_child_release(2);
+    instance_child_release(99); /* unknown: no-op */
+    ck_assert_int_eq(instance_child_state(2, NULL, NULL), INSTANCE_CHILD_NONE);
+    ck_assert_str_eq(instance_child_uri(2), "ipc:///a");
+    free(jobs[1].pids);
+    jobs[1].pids = NULL;
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("instance");
@@ -233,6 +315,8 @@ int main(void)
     tcase_add_test(tc, test_register_refusals);
     tcase_add_test(tc, test_register_and_annotate);
     tcase_add_test(tc, test_annotate_bad_params);
+    tcase_add_test(tc, test_grace);
+    tcase_add_test(tc, test_adoption);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,146 @@
+#!/bin/bash
+# nested-resize: grow and shrink a running instance job (docs/nested.md).
+#  - grow: the parent matches more resources now, the child attaches them
+#    while its jobs run, and its jobs can use them;
+#  - shrink: the child refuses (--no-drain) or drains the ranks (cancels
+#    its jobs there), removes them, then the parent releases them;
+#  - after each step the parent's R of the job and the child's resources
+#    are the same sets (ranks and cores), every child job is inside the
+#    job's R (nested-check.py), and the grant is freed with the job.
+. "$(dirname "$0")/daemon-lib.sh"
+. "$(dirname "$0")/nested-lib.sh"
+G=$SHARED/bench/bench1000.graphml
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+cat >"$TMP/hold.sh" <<'SH'
+#!/bin/bash
+for _ in $(seq 600); do [ -e "$(dirname "$0")/stop" ] && exit 0; sleep 0.2; done
+SH
+chmod +x "$TMP/hold.sh"
+
+allocated() {
+    "$STRATA" call resource.list |
+        python3 -c 'import json,sys; a=json.load(sys.stdin)["allocated"]; print(a["ranks"], a["ncores"])'
+}
+
+# consistent ID: the parent's R of job ID (ranks, core count) equals the
+# child's resources (every state), and the child's jobs are inside the R.
+consistent() {
+    local id=$1 uri
+    uri=$(info_field "$ROOT" "$id" uri)
+    "$STRATA" job info "$id" >"$TMP/pinfo.json"
+    "$STRATA" --uri "$uri" call resource.list >"$TMP/clist.json"
+    python3 - "$TMP/pinfo.json" "$TMP/clist.json" <<'PY' || return 1
+import json, sys
+def expand(ids):
+    out = set()
+    for part in filter(None, str(ids).split(',')):
+        a, _, b = part.partition('-')
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+info = json.load(open(sys.argv[1])); cl = json.load(open(sys.argv[2]))
+R = info['R']
+pranks = set()
+pcores = set()
+for e in R['execution']['R_lite']:
+    for r in expand(e['rank']):
+        pranks.add(r)
+        pcores.update((r, c) for c in expand(e['children'].get('core', '')))
+jgf = {v['metadata']['paths']['containment'] for v in R['scheduling']['graph']['nodes']
+       if v['metadata']['type'] == 'core'}
+cranks = set().union(*(expand(cl[k]['ranks']) for k in cl))
+ccores = sum(cl[k]['ncores'] for k in cl)
+ok = pranks == cranks and len(pcores) == ccores == len(jgf) and expand(info['ranks']) == pranks
+print(f'parent ranks {sorted(pranks)} cores {len(pcores)} (JGF {len(jgf)}); '
+      f'child ranks {sorted(cranks)} cores {ccores}')
+sys.exit(0 if ok else 1)
+PY
+    python3 "$HERE/nested-check.py" "$STRATA" "$ROOT" --active >"$TMP/check.out" ||
+        { cat "$TMP/check.out"; return 1; }
+}
+
+daemon_start --load "$G" --noexec
+ROOT=$STRATA_URI
+A=$("$STRATA" batch -N2 --exclusive "$TMP/hold.sh") || fail "batch A"
+AURI=$(wait_uri "$ROOT" "$A") || fail "A registered"
+"$STRATA" proxy "$A" "$STRATA" submit --cc 2 -N1 -c4 -t 1m true >/dev/null || fail "A's jobs"
+check "A's 2 nodes: R and child agree" consistent "$A"
+before=$(allocated)
+
+# ---- grow ------------------------------------------------------------------
+out=$("$STRATA" instance grow "$A" -N1 --exclusive) && ok "grow: $out" || fail "grow"
+NEW=$("$STRATA" --uri "$AURI" call resource.list |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["free"]["ranks"])')
+check "the child has the new node free (rank $NEW)" test -n "$NEW"
+check "the child has 3 nodes" test "$("$STRATA" --uri "$AURI" call resource.list |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(d[k]["nnodes"] for k in d))')" = 3
+check "after grow: R and child agree" consistent "$A"
+check "the parent holds the grant" test "$(allocated)" != "$before"
+J3=$("$STRATA" proxy "$A" "$STRATA" submit -N3 -c2 -t 1m true) || fail "3-node job in A"
+check "a child job spans the new node" wait_state_at "$AURI" "$J3" run
+check "every child job inside the grown R" consistent "$A"
+check "grow beyond the free resources is refused" \
+    bash -c "! '$STRATA' instance grow $A -N1000 --exclusive 2>'$TMP/err'"
+check "  with a reason" grep -q "never be satisfied\|not enough free" "$TMP/err"
+check "a refused grow changed nothing" consistent "$A"
+P=$("$STRATA" submit -c1 -t 1m true)
+check "grow of a job that is not an instance is refused" \
+    bash -c "! '$STRATA' instance grow $P -c1 2>/dev/null"
+"$STRATA" cancel "$P" >/dev/null
+wait_state "$P" inactive
+
+# ---- shrink -------------------------------------------------------------------
+check "shrink refused while a job runs there (--no-drain)" \
+    bash -c "! '$STRATA' instance shrink $A $NEW --no-drain 2>'$TMP/err'"
+check "  naming the job" grep -q "job $J3 runs on" "$TMP/err"
+check "  and nothing changed" consistent "$A"
+check "shrink of ranks that are not the job's is refused" \
+    bash -c "! '$STRATA' instance shrink $A 0 2>/dev/null"
+ALL=$(info_field "$ROOT" "$A" ranks)
+check "shrink of every rank is refused" bash -c "! '$STRATA' instance shrink $A $ALL 2>/dev/null"
+out=$("$STRATA" instance shrink "$A" "$NEW") && ok "shrink (drain): $out" || fail "shrink"
+check "the job on the removed node was canceled" \
+    test "$("$STRATA" --uri "$AURI" job info "$J3" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"])')" = canceled
+check "the child has 2 nodes again" test "$("$STRATA" --uri "$AURI" call resource.list |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(d[k]["nnodes"] for k in d))')" = 2
+check "after shrink: R and child agree" consistent "$A"
+check "the parent released the node" test "$(allocated)" = "$before"
+# Shrink one of the original nodes (its jobs drained), then grow by cores.
+R0=${ALL%%[,-]*}
+[ "$R0" = "$NEW" ] && R0=${ALL##*[,-]}
+"$STRATA" instance shrink "$A" "$R0" >/dev/null && ok "shrink an original rank ($R0)" ||
+    fail "shrink an original rank"
+check "after shrinking an original rank: R and child agree" consistent "$A"
+"$STRATA" instance grow "$A" -c3 >/dev/null && ok "grow by 3 cores" || fail "grow by cores"
+check "after a core grow: R and child agree" consistent "$A"
+"$STRATA" proxy "$A" "$STRATA" submit --cc 3 -c1 -t 1m true >/dev/null
+check "child jobs inside R after the core grow" consistent "$A"
+
+# ---- bad parameters ---------------------------------------------------------------
+for p in '{}' "{\"id\": $A}" "{\"id\": $A, \"jobspec\": 3}" "{\"id\": 999, \"jobspec\": {}}"; do
+    check "instance.grow $p refused" bash -c "! '$STRATA' call instance.grow '$p' 2>/dev/null"
+done
+for p in '{}' "{\"id\": $A}" "{\"id\": $A, \"ranks\": \"x\"}" "{\"id\": $A, \"ranks\": \"$NEW\", \"drain\": 1}"; do
+    check "instance.shrink $p refused" bash -c "! '$STRATA' call instance.shrink '$p' 2>/dev/null"
+done
+check "instance.end of a job this stratad runs itself refused" \
+    bash -c "! '$STRATA' call instance.end '{\"id\": $A, \"exitcode\": 0}' 2>/dev/null"
+check "instance.end bad exit code refused" \
+    bash -c "! '$STRATA' call instance.end '{\"id\": $A, \"exitcode\": 300}' 2>/dev/null"
+for p in '{}' '{"R": {}}' '{"R": {"scheduling": {"graph": 5}}}'; do
+    check "resource.attach $p refused" bash -c "! '$STRATA' --uri '$AURI' call resource.attach '$p' 2>/dev/null"
+done
+for p in '{}' '{"ranks": "x"}' '{"ranks": "5000"}' '{"ranks": "0", "drain": "yes"}'; do
+    check "resource.shrink $p refused" bash -c "! '$STRATA' --uri '$AURI' call resource.shrink '$p' 2>/dev/null"
+done
+check "nothing changed by the refusals" consistent "$A"
+
+# ---- the grant ends with the job ----------------------------------------------------
+"$STRATA" cancel "$A" >/dev/null
+check "A ended" wait_state "$A" inactive 100
+check "root: every allocation (grants too) freed" test "$(allocated)" = " 0"
+check "a new 1000-node job fits" \
+    test "$("$STRATA" run -N1000 --exclusive --noexec -t 0 true >/dev/null; echo $?)" = 0
+check "no process of the hierarchy left but the root" no_procs_but "$D_PID"
+daemon_stop
+finish

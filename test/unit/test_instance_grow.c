@@ -1,0 +1,170 @@
+/* Unit tests for match/instance_grow: attaching a JGF subgraph while jobs
+ * hold resources (a nested instance taking what its parent grew it by).
+ * The graph starts as cluster0/node0 with two cores; node1 (two cores) is
+ * attached while a job holds node0's cores. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobspec/jobspec.h"
+#include "match/instance_grow.h"
+#include "resource/reader.h"
+#include "testlib.h"
+
+/* A JGF vertex and its containment edge from parent (NULL: none). */
+static void vertex(char *buf, size_t n, const char *id, const char *type, int vid, int rank,
+                   const char *path)
+{
+    const char *base = strrchr(path, '/') + 1;
+    size_t len = strlen(buf);
+    snprintf(buf + len, n - len,
+             "%s{\"id\": \"%s\", \"metadata\": {\"type\": \"%s\", \"basename\": \"%s\", "
+             "\"name\": \"%s\", \"id\": %d, \"uniq_id\": %s, \"rank\": %d, \"exclusive\": false, "
+             "\"unit\": \"\", \"size\": 1, \"paths\": {\"containment\": \"%s\"}}}",
+             len > 0 && buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, rank, path);
+}
+
+/* cluster0 with node N (cores 2N, 2N+1) below it. */
+static char *node_jgf(int node)
+{
+    static char text[4096];
+    char p[128], id[4][16];
+    snprintf(text, sizeof text, "{\"graph\": {\"nodes\": [");
+    snprintf(id[0], sizeof id[0], "0");
+    snprintf(id[1], sizeof id[1], "%d", 10 + node);
+    snprintf(id[2], sizeof id[2], "%d", 100 + 2 * node);
+    snprintf(id[3], sizeof id[3], "%d", 101 + 2 * node);
+    vertex(text, sizeof text, id[0], "cluster", 0, -1, "/cluster0");
+    snprintf(p, sizeof p, "/cluster0/node%d", node);
+    vertex(text, sizeof text, id[1], "node", node, node, p);
+    for (int c = 0; c < 2; c++) {
+        snprintf(p, sizeof p, "/cluster0/node%d/core%d", node, 2 * node + c);
+        vertex(text, sizeof text, id[2 + c], "core", 2 * node + c, node, p);
+    }
+    size_t len = strlen(text);
+    snprintf(text + len, sizeof text - len,
+             "], \"edges\": [{\"source\": \"0\", \"target\": \"%s\", \"metadata\": {\"subsystem\": "
+             "\"containment\"}}, {\"source\": \"%s\", \"target\": \"%s\", \"metadata\": "
+             "{\"subsystem\": \"containment\"}}, {\"source\": \"%s\", \"target\": \"%s\", "
+             "\"metadata\": {\"subsystem\": \"containment\"}}]}}",
+             id[1], id[1], id[2], id[1], id[3]);
+    return text;
+}
+
+static jobspec_t *cores(int n)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "version: 9999\nresources:\n  - type: slot\n    count: 1\n    label: default\n"
+             "    with:\n      - type: core\n        count: %d\nattributes:\n  system:\n"
+             "    duration: 3600\ntasks:\n  - command: [ app ]\n    slot: default\n"
+             "    count:\n      per_slot: 1\n", n);
+    struct st_error err = {{0}};
+    jobspec_t *js = jobspec_parse_string(buf, strlen(buf), "test", &err);
+    ck_assert_msg(js != NULL, "%s", err.text);
+    return js;
+}
+
+static graph_t *g;
+static matcher_t *m;
+
+static void setup(void)
+{
+    struct st_error err = {{0}};
+    g = reader_jgf_parse(node_jgf(0), "node0", &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    struct match_params p = {0};
+    m = match_create(g, &p, &err);
+    ck_assert_msg(m != NULL, "%s", err.text);
+}
+
+static void teardown(void)
+{
+    match_destroy(m);
+    graph_destroy(g);
+}
+
+static int run(jobspec_t *js, int64_t id)
+{
+    int64_t at = 0;
+    struct st_error err = {{0}};
+    return match_run(m, MATCH_ALLOCATE, js, id, &at, NULL, NULL, &err);
+}
+
+START_TEST(test_attach_with_jobs)
+{
+    jobspec_t *two = cores(2), *four = cores(4);
+    ck_assert_int_eq(run(two, 1), 0); /* node0's two cores */
+    ck_assert_int_eq(run(two, 2), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    struct st_error err = {{0}};
+    /* The reference's attach refuses while jobs exist; the live one grafts. */
+    ck_assert_int_eq(match_attach(m, node_jgf(1), &err), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    int32_t before = graph_vertex_count(g);
+    ck_assert_int_eq(match_attach_live(m, node_jgf(1), &err), 0);
+    ck_assert_int_eq(graph_vertex_count(g), before + 3); /* node1 and its cores; cluster0 reused */
+    ck_assert(graph_find_path(g, "/cluster0/node1/core3") != VTX_NONE);
+    ck_assert(match_job_exists(m, 1)); /* the running job keeps its cores */
+    ck_assert_int_eq(run(two, 2), 0);   /* fits on the new node */
+    ck_assert_int_eq(run(two, 3), -1);  /* and node0 is still held */
+    ck_assert_int_eq(errno, EBUSY);
+    ck_assert_int_eq(match_cancel(m, 1, NULL), 0);
+    ck_assert_int_eq(match_cancel(m, 2, NULL), 0);
+    ck_assert_int_eq(run(four, 4), -1); /* one slot of 4 cores: no node has 4 */
+    ck_assert_int_eq(run(two, 5), 0);
+    ck_assert_int_eq(run(two, 6), 0); /* both nodes free again */
+    jobspec_destroy(two);
+    jobspec_destroy(four);
+}
+END_TEST
+
+START_TEST(test_attach_live_without_jobs)
+{
+    struct st_error err = {{0}};
+    ck_assert_int_eq(match_attach_live(m, node_jgf(1), &err), 0);
+    jobspec_t *two = cores(2);
+    ck_assert_int_eq(run(two, 1), 0);
+    ck_assert_int_eq(run(two, 2), 0);
+    jobspec_destroy(two);
+}
+END_TEST
+
+START_TEST(test_attach_live_bad_params)
+{
+    struct st_error err = {{0}};
+    errno = 0;
+    ck_assert_int_eq(match_attach_live(NULL, node_jgf(1), &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(match_attach_live(m, NULL, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    jobspec_t *two = cores(2);
+    ck_assert_int_eq(run(two, 1), 0);
+    int32_t before = graph_vertex_count(g);
+    err.text[0] = '\0';
+    ck_assert_int_eq(match_attach_live(m, "{\"graph\": {\"nodes\": [", &err), -1);
+    ck_assert(err.text[0] != '\0');
+    ck_assert_int_eq(graph_vertex_count(g), before); /* a bad JGF changes nothing */
+    ck_assert(match_job_exists(m, 1));
+    jobspec_destroy(two);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("instance_grow");
+    TCase *tc = tcase_create("attach_live");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_attach_with_jobs);
+    tcase_add_test(tc, test_attach_live_without_jobs);
+    tcase_add_test(tc, test_attach_live_bad_params);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tl_run(suite());
+}
