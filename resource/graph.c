@@ -6,11 +6,14 @@
  * paths are stored once in the interner's arena (nearly all distinct, so not
  * interned).  Properties are rare and live in a side table.
  *
- * graph_finalize() validates, then builds every read-side structure (CSR
- * children/parents per subsystem, indexes, roots) into a `struct derived`
- * and swaps it in only when everything succeeded: a failed finalize keeps
- * the previous read side, which is what lets graph_truncate() undo a failed
- * growth.
+ * The first graph_finalize() validates, then builds every read-side
+ * structure (children/parents lists per subsystem, indexes, roots) into a
+ * `struct derived` and swaps it in only when everything succeeded.  Later
+ * ones (growth) validate and index only what was added, and a removal
+ * takes only the removed vertices out (see "incremental changes"); both
+ * make room first and change nothing when that fails.  A failed finalize
+ * keeps the previous read side, which is what lets graph_truncate() undo a
+ * failed growth.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,8 +25,6 @@
 #include "resource/graph_strtab.h"
 #include "resource/graph_vlists.h"
 
-/* esub[] high bit: the edge was removed with a subtree. */
-enum { EDGE_REMOVED = 0x80, EDGE_SUB_MASK = 0x7f };
 
 struct props {
     int32_t n, cap;
@@ -556,13 +557,11 @@ static const char *vtx_label(const graph_t *g, vtx_t v)
     return graph_atom_str(g, g->name[v]);
 }
 
-/* The subsystem index of a live edge, or -1 for a dead one: marked removed,
- * or with an endpoint that is gone (a removal does not visit the edge
- * arrays: an edge dies with its endpoint). */
+/* The subsystem index of a live edge, or -1 for a dead one: one with an
+ * endpoint that is gone (a removal does not visit the edge arrays: an edge
+ * dies with its endpoint) or not added yet. */
 static int edge_sub(const graph_t *g, int64_t e)
 {
-    if (g->esub[e] & EDGE_REMOVED)
-        return -1;
     vtx_t a = g->esrc[e], b = g->edst[e];
     if (a >= g->nv || b >= g->nv || g->removed[a] || g->removed[b])
         return -1;
@@ -574,14 +573,12 @@ static int edge_sub(const graph_t *g, int64_t e)
 static int check_edges(const graph_t *g, int64_t from, struct st_error *err)
 {
     for (int64_t e = from; e < g->ne; e++) {
-        if (g->esub[e] & EDGE_REMOVED)
-            continue;
         vtx_t ends[2] = {g->esrc[e], g->edst[e]};
         for (int k = 0; k < 2; k++) {
             if (ends[k] >= g->nv || g->removed[ends[k]])
                 return st_errorf(err, EINVAL, "edge %lld (%s): %s vertex %d does not exist",
                                  (long long) e,
-                                 graph_atom_str(g, g->sub_atom[g->esub[e] & EDGE_SUB_MASK]),
+                                 graph_atom_str(g, g->sub_atom[g->esub[e]]),
                                  k == 0 ? "source" : "target", (int) ends[k]);
         }
     }
@@ -647,7 +644,7 @@ static int report_cycle(const graph_t *g, const igraph_t *ig, struct st_error *e
     if (e < 0)
         return st_errorf(err, EINVAL, "graph has a cycle");
     return st_errorf(err, EINVAL, "graph has a cycle through edge %lld (%s): %s -> %s",
-                     (long long) e, graph_atom_str(g, g->sub_atom[g->esub[e] & EDGE_SUB_MASK]),
+                     (long long) e, graph_atom_str(g, g->sub_atom[g->esub[e]]),
                      vtx_label(g, g->esrc[e]), vtx_label(g, g->edst[e]));
 }
 
@@ -1779,7 +1776,7 @@ int64_t graph_edge_slots(const graph_t *g)
 
 bool graph_edge_at(const graph_t *g, int64_t i, vtx_t *src, vtx_t *dst, atom_t *subsystem)
 {
-    if (!g || i < 0 || i >= g->ne || (g->esub[i] & EDGE_REMOVED))
+    if (!g || i < 0 || i >= g->ne)
         return false;
     /* an edge dies with its endpoint (one not added yet is reported) */
     if ((g->esrc[i] < g->nv && g->removed[g->esrc[i]]) ||
