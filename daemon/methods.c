@@ -207,7 +207,11 @@ static int m_submit(struct instance *inst, json_t *params, uint32_t uid, void *w
             inst_job_finish(inst, j, JOB_RESULT_FAILED, "could not be queued");
     }
     inst_kick(inst);
-    *result = json_pack("{s:o}", "ids", ids);
+    /* Where the jobs' output files will be (exec.c), so that strata run
+     * can follow them without asking for each job's record. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/out", inst->opts.statedir);
+    *result = json_pack("{s:o, s:s}", "ids", ids, "output_dir", dir);
     return 0;
 }
 

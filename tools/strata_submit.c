@@ -5,7 +5,8 @@
  * --jobspec.  The command's environment and working directory go with the
  * job, as with Flux.  --cc N or --cc A-B submits that many copies in one
  * request.  run waits for the job and streams its output as it is written
- * (following the job's output files), then exits with the job's code.
+ * (a thread follows the job's output files), then exits with the job's
+ * code.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -216,46 +217,20 @@ static void opts_free(struct submit_opts *o)
 
 /* ---- run: stream the output while the job runs ---------------------------------- */
 
-/* The job's wait, on its own connection in its own thread (a client is not
- * thread-safe), so that the main thread can copy output meanwhile.  It
- * writes one byte to the pipe when the job is inactive. */
-struct waiter {
-    const struct strata_global *g;
-    int64_t id;
-    int pipe_w;
-    int rc;
-    struct st_error err;
-};
-
-static void *wait_thread(void *arg)
-{
-    struct waiter *w = arg;
-    strata_client_t *c = strata_client_open(w->g->uri, w->g->timeout_ms, &w->err);
-    w->rc = c ? strata_wait(c, w->id, NULL, &w->err) : -1;
-    strata_client_close(c);
-    char b = 1;
-    while (write(w->pipe_w, &b, 1) < 0 && errno == EINTR)
-        ;
-    return NULL;
-}
-
-/* One output file being followed: read what was appended since last time. */
+/* One output file being followed: opened once it exists, read from where
+ * the last read stopped. */
 struct follow {
+    const char *path;
     int fd;
     int to;
 };
-
-static void follow_open(struct follow *f, const char *path, int to)
-{
-    f->to = to;
-    if (f->fd < 0 && path)
-        f->fd = open(path, O_RDONLY | O_CLOEXEC);
-}
 
 static void follow_copy(struct follow *f)
 {
     char buf[65536];
     ssize_t n;
+    if (f->fd < 0 && f->path)
+        f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
     while (f->fd >= 0 && (n = read(f->fd, buf, sizeof buf)) > 0) {
         for (ssize_t off = 0; off < n;) {
             ssize_t k = write(f->to, buf + off, (size_t)(n - off));
@@ -268,71 +243,60 @@ static void follow_copy(struct follow *f)
     }
 }
 
-/* The job's record; with paths known, open them for following. */
-static json_t *run_info(strata_client_t *c, int64_t id, struct follow out[2],
-                        struct st_error *err)
-{
-    json_t *info = NULL;
-    if (strata_job_info(c, id, &info, err) < 0)
-        return NULL;
-    follow_open(&out[0], json_string_value(json_object_get(info, "stdout")), STDOUT_FILENO);
-    follow_open(&out[1], json_string_value(json_object_get(info, "stderr")), STDERR_FILENO);
-    return info;
-}
+/* The follower thread copies what the files gain every 20 ms until the
+ * main thread, whose wait returned, writes to the pipe. */
+struct follower {
+    struct follow f[2];
+    int stop[2]; /* pipe */
+};
 
-/* Wait for the job in a thread; meanwhile look for its output files
- * (backing off while it is pending) and copy what they gain every 20 ms.
- * A job that ends at once costs one wait and one info call. */
-static json_t *run_follow(const struct strata_global *g, strata_client_t *c, int64_t id,
-                          struct follow out[2], struct st_error *err)
+static void *follow_thread(void *arg)
 {
-    int p[2];
-    if (pipe(p) < 0)
-        return st_errorf_null(err, errno, "pipe: %s", strerror(errno));
-    struct waiter w = {.g = g, .id = id, .pipe_w = p[1]};
-    pthread_t t;
-    if (pthread_create(&t, NULL, wait_thread, &w) != 0) {
-        close(p[0]);
-        close(p[1]);
-        return st_errorf_null(err, EAGAIN, "cannot start a thread");
+    struct follower *fl = arg;
+    struct pollfd pfd = {.fd = fl->stop[0], .events = POLLIN};
+    while (poll(&pfd, 1, 20) == 0) {
+        follow_copy(&fl->f[0]);
+        follow_copy(&fl->f[1]);
     }
-    int delay = 10;
-    for (;;) {
-        struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-        int r = poll(&pfd, 1, out[0].fd >= 0 ? 20 : delay);
-        if (r > 0)
-            break;
-        if (out[0].fd < 0) {
-            json_decref(run_info(c, id, out, err));
-            delay = delay < 500 ? delay * 2 : 500;
-        }
-        follow_copy(&out[0]);
-        follow_copy(&out[1]);
-    }
-    pthread_join(t, NULL);
-    close(p[0]);
-    close(p[1]);
-    if (w.rc < 0) {
-        *err = w.err;
-        return NULL;
-    }
-    return run_info(c, id, out, err);
+    return NULL;
 }
 
 /* run: wait while streaming the output, then exit like the job (Flux's
- * convention: its exit code, or 1 if it did not complete). */
-static int run_wait(const struct strata_global *g, strata_client_t *c, int64_t id)
+ * convention: its exit code, or 1 if it did not complete).  The submit
+ * reply told where job outputs go (output_dir); the wait's reply carries
+ * the result, so a job that ends at once costs a submit and a wait. */
+static int run_wait(strata_client_t *c, int64_t id, const char *dir)
 {
     struct st_error err = {{0}};
-    struct follow out[2] = {{.fd = -1}, {.fd = -1}};
+    char out[4096], errp[4096];
+    snprintf(out, sizeof out, "%s/%lld.out", dir ? dir : "", (long long)id);
+    snprintf(errp, sizeof errp, "%s/%lld.err", dir ? dir : "", (long long)id);
+    struct follower fl = {.f = {{dir ? out : NULL, -1, STDOUT_FILENO},
+                                {dir ? errp : NULL, -1, STDERR_FILENO}}};
     fflush(stdout);
-    json_t *info = run_follow(g, c, id, out, &err);
-    follow_copy(&out[0]);
-    follow_copy(&out[1]);
+    pthread_t t;
+    bool threaded = dir && pipe(fl.stop) == 0;
+    if (threaded && pthread_create(&t, NULL, follow_thread, &fl) != 0) {
+        close(fl.stop[0]);
+        close(fl.stop[1]);
+        threaded = false;
+    }
+    json_t *info = NULL;
+    int rc = strata_wait(c, id, &info, &err);
+    if (threaded) {
+        char b = 1;
+        while (write(fl.stop[1], &b, 1) < 0 && errno == EINTR)
+            ;
+        pthread_join(t, NULL);
+        close(fl.stop[0]);
+        close(fl.stop[1]);
+    }
+    follow_copy(&fl.f[0]); /* the rest, now that the job is over */
+    follow_copy(&fl.f[1]);
     for (int i = 0; i < 2; i++)
-        if (out[i].fd >= 0)
-            close(out[i].fd);
-    if (!info)
+        if (fl.f[i].fd >= 0)
+            close(fl.f[i].fd);
+    if (rc < 0)
         return strata_cli_fail("run", &err);
     const char *result = json_string_value(json_object_get(info, "result"));
     int code = (int)json_integer_value(json_object_get(info, "exitcode"));
@@ -366,7 +330,8 @@ static int submit_and_print(const struct strata_global *g, struct submit_opts *o
         json_array_foreach(json_object_get(res, "ids"), i, v)
             if (!o->quiet && !run)
                 printf("%lld\n", (long long)json_integer_value(v));
-        rc = run ? run_wait(g, c, json_integer_value(json_array_get(json_object_get(res, "ids"), 0)))
+        rc = run ? run_wait(c, json_integer_value(json_array_get(json_object_get(res, "ids"), 0)),
+                           json_string_value(json_object_get(res, "output_dir")))
                  : 0;
     } else if (c) {
         spec = NULL;
