@@ -310,6 +310,28 @@ void instance_child_release(int64_t id)
     }
 }
 
+int instance_method_R(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                      json_t **result, struct st_error *err)
+{
+    (void)worker;
+    if (!inst || !result)
+        return st_errorf(err, EINVAL, "instance.R: NULL argument");
+    json_t *id = json_object_get(params, "id");
+    if (!json_is_integer(id))
+        return st_errorf(err, EINVAL, "instance.R: needs an integer \"id\"");
+    struct job *j = inst_job(inst, json_integer_value(id));
+    if (!j)
+        return st_errorf(err, ENOENT, "job %lld: no such job", (long long)json_integer_value(id));
+    if (uid != j->uid && uid != inst->owner)
+        return st_errorf(err, EPERM, "job %lld: not yours", (long long)j->id);
+    if (!instance_job_is_instance(j))
+        return st_errorf(err, EINVAL, "job %lld is not an instance job", (long long)j->id);
+    if (j->state != JOB_RUN || !j->R)
+        return st_errorf(err, EBUSY, "job %lld is not running", (long long)j->id);
+    *result = json_pack("{s:s}", "R", j->R);
+    return *result ? 0 : st_errorf(err, ENOMEM, "out of memory");
+}
+
 void instance_job_annotate(const struct job *j, json_t *o)
 {
     if (!j || !o || !instance_job_is_instance(j))

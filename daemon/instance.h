@@ -56,6 +56,15 @@ int instance_wrap_argv(struct instance *inst, struct job *j, char ***argv);
 int instance_method_register(struct instance *inst, json_t *params, uint32_t uid, void *worker,
                              json_t **result, struct st_error *err);
 
+/* The "instance.R" method: params {"id"}; result {"R": the job's R as
+ * text}.  What the child instance of a running instance job is built from;
+ * sent as the text the parent holds, so that neither side parses it (the R
+ * of a large allocation is megabytes of JSON).  Only for a running
+ * instance job, its owner or the instance owner (EINVAL, ENOENT, EPERM,
+ * EBUSY as instance.register). */
+int instance_method_R(struct instance *inst, json_t *params, uint32_t uid, void *worker,
+                      json_t **result, struct st_error *err);
+
 /* Add "instance": true and, once registered, "uri", "statedir" and
  * "child_pid" to a job's JSON summary o.  No-op on NULL arguments. */
 void instance_job_annotate(const struct job *j, json_t *o);

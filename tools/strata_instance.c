@@ -53,43 +53,30 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Write the JGF of the job's R (and the R itself) into the run directory. */
-static int write_graph(const struct run *r, json_t *R, char *jgf, size_t n)
-{
-    json_t *sched = json_object_get(R, "scheduling");
-    if (!json_is_object(sched)) {
-        fprintf(stderr, "strata instance-run: the job's R has no JGF \"scheduling\" key\n");
-        return -1;
-    }
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/R.json", r->dir);
-    json_dump_file(R, path, JSON_COMPACT);
-    snprintf(jgf, n, "%s/R.jgf", r->dir);
-    if (json_dump_file(sched, jgf, JSON_COMPACT) < 0) {
-        fprintf(stderr, "strata instance-run: cannot write %s\n", jgf);
-        return -1;
-    }
-    return 0;
-}
-
-/* The job's R from the parent, as JSON. */
-static json_t *fetch_R(strata_client_t *c, int64_t id)
+/* The job's R from the parent as text (instance.R: the parent sends the
+ * text it holds, not a parsed and re-serialised copy; the R of a 250-node
+ * allocation is ~2.6 MB of JSON), written to DIR/R.json, which the child
+ * loads as JGF (its "scheduling" key).  Neither side parses it here. */
+static int fetch_R(strata_client_t *c, int64_t id, const struct run *r, char *path, size_t n)
 {
     struct st_error err = {{0}};
-    json_t *info = NULL;
-    if (strata_job_info(c, id, &info, &err) < 0) {
+    json_t *res = NULL;
+    if (strata_client_call(c, "instance.R", json_pack("{s:I}", "id", (json_int_t)id), &res,
+                           &err) < 0) {
         fprintf(stderr, "strata instance-run: job %lld: %s\n", (long long)id, err.text);
-        return NULL;
+        return -1;
     }
-    const char *text = json_string_value(json_object_get(info, "R"));
-    json_t *R = text ? json_loads(text, 0, NULL) : json_incref(json_object_get(info, "R"));
-    json_decref(info);
-    if (!json_is_object(R)) {
-        json_decref(R);
-        fprintf(stderr, "strata instance-run: job %lld has no R\n", (long long)id);
-        return NULL;
-    }
-    return R;
+    json_t *R = json_object_get(res, "R");
+    snprintf(path, n, "%s/R.json", r->dir);
+    FILE *f = json_is_string(R) ? fopen(path, "w") : NULL;
+    size_t len = json_string_length(R);
+    bool ok = f && fwrite(json_string_value(R), 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    json_decref(res);
+    if (!ok)
+        fprintf(stderr, "strata instance-run: cannot write the job's R to %s\n", path);
+    return ok ? 0 : -1;
 }
 
 /* Only async-signal-safe calls between fork and exec: the nng client has
@@ -327,12 +314,13 @@ static void drain_child(struct run *r)
         kill(r->daemon, SIGTERM);
     json_decref(res);
     strata_client_close(c);
-    /* Bounded: the child's own kill grace (5 s) plus margin. */
-    for (int i = 0; r->daemon > 0 && i < 150; i++) {
+    /* Bounded: the child's own kill grace (5 s) plus margin.  Short naps:
+     * the parent's job (and a tree-run level above) ends when we do. */
+    for (int i = 0; r->daemon > 0 && i < 750; i++) {
         if (waitpid(r->daemon, NULL, WNOHANG) == r->daemon)
             r->daemon = 0;
         else
-            sleep_ms(50);
+            sleep_ms(10);
     }
     if (r->daemon > 0) {
         kill(r->daemon, SIGKILL);
@@ -376,8 +364,8 @@ static const char *tls_uri_of(char **opts, int nopts)
     return NULL;
 }
 
-/* Set up the run directory and the child's argv: stratad --rundir DIR
- * --load DIR/R.jgf --load-format jgf OPTIONS... */
+/* The child's argv: stratad --rundir DIR --load DIR/R.json --load-format
+ * jgf OPTIONS... */
 static char **child_argv(struct run *r, const char *stratad, char *jgf, char **opts, int nopts)
 {
     char **v = calloc((size_t)nopts + 8, sizeof *v);
@@ -409,18 +397,12 @@ static char **child_argv(struct run *r, const char *stratad, char *jgf, char **o
 static int start_child(struct run *r, strata_client_t *parent, int64_t id, char **opts,
                        int nopts)
 {
-    json_t *R = fetch_R(parent, id);
-    if (!R)
-        return -1;
     const char *tmp = getenv("TMPDIR");
     snprintf(r->dir, sizeof r->dir, "%s/strata-job%lld.XXXXXX", tmp && *tmp ? tmp : "/tmp",
              (long long)id);
     char jgf[PATH_MAX + 16], buf[PATH_MAX + 32];
-    if (!mkdtemp(r->dir) || write_graph(r, R, jgf, sizeof jgf) < 0) {
-        json_decref(R);
+    if (!mkdtemp(r->dir) || fetch_R(parent, id, r, jgf, sizeof jgf) < 0)
         return -1;
-    }
-    json_decref(R);
     snprintf(r->uri, sizeof r->uri, "ipc://%s/rpc", r->dir);
     r->public_uri = tls_uri_of(opts, nopts);
     if (!r->public_uri)

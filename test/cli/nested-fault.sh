@@ -66,6 +66,6 @@ check "the hierarchy is up: $(tree_procs | wc -l) processes" test "$(tree_procs 
 kill -9 "$D_PID"
 check "every instance below the dead root shut down, no orphans" no_procs_but
 for d in "$TMP"/strata-job*; do
-    check "state kept in $(basename "$d")" test -e "$d/journal" -a -e "$d/R.jgf"
+    check "state kept in $(basename "$d")" test -e "$d/journal" -a -e "$d/R.json"
 done
 finish
