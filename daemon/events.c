@@ -139,6 +139,8 @@ int events_method_poll(struct instance *inst, json_t *params, uint32_t uid, void
         return st_errorf(err, ENOSYS, "events.poll: no event store");
     if (after == -1)
         after = inst->event_seq;
+    else if (after > inst->event_seq)
+        after = 0; /* a seq from before a restart: everything kept, at once */
     if (after < inst->event_seq || timeout == 0 || !worker) {
         *result = batch(inst, after, (int)max);
         return 0;

@@ -216,8 +216,6 @@ void inst_job_discard(struct instance *inst, struct job *j)
         return;
     inst->jobs[j->id] = NULL;
     inst->count[JOB_NEW]--;
-    while (inst->njobs > 0 && !inst->jobs[inst->njobs])
-        inst->njobs--;
     job_free(j);
 }
 

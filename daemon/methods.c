@@ -175,8 +175,10 @@ static int m_submit(struct instance *inst, json_t *params, uint32_t uid, void *w
         struct job *j = recs[made] ? inst_job_new(inst, id, uid, subs[made].js,
                                                   subs[made].spec, subs[made].noexec)
                                    : NULL;
-        if (j && json_array_append_new(ids, json_integer(id)) < 0)
-            inst_job_discard(inst, j), j = NULL;
+        if (j && json_array_append_new(ids, json_integer(id)) < 0) {
+            inst_job_discard(inst, j);
+            j = NULL;
+        }
         if (!j)
             break;
         subs[made].js = NULL; /* the job owns it now */
@@ -188,11 +190,10 @@ static int m_submit(struct instance *inst, json_t *params, uint32_t uid, void *w
     for (size_t i = 0; recs && i < n; i++)
         json_decref(recs[i]);
     free(recs);
-    for (size_t i = made; i-- > 0;) { /* newest first: ids are given back */
-        struct job *j = inst_job(inst, first + (int64_t)i);
-        if (e != 0)
-            inst_job_discard(inst, j);
-    }
+    for (size_t i = 0; e != 0 && i < made; i++)
+        inst_job_discard(inst, inst_job(inst, first + (int64_t)i));
+    if (e != 0)
+        inst->njobs = first - 1; /* the ids were never given: free again */
     subs_free(subs, n);
     if (e != 0) {
         json_decref(ids);

@@ -187,8 +187,7 @@ void inst_jobs_free(struct instance *inst);
  * at least n + 1.  -1 with ENOMEM. */
 int inst_jobs_reserve_ids(struct instance *inst, int64_t n);
 /* Remove a NEW job that was never acknowledged (its submit could not be
- * journaled): no trace is left, and its id is free again if it was the
- * last one. */
+ * journaled): no trace is left.  The caller gives its id back (njobs). */
 void inst_job_discard(struct instance *inst, struct job *j);
 /* Forget the oldest inactive jobs (by end time) beyond keep.  Returns the
  * number forgotten. */
