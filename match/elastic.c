@@ -8,7 +8,10 @@
  * in place (planner_multi_update keeps the spans).  A removal also re-does
  * the jobs that held something in the removed subtree: their filter spans
  * are rebuilt from what they still hold exclusively.  Jobs elsewhere keep
- * their spans: what they hold below each ancestor did not change.
+ * their spans: what they hold below each ancestor did not change.  One
+ * thing stays O(V) when jobs exist: the first policy's child weights go
+ * back to their static totals, as the former full re-prime did
+ * (reset_weights).
  *
  * graph_full_rebuild(g) selects the former way (kept for comparison): every
  * filter is primed again from the root and every job's filter spans
@@ -413,6 +416,23 @@ static void drop_subtree_state(matcher_t *m, const struct removal *r)
     }
 }
 
+/* The first policy's child weights back to the static totals, as priming
+ * every filter did: the former remove re-primed the whole graph, and output
+ * order under `first` depends on these weights, so the outputs stay those
+ * of that full re-prime.  (Without jobs every weight is its total already:
+ * nothing to do, so a removal on an idle graph stays O(subtree).)  One pass
+ * over two arrays, no allocation. */
+static void reset_weights(matcher_t *m)
+{
+    if (m->njobs == 0 || m->nf == 0)
+        return;
+    size_t nf = (size_t) m->nf;
+    for (vtx_t v = 0; v < m->nv; v++) {
+        uint32_t mask = m->fmask[v];
+        m->weight[v] = mask ? m->ftot[(size_t) v * nf + (size_t) (31 - __builtin_clz(mask))] : 0;
+    }
+}
+
 /* Remove the subtrees of roots[0..n) (live vertices of the dominant
  * subsystem, none the root). */
 static int remove_roots(matcher_t *m, const vtx_t *roots, int n, struct st_error *err)
@@ -437,6 +457,7 @@ static int remove_roots(matcher_t *m, const vtx_t *roots, int n, struct st_error
         rc = match_refilter(m);
     else
         rc = refilter_jobs(m, r.jobs, r.njobs);
+    reset_weights(m);
     if (rc < 0)
         st_errorf(err, ENOMEM, "out of memory");
 done:
@@ -483,10 +504,14 @@ int match_remove_ranks(matcher_t *m, const char *ranks, struct st_error *err)
         return -1;
     struct vlist roots = {0};
     int rc = -1;
-    if (match_grow_state(m) < 0 || rank_roots(m, ids, &roots) < 0)
+    if (match_grow_state(m) < 0 || rank_roots(m, ids, &roots) < 0) {
         st_errorf(err, ENOMEM, "out of memory");
-    else
-        rc = roots.n > 0 ? remove_roots(m, roots.v, (int) roots.n, err) : 0;
+    } else if (roots.n == 0) {
+        reset_weights(m); /* the former remove re-primed even then */
+        rc = 0;
+    } else {
+        rc = remove_roots(m, roots.v, (int) roots.n, err);
+    }
     idset_destroy(ids);
     free(roots.v);
     return rc;
