@@ -379,8 +379,13 @@ void inst_job_finish(struct instance *inst, struct job *j, enum job_result r, co
 }
 
 /* The allocated ranks and, on this host's graph, the core ids of rank 0. */
-static void job_take_R(struct instance *inst, struct job *j, char *R)
+void inst_job_take_R(struct instance *inst, struct job *j, char *R)
 {
+    if (j->R != R)
+        free(j->R);
+    free(j->cores);
+    free(j->ranks);
+    j->cores = j->ranks = NULL;
     j->R = R;
     json_t *o = R ? json_loads(R, 0, NULL) : NULL;
     json_t *rl = json_object_get(json_object_get(o, "execution"), "R_lite");
@@ -413,9 +418,7 @@ int inst_job_restore(struct instance *inst, struct job *j, struct st_error *err)
     int64_t dur = (int64_t)(end - (double)at) + 1;
     if (match_update(inst->m, false, "rv1exec", j->R, j->id, at, dur, NULL, err) < 0)
         return -1;
-    char *R = j->R;
-    j->R = NULL;
-    job_take_R(inst, j, R);
+    inst_job_take_R(inst, j, j->R);
     j->restored = true;
     j->deadline = end;
     running_add(inst, j->id);
@@ -424,7 +427,7 @@ int inst_job_restore(struct instance *inst, struct job *j, struct st_error *err)
 
 static void job_started(struct instance *inst, struct job *j)
 {
-    job_take_R(inst, j, backend_take_R(&inst->be, j->id));
+    inst_job_take_R(inst, j, backend_take_R(&inst->be, j->id));
     double now = inst_now();
     inst_job_set_state(inst, j, JOB_RUN, now);
     if (inst->journal)

@@ -405,8 +405,7 @@ static void apply_run(struct instance *inst, json_t *rec)
         return;
     j->t[JOB_RUN] = json_real_value(json_object_get(rec, "t"));
     const char *R = json_string_value(json_object_get(rec, "R"));
-    free(j->R);
-    j->R = R ? strdup(R) : NULL;
+    inst_job_take_R(inst, j, R ? strdup(R) : NULL); /* ranks and nnodes too */
     inst->count[j->state]--;
     j->state = JOB_RUN;
     inst->count[JOB_RUN]++;

@@ -171,6 +171,9 @@ double inst_plan_duration(const struct instance *inst, jobspec_t *js);
  * jobspec without a duration gets the planning one (inst_plan_duration()). */
 struct job *inst_job_new(struct instance *inst, int64_t id, uint32_t uid, jobspec_t *js,
                          json_t *spec, bool noexec);
+/* Give j its R (rv1 text, stolen; may be j->R itself) and derive its
+ * ranks, node count and the cores of its first rank from it. */
+void inst_job_take_R(struct instance *inst, struct job *j, char *R);
 void inst_job_set_state(struct instance *inst, struct job *j, enum job_state st, double t);
 /* Give the job to the queue manager (PENDING).  -1 with err on failure. */
 int inst_job_enqueue(struct instance *inst, struct job *j, struct st_error *err);

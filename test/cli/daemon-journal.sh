@@ -60,6 +60,7 @@ kill -9 "$D_PID"
 daemon_start -L "$GRUG" --noexec -s "$TMP/s2" --journal-max-records=16 --inactive-limit=5
 ids=$("$STRATA" jobs -a --json | python3 -c 'import json,sys; print(" ".join(str(j["id"]) for j in json.load(sys.stdin)["jobs"]))')
 check "after kill -9: 4 holds and the 5 newest inactive ($ids)" test "$ids" = "44 43 42 41 40 39 38 37 36"
+check "an inactive job replayed keeps its node ($(job_field 40 ranks))" test "$(job_field 40 nnodes)" = 1
 check "holds running again" test "$("$STRATA" jobs -s run --json | grep -c '"id"')" = 4
 id=$("$STRATA" submit -t 0 true)
 check "ids not reused after the purge ($id)" test "$id" = 45
