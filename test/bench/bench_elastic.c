@@ -1,15 +1,17 @@
 /* bench_elastic: the cost of growing and shrinking a loaded graph under a
  * matcher.
  *
- * Usage: bench_elastic [-n OPS] [-N FULL_OPS] FILE...
+ * Usage: bench_elastic [-n OPS] [-N FULL_OPS] [-j JOBS] FILE...
  * For each GRUG file: load it, create a matcher (default parameters), then
  * repeat OPS times: remove one node's subtree (match_remove_path) and
  * attach it back from JGF (match_attach), a different node each time.
  * Prints the mean and max time per remove and per attach, first with the
  * read side and filters updated in place (the default), then FULL_OPS times
  * with graph_set_full_rebuild() on (the whole read side rebuilt and every
- * filter re-primed per change, as before).  Not run by `meson test`:
- * benchmarks never assert on time.
+ * filter re-primed per change, as before).  With -j, JOBS one-node jobs
+ * are allocated first and OPS more removals are timed with them in place
+ * (attach is refused while jobs exist): a removal then also re-does the
+ * jobs it cuts.  Not run by `meson test`: benchmarks never assert on time.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jobspec/jobspec.h"
 #include "match/match.h"
 #include "resource/reader.h"
 
@@ -127,6 +130,55 @@ static int run_ops(matcher_t *m, graph_t *g, int ops, struct timing *rem, struct
     return 0;
 }
 
+static const char node_job[] =
+    "version: 9999\nresources:\n  - type: node\n    count: 1\n    exclusive: true\n"
+    "    with:\n      - type: slot\n        count: 1\n        label: default\n"
+    "        with:\n          - type: core\n            count: 1\n"
+    "attributes:\n  system:\n    duration: 3600\n"
+    "tasks:\n  - command: [ app ]\n    slot: default\n    count:\n      per_slot: 1\n";
+
+/* Allocate njobs one-node jobs; the number allocated. */
+static int allocate_jobs(matcher_t *m, int njobs)
+{
+    struct st_error err = {{0}};
+    jobspec_t *js = jobspec_parse_string(node_job, strlen(node_job), "node", &err);
+    if (!js) {
+        fprintf(stderr, "%s\n", err.text);
+        return 0;
+    }
+    int n = 0;
+    for (int i = 0; i < njobs; i++) {
+        int64_t at = 0;
+        if (match_run(m, MATCH_ALLOCATE, js, 1000000 + i, &at, NULL, NULL, &err) == 0)
+            n++;
+    }
+    jobspec_destroy(js);
+    return n;
+}
+
+/* ops removals with jobs in place. */
+static int remove_ops(matcher_t *m, graph_t *g, int ops, struct timing *rem)
+{
+    atom_t cont = graph_atom_find(g, "containment");
+    atom_t node = graph_atom_find(g, "node");
+    for (int i = 0; i < ops; i++) {
+        int nn = 0;
+        const vtx_t *nodes = graph_by_type(g, node, &nn);
+        if (nn < 2)
+            return -1;
+        char path[512];
+        snprintf(path, sizeof(path), "%s", graph_path(g, nodes[(size_t) (i * 7919) % (size_t) nn], cont));
+        struct st_error err = {{0}};
+        double t0 = now();
+        if (match_remove_path(m, path, &err) < 0) {
+            fprintf(stderr, "remove %s: %s\n", path, err.text);
+            return -1;
+        }
+        timing_add(rem, now() - t0);
+    }
+    return 0;
+}
+
 static void report(const char *what, const struct timing *rem, const struct timing *att)
 {
     printf("  %-12s %4d ops: remove mean %8.3f ms max %8.3f ms | attach mean %8.3f ms max "
@@ -135,7 +187,7 @@ static void report(const char *what, const struct timing *rem, const struct timi
            att->n ? 1e3 * att->sum / att->n : 0.0, 1e3 * att->max);
 }
 
-static int bench_one(const char *path, int ops, int full_ops)
+static int bench_one(const char *path, int ops, int full_ops, int jobs)
 {
     struct st_error err = {{0}};
     graph_t *g = reader_grug_load(path, &err);
@@ -154,8 +206,20 @@ static int bench_one(const char *path, int ops, int full_ops)
     int rc = run_ops(m, g, ops, &rem, &att);
     if (rc == 0)
         report("in place", &rem, &att);
+    if (rc == 0 && jobs > 0) {
+        struct timing jrem = {0}, none = {0};
+        int got = allocate_jobs(m, jobs);
+        if ((rc = remove_ops(m, g, ops, &jrem)) == 0) {
+            char what[32];
+            snprintf(what, sizeof(what), "%d jobs", got);
+            report(what, &jrem, &none);
+        }
+    }
     graph_set_full_rebuild(g, true);
-    if (rc == 0 && full_ops > 0 && (rc = run_ops(m, g, full_ops, &frem, &fatt)) == 0)
+    if (rc == 0 && full_ops > 0 && jobs == 0 &&
+        (rc = run_ops(m, g, full_ops, &frem, &fatt)) == 0)
+        report("full-rebuild", &frem, &fatt);
+    if (rc == 0 && full_ops > 0 && jobs > 0 && (rc = remove_ops(m, g, full_ops, &frem)) == 0)
         report("full-rebuild", &frem, &fatt);
     printf("  after: %d live vertices of %d slots, %.1f bytes/vertex\n",
            (int) graph_live_vertex_count(g), (int) graph_vertex_count(g),
@@ -167,21 +231,23 @@ static int bench_one(const char *path, int ops, int full_ops)
 
 int main(int argc, char **argv)
 {
-    int ops = 200, full_ops = 10, opt, rc = 0;
-    while ((opt = getopt(argc, argv, "n:N:")) != -1) {
+    int ops = 200, full_ops = 10, jobs = 0, opt, rc = 0;
+    while ((opt = getopt(argc, argv, "n:N:j:")) != -1) {
         if (opt == 'n')
             ops = atoi(optarg) > 0 ? atoi(optarg) : 1;
         else if (opt == 'N')
             full_ops = atoi(optarg) >= 0 ? atoi(optarg) : 0;
+        else if (opt == 'j')
+            jobs = atoi(optarg) >= 0 ? atoi(optarg) : 0;
         else
             return 2;
     }
     if (optind >= argc) {
-        fprintf(stderr, "usage: bench_elastic [-n OPS] [-N FULL_OPS] FILE...\n");
+        fprintf(stderr, "usage: bench_elastic [-n OPS] [-N FULL_OPS] [-j JOBS] FILE...\n");
         return 2;
     }
     for (int i = optind; i < argc; i++)
-        if (bench_one(argv[i], ops, full_ops) < 0)
+        if (bench_one(argv[i], ops, full_ops, jobs) < 0)
             rc = 1;
     return rc;
 }
