@@ -266,8 +266,13 @@ void inst_journal_maintain(struct instance *inst)
     int64_t n = journal_records(jn);
     if (n <= limit || n <= 2 * snap || n <= inst->compact_retry)
         return;
+    double t0 = inst_now();
     int64_t purged = inst_jobs_purge(inst, inst->opts.inactive_limit);
-    if (journal_compact(jn, inst) < 0) {
+    int rc = journal_compact(jn, inst);
+    double ms = (inst_now() - t0) * 1000;
+    if (ms > inst->compact_max_ms)
+        inst->compact_max_ms = ms;
+    if (rc < 0) {
         /* A full disk: try again once as many records again have come. */
         fprintf(stderr, "stratad: journal: compaction failed (the journal is kept as it "
                         "is): %s\n", strerror(errno));

@@ -733,6 +733,7 @@ static int m_stats(struct instance *inst, json_t *params, uint32_t uid, void *wo
     json_t *jo = json_object_get(*result, "journal");
     json_object_set_new(jo, "compactions", json_integer(inst->compactions));
     json_object_set_new(jo, "purged", json_integer(inst->purged));
+    json_object_set_new(jo, "compact_max_ms", json_real(inst->compact_max_ms));
     return 0;
 }
 

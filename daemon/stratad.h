@@ -151,6 +151,7 @@ struct instance {
     int64_t compactions; /* journal compactions since start */
     int64_t purged;      /* inactive jobs forgotten since start */
     int64_t compact_retry; /* after a failed compaction: not before this many records */
+    double compact_max_ms; /* longest purge + compaction */
     char *secret; /* read from opts.secret_file, or NULL */
 };
 
