@@ -144,6 +144,12 @@ int match_partial_cancel(matcher_t *m, int64_t jobid, const char *reader, const 
     int32_t *index = malloc((size_t) m->nv * sizeof(*index));
     if (!index)
         return st_errorf(err, ENOMEM, "out of memory");
+    /* Released vertices may be part of a held subtree: give every vertex
+     * its own spans again (the job's state without holds), then release. */
+    if (match_job_unhold(m, j) < 0) {
+        free(index);
+        return st_errorf(err, ENOMEM, "out of memory");
+    }
     for (int32_t v = 0; v < m->nv; v++)
         index[v] = -1;
     for (size_t i = 0; i < j->nspans; i++)

@@ -10,6 +10,14 @@
  * exclusively below it.  Vertices selected exclusively whose type is to be
  * taken whole (node under a node-exclusive policy, types requested with
  * exclusive: true) bring their whole subtree along at full size.
+ *
+ * Such a subtree is held once: its root gets its exclusive span plus a
+ * MATCH_HOLD span on its x_checker, and the vertices below get a record in
+ * the job (for its vertex list) but no spans.  The root's own planner
+ * prunes the subtree for every other match during the window; what reaches
+ * a vertex without passing its root (find, auxiliary edges, a replayed R,
+ * the first policy's weights) asks match_vertex_held().  On Sierra's
+ * whole-node jobs this saves a planner per vertex (~11 KB per job).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -105,11 +113,16 @@ static bool whole_type(const struct msel *s, atom_t t)
     return false;
 }
 
-static void do_vertex(struct cpass *c, vtx_t v, vtx_t parent, int depth, int64_t needs,
-                      bool excl, bool inwhole, int64_t *consumed);
+/* How a vertex is reached by the commit pass: selected by the match, or
+ * below a vertex taken whole (then exclusive at full size), either with
+ * spans of its own (W_WHOLE) or covered by its root's hold (W_HOLD). */
+enum wmode { W_SELECTED, W_WHOLE, W_HOLD };
 
-/* Visit v's children: selected ones, or all of them when `whole`. */
-static void do_children(struct cpass *c, vtx_t v, int depth, bool whole, int64_t *consumed)
+static void do_vertex(struct cpass *c, vtx_t v, vtx_t parent, int depth, int64_t needs,
+                      bool excl, enum wmode mode, int64_t *consumed);
+
+/* Visit v's children: selected ones, or all of them below a whole vertex. */
+static void do_children(struct cpass *c, vtx_t v, int depth, enum wmode mode, int64_t *consumed)
 {
     matcher_t *m = c->s->m;
     int n = 0;
@@ -117,10 +130,10 @@ static void do_children(struct cpass *c, vtx_t v, int depth, bool whole, int64_t
     for (int i = 0; i < n && !c->error; i++) {
         vtx_t x = ch[i];
         int64_t sub[MATCH_MAX_FILTERS] = {0};
-        if (whole)
-            do_vertex(c, x, v, depth + 1, graph_size(m->g, x), true, true, sub);
+        if (mode != W_SELECTED)
+            do_vertex(c, x, v, depth + 1, graph_size(m->g, x), true, mode, sub);
         else if (m->sseq[x] == m->seq && m->sparent[x] == v)
-            do_vertex(c, x, v, depth + 1, m->sneeds[x], m->sexcl[x], false, sub);
+            do_vertex(c, x, v, depth + 1, m->sneeds[x], m->sexcl[x], W_SELECTED, sub);
         else
             continue;
         for (int k = 0; k < m->nf; k++)
@@ -128,12 +141,70 @@ static void do_children(struct cpass *c, vtx_t v, int depth, bool whole, int64_t
     }
 }
 
-static void commit_vertex(struct cpass *c, vtx_t v, int64_t needs, bool excl,
-                          const int64_t *below)
+static vtx_t first_parent(const matcher_t *m, vtx_t v)
+{
+    int n = 0;
+    const vtx_t *p = graph_parents(m->g, m->dom, v, &n);
+    return n > 0 ? p[0] : VTX_NONE;
+}
+
+/* v is the root of some job's hold overlapping [at, at + dur). */
+static bool hold_at(const matcher_t *m, vtx_t v, int64_t at, int64_t dur)
+{
+    const planner_t *x = m->xchk[v];
+    if (!x)
+        return false;
+    int64_t a = planner_avail_during(x, at, dur);
+    return a >= 0 && a <= MATCH_XCHK_TOTAL - MATCH_HOLD;
+}
+
+bool match_vertex_held(const matcher_t *m, vtx_t v, int64_t at, int64_t dur)
+{
+    if (!m || v < 0 || v >= m->nv || m->nholds == 0)
+        return false;
+    for (vtx_t a = first_parent(m, v); a != VTX_NONE; a = first_parent(m, a))
+        if (hold_at(m, a, at, dur))
+            return true;
+    return false;
+}
+
+/* A whole vertex is held once at its root when the root's own span takes
+ * all of it (so that its planner prunes it for everyone else) and it has
+ * something below to cover. */
+static bool can_hold(const matcher_t *m, vtx_t v, int64_t needs)
+{
+    int n = 0;
+    graph_children(m->g, m->dom, v, &n);
+    return n > 0 && needs > 0 && needs == graph_size(m->g, v);
+}
+
+/* No other job holds anything below v exclusively during the window (what
+ * full-size spans on every descendant would have checked). */
+static bool below_free(const matcher_t *m, vtx_t v, int64_t at, int64_t dur)
+{
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
+    for (int i = 0; i < n; i++) {
+        if (match_plan_avail(m, ch[i], at, dur) != graph_size(m->g, ch[i]) ||
+            !below_free(m, ch[i], at, dur))
+            return false;
+    }
+    return true;
+}
+
+static void commit_vertex(struct cpass *c, vtx_t v, int64_t needs, bool excl, enum wmode mode,
+                          bool hold, const int64_t *below)
 {
     struct msel *s = c->s;
     matcher_t *m = s->m;
     struct mspan sp = {.v = v, .needs = needs, .excl = excl};
+    if (mode == W_HOLD) {
+        /* covered by the root's hold: a record only */
+        sp.inhold = true;
+        if (job_push(c->job, &sp) < 0)
+            c->error = errno ? errno : ENOMEM;
+        return;
+    }
     if (excl) {
         planner_t *p = plans_get(m, v);
         if (!p || (sp.plan_span = planner_add_span(p, s->at, s->dur, needs)) < 0)
@@ -141,11 +212,17 @@ static void commit_vertex(struct cpass *c, vtx_t v, int64_t needs, bool excl,
     }
     /* A vertex held whole is "touched" already by its own span, which
      * match_xchk_free reads: no x_checker span (most vertices of a
-     * whole-node job; that halves their planner memory). */
+     * whole-node job; that halves their planner memory).  A hold root's
+     * x_checker says that its subtree is held. */
     bool whole_held = excl && needs > 0 && needs == graph_size(m->g, v);
-    planner_t *x = whole_held ? NULL : xchk_get(m, v);
-    if (!whole_held && (!x || (sp.xchk_span = planner_add_span(x, s->at, s->dur, 1)) < 0))
-        goto error;
+    sp.hold = hold;
+    if (hold || !whole_held) {
+        planner_t *x = xchk_get(m, v);
+        if (!x || (sp.xchk_span = planner_add_span(x, s->at, s->dur, hold ? MATCH_HOLD : 1)) < 0)
+            goto error;
+        if (hold)
+            m->nholds++;
+    }
     if (m->fmask[v]) {
         bool any = false;
         for (int k = 0; k < m->nf; k++)
@@ -167,6 +244,8 @@ error:
         planner_rem_span(m->plans[v], sp.plan_span);
     if (sp.xchk_span > 0)
         planner_rem_span(m->xchk[v], sp.xchk_span);
+    if (sp.xchk_span > 0 && hold)
+        m->nholds--;
     if (sp.filter_span > 0)
         planner_multi_rem_span(m->filt[v], sp.filter_span);
     c->error = errno ? errno : ENOMEM;
@@ -184,17 +263,29 @@ static char *label_json(const char *label)
 }
 
 static void do_vertex(struct cpass *c, vtx_t v, vtx_t parent, int depth, int64_t needs,
-                      bool excl, bool inwhole, int64_t *consumed)
+                      bool excl, enum wmode mode, int64_t *consumed)
 {
     struct msel *s = c->s;
     matcher_t *m = s->m;
-    bool whole = inwhole || (excl && whole_type(s, graph_type(m->g, v)));
+    enum wmode below_mode = mode;
+    bool hold = false;
+    if (mode == W_SELECTED && excl && whole_type(s, graph_type(m->g, v))) {
+        hold = can_hold(m, v, needs);
+        below_mode = hold ? W_HOLD : W_WHOLE;
+    }
+    if (c->job && ((hold && !below_free(m, v, s->at, s->dur)) ||
+                   (!s->traversed && mode == W_SELECTED && excl &&
+                    match_vertex_held(m, v, s->at, s->dur)))) {
+        /* what a full-size span below would have failed with */
+        c->error = EINVAL;
+        return;
+    }
     int64_t below[MATCH_MAX_FILTERS] = {0};
-    do_children(c, v, depth, whole, below);
+    do_children(c, v, depth, below_mode, below);
     if (c->error)
         return;
     if (c->job)
-        commit_vertex(c, v, needs, excl, below);
+        commit_vertex(c, v, needs, excl, mode, hold, below);
     if (c->error)
         return;
     if (c->w) {
@@ -223,7 +314,7 @@ static int run_pass(struct msel *s, struct mjob *job, writer_t *w)
     vtx_t root = graph_root(m->g, m->dom);
     struct cpass c = {.s = s, .job = job, .w = w};
     int64_t consumed[MATCH_MAX_FILTERS] = {0};
-    do_vertex(&c, root, VTX_NONE, 1, m->sneeds[root], m->sexcl[root], false, consumed);
+    do_vertex(&c, root, VTX_NONE, 1, m->sneeds[root], m->sexcl[root], W_SELECTED, consumed);
     if (c.error) {
         if (job)
             match_release_job(m, job);
@@ -262,6 +353,8 @@ void match_span_release(matcher_t *m, const struct mspan *sp)
         planner_rem_span(m->xchk[sp->v], sp->xchk_span);
     if (sp->filter_span > 0)
         planner_multi_rem_span(m->filt[sp->v], sp->filter_span);
+    if (sp->hold && sp->xchk_span > 0)
+        m->nholds--;
 }
 
 void match_release_job(matcher_t *m, struct mjob *job)
@@ -273,19 +366,109 @@ void match_release_job(matcher_t *m, struct mjob *job)
 
 /* The first policy orders children by the availability of their last
  * tracked filter type at `now`; refresh it for the children of every vertex
- * a job touched. */
+ * a job touched.  A child below a hold covering now has nothing available
+ * (what its filter would say if the hold had spans at every vertex). */
 void match_update_weights_job(matcher_t *m, const struct mjob *job, int64_t now)
 {
+    bool covers = job->at <= now && now < job->at + job->duration;
     for (size_t i = 0; i < job->nspans; i++) {
+        const struct mspan *sp = &job->spans[i];
         int n = 0;
-        const vtx_t *ch = graph_children(m->g, m->dom, job->spans[i].v, &n);
+        const vtx_t *ch = graph_children(m->g, m->dom, sp->v, &n);
+        int held = -1; /* not asked yet: most vertices have no tracked child */
         for (int j = 0; j < n; j++) {
             vtx_t c = ch[j];
             uint32_t mask = m->fmask[c];
             if (!mask)
                 continue;
+            if (held < 0)
+                held = m->nholds > 0 && (((sp->hold || sp->inhold) && covers) ||
+                                         hold_at(m, sp->v, now, 1) ||
+                                         match_vertex_held(m, sp->v, now, 1));
             int k = 31 - __builtin_clz(mask);
-            m->weight[c] = match_filter_avail(m, c, k, now, 1);
+            m->weight[c] = held ? 0 : match_filter_avail(m, c, k, now, 1);
         }
     }
+}
+
+/* Undo what match_job_unhold added to the records flagged in `added`. */
+static void unhold_undo(matcher_t *m, struct mjob *job, const uint8_t *added)
+{
+    for (size_t i = 0; i < job->nspans; i++) {
+        struct mspan *sp = &job->spans[i];
+        if (added[i] & 1) {
+            planner_rem_span(m->plans[sp->v], sp->plan_span);
+            sp->plan_span = 0;
+        }
+        if (added[i] & 2) {
+            planner_multi_rem_span(m->filt[sp->v], sp->filter_span);
+            sp->filter_span = 0;
+        }
+    }
+}
+
+/* The spans commit_vertex gives a vertex below a whole one: its full size
+ * on its own planner, and everything below it on its filter.  Bits of
+ * *added: 1 plan span, 2 filter span. */
+static int unhold_vertex(matcher_t *m, const struct mjob *job, struct mspan *sp, uint8_t *added)
+{
+    vtx_t v = sp->v;
+    if (sp->plan_span == 0) {
+        planner_t *p = plans_get(m, v);
+        if (!p || (sp->plan_span = planner_add_span(p, job->at, job->duration, sp->needs)) < 0) {
+            sp->plan_span = 0;
+            return -1;
+        }
+        *added |= 1;
+    }
+    const int64_t *tot = &m->ftot[(size_t) v * (size_t) m->nf];
+    bool any = false;
+    for (int k = 0; k < m->nf; k++)
+        any = any || tot[k] > 0;
+    if (m->fmask[v] && any && sp->filter_span == 0) {
+        planner_multi_t *f = filt_get(m, v);
+        if (!f || (sp->filter_span = planner_multi_add_span(f, job->at, job->duration, tot,
+                                                            (size_t) m->nf)) < 0) {
+            sp->filter_span = 0;
+            return -1;
+        }
+        *added |= 2;
+    }
+    return 0;
+}
+
+int match_job_unhold(matcher_t *m, struct mjob *job)
+{
+    if (!m || !job) {
+        errno = EINVAL;
+        return -1;
+    }
+    bool any = false;
+    for (size_t i = 0; i < job->nspans && !any; i++)
+        any = job->spans[i].hold || job->spans[i].inhold;
+    if (!any)
+        return 0;
+    uint8_t *added = calloc(job->nspans, 1);
+    if (!added)
+        return -1;
+    for (size_t i = 0; i < job->nspans; i++) {
+        if (job->spans[i].inhold && unhold_vertex(m, job, &job->spans[i], &added[i]) < 0) {
+            unhold_undo(m, job, added);
+            free(added);
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    free(added);
+    for (size_t i = 0; i < job->nspans; i++) {
+        struct mspan *sp = &job->spans[i];
+        if (sp->hold && sp->xchk_span > 0) {
+            /* a whole root has no x_checker span of its own (commit_vertex) */
+            planner_rem_span(m->xchk[sp->v], sp->xchk_span);
+            sp->xchk_span = 0;
+            m->nholds--;
+        }
+        sp->hold = sp->inhold = false;
+    }
+    return 0;
 }

@@ -316,7 +316,9 @@ static void agfilter_text(const matcher_t *m, vtx_t v, char *buf, size_t len)
         if (!(m->fmask[v] & (1u << k)))
             continue;
         int64_t tot = m->ftot[(size_t) v * (size_t) m->nf + (size_t) k];
-        int64_t avail = match_filter_avail(m, v, k, m->graph_start, 1);
+        int64_t avail = match_vertex_held(m, v, m->graph_start, 1)
+                            ? 0
+                            : match_filter_avail(m, v, k, m->graph_start, 1);
         off += (size_t) snprintf(buf + off, len - off, "%s\"%s\": \"used:%lld, total:%lld\"",
                                  first ? "" : ", ", m->fnames[k], (long long) (tot - avail),
                                  (long long) tot);

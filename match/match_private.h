@@ -34,6 +34,12 @@ enum { MATCH_ATOM_NEVER = -1000000 };
  * touches it, i.e. its whole capacity is available. */
 enum { MATCH_XCHK_TOTAL = 1 << 30 };
 
+/* A whole-subtree hold: the x_checker amount a job puts on the root of a
+ * subtree it takes whole (see commit.c).  Touches add 1 each, so a vertex
+ * is a hold root during a window iff its x_checker has at most
+ * MATCH_XCHK_TOTAL - MATCH_HOLD free in it. */
+enum { MATCH_HOLD = 1 << 29 };
+
 /* One request of the jobspec, with graph atoms and pruning minimums. */
 struct mreq {
     atom_t type; /* graph atom; the "slot" pseudo type for slots */
@@ -72,10 +78,18 @@ struct meglist {
 };
 
 /* What one committed job holds on one vertex.  One per vertex per job, so
- * the small fields share a word (40 bytes, not 48). */
+ * the small fields share a word (40 bytes, not 48).
+ *
+ * A subtree taken whole is held once, at its root (`hold`: the root's
+ * x_checker carries a MATCH_HOLD span); the vertices below it keep a record
+ * (`inhold`: exclusive, needs = size) for the job's vertex list but no
+ * planner spans: nothing reaches them while the root is held, and what
+ * looks at them directly asks match_vertex_held(). */
 struct mspan {
     vtx_t v;
     bool excl;
+    bool hold;
+    bool inhold;
     int64_t needs;
     int64_t plan_span;   /* span id on plans[v], or 0 */
     int64_t xchk_span;   /* span id on xchk[v], or 0 (vertex held whole) */
@@ -159,6 +173,10 @@ struct matcher {
     struct mreq *reqs;
     int nreqs, capreqs;
 
+    /* live whole-subtree holds (struct mspan): 0 spares the ancestor walks
+     * of match_vertex_held() */
+    int64_t nholds;
+
     /* jobs */
     struct mjob *jobs;
     size_t njobs, capjobs;
@@ -186,6 +204,10 @@ struct msel {
     struct mreq *xgroups[16]; /* first xor_slot of each group */
     int nxgroups;
     int64_t nvariants; /* xor variants to try, in order */
+    /* the selection comes from a traversal, which checked every selected
+     * vertex's availability; otherwise (a replayed R) the commit checks
+     * that no other job's hold covers an exclusive vertex */
+    bool traversed;
 };
 
 /* traverse.c */
@@ -209,6 +231,14 @@ void match_release_job(matcher_t *m, struct mjob *job);
 /* Remove one span record's planner spans (plan, x_checker, filter). */
 void match_span_release(matcher_t *m, const struct mspan *sp);
 void match_update_weights_job(matcher_t *m, const struct mjob *job, int64_t now);
+/* true if a proper ancestor of v holds v's subtree whole (some job's hold
+ * overlaps [at, at + dur)): v is then unavailable although its own
+ * planners say nothing (see struct mspan). */
+bool match_vertex_held(const matcher_t *m, vtx_t v, int64_t at, int64_t dur);
+/* Give every vertex below a hold of job its own spans again (the state a
+ * job has without holds), so that part of the subtree can be released.
+ * 0, or -1 with errno (ENOMEM) and nothing changed. */
+int match_job_unhold(matcher_t *m, struct mjob *job);
 
 /* match.c */
 struct mjob *match_job_find(const matcher_t *m, int64_t jobid);

@@ -771,7 +771,8 @@ static int explore_aux(struct msel *s, vtx_t u, const struct mreq *R, int nR, bo
                 continue;
             bool x = excl || mr->excl == JS_EXCL_TRUE;
             s->preorder++;
-            if (prune(s, c, mr, x) < 0) {
+            /* an auxiliary edge may reach below a held root */
+            if (prune(s, c, mr, x) < 0 || match_vertex_held(m, c, s->at, s->dur)) {
                 if (s->error)
                     return -1;
                 continue;
@@ -1275,6 +1276,7 @@ int match_select(struct msel *s, const struct mreq *top, int ntop)
     m->norder = 0;
     s->factor = 0;
     s->error = 0;
+    s->traversed = false;
     m->tparent[root] = VTX_NONE;
     struct visit_out vo;
     if (visit(s, root, top, ntop, true, false, &vo) < 0)
@@ -1300,6 +1302,7 @@ int match_select(struct msel *s, const struct mreq *top, int ntop)
     enforce(s, &l, VTX_NONE);
     if (m->sseq[root] != m->seq)
         mark(s, root, 1, vo.excl);
+    s->traversed = true;
     return 0;
 fail:
     errno = s->error ? s->error : EBUSY;
