@@ -549,6 +549,25 @@ static const char *find_config(int argc, char **argv)
     return NULL;
 }
 
+/* --queue is repeatable, so "the command line overrides the file" means:
+ * queues given on the command line replace all of the file's. */
+static void drop_file_queues(int argc, char **argv, char **cfg, int *ncfg)
+{
+    bool cli = false;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        cli |= strcmp(argv[i], "--queue") == 0 || strncmp(argv[i], "--queue=", 8) == 0;
+    if (!cli)
+        return;
+    int k = 0;
+    for (int i = 0; i < *ncfg; i++) {
+        if (strncmp(cfg[i], "--queue=", 8) == 0)
+            free(cfg[i]);
+        else
+            cfg[k++] = cfg[i];
+    }
+    *ncfg = k;
+}
+
 /* argv with the config file's arguments after argv[0]. */
 static char **merge_config(int *argc, char **argv, char **cfg, int ncfg)
 {
@@ -580,6 +599,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "stratad: %s\n", cerr.text);
             return 2;
         }
+        drop_file_queues(argc, argv, cfg, &ncfg);
         if (!(all = merge_config(&argc, argv, cfg, ncfg)))
             return 1;
     }

@@ -83,6 +83,10 @@ for j in $a $b $c $d $e; do
 done
 check "queues: all completed" test "$(for j in $a $b $c $d $e; do job_field "$j" result; done | sort -u)" = completed
 daemon_stop
+daemon_start -C "$TMP/q.yaml" --queue solo:policy=conservative
+q=$("$STRATA" queue --json | python3 -c 'import json,sys; print(" ".join(q["name"] + ":" + q["policy"] for q in json.load(sys.stdin)["queues"]))')
+check "queues: --queue on the command line replaces the file's queues ($q)" test "$q" = "solo:conservative"
+daemon_stop
 "$STRATAD" --queue "a:policy=lifo" 2>"$TMP/err"
 check "queues: unknown policy in --queue refused" grep -q "unknown queue policy in --queue 'a:policy=lifo'" "$TMP/err"
 "$STRATAD" --queue "a:depth=3" 2>"$TMP/err"
