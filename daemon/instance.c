@@ -300,6 +300,14 @@ enum instance_child_state instance_child_state(int64_t id, double *until, int64_
     return c->state;
 }
 
+size_t instance_children_watched(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < nchildren; i++)
+        n += children[i].state != INSTANCE_CHILD_NONE;
+    return n;
+}
+
 void instance_child_release(int64_t id)
 {
     struct child *c = child_find(id);

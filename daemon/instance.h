@@ -20,6 +20,7 @@
 #define STRATA_DAEMON_INSTANCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -100,5 +101,9 @@ enum instance_child_state instance_child_state(int64_t id, double *until, int64_
 
 /* Forget the adoption of job id (its registration stays for inspection). */
 void instance_child_release(int64_t id);
+
+/* How many jobs are awaiting or adopted (0: nothing to watch, the main
+ * loop's check costs nothing). */
+size_t instance_children_watched(void);
 
 #endif

@@ -268,7 +268,9 @@ START_TEST(test_adoption)
     ck_assert_int_eq(reg(1000, "{\"id\": 2, \"uri\": \"ipc:///a\", \"wrapper\": 77, "
                                "\"reconnect\": true}", &res, &err), -1);
     ck_assert_int_eq(errno, ESRCH);
+    ck_assert_int_eq(instance_children_watched(), 0);
     ck_assert_int_eq(instance_child_expect(2, 123.5), 0);
+    ck_assert_int_eq(instance_children_watched(), 1);
     ck_assert_int_eq(instance_child_state(2, &until, NULL), INSTANCE_CHILD_AWAITING);
     ck_assert(until == 123.5);
     ck_assert_ptr_null(instance_child_uri(2));
@@ -297,6 +299,7 @@ START_TEST(test_adoption)
     instance_child_release(2);
     instance_child_release(99); /* unknown: no-op */
     ck_assert_int_eq(instance_child_state(2, NULL, NULL), INSTANCE_CHILD_NONE);
+    ck_assert_int_eq(instance_children_watched(), 0);
     ck_assert_str_eq(instance_child_uri(2), "ipc:///a");
     free(jobs[1].pids);
     jobs[1].pids = NULL;
