@@ -583,6 +583,16 @@ static char *wait_registered(strata_client_t *c, int64_t id)
     return NULL;
 }
 
+/* The shell, for the hangup/terminate handler: alloc passes the signal on
+ * and still shuts the instance down when the shell is gone. */
+static volatile sig_atomic_t shell_pid;
+
+static void pass_signal(int sig)
+{
+    if (shell_pid > 0)
+        kill((pid_t)shell_pid, sig);
+}
+
 /* Run the shell in the instance, with this terminal; its wait status. */
 static int run_shell(const char *uri, int64_t id)
 {
@@ -593,7 +603,14 @@ static int run_shell(const char *uri, int64_t id)
     /* Like a shell running a foreground job: ^C is for the shell. */
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
+    struct sigaction sa = {.sa_handler = pass_signal};
+    sigemptyset(&sa.sa_mask);
     pid_t pid = fork();
+    if (pid > 0) {
+        shell_pid = pid;
+        sigaction(SIGHUP, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
     if (pid == 0) {
         signal(SIGINT, SIG_DFL);
         signal(SIGQUIT, SIG_DFL);
@@ -606,6 +623,7 @@ static int run_shell(const char *uri, int64_t id)
     int status = 0;
     while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    shell_pid = 0;
     signal(SIGINT, SIG_DFL);
     signal(SIGQUIT, SIG_DFL);
     return pid > 0 ? status : 127 << 8;

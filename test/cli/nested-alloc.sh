@@ -49,6 +49,19 @@ check "a missing shell: exit 127" test "$rc" = 127
 check "  said why" grep -q "/nonexistent/sh" "$TMP/err2"
 last=$("$STRATA" call jobs '{"limit": 1}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
 check "  and its instance job ended" wait_state "$last" inactive 100
+# alloc terminated (a closed terminal: SIGHUP, or SIGTERM): the shell gets
+# the signal, and the instance still ends.
+printf 'exec sleep 60\n' | SHELL=/bin/bash "$STRATA" alloc -c1 2>/dev/null &
+APID=$!
+wait_for 100 bash -c "'$STRATA' call jobs '{\"limit\": 1}' | grep -q '\"uri\"'"
+T=$("$STRATA" call jobs '{"limit": 1}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+check "an interactive instance is up (job $T)" test "$T" != "$last"
+kill -TERM "$APID"
+wait "$APID"
+check "alloc exits as its shell: 143" test "$?" = 143
+check "  and its instance job ended" wait_state "$T" inactive 100
+check "  completed" test "$(job_field "$T" result)" = completed
+last=$T
 # Bad options are submit's: refused before anything starts.
 check "bad option refused" bash -c "! '$STRATA' alloc -N0 </dev/null 2>/dev/null"
 check "no job was submitted for it" test "$("$STRATA" call jobs '{"limit": 1}' |
