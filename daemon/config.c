@@ -236,6 +236,55 @@ static int walk(struct cfg *c, yaml_parser_t *p)
     return rc;
 }
 
+static int number(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int config_queue_spec(const char *spec, char *name, size_t n, struct queue_params *qp,
+                      struct st_error *err)
+{
+    if (!spec || !name || !qp)
+        return st_errorf(err, EINVAL, "queue spec: invalid argument");
+    size_t len = strcspn(spec, ":");
+    memset(qp, 0, sizeof *qp);
+    if (len == 0 || len >= n || strcspn(spec, ", =") < len)
+        return st_errorf(err, EINVAL, "--queue %s: expected NAME[:policy=P,queue-depth=N,"
+                                      "reservation-depth=N]", spec);
+    memcpy(name, spec, len);
+    name[len] = '\0';
+    qp->name = name;
+    for (const char *p = spec[len] ? spec + len + 1 : spec + len; *p;) {
+        size_t k = strcspn(p, "="), v = strcspn(p, ",");
+        long long x = 0;
+        char val[64];
+        if (k >= v || v - k - 1 >= sizeof val)
+            return st_errorf(err, EINVAL, "--queue %s: '%.*s' is not KEY=VALUE", spec, (int)v, p);
+        snprintf(val, sizeof val, "%.*s", (int)(v - k - 1), p + k + 1);
+        if (k == 6 && strncmp(p, "policy", 6) == 0) {
+            qp->policy = p + k + 1; /* up to the next ',': checked below */
+        } else if (k == 11 && strncmp(p, "queue-depth", k) == 0 &&
+                   number(val, 1, QUEUE_MAX_QUEUE_DEPTH, &x) == 0) {
+            qp->queue_depth = (int)x;
+        } else if (k == 17 && strncmp(p, "reservation-depth", k) == 0 &&
+                   number(val, 1, QUEUE_MAX_RESERVATION_DEPTH, &x) == 0) {
+            qp->reservation_depth = (int)x;
+        } else {
+            return st_errorf(err, EINVAL, "--queue %s: bad '%.*s' (policy=fcfs|easy|hybrid|"
+                             "conservative, queue-depth=1..%d, reservation-depth=1..%d)", spec,
+                             (int)v, p, QUEUE_MAX_QUEUE_DEPTH, QUEUE_MAX_RESERVATION_DEPTH);
+        }
+        p += v + (p[v] ? 1 : 0);
+    }
+    return 0;
+}
+
 int config_load(const char *path, char ***args, int *nargs, struct st_error *err)
 {
     if (!path || !args || !nargs)

@@ -126,42 +126,6 @@ static int parse_long(const char *s, long long lo, long long hi, long long *out)
     return 0;
 }
 
-int stratad_queue_spec(const char *spec, char *name, size_t n, struct queue_params *qp,
-                       struct st_error *err)
-{
-    size_t len = strcspn(spec, ":");
-    memset(qp, 0, sizeof *qp);
-    if (len == 0 || len >= n || strcspn(spec, ", =") < len)
-        return st_errorf(err, EINVAL, "--queue %s: expected NAME[:policy=P,queue-depth=N,"
-                                      "reservation-depth=N]", spec);
-    memcpy(name, spec, len);
-    name[len] = '\0';
-    qp->name = name;
-    for (const char *p = spec[len] ? spec + len + 1 : spec + len; *p;) {
-        size_t k = strcspn(p, "="), v = strcspn(p, ",");
-        long long x = 0;
-        char val[64];
-        if (k >= v || v - k - 1 >= sizeof val)
-            return st_errorf(err, EINVAL, "--queue %s: '%.*s' is not KEY=VALUE", spec, (int)v, p);
-        snprintf(val, sizeof val, "%.*s", (int)(v - k - 1), p + k + 1);
-        if (k == 6 && strncmp(p, "policy", 6) == 0) {
-            qp->policy = p + k + 1; /* up to the next ',': checked below */
-        } else if (k == 11 && strncmp(p, "queue-depth", k) == 0 &&
-                   parse_long(val, 1, QUEUE_MAX_QUEUE_DEPTH, &x) == 0) {
-            qp->queue_depth = (int)x;
-        } else if (k == 17 && strncmp(p, "reservation-depth", k) == 0 &&
-                   parse_long(val, 1, QUEUE_MAX_RESERVATION_DEPTH, &x) == 0) {
-            qp->reservation_depth = (int)x;
-        } else {
-            return st_errorf(err, EINVAL, "--queue %s: bad '%.*s' (policy=fcfs|easy|hybrid|"
-                             "conservative, queue-depth=1..%d, reservation-depth=1..%d)", spec,
-                             (int)v, p, QUEUE_MAX_QUEUE_DEPTH, QUEUE_MAX_RESERVATION_DEPTH);
-        }
-        p += v + (p[v] ? 1 : 0);
-    }
-    return 0;
-}
-
 /* The policy of a parsed spec, cut at its ',' (policy names are short). */
 static const char *spec_policy(const struct queue_params *qp, char *buf, size_t n)
 {
@@ -176,7 +140,7 @@ static int add_queue_spec(struct instance_opts *o, const char *spec)
     char name[256], pol[64];
     struct queue_params qp;
     struct st_error err = {{0}};
-    if (stratad_queue_spec(spec, name, sizeof name, &qp, &err) < 0) {
+    if (config_queue_spec(spec, name, sizeof name, &qp, &err) < 0) {
         fprintf(stderr, "stratad: %s\nTry 'stratad --help'.\n", err.text);
         return 2;
     }
@@ -325,7 +289,7 @@ static int add_queues(struct instance *inst, struct st_error *err)
         return queue_mgr_add_queue(inst->qm, &qp, err);
     for (int i = 0; i < o->nqueues; i++) {
         char name[256], pol[64];
-        if (stratad_queue_spec(o->queues[i], name, sizeof name, &qp, err) < 0)
+        if (config_queue_spec(o->queues[i], name, sizeof name, &qp, err) < 0)
             return -1;
         qp.policy = spec_policy(&qp, pol, sizeof pol);
         if (!qp.policy)

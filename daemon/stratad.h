@@ -269,13 +269,6 @@ const char *journal_path(const struct journal *jn);
 const char *journal_error(const struct journal *jn);
 int64_t journal_records(const struct journal *jn);
 
-/* ---- stratad.c ----------------------------------------------------------------- */
-/* Parse a --queue spec "NAME[:policy=P,queue-depth=N,reservation-depth=N]"
- * into *qp (name copied into name, n bytes; unset fields 0/NULL, policy
- * pointing into spec).  -1 with err (EINVAL) on a malformed spec. */
-int stratad_queue_spec(const char *spec, char *name, size_t n, struct queue_params *qp,
-                       struct st_error *err);
-
 /* ---- config.c ---------------------------------------------------------------- */
 /* Read a YAML config file into "--key=value" arguments (caller frees with
  * config_free()).  A "queues" key maps queue names to their parameters
@@ -284,6 +277,12 @@ int stratad_queue_spec(const char *spec, char *name, size_t n, struct queue_para
  * what" on a bad file. */
 int config_load(const char *path, char ***args, int *nargs, struct st_error *err);
 void config_free(char **args, int n);
+/* Parse a --queue spec "NAME[:policy=P,queue-depth=N,reservation-depth=N]"
+ * into *qp (name copied into name, n bytes; unset fields 0/NULL; policy
+ * points into spec, up to the next ',').  The policy name is not checked
+ * here.  -1 with err (EINVAL) on a malformed spec or NULL arguments. */
+int config_queue_spec(const char *spec, char *name, size_t n, struct queue_params *qp,
+                      struct st_error *err);
 
 /* ---- server.c ---------------------------------------------------------------- */
 int server_start(struct instance *inst, struct st_error *err);

@@ -1,0 +1,134 @@
+/* Unit tests for daemon/config.c: stratad's YAML configuration file (scalar
+ * options and the "queues" mapping) and the --queue spec parser.  config.c
+ * is compiled in alone. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/stratad.h"
+#include "test/unit/testlib.h"
+
+/* Write text to a temporary file; the path lives until the next call. */
+static const char *write_cfg(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/test_daemon_config.XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static int load(const char *text, char ***args, int *n, struct st_error *err)
+{
+    const char *p = write_cfg(text);
+    int rc = config_load(p, args, n, err);
+    unlink(p);
+    return rc;
+}
+
+START_TEST(test_scalars_and_queues)
+{
+    char **args = NULL;
+    int n = 0;
+    struct st_error err = {{0}};
+    ck_assert_int_eq(load("queue-policy: easy\n"
+                          "noexec: true\n"
+                          "queues:\n"
+                          "  batch: {policy: easy, queue-depth: 64}\n"
+                          "  debug: fcfs\n"
+                          "  plain:\n"
+                          "  deep:\n"
+                          "    reservation-depth: 8\n"
+                          "journal-max-records: 500\n",
+                          &args, &n, &err),
+                     0);
+    const char *want[] = {"--queue-policy=easy",
+                          "--noexec",
+                          "--queue=batch:policy=easy,queue-depth=64",
+                          "--queue=debug:policy=fcfs",
+                          "--queue=plain",
+                          "--queue=deep:reservation-depth=8",
+                          "--journal-max-records=500"};
+    ck_assert_int_eq(n, 7);
+    for (int i = 0; i < n; i++)
+        ck_assert_str_eq(args[i], want[i]);
+    config_free(args, n);
+}
+END_TEST
+
+START_TEST(test_bad_files)
+{
+    char **args = NULL;
+    int n = 0;
+    struct st_error err = {{0}};
+    ck_assert_int_eq(load("queues:\n  a: {policy: easy, color: red}\n", &args, &n, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.text, ":2:"));
+    ck_assert_ptr_nonnull(strstr(err.text, "unknown queue parameter color"));
+    ck_assert_int_eq(load("queues: easy\n", &args, &n, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.text, "expected a mapping of queue names"));
+    ck_assert_int_eq(load("queues:\n  a: [easy]\n", &args, &n, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.text, "queues: expected NAME"));
+    ck_assert_int_eq(load("queues:\n  'a:b': fcfs\n", &args, &n, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.text, "bad queue name a:b"));
+    ck_assert_int_eq(load("queue-dept: 8\n", &args, &n, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.text, ":1:1: unknown key queue-dept"));
+    ck_assert_int_eq(config_load(NULL, &args, &n, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(config_load("/nonexistent/strata.yaml", &args, &n, &err), -1);
+    ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+START_TEST(test_queue_spec)
+{
+    char name[64];
+    struct queue_params qp;
+    struct st_error err = {{0}};
+    ck_assert_int_eq(config_queue_spec("batch", name, sizeof name, &qp, &err), 0);
+    ck_assert_str_eq(qp.name, "batch");
+    ck_assert_ptr_null(qp.policy);
+    ck_assert_int_eq(qp.queue_depth, 0);
+    ck_assert_int_eq(
+        config_queue_spec("b:policy=easy,queue-depth=64,reservation-depth=4", name, sizeof name,
+                          &qp, &err),
+        0);
+    ck_assert_str_eq(qp.name, "b");
+    ck_assert_int_eq(strncmp(qp.policy, "easy", 4), 0);
+    ck_assert_int_eq(qp.policy[4], ',');
+    ck_assert_int_eq(qp.queue_depth, 64);
+    ck_assert_int_eq(qp.reservation_depth, 4);
+    ck_assert_int_eq(config_queue_spec("b:", name, sizeof name, &qp, &err), 0);
+    const char *bad[] = {"", ":policy=easy", "b:depth=3", "b:queue-depth=0",
+                         "b:queue-depth=x", "b:,policy=easy", "a,b:policy=easy",
+                         "b:reservation-depth=100001", "b:policy"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        errno = 0;
+        ck_assert_msg(config_queue_spec(bad[i], name, sizeof name, &qp, &err) == -1, "%s",
+                      bad[i]);
+        ck_assert_int_eq(errno, EINVAL);
+    }
+    char tiny[3];
+    ck_assert_int_eq(config_queue_spec("long", tiny, sizeof tiny, &qp, &err), -1);
+    ck_assert_int_eq(config_queue_spec(NULL, name, sizeof name, &qp, &err), -1);
+    ck_assert_int_eq(config_queue_spec("a", NULL, 0, &qp, &err), -1);
+    ck_assert_int_eq(config_queue_spec("a", name, sizeof name, NULL, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("daemon_config");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_scalars_and_queues);
+    tcase_add_test(tc, test_bad_files);
+    tcase_add_test(tc, test_queue_spec);
+    suite_add_tcase(s, tc);
+    return tl_run(s);
+}
