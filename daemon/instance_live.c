@@ -264,9 +264,13 @@ static int job_set_R(struct job *j, json_t *R)
 
 /* ---- grants: companion allocations of grown instance jobs ------------------ */
 
+/* A resized job has one entry with cid 0, its own allocation as it is now
+ * (the job's R at start, less what was shrunk), and one per grant.  They
+ * are also saved in STATEDIR/instances.json, so that a restarted parent
+ * holds what the child has (the journal has only the R at start). */
 struct grant {
     int64_t job;
-    int64_t cid; /* the matcher's job id of the grant (negative) */
+    int64_t cid; /* the matcher's job id of the grant (negative), 0: the job's own */
     json_t *R;
 };
 
@@ -293,6 +297,46 @@ static void grant_drop(size_t i)
 {
     json_decref(grants[i].R);
     grants[i] = grants[--ngrants];
+}
+
+/* The entry of job's own allocation, made from its R on first use. */
+static struct grant *grant_main(struct job *j)
+{
+    for (size_t i = 0; i < ngrants; i++)
+        if (grants[i].job == j->id && grants[i].cid == 0)
+            return &grants[i];
+    json_t *R = json_loads(j->R, 0, NULL);
+    int rc = R ? grant_add(j->id, 0, R) : -1;
+    json_decref(R);
+    return rc == 0 ? &grants[ngrants - 1] : NULL;
+}
+
+/* Rewrite STATEDIR/instances.json from the table (temp file, rename): a
+ * crash leaves the old file or the new one. */
+static void grants_save(struct instance *inst)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/instances.json", inst->opts.statedir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    json_t *all = json_object();
+    for (size_t i = 0; all && i < ngrants; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "%lld", (long long)grants[i].job);
+        json_t *e = json_object_get(all, key);
+        if (!e) {
+            e = json_pack("{s:[]}", "grants");
+            json_object_set_new(all, key, e);
+        }
+        if (grants[i].cid == 0)
+            json_object_set(e, "main", grants[i].R);
+        else
+            json_array_append_new(json_object_get(e, "grants"),
+                                  json_pack("{s:I, s:O}", "cid", (json_int_t)grants[i].cid,
+                                            "R", grants[i].R));
+    }
+    if (!all || json_dump_file(all, tmp, JSON_COMPACT) < 0 || rename(tmp, path) < 0)
+        fprintf(stderr, "stratad: cannot save %s: %s\n", path, strerror(errno));
+    json_decref(all);
 }
 
 /* ---- parent side --------------------------------------------------------------- */
@@ -400,7 +444,8 @@ int instance_method_grow(struct instance *inst, json_t *params, uint32_t uid, vo
         return -1;
     }
     /* The child first: if it cannot take the R, nothing changes here. */
-    if (child_call(j->id, "resource.attach", json_pack("{s:O}", "R", R), &res, err) < 0 ||
+    if (!grant_main(j) ||
+        child_call(j->id, "resource.attach", json_pack("{s:O}", "R", R), &res, err) < 0 ||
         !(merged = R_merge(jobR, R)) || grant_add(j->id, cid, R) < 0) {
         int saved = errno;
         match_cancel(inst->m, cid, NULL);
@@ -416,6 +461,7 @@ int instance_method_grow(struct instance *inst, json_t *params, uint32_t uid, vo
     json_decref(jobR);
     if (job_set_R(j, merged) < 0)
         fprintf(stderr, "stratad: job %lld: out of memory updating its R\n", (long long)j->id);
+    grants_save(inst);
     *result = json_pack("{s:o, s:s}", "R", R, "ranks", j->ranks ? j->ranks : "");
     inst_publish(inst, "instance.grow", json_pack("{s:I, s:s}", "id", (json_int_t)j->id,
                                                   "ranks", j->ranks ? j->ranks : ""));
@@ -437,11 +483,12 @@ static void release_ranks(struct instance *inst, struct job *j, idset_t *ranks, 
             continue;
         }
         full = false;
-        if (match_partial_cancel(inst->m, grants[i].cid, "jgf", jgf, &full, NULL, &e) < 0 &&
+        if (grants[i].cid != 0 && /* the job's own was released above */
+            match_partial_cancel(inst->m, grants[i].cid, "jgf", jgf, &full, NULL, &e) < 0 &&
             errno == ENOENT)
             full = true;
         json_t *left = R_select(grants[i].R, ranks, false);
-        if (full || !left) {
+        if ((full || !left) && grants[i].cid != 0) {
             json_decref(left);
             grant_drop(i);
             continue;
@@ -521,9 +568,11 @@ int instance_method_shrink(struct instance *inst, json_t *params, uint32_t uid, 
     }
     json_decref(res);
     /* The child has let go: release them here. */
+    grant_main(j);
     release_ranks(inst, j, ranks, jobR);
     if (job_set_R(j, R_select(jobR, ranks, false)) < 0)
         fprintf(stderr, "stratad: job %lld: out of memory updating its R\n", (long long)j->id);
+    grants_save(inst);
     idset_destroy(ranks);
     json_decref(jobR);
     inst->dirty = true;
@@ -584,6 +633,60 @@ int instance_method_end(struct instance *inst, json_t *params, uint32_t uid, voi
     return 0;
 }
 
+/* What STATEDIR/instances.json says of job id (borrowed), read once. */
+static json_t *saved_resize(struct instance *inst, int64_t id)
+{
+    static json_t *saved;
+    static bool read;
+    if (!read) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/instances.json", inst->opts.statedir);
+        saved = json_load_file(path, 0, NULL);
+        read = true;
+    }
+    char key[32];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    return json_object_get(saved, key);
+}
+
+/* Hold a resized job's grants again, under their ids, and make its R the
+ * union again.  A grant that cannot be held is dropped with a message. */
+static void restore_grants(struct instance *inst, struct job *j, json_t *saved)
+{
+    json_t *R = json_loads(j->R, 0, NULL);
+    int64_t at = (int64_t)inst_now();
+    int64_t dur = j->deadline > 0 ? (int64_t)(j->deadline - (double)at) + 1
+                                  : inst->opts.default_duration > 0 ? inst->opts.default_duration
+                                                                    : 31536000;
+    if (R && grant_add(j->id, 0, R) < 0)
+        fprintf(stderr, "stratad: instance job %lld: out of memory\n", (long long)j->id);
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(saved, "grants"), i, g)
+    {
+        int64_t cid = json_integer_value(json_object_get(g, "cid"));
+        json_t *gR = json_object_get(g, "R");
+        char *text = json_dumps(gR, JSON_COMPACT);
+        struct st_error e = {{0}};
+        json_t *merged = NULL;
+        if (cid >= 0 || !text ||
+            match_update(inst->m, false, "jgf", text, cid, at, dur, NULL, &e) < 0 ||
+            !(merged = R_merge(R, gR)) || grant_add(j->id, cid, gR) < 0) {
+            fprintf(stderr, "stratad: instance job %lld: cannot hold its grant again: %s\n",
+                    (long long)j->id, e.text[0] ? e.text : "bad record");
+            json_decref(merged);
+        } else {
+            json_decref(R);
+            R = merged;
+            if (cid <= next_cid)
+                next_cid = cid - 1;
+        }
+        free(text);
+    }
+    if (R && job_set_R(j, R) < 0)
+        fprintf(stderr, "stratad: instance job %lld: out of memory\n", (long long)j->id);
+}
+
 int instance_job_adopt(struct instance *inst, struct job *j)
 {
     if (!inst || !j || !instance_job_is_instance(j) || j->state != JOB_RUN || !j->R)
@@ -591,6 +694,22 @@ int instance_job_adopt(struct instance *inst, struct job *j)
     double grace = instance_job_grace(j);
     if (grace <= 0)
         return -1;
+    /* Resized before the restart: hold its own allocation as it was last
+     * (or, when all of it was shrunk away, its first grant in its place). */
+    json_t *saved = json_deep_copy(saved_resize(inst, j->id));
+    json_t *grants_saved = json_object_get(saved, "grants");
+    json_t *hold = json_object_get(saved, "main");
+    if (hold && json_array_size(json_object_get(json_object_get(hold, "execution"), "R_lite")) == 0 &&
+        json_array_size(grants_saved) > 0) {
+        hold = json_object_get(json_array_get(grants_saved, 0), "R");
+        json_object_set(saved, "main", hold);
+        json_array_remove(grants_saved, 0);
+    }
+    char *mainR = json_is_object(hold) ? json_dumps(hold, JSON_COMPACT) : NULL;
+    if (mainR) {
+        free(j->R);
+        j->R = mainR;
+    }
     /* Held like a noexec hold for the rest of its time limit; the time
      * limit then applies to the adopted wrapper like to a task. */
     bool noexec = j->noexec;
@@ -609,8 +728,12 @@ int instance_job_adopt(struct instance *inst, struct job *j)
     if (rc < 0) {
         fprintf(stderr, "stratad: instance job %lld: cannot hold its allocation again: %s\n",
                 (long long)j->id, e.text);
+        json_decref(saved);
         return -1;
     }
+    if (saved)
+        restore_grants(inst, j, saved);
+    json_decref(saved);
     if (instance_child_expect(j->id, inst_now() + grace) < 0)
         return -1; /* held: the caller's finish releases it */
     fprintf(stderr, "stratad: instance job %lld: waiting %g s for its instance to reconnect\n",
@@ -622,14 +745,19 @@ void instance_job_ended(struct instance *inst, struct job *j)
 {
     if (!inst || !j)
         return;
+    bool had = false;
     for (size_t i = 0; i < ngrants;) {
         if (grants[i].job == j->id) {
-            match_cancel(inst->m, grants[i].cid, NULL);
+            if (grants[i].cid != 0)
+                match_cancel(inst->m, grants[i].cid, NULL);
             grant_drop(i);
+            had = true;
         } else {
             i++;
         }
     }
+    if (had)
+        grants_save(inst);
     instance_child_release(j->id);
 }
 

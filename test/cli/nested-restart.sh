@@ -43,12 +43,31 @@ export -f child_states
 wait_for 50 bash -c "[ \"\$(child_states '$AURI')\" = '1:run 2:run 3:run' ]"
 before_states=$(child_states "$AURI")
 check "A's jobs run before the restart ($before_states)" test "$before_states" = "1:run 2:run 3:run"
-A_R=$(info_field "$ROOT" "$A" ranks)
+# A is resized before the crash: grown twice by a node, then its own
+# node shrunk away (its jobs there canceled: new ones are submitted).  The
+# restarted parent must hold what the child has now.
+A_R0=$(info_field "$ROOT" "$A" ranks)
+"$STRATA" instance grow "$A" -N1 --exclusive >/dev/null || fail "grow A"
+"$STRATA" instance grow "$A" -N1 --exclusive >/dev/null || fail "grow A again"
+"$STRATA" instance shrink "$A" "$A_R0" >/dev/null || fail "shrink A's own node"
+"$STRATA" --uri "$AURI" submit --cc 3 -c2 -t 10m true >/dev/null || fail "A's new jobs"
+wait_for 50 bash -c "[ \"\$(child_states '$AURI')\" = '1:inactive 2:inactive 3:inactive 4:run 5:run 6:run' ]"
+before_states=$(child_states "$AURI")
+check "A's new jobs run ($before_states)" \
+    test "$before_states" = "1:inactive 2:inactive 3:inactive 4:run 5:run 6:run"
+child_ranks() {
+    "$STRATA" --uri "$1" call resource.list |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(r for k in d for r in d[k]["ranks"].split(",") if r))'
+}
+resized_ranks=$(info_field "$ROOT" "$A" ranks)
+check "A resized: 2 ranks ($resized_ranks)" test "$(info_field "$ROOT" "$A" nnodes)" = 2
+check "  the child has the same ranks" \
+    test "$(child_ranks "$AURI")" = "$(python3 -c "print(sorted('$resized_ranks'.split(',')))")"
 APID=$(info_field "$ROOT" "$A" child_pid)
 A3PID=$(info_field "$ROOT" "$A3" child_pid)
 A3WRAP=$(ps -o ppid= -p "$A3PID" | tr -d ' ')
-cores_before=$(allocated_cores)
 
+cores_before=$(allocated_cores)
 kill -9 "$D_PID"
 sleep 0.5
 check "A's child outlives its parent (grace)" kill -0 "$APID"
@@ -62,7 +81,9 @@ check "restarted parent reports the held instance jobs" \
 check "A reconnected (same child uri)" test "$(wait_uri "$ROOT" "$A")" = "$AURI"
 check "A2 reconnected" test "$(wait_uri "$ROOT" "$A2")" = "$A2URI"
 check "A is still running" test "$(job_field "$A" state)" = run
-check "with the same ranks" test "$(job_field "$A" ranks)" = "$A_R"
+check "with the ranks it had after the resize" test "$(job_field "$A" ranks)" = "$resized_ranks"
+check "  which are still the child's" \
+    test "$(child_ranks "$AURI")" = "$(python3 -c "print(sorted('$resized_ranks'.split(',')))")"
 check "A's child is the same process" test "$(info_field "$ROOT" "$A" child_pid)" = "$APID"
 check "the parent holds the instances' allocations again" test "$(allocated_cores)" = "$cores_before"
 check "A's jobs continued through the restart ($before_states)" \
