@@ -225,7 +225,7 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int64_t inst_jobs_purge(struct instance *inst, int64_t keep)
+int64_t inst_jobs_mark_purge(struct instance *inst, int64_t keep)
 {
     int64_t n = inst->count[JOB_INACTIVE];
     if (keep < 0 || n <= keep)
@@ -241,19 +241,32 @@ int64_t inst_jobs_purge(struct instance *inst, int64_t keep)
             t[k++] = j->t[JOB_INACTIVE];
     }
     qsort(t, (size_t)k, sizeof *t, cmp_double);
-    int64_t drop = k - keep, dropped = 0;
+    int64_t drop = k - keep, marked = 0;
     double cut = drop > 0 ? t[drop - 1] : -1;
     free(t);
-    for (int64_t id = 1; id <= inst->njobs && dropped < drop; id++) {
+    for (int64_t id = 1; id <= inst->njobs && marked < drop; id++) {
         struct job *j = inst->jobs[id];
         if (j && j->state == JOB_INACTIVE && j->t[JOB_INACTIVE] <= cut) {
+            j->purge = true;
+            marked++;
+        }
+    }
+    return marked;
+}
+
+void inst_jobs_purge_marked(struct instance *inst, bool drop)
+{
+    for (int64_t id = 1; id <= inst->njobs; id++) {
+        struct job *j = inst->jobs[id];
+        if (!j || !j->purge)
+            continue;
+        j->purge = false;
+        if (drop) {
             inst->jobs[id] = NULL;
             inst->count[JOB_INACTIVE]--;
             job_free(j);
-            dropped++;
         }
     }
-    return dropped;
 }
 
 void inst_journal_maintain(struct instance *inst)
@@ -267,8 +280,13 @@ void inst_journal_maintain(struct instance *inst)
     if (n <= limit || n <= 2 * snap || n <= inst->compact_retry)
         return;
     double t0 = inst_now();
-    int64_t purged = inst_jobs_purge(inst, inst->opts.inactive_limit);
+    /* The oldest inactive jobs leave the snapshot, and the job table only
+     * once the snapshot is the journal: memory and disk stay alike. */
+    int64_t purged = inst_jobs_mark_purge(inst, inst->opts.inactive_limit);
     int rc = journal_compact(jn, inst);
+    inst_jobs_purge_marked(inst, rc == 0);
+    if (rc < 0)
+        purged = 0;
     double ms = (inst_now() - t0) * 1000;
     if (ms > inst->compact_max_ms)
         inst->compact_max_ms = ms;

@@ -29,7 +29,8 @@
  * disk);
  * "compact-kill=S" sends the daemon SIGKILL at step S (1..4) of the first
  * compaction: 1 with journal.tmp half written, 2 written and synced, 3
- * renamed, 4 done.
+ * renamed, 4 done; "compact-fail" makes every compaction fail with ENOSPC
+ * once journal.tmp is written (it is removed, the journal kept).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +55,7 @@ struct journal {
     int64_t appends;          /* synced appends since open, for the fault hook */
     int64_t fail_append;      /* STRATAD_FAULT journal-submit=N, 0: none */
     int compact_kill;         /* STRATAD_FAULT compact-kill=S, 0: none */
+    bool compact_fail;        /* STRATAD_FAULT compact-fail */
     char error[512];
 };
 
@@ -68,6 +70,8 @@ static void read_fault(struct journal *jn)
         jn->fail_append = v;
     else if (sscanf(f, "compact-kill=%lld", &v) == 1 && v >= 1 && v <= 4)
         jn->compact_kill = (int)v;
+    else if (strcmp(f, "compact-fail") == 0)
+        jn->compact_fail = true;
 }
 
 static void fault_kill(const struct journal *jn, int step)
@@ -289,7 +293,7 @@ static int snapshot_text(struct instance *inst, char **buf, size_t *len, int64_t
     *n = 1;
     for (int64_t id = 1; rc == 0 && id <= inst->njobs; id++) {
         const struct job *j = inst_job(inst, id);
-        if (j)
+        if (j && !j->purge)
             rc = job_records(j, buf, len, &cap, n);
     }
     return rc;
@@ -329,6 +333,10 @@ int journal_compact(struct journal *jn, struct instance *inst)
         rc = fdatasync(fd);
     if (rc == 0)
         fault_kill(jn, 2);
+    if (rc == 0 && jn->compact_fail) {
+        rc = -1;
+        errno = ENOSPC;
+    }
     if (rc == 0)
         rc = rename(tmp, jn->path);
     int e = errno;

@@ -626,6 +626,45 @@ static int prop_split(const char *s, char *key, size_t n, const char **value,
     return 0;
 }
 
+/* A parsed properties request: what to do, with which key. */
+struct prop_req {
+    const char *op; /* get, set, remove */
+    const char *arg; /* "KEY[=VALUE]" as given */
+    char key[256];
+    const char *value;
+};
+
+static int prop_parse(struct instance *inst, json_t *params, uint32_t uid, struct prop_req *r,
+                      struct st_error *err)
+{
+    r->op = json_string_value(json_object_get(params, "op"));
+    r->op = r->op ? r->op : "get";
+    bool get = strcmp(r->op, "get") == 0, rm = strcmp(r->op, "remove") == 0;
+    if (!get && !rm && strcmp(r->op, "set") != 0)
+        return st_errorf(err, EINVAL, "properties: \"op\" must be get, set or remove");
+    if (get)
+        return 0;
+    if (uid != inst->owner)
+        return st_errorf(err, EPERM, "only the instance owner may change properties");
+    r->arg = json_string_value(json_object_get(params, "property"));
+    if (prop_split(r->arg, r->key, sizeof r->key, &r->value, err) < 0)
+        return -1;
+    if (rm && *r->value)
+        return st_errorf(err, EINVAL, "properties: remove takes a KEY, not KEY=VALUE");
+    return 0;
+}
+
+/* A removal needs the property on every target, or nothing is removed. */
+static int prop_check_remove(struct instance *inst, const vtx_t *sel, int n, const char *key,
+                             struct st_error *err)
+{
+    for (int i = 0; i < n; i++)
+        if (!graph_property(inst->g, sel[i], key))
+            return st_errorf(err, ENOENT, "properties: %s has no property %s",
+                             graph_name(inst->g, sel[i]), key);
+    return 0;
+}
+
 /* resource.properties: get, set or remove a property on vertices.  The
  * matcher reads properties when it matches, so --requires sees a change at
  * the next pass.  Changes are the instance owner's and last as long as the
@@ -633,38 +672,24 @@ static int prop_split(const char *s, char *key, size_t n, const char **value,
 static int m_properties(struct instance *inst, json_t *params, uint32_t uid, void *worker,
                         json_t **result, struct st_error *err)
 {
-    const char *op = json_string_value(json_object_get(params, "op"));
-    op = op ? op : "get";
-    bool set = strcmp(op, "set") == 0, rm = strcmp(op, "remove") == 0;
-    if (!set && !rm && strcmp(op, "get") != 0)
-        return st_errorf(err, EINVAL, "properties: \"op\" must be get, set or remove");
-    if ((set || rm) && uid != inst->owner)
-        return st_errorf(err, EPERM, "only the instance owner may change properties");
-    char key[256];
-    const char *value = NULL;
-    const char *arg = json_string_value(json_object_get(params, "property"));
-    if ((set || rm) && prop_split(arg, key, sizeof key, &value, err) < 0)
-        return -1;
-    if (rm && *value)
-        return st_errorf(err, EINVAL, "properties: remove takes a KEY, not KEY=VALUE");
+    struct prop_req r = {0};
     vtx_t *sel = NULL;
     int n = 0;
-    if (prop_vertices(inst, params, &sel, &n, err) < 0)
+    if (prop_parse(inst, params, uid, &r, err) < 0 ||
+        prop_vertices(inst, params, &sel, &n, err) < 0)
         return -1;
-    for (int i = 0; rm && i < n; i++)
-        if (!graph_property(inst->g, sel[i], key)) {
-            st_errorf(err, ENOENT, "properties: %s has no property %s", graph_name(inst->g, sel[i]),
-                      key);
-            free(sel);
-            return -1;
-        }
+    bool set = strcmp(r.op, "set") == 0, rm = strcmp(r.op, "remove") == 0;
+    if (rm && prop_check_remove(inst, sel, n, r.key, err) < 0) {
+        free(sel);
+        return -1;
+    }
     json_t *list = json_array();
     int rc = 0;
     for (int i = 0; rc == 0 && i < n; i++) {
         if (set)
-            rc = graph_set_property(inst->g, sel[i], key, value);
+            rc = graph_set_property(inst->g, sel[i], r.key, r.value);
         else if (rm)
-            rc = graph_remove_property(inst->g, sel[i], key);
+            rc = graph_remove_property(inst->g, sel[i], r.key);
         json_array_append_new(list, vertex_props(inst, sel[i]));
     }
     free(sel);
@@ -675,8 +700,8 @@ static int m_properties(struct instance *inst, json_t *params, uint32_t uid, voi
     if (set || rm) {
         inst->dirty = true;
         inst_kick(inst);
-        inst_publish(inst, "resource.property",
-                     json_pack("{s:s, s:s, s:i}", "op", op, "property", arg, "vertices", n));
+        inst_publish(inst, "resource.property", json_pack("{s:s, s:s, s:i}", "op", r.op,
+                                                          "property", r.arg, "vertices", n));
     }
     *result = json_pack("{s:o}", "vertices", list);
     return 0;

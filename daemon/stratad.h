@@ -87,6 +87,7 @@ struct job {
     bool cancel_requested;
     bool restored; /* allocation replayed into the matcher after a restart */
     bool timed_out;
+    bool purge; /* to be forgotten by the compaction under way */
     char *reason;
     const char *how; /* queue_start_name(): immediate, backfill, reservation */
     char *out_path;
@@ -193,9 +194,11 @@ int inst_jobs_reserve_ids(struct instance *inst, int64_t n);
 /* Remove a NEW job that was never acknowledged (its submit could not be
  * journaled): no trace is left.  The caller gives its id back (njobs). */
 void inst_job_discard(struct instance *inst, struct job *j);
-/* Forget the oldest inactive jobs (by end time) beyond keep.  Returns the
- * number forgotten. */
-int64_t inst_jobs_purge(struct instance *inst, int64_t keep);
+/* Mark the oldest inactive jobs (by end time) beyond keep to be forgotten
+ * (job->purge: a compaction leaves them out).  Returns how many. */
+int64_t inst_jobs_mark_purge(struct instance *inst, int64_t keep);
+/* Forget the marked jobs (drop) or unmark them (the compaction failed). */
+void inst_jobs_purge_marked(struct instance *inst, bool drop);
 /* Purge and compact the journal when it has grown past its limit. */
 void inst_journal_maintain(struct instance *inst);
 /* The name of the queue a job was routed to (its jobspec's, else the

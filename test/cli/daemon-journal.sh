@@ -68,6 +68,21 @@ check "ids not reused after the purge ($id)" test "$id" = 45
 check "a purged job is gone" grep -q "no such job" "$TMP/err"
 daemon_stop
 
+# 2b. A compaction that fails (the hook: ENOSPC once journal.tmp is
+#     written) keeps the journal and every job, purge included.
+STRATAD_FAULT=compact-fail daemon_start -L "$GRUG" --noexec -s "$TMP/s2b" \
+    --journal-max-records=16 --inactive-limit=2
+for i in $(seq 12); do "$STRATA" submit -q -t 0 true; done
+wait_for 50 grep -q "compaction failed" "$TMP/stratad.err"
+check "failed compaction reported" grep -q "compaction failed (the journal is kept as it is): No space left on device" "$TMP/stratad.err"
+check "no journal.tmp left behind" test ! -e "$TMP/s2b/journal.tmp"
+check "no job purged by a failed compaction ($(njobs))" test "$(njobs)" = 12
+kill -9 "$D_PID"
+daemon_start -L "$GRUG" --noexec -s "$TMP/s2b"
+check "the journal still has all 12" test "$(njobs)" = 12
+daemon_stop
+: >"$TMP/stratad.err"
+
 # 3. kill -9 at each step of a compaction (test hook), in random order:
 #    after a restart every acknowledged job is there, in its state.
 RANDOM=$$
@@ -98,7 +113,9 @@ print(' '.join(str(i) for i in want if i not in jobs))")
     check "step $step: every hold (${#holds[@]}) is back [$lost]" test -z "$lost"
     check "step $step: no corrupt tail" sh -c "! grep -q 'corrupt\|truncated' '$TMP/stratad.err'"
     next=$("$STRATA" submit -t 0 true)
-    check "step $step: next id follows ($next after $last)" test "$next" = $((last + 1))
+    # (a submit journaled just before the kill may not have been answered:
+    # it exists, unacknowledged, so the next id can be further on)
+    check "step $step: ids not reused ($next after $last)" test "$next" -gt "$last"
     daemon_stop
     : >"$TMP/stratad.err"
 done
