@@ -330,8 +330,12 @@ static int submit_and_print(const struct strata_global *g, struct submit_opts *o
         json_array_foreach(json_object_get(res, "ids"), i, v)
             if (!o->quiet && !run)
                 printf("%lld\n", (long long)json_integer_value(v));
+        /* The output files are on the daemon's host: followed from here
+         * only when the instance is local (ipc://). */
+        const char *uri = strata_uri_resolve(g->uri, NULL);
+        bool local = uri && strncmp(uri, "ipc://", 6) == 0;
         rc = run ? run_wait(c, json_integer_value(json_array_get(json_object_get(res, "ids"), 0)),
-                           json_string_value(json_object_get(res, "output_dir")))
+                           local ? json_string_value(json_object_get(res, "output_dir")) : NULL)
                  : 0;
     } else if (c) {
         spec = NULL;
