@@ -182,6 +182,12 @@ START_TEST(test_client_badparam)
     ck_assert_int_eq(errno, EINVAL);
     ck_assert_ptr_null(strata_events_next(NULL, 0));
     ck_assert_int_eq(errno, EINVAL);
+    /* Events over TLS are polled with a client: without a CA to check the
+     * server against, nothing is opened, and the error says what to set. */
+    unsetenv("STRATA_TLS_CA");
+    ck_assert_ptr_null(strata_events_open("tls+tcp://localhost:1", &err));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.text, "STRATA_TLS_CA"));
     strata_client_close(NULL);
     strata_events_close(NULL);
 }
