@@ -117,6 +117,13 @@ check "after a core grow: R and child agree" consistent "$A"
 check "child jobs inside R after the core grow" consistent "$A"
 
 # ---- bad parameters ---------------------------------------------------------------
+"$STRATA" instance grow 2>/dev/null
+check "strata instance grow without a job: usage (2)" test $? = 2
+"$STRATA" instance shrink "$A" 2>/dev/null
+check "strata instance shrink without ranks: usage (2)" test $? = 2
+out=$("$STRATA" instance grow "$A" -N0 2>&1)
+check "strata instance grow -N0: refused (1)" test $? = 1
+check "  by the shape parser" grep -q "count must be" <<<"$out"
 for p in '{}' "{\"id\": $A}" "{\"id\": $A, \"jobspec\": 3}" "{\"id\": 999, \"jobspec\": {}}"; do
     check "instance.grow $p refused" bash -c "! '$STRATA' call instance.grow '$p' 2>/dev/null"
 done
