@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobspec/cli.h"
 #include "jobspec/jobspec.h"
 #include "tools/strata.h"
 
@@ -28,37 +29,19 @@ static const char submit_usage[] =
     "       strata %s [OPTIONS] --jobspec=FILE\n"
     "%s"
     "\n"
-    "  -N, --nodes=N            number of nodes\n"
-    "  -n, --ntasks=N           number of tasks (default 1, or 1 per node)\n"
-    "  -c, --cores-per-task=N   cores per task (default 1)\n"
-    "  -g, --gpus-per-task=N    GPUs per task (default 0)\n"
-    "  -t, --time-limit=D       time limit: 30s, 2m, 1.5h, 1d or seconds\n"
-    "      --exclusive          whole nodes\n"
-    "      --queue=NAME         queue\n"
-    "      --requires=PROPS     node properties (\"a,^b\", host:LIST, rank:IDS)\n"
-    "      --setattr=K[=V]      set a jobspec attribute (system. implied)\n"
-    "      --env=NAME=VALUE     add to the job environment\n"
-    "      --no-env             do not send this environment with the job\n"
-    "      --name=NAME          job name\n"
-    "      --noexec             hold the allocation for -t, run nothing\n"
-    "      --jobspec=FILE       submit FILE (YAML or JSON) instead of a shape\n"
-    "      --cc=N|A-B           submit N (or B-A+1) copies in one request\n"
-    "  -q, --quiet              print nothing\n"
-    "  -h, --help               this help\n";
+    JOBSPEC_CLI_HELP
+    "      --no-env         do not send this environment with the job\n"
+    "      --name=NAME      job name\n"
+    "      --noexec         hold the allocation for -t, run nothing\n"
+    "      --jobspec=FILE submit FILE (YAML or JSON) instead of a shape\n"
+    "      --cc=N|A-B       submit N (or B-A+1) copies in one request\n"
+    "  -q, --quiet          print nothing\n"
+    "  -h, --help           this help\n";
 
-enum { SO_EXCL = 256, SO_QUEUE, SO_REQ, SO_SETATTR, SO_ENV, SO_NOENV, SO_NAME, SO_NOEXEC, SO_JOBSPEC, SO_CC };
+enum { SO_NOENV = 256, SO_NAME, SO_NOEXEC, SO_JOBSPEC, SO_CC };
 
 static const struct option opts[] = {
-    {"nodes", required_argument, NULL, 'N'},
-    {"ntasks", required_argument, NULL, 'n'},
-    {"cores-per-task", required_argument, NULL, 'c'},
-    {"gpus-per-task", required_argument, NULL, 'g'},
-    {"time-limit", required_argument, NULL, 't'},
-    {"exclusive", no_argument, NULL, SO_EXCL},
-    {"queue", required_argument, NULL, SO_QUEUE},
-    {"requires", required_argument, NULL, SO_REQ},
-    {"setattr", required_argument, NULL, SO_SETATTR},
-    {"env", required_argument, NULL, SO_ENV},
+    JOBSPEC_CLI_LONGOPTS,
     {"no-env", no_argument, NULL, SO_NOENV},
     {"name", required_argument, NULL, SO_NAME},
     {"noexec", no_argument, NULL, SO_NOEXEC},
@@ -69,44 +52,14 @@ static const struct option opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-struct strv {
-    const char **v;
-    size_t n;
-};
-
-static int strv_push(struct strv *s, const char *x)
-{
-    const char **v = realloc(s->v, (s->n + 2) * sizeof *v);
-    if (!v)
-        return -1;
-    v[s->n++] = x;
-    v[s->n] = NULL;
-    s->v = v;
-    return 0;
-}
-
 struct submit_opts {
-    struct jobspec_shape shape;
-    struct strv requires, setattr, env;
+    struct jobspec_cli cli;
     char **owned; /* strings made here */
     size_t nowned;
     bool no_env, noexec, quiet;
     const char *jobspec_file;
     int count;
 };
-
-static int count_arg(const char *opt, const char *s, int min, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > 1000000) {
-        fprintf(stderr, "strata: %s: '%s' is not a count >= %d\n", opt, s, min);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
 
 static int cc_arg(const char *s, int *count)
 {
@@ -143,27 +96,20 @@ static char *own(struct submit_opts *o, char *s)
 
 static int parse_one_opt(struct submit_opts *o, int c, const char *arg)
 {
+    struct st_error err;
+    int rc = jobspec_cli_option(&o->cli, c, arg, &err);
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "strata: %s\n", err.text);
+        return rc < 0 ? -1 : 0;
+    }
     char *s;
     switch (c) {
-    case 'N': return count_arg("-N", arg, 1, &o->shape.nodes);
-    case 'n': return count_arg("-n", arg, 1, &o->shape.ntasks);
-    case 'c': return count_arg("-c", arg, 1, &o->shape.cores_per_task);
-    case 'g': return count_arg("-g", arg, 0, &o->shape.gpus_per_task);
-    case 't':
-        if (jobspec_parse_duration(arg, &o->shape.duration) == 0)
-            return 0;
-        fprintf(stderr, "strata: -t: '%s' is not a duration (30s, 2m, 1.5h, 1d)\n", arg);
-        return -1;
-    case SO_EXCL: o->shape.exclusive = true; return 0;
-    case SO_QUEUE: o->shape.queue = arg; return 0;
-    case SO_REQ: return strv_push(&o->requires, arg);
-    case SO_SETATTR: return strv_push(&o->setattr, arg);
-    case SO_ENV: return strv_push(&o->env, arg);
     case SO_NOENV: o->no_env = true; return 0;
     case SO_NAME:
         if (asprintf(&s, "system.job.name=\"%s\"", arg) < 0 || !own(o, s))
             return -1;
-        return strv_push(&o->setattr, s);
+        return jobspec_strv_push(&o->cli.setattr, s);
     case SO_NOEXEC: o->noexec = true; return 0;
     case SO_JOBSPEC: o->jobspec_file = arg; return 0;
     case SO_CC: return cc_arg(arg, &o->count);
@@ -173,17 +119,17 @@ static int parse_one_opt(struct submit_opts *o, int c, const char *arg)
 }
 
 /* Environment first, so that explicit --env entries win. */
-static int add_environment(struct submit_opts *o, struct strv *env)
+static int add_environment(struct submit_opts *o, struct jobspec_strv *env)
 {
     for (char **e = environ; !o->no_env && *e; e++)
-        if (strv_push(env, *e) < 0)
+        if (jobspec_strv_push(env, *e) < 0)
             return -1;
-    for (size_t i = 0; i < o->env.n; i++)
-        if (strv_push(env, o->env.v[i]) < 0)
+    for (size_t i = 0; i < o->cli.env.n; i++)
+        if (jobspec_strv_push(env, o->cli.env.v[i]) < 0)
             return -1;
     char cwd[4096], *s;
     if (getcwd(cwd, sizeof cwd) && asprintf(&s, "system.cwd=\"%s\"", cwd) >= 0 && own(o, s))
-        return strv_push(&o->setattr, s);
+        return jobspec_strv_push(&o->cli.setattr, s);
     return 0;
 }
 
@@ -193,23 +139,19 @@ static jobspec_t *build(struct submit_opts *o, int argc, char **argv, struct st_
         return jobspec_parse_file(o->jobspec_file, err);
     if (argc == 0)
         return st_errorf_null(err, EINVAL, "no command given (or use --jobspec=FILE)");
-    struct strv env = {0};
+    struct jobspec_strv env = {0};
+    jobspec_t *js = NULL;
     if (add_environment(o, &env) < 0)
-        return st_errorf_null(err, ENOMEM, "out of memory");
-    o->shape.requires = o->requires.v;
-    o->shape.setattr = o->setattr.v;
-    o->shape.env = env.v;
-    o->shape.argv = (const char *const *)argv;
-    jobspec_t *js = jobspec_from_shape(&o->shape, err);
-    free(env.v);
+        st_errorf(err, ENOMEM, "out of memory");
+    else /* argv is main's, NULL-terminated; env holds the --env entries too */
+        js = jobspec_cli_build(&o->cli, (const char *const *)argv, env.v, err);
+    jobspec_strv_clear(&env);
     return js;
 }
 
 static void opts_free(struct submit_opts *o)
 {
-    free(o->requires.v);
-    free(o->setattr.v);
-    free(o->env.v);
+    jobspec_cli_clear(&o->cli);
     for (size_t i = 0; i < o->nowned; i++)
         free(o->owned[i]);
     free(o->owned);
@@ -353,7 +295,7 @@ int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int 
     const char *cmd = run == STRATA_SUBMIT_PRINT ? "jobspec build" : run ? "run" : "submit";
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+N:n:c:g:t:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+" JOBSPEC_CLI_SHORTOPTS "qh", opts, NULL)) != -1) {
         if (c == 'h') {
             printf(submit_usage, cmd, cmd,
                    run ? "Submit a job, wait for it, print its output and exit with its code.\n"
