@@ -138,18 +138,17 @@ int match_partial_cancel(matcher_t *m, int64_t jobid, const char *reader, const 
     /* The release walks the job's record, not the graph: no visits. */
     if (stats)
         stats->preorder = stats->postorder = 0;
+    /* Released vertices may be part of a held subtree: give every vertex
+     * its own record and spans (the job's state without holds) first. */
+    if (match_job_unhold(m, j) < 0)
+        return st_errorf(err, ENOMEM, "out of memory");
     m->seq++;
     if ((rv1 ? mark_rv1(m, j, r_text, err) : mark_jgf(m, j, r_text, err)) < 0)
         return -1;
     int32_t *index = malloc((size_t) m->nv * sizeof(*index));
     if (!index)
         return st_errorf(err, ENOMEM, "out of memory");
-    /* Released vertices may be part of a held subtree: give every vertex
-     * its own spans again (the job's state without holds), then release. */
-    if (match_job_unhold(m, j) < 0) {
-        free(index);
-        return st_errorf(err, ENOMEM, "out of memory");
-    }
+
     for (int32_t v = 0; v < m->nv; v++)
         index[v] = -1;
     for (size_t i = 0; i < j->nspans; i++)

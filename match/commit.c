@@ -198,13 +198,8 @@ static void commit_vertex(struct cpass *c, vtx_t v, int64_t needs, bool excl, en
     struct msel *s = c->s;
     matcher_t *m = s->m;
     struct mspan sp = {.v = v, .needs = needs, .excl = excl};
-    if (mode == W_HOLD) {
-        /* covered by the root's hold: a record only */
-        sp.inhold = true;
-        if (job_push(c->job, &sp) < 0)
-            c->error = errno ? errno : ENOMEM;
-        return;
-    }
+    if (mode == W_HOLD)
+        return; /* covered by the root's hold (match_job_foreach lists it) */
     if (excl) {
         planner_t *p = plans_get(m, v);
         if (!p || (sp.plan_span = planner_add_span(p, s->at, s->dur, needs)) < 0)
@@ -364,77 +359,108 @@ void match_release_job(matcher_t *m, struct mjob *job)
     job->nspans = 0;
 }
 
+/* Post-order below v (children first, in edge order), as the commit pass
+ * went: the records a held subtree would have had. */
+static void foreach_below(const matcher_t *m, vtx_t v, match_vertex_fn fn, void *arg)
+{
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
+    for (int i = 0; i < n; i++) {
+        vtx_t x = ch[i];
+        foreach_below(m, x, fn, arg);
+        struct mspan sp = {.v = x, .excl = true, .inhold = true, .needs = graph_size(m->g, x)};
+        fn(&sp, arg);
+    }
+}
+
+void match_job_foreach(const matcher_t *m, const struct mjob *j, match_vertex_fn fn, void *arg)
+{
+    if (!m || !j || !fn)
+        return;
+    for (size_t i = 0; i < j->nspans; i++) {
+        if (j->spans[i].hold)
+            foreach_below(m, j->spans[i].v, fn, arg);
+        fn(&j->spans[i], arg);
+    }
+}
+
+struct weights {
+    matcher_t *m;
+    int64_t now;
+    bool covers; /* the job's window holds now */
+};
+
+static void weights_of_children(const struct mspan *sp, void *arg)
+{
+    struct weights *w = arg;
+    matcher_t *m = w->m;
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, sp->v, &n);
+    int held = -1; /* not asked yet: most vertices have no tracked child */
+    for (int j = 0; j < n; j++) {
+        vtx_t c = ch[j];
+        uint32_t mask = m->fmask[c];
+        if (!mask)
+            continue;
+        if (held < 0)
+            held = m->nholds > 0 && (((sp->hold || sp->inhold) && w->covers) ||
+                                     hold_at(m, sp->v, w->now, 1) ||
+                                     match_vertex_held(m, sp->v, w->now, 1));
+        int k = 31 - __builtin_clz(mask);
+        m->weight[c] = held ? 0 : match_filter_avail(m, c, k, w->now, 1);
+    }
+}
+
 /* The first policy orders children by the availability of their last
  * tracked filter type at `now`; refresh it for the children of every vertex
  * a job touched.  A child below a hold covering now has nothing available
  * (what its filter would say if the hold had spans at every vertex). */
 void match_update_weights_job(matcher_t *m, const struct mjob *job, int64_t now)
 {
-    bool covers = job->at <= now && now < job->at + job->duration;
-    for (size_t i = 0; i < job->nspans; i++) {
-        const struct mspan *sp = &job->spans[i];
-        int n = 0;
-        const vtx_t *ch = graph_children(m->g, m->dom, sp->v, &n);
-        int held = -1; /* not asked yet: most vertices have no tracked child */
-        for (int j = 0; j < n; j++) {
-            vtx_t c = ch[j];
-            uint32_t mask = m->fmask[c];
-            if (!mask)
-                continue;
-            if (held < 0)
-                held = m->nholds > 0 && (((sp->hold || sp->inhold) && covers) ||
-                                         hold_at(m, sp->v, now, 1) ||
-                                         match_vertex_held(m, sp->v, now, 1));
-            int k = 31 - __builtin_clz(mask);
-            m->weight[c] = held ? 0 : match_filter_avail(m, c, k, now, 1);
-        }
-    }
-}
-
-/* Undo what match_job_unhold added to the records flagged in `added`. */
-static void unhold_undo(matcher_t *m, struct mjob *job, const uint8_t *added)
-{
-    for (size_t i = 0; i < job->nspans; i++) {
-        struct mspan *sp = &job->spans[i];
-        if (added[i] & 1) {
-            planner_rem_span(m->plans[sp->v], sp->plan_span);
-            sp->plan_span = 0;
-        }
-        if (added[i] & 2) {
-            planner_multi_rem_span(m->filt[sp->v], sp->filter_span);
-            sp->filter_span = 0;
-        }
-    }
+    struct weights w = {m, now, job->at <= now && now < job->at + job->duration};
+    match_job_foreach(m, job, weights_of_children, &w);
 }
 
 /* The spans commit_vertex gives a vertex below a whole one: its full size
- * on its own planner, and everything below it on its filter.  Bits of
- * *added: 1 plan span, 2 filter span. */
-static int unhold_vertex(matcher_t *m, const struct mjob *job, struct mspan *sp, uint8_t *added)
+ * on its own planner, and everything below it on its filter.  0 or -1. */
+static int unhold_vertex(matcher_t *m, const struct mjob *job, struct mspan *sp)
 {
     vtx_t v = sp->v;
-    if (sp->plan_span == 0) {
-        planner_t *p = plans_get(m, v);
-        if (!p || (sp->plan_span = planner_add_span(p, job->at, job->duration, sp->needs)) < 0) {
-            sp->plan_span = 0;
-            return -1;
-        }
-        *added |= 1;
+    planner_t *p = plans_get(m, v);
+    if (!p || (sp->plan_span = planner_add_span(p, job->at, job->duration, sp->needs)) < 0) {
+        sp->plan_span = 0;
+        return -1;
     }
     const int64_t *tot = &m->ftot[(size_t) v * (size_t) m->nf];
     bool any = false;
     for (int k = 0; k < m->nf; k++)
         any = any || tot[k] > 0;
-    if (m->fmask[v] && any && sp->filter_span == 0) {
+    if (m->fmask[v] && any) {
         planner_multi_t *f = filt_get(m, v);
         if (!f || (sp->filter_span = planner_multi_add_span(f, job->at, job->duration, tot,
                                                             (size_t) m->nf)) < 0) {
             sp->filter_span = 0;
             return -1;
         }
-        *added |= 2;
     }
     return 0;
+}
+
+struct expand {
+    struct mspan *out;
+    size_t n;
+};
+
+static void count_one(const struct mspan *sp, void *arg)
+{
+    (void) sp;
+    ((struct expand *) arg)->n++;
+}
+
+static void copy_one(const struct mspan *sp, void *arg)
+{
+    struct expand *e = arg;
+    e->out[e->n++] = *sp;
 }
 
 int match_job_unhold(matcher_t *m, struct mjob *job)
@@ -445,23 +471,29 @@ int match_job_unhold(matcher_t *m, struct mjob *job)
     }
     bool any = false;
     for (size_t i = 0; i < job->nspans && !any; i++)
-        any = job->spans[i].hold || job->spans[i].inhold;
+        any = job->spans[i].hold;
     if (!any)
         return 0;
-    uint8_t *added = calloc(job->nspans, 1);
-    if (!added)
+    /* The job's records as they would be without holds, in the same order. */
+    struct expand e = {NULL, 0};
+    match_job_foreach(m, job, count_one, &e);
+    struct mspan *out = malloc(e.n * sizeof(*out));
+    if (!out)
         return -1;
-    for (size_t i = 0; i < job->nspans; i++) {
-        if (job->spans[i].inhold && unhold_vertex(m, job, &job->spans[i], &added[i]) < 0) {
-            unhold_undo(m, job, added);
-            free(added);
+    e = (struct expand){out, 0};
+    match_job_foreach(m, job, copy_one, &e);
+    for (size_t i = 0; i < e.n; i++) {
+        if (out[i].inhold && unhold_vertex(m, job, &out[i]) < 0) {
+            for (size_t k = 0; k <= i; k++)
+                if (out[k].inhold)
+                    match_span_release(m, &out[k]);
+            free(out);
             errno = ENOMEM;
             return -1;
         }
     }
-    free(added);
-    for (size_t i = 0; i < job->nspans; i++) {
-        struct mspan *sp = &job->spans[i];
+    for (size_t i = 0; i < e.n; i++) {
+        struct mspan *sp = &out[i];
         if (sp->hold && sp->xchk_span > 0) {
             /* a whole root has no x_checker span of its own (commit_vertex) */
             planner_rem_span(m->xchk[sp->v], sp->xchk_span);
@@ -470,5 +502,8 @@ int match_job_unhold(matcher_t *m, struct mjob *job)
         }
         sp->hold = sp->inhold = false;
     }
+    free(job->spans);
+    job->spans = out;
+    job->nspans = job->cap = e.n;
     return 0;
 }

@@ -227,6 +227,10 @@ int match_refilter(matcher_t *m)
     match_prime_filters(m);
     if (m->nf == 0 || m->njobs == 0)
         return 0;
+    /* refilter_job reads the records: none below a hold's root */
+    for (size_t i = 0; i < m->njobs; i++)
+        if (match_job_unhold(m, &m->jobs[i]) < 0)
+            return -1;
     int64_t *acc = calloc((size_t) m->nv * (size_t) m->nf, sizeof(*acc));
     if (!acc)
         return -1;
@@ -440,6 +444,14 @@ static int remove_roots(matcher_t *m, const vtx_t *roots, int n, struct st_error
     struct removal r;
     memset(&r, 0, sizeof(r));
     int rc = -1;
+    /* what follows reads the jobs' records: held subtrees have none below
+     * their root (match_private.h, struct mspan) */
+    for (size_t i = 0; i < m->njobs; i++) {
+        if (match_job_unhold(m, &m->jobs[i]) < 0) {
+            st_errorf(err, ENOMEM, "out of memory");
+            goto done;
+        }
+    }
     if (mark_removal(m, roots, n, &r) < 0 || release_jobs(m, &r) < 0) {
         st_errorf(err, ENOMEM, "out of memory");
         goto done;

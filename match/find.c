@@ -65,6 +65,18 @@ static char *lower_dup(const char *s)
     return d;
 }
 
+struct jobset {
+    uint8_t *set;
+    bool excl_only;
+};
+
+static void jobset_one(const struct mspan *sp, void *arg)
+{
+    struct jobset *js = arg;
+    if (!js->excl_only || sp->excl)
+        js->set[sp->v] = 1;
+}
+
 /* Vertices a job holds: exclusively (alloc/reserved kinds) or at all. */
 static int jobset_fill(struct fparse *p, struct fnode *n, const char *key, const char *val)
 {
@@ -83,9 +95,8 @@ static int jobset_fill(struct fparse *p, struct fnode *n, const char *key, const
     bool resv = strcmp(key, "jobid-reserved") == 0;
     if ((alloc && j->reserved) || (resv && !j->reserved))
         return 0;
-    for (size_t i = 0; i < j->nspans; i++)
-        if (!(alloc || resv) || j->spans[i].excl)
-            n->set[j->spans[i].v] = 1;
+    struct jobset js = {n->set, alloc || resv};
+    match_job_foreach(m, j, jobset_one, &js);
     return 0;
 }
 
@@ -276,6 +287,20 @@ static bool eval(const struct fparse *p, const struct fnode *n, vtx_t v)
     return false;
 }
 
+struct job_facts {
+    struct fparse *p;
+    bool now, reserved;
+};
+
+static void facts_one(const struct mspan *sp, void *arg)
+{
+    struct job_facts *f = arg;
+    if (f->now && !f->reserved)
+        f->p->now_alloc[sp->v] |= NOW_TOUCHED | (sp->excl ? NOW_EXCL : 0);
+    if (f->reserved)
+        f->p->reserved[sp->v] = 1;
+}
+
 /* Per-vertex facts the predicates read: down (inherited), touched now,
  * touched by a reservation. */
 static int facts(struct fparse *p)
@@ -289,14 +314,9 @@ static int facts(struct fparse *p)
         return -1;
     for (size_t i = 0; i < m->njobs; i++) {
         const struct mjob *j = &m->jobs[i];
-        bool now = j->at <= m->graph_start && j->at + j->duration > m->graph_start;
-        for (size_t k = 0; k < j->nspans; k++) {
-            if (now && !j->reserved)
-                p->now_alloc[j->spans[k].v] |=
-                    NOW_TOUCHED | (j->spans[k].excl ? NOW_EXCL : 0);
-            if (j->reserved)
-                p->reserved[j->spans[k].v] = 1;
-        }
+        struct job_facts f = {p, j->at <= m->graph_start && j->at + j->duration > m->graph_start,
+                              j->reserved};
+        match_job_foreach(m, j, facts_one, &f);
     }
     return 0;
 }

@@ -692,11 +692,16 @@ static void tag_walk(const matcher_t *m, vtx_t v, struct match_stats *st)
 /* Visit counts of a walk from the root that follows the job's tags: every
  * child looked at counts as a preorder visit, every tagged vertex as a
  * postorder one. */
+static void tag_one(const struct mspan *sp, void *arg)
+{
+    matcher_t *m = arg;
+    m->sseq[sp->v] = m->seq;
+}
+
 void match_tag_walk_stats(matcher_t *m, const struct mjob *j, struct match_stats *st)
 {
     m->seq++;
-    for (size_t i = 0; i < j->nspans; i++)
-        m->sseq[j->spans[i].v] = m->seq;
+    match_job_foreach(m, j, tag_one, m);
     st->preorder = 0;
     st->postorder = 0;
     vtx_t root = graph_root(m->g, m->dom);

@@ -81,10 +81,11 @@ struct meglist {
  * the small fields share a word (40 bytes, not 48).
  *
  * A subtree taken whole is held once, at its root (`hold`: the root's
- * x_checker carries a MATCH_HOLD span); the vertices below it keep a record
- * (`inhold`: exclusive, needs = size) for the job's vertex list but no
- * planner spans: nothing reaches them while the root is held, and what
- * looks at them directly asks match_vertex_held(). */
+ * x_checker carries a MATCH_HOLD span); the vertices below it have neither
+ * records nor planner spans: nothing reaches them while the root is held,
+ * what looks at them directly asks match_vertex_held(), and the job's
+ * vertex list is match_job_foreach() (`inhold` marks the records it makes
+ * up for them). */
 struct mspan {
     vtx_t v;
     bool excl;
@@ -235,10 +236,16 @@ void match_update_weights_job(matcher_t *m, const struct mjob *job, int64_t now)
  * overlaps [at, at + dur)): v is then unavailable although its own
  * planners say nothing (see struct mspan). */
 bool match_vertex_held(const matcher_t *m, vtx_t v, int64_t at, int64_t dur);
-/* Give every vertex below a hold of job its own spans again (the state a
- * job has without holds), so that part of the subtree can be released.
- * 0, or -1 with errno (ENOMEM) and nothing changed. */
+/* Give every vertex below a hold of job its own record and spans (the
+ * state a job has without holds), so that part of the subtree can be
+ * released.  0, or -1 with errno (EINVAL, ENOMEM) and nothing changed. */
 int match_job_unhold(matcher_t *m, struct mjob *job);
+/* Call fn for every vertex job j holds, in commit order: j's records and,
+ * before each hold root's record, the vertices below it (a record made up
+ * on the fly: exclusive, needs = size, inhold, no spans).  Code that reads
+ * a job's vertex list uses this, not j->spans. */
+typedef void (*match_vertex_fn)(const struct mspan *sp, void *arg);
+void match_job_foreach(const matcher_t *m, const struct mjob *j, match_vertex_fn fn, void *arg);
 
 /* match.c */
 struct mjob *match_job_find(const matcher_t *m, int64_t jobid);

@@ -353,6 +353,82 @@ START_TEST(test_unhold)
 }
 END_TEST
 
+/* The job's vertex list (match_job_foreach) still has the vertices below
+ * a hold, in commit order, though the job keeps no record for them: find's
+ * jobid and reservation predicates list them. */
+START_TEST(test_hold_vertex_list)
+{
+    build();
+    matcher_t *m = make("first");
+    jobspec_t *whole = nodes(1, 50);
+    int64_t at;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, whole, 1, &at), 0);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, whole, 2, &at), 0);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, whole, 3, &at), 0);
+    ck_assert_int_eq(at, 50);
+    /* cluster, node: two records; the 6 vertices below the node: none */
+    const struct mjob *j = match_job_find(m, 3);
+    ck_assert_uint_eq(j->nspans, 2);
+    char *a = find(m, "jobid-alloc=1");
+    char *r = find(m, "sched-future=reserved");
+    char *x = find(m, "jobid-reserved=3");
+    int n = held_node(m, 1), lines = 0;
+    for (const char *p = a; *p; p++)
+        lines += *p == '\n';
+    /* node, 2 sockets, 4 cores (exclusive), and the cluster on their path */
+    ck_assert_int_eq(lines, 8);
+    char name[16];
+    snprintf(name, sizeof(name), "node%d", n);
+    ck_assert_ptr_nonnull(strstr(a, name));
+    ck_assert_str_eq(r, x);
+    ck_assert_ptr_nonnull(strstr(r, "core"));
+    free(a);
+    free(r);
+    free(x);
+    jobspec_destroy(whole);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+/* Removing part of a held node: the rest stays held; cancel frees what is
+ * left. */
+START_TEST(test_hold_remove)
+{
+    build();
+    matcher_t *m = make("first");
+    jobspec_t *whole = nodes(1, 50), *one = core1(50);
+    int64_t at;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, whole, 1, &at), 0);
+    int n = held_node(m, 1);
+    ck_assert_int_ge(n, 0);
+    char path[64];
+    snprintf(path, sizeof(path), "/cluster0/node%d/socket1", n);
+    struct st_error err = {{0}};
+    ck_assert_msg(match_remove_path(m, path, &err) == 0, "%s", err.text);
+    ck_assert(match_job_exists(m, 1));
+    ck_assert_int_eq(match_plan_avail(m, core[n][0], 0, 1), 0);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(run(m, MATCH_ALLOCATE, one, 2 + i, &at), 0);
+    errno = 0;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, one, 6, &at), -1);
+    ck_assert_int_eq(match_cancel(m, 1, NULL), 0);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, one, 7, &at), 0);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, one, 8, &at), 0);
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, one, 9, &at), -1);
+    jobspec_destroy(whole);
+    jobspec_destroy(one);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
+static void count_call(const struct mspan *sp, void *arg)
+{
+    (void) sp;
+    (*(int *) arg)++;
+}
+
 START_TEST(test_hold_badparam)
 {
     build();
@@ -366,6 +442,11 @@ START_TEST(test_hold_badparam)
     errno = 0;
     ck_assert_int_eq(match_job_unhold(m, NULL), -1);
     ck_assert_int_eq(errno, EINVAL);
+    /* foreach on nothing calls nothing */
+    int calls = 0;
+    match_job_foreach(NULL, NULL, count_call, &calls);
+    match_job_foreach(m, NULL, count_call, &calls);
+    ck_assert_int_eq(calls, 0);
     match_destroy(m);
     teardown();
 }
@@ -380,6 +461,8 @@ static Suite *hold_suite(void)
     tcase_add_loop_test(tc, test_hold_update, 0, 2);
     tcase_add_test(tc, test_hold_partial_cancel);
     tcase_add_test(tc, test_unhold);
+    tcase_add_test(tc, test_hold_vertex_list);
+    tcase_add_test(tc, test_hold_remove);
     tcase_add_test(tc, test_hold_badparam);
     suite_add_tcase(s, tc);
     return s;
