@@ -45,6 +45,7 @@ struct run {
     bool away;     /* the parent is gone; since away_since */
     double away_since;
     double next_try; /* next re-registration attempt, or parent ping when adopted */
+    int ping_fails;  /* adopted: pings in a row the parent did not answer */
 };
 
 static void sleep_ms(long ms)
@@ -193,7 +194,9 @@ static bool parent_watch(struct run *r)
             if (now < r->next_try)
                 return true;
             r->next_try = now + 1.0;
-            gone = parent_call(r, "ping", NULL) < 0;
+            /* A busy parent may miss one ping: three in a row mean gone. */
+            r->ping_fails = parent_call(r, "ping", NULL) < 0 ? r->ping_fails + 1 : 0;
+            gone = r->ping_fails >= 3;
         }
         if (!gone)
             return true;
@@ -214,6 +217,7 @@ static bool parent_watch(struct run *r)
         if (c && register_child(c, r->id, r, true, true) == 0) {
             r->away = false;
             r->adopted = true;
+            r->ping_fails = 0;
             r->next_try = now + 1.0;
             fprintf(stderr, "strata instance-run: reconnected to the restarted parent\n");
         }
