@@ -8,6 +8,8 @@ export TMPDIR=$TMP
 # tree_procs: pids of live processes whose command line mentions $TMP
 tree_procs() {
     local p
+    # Never with an empty or unexpected pattern: it would match everything.
+    case $TMP in /tmp/strata-test.?*) ;; *) return 1 ;; esac
     for p in $(pgrep -f -- "$TMP" 2>/dev/null); do
         [ "$p" != "$$" ] && [ "$p" != "$BASHPID" ] && echo "$p"
     done
