@@ -482,8 +482,11 @@ int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv
     strata_client_close(child);
     if (why != END_CHILD_DIED)
         drain_child(&r);
-    if (why == END_PARENT_GONE)
-        kill(-getpgrp(), SIGKILL); /* nobody waits for us: leave nothing behind */
+    /* Nobody waits for us: leave nothing behind.  Only a group we lead (a
+     * job's tasks get their own); run by hand from a shell, the group is
+     * the shell's job and everything in it would go. */
+    if (why == END_PARENT_GONE && getpgrp() == getpid())
+        kill(-getpgrp(), SIGKILL);
     int code = why == END_PROGRAM ? status_code(r.status) : why == END_SIGNAL ? 128 + r.sig : 1;
     report_end(&r, code);
     return code;

@@ -72,7 +72,15 @@ kill -9 "$D_PID"
 sleep 0.5
 check "A's child outlives its parent (grace)" kill -0 "$APID"
 # A3's whole instance dies while the parent is away: nobody comes back for it.
-kill -9 -- "-$A3WRAP" 2>/dev/null
+# Only a real process group of A3's own: an empty or reparented wrapper (ppid
+# 1) would make this "kill -9 -1", every process of the user.
+A3PGID=$(ps -o pgid= -p "$A3WRAP" 2>/dev/null | tr -d ' ')
+if [[ "$A3WRAP" =~ ^[0-9]+$ && "$A3WRAP" -gt 1 && "$A3PGID" = "$A3WRAP" &&
+      "$A3PGID" != "$(ps -o pgid= -p $$ | tr -d ' ')" ]]; then
+    kill -9 -- "-$A3WRAP" 2>/dev/null
+else
+    kill -9 "$A3PID" 2>/dev/null
+fi
 check "A3's instance is gone" wait_gone "$A3PID" 50
 t_restart=$(date +%s.%N)
 daemon_start --load "$G" --noexec
