@@ -453,8 +453,10 @@ int instance_method_grow(struct instance *inst, json_t *params, uint32_t uid, vo
         json_decref(R);
         json_decref(res);
         json_decref(merged);
-        if (err->text[0])
+        if (err->text[0]) {
+            errno = saved; /* the reply's code: not match_cancel's */
             return -1;
+        }
         return st_errorf(err, saved ? saved : ENOMEM, "instance.grow: out of memory");
     }
     json_decref(res);

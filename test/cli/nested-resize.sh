@@ -83,6 +83,20 @@ check "grow beyond the free resources is refused" \
     bash -c "! '$STRATA' instance grow $A -N1000 --exclusive 2>'$TMP/err'"
 check "  with a reason" grep -q "never be satisfied\|not enough free" "$TMP/err"
 check "a refused grow changed nothing" consistent "$A"
+# A child the parent cannot reach (registered at a dead endpoint): the grow
+# fails and the parent releases what it had matched; then the real child
+# registers again.
+alloc_before=$(allocated)
+CPID=$(info_field "$ROOT" "$A" child_pid)
+CSD=$(info_field "$ROOT" "$A" statedir)
+"$STRATA" call instance.register "{\"id\": $A, \"uri\": \"ipc://$TMP/nowhere\"}" >/dev/null
+"$STRATA" instance grow "$A" -N1 --exclusive 2>"$TMP/err"
+check "grow with an unreachable child fails" test $? = 1
+check "  saying so" grep -q "the instance of job $A" "$TMP/err"
+check "  and the parent released the match" test "$(allocated)" = "$alloc_before"
+"$STRATA" call instance.register \
+    "{\"id\": $A, \"uri\": \"$AURI\", \"statedir\": \"$CSD\", \"pid\": $CPID}" >/dev/null
+check "  nothing changed" consistent "$A"
 P=$("$STRATA" submit -c1 -t 1m true)
 check "grow of a job that is not an instance is refused" \
     bash -c "! '$STRATA' instance grow $P -c1 2>/dev/null"
