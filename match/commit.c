@@ -12,8 +12,8 @@
  * exclusive: true) bring their whole subtree along at full size.
  *
  * Such a subtree is held once: its root gets its exclusive span plus a
- * MATCH_HOLD span on its x_checker, and the vertices below get a record in
- * the job (for its vertex list) but no spans.  The root's own planner
+ * MATCH_HOLD span on its x_checker, and the vertices below get neither
+ * records nor spans (match_job_foreach lists them).  The root's own planner
  * prunes the subtree for every other match during the window; what reaches
  * a vertex without passing its root (find, auxiliary edges, a replayed R,
  * the first policy's weights) asks match_vertex_held().  On Sierra's
