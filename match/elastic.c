@@ -70,19 +70,7 @@ static void refresh_vertex(matcher_t *m, vtx_t v)
         for (size_t k = 0; k < nf; k++)
             tot[k] += ct[k] + (t == m->ftypes[k] ? graph_size(m->g, ch[i]) : 0);
     }
-    uint32_t mask = 0, spec = 0;
-    atom_t t = graph_type(m->g, v);
-    for (int i = 0; i < m->nfent; i++) {
-        int k = m->fent[i].lli;
-        if (m->fent[i].hl == ATOM_NONE || m->fent[i].hl == t) {
-            spec |= 1u << k;
-            if (tot[k] > 0)
-                mask |= 1u << k;
-        }
-    }
-    m->fmask[v] = mask;
-    m->fspec[v] = spec;
-    m->weight[v] = mask ? tot[31 - __builtin_clz(mask)] : 0;
+    match_set_filter_state(m, v, tot);
 }
 
 /* Refresh the subtree of v, children first. */

@@ -160,6 +160,27 @@ static int parse_filters(matcher_t *m, const char *spec, struct st_error *err)
     return rc;
 }
 
+/* A vertex's filter mask, specified set and first-policy weight from its
+ * subtree totals tot (one per filter).  Shared by the full prime and the
+ * incremental one of elastic.c. */
+void match_set_filter_state(matcher_t *m, vtx_t v, const int64_t *tot)
+{
+    uint32_t mask = 0, spec = 0;
+    atom_t t = graph_type(m->g, v);
+    for (int i = 0; i < m->nfent; i++) {
+        int k = m->fent[i].lli;
+        if (m->fent[i].hl == ATOM_NONE || m->fent[i].hl == t) {
+            spec |= 1u << k;
+            if (tot[k] > 0)
+                mask |= 1u << k;
+        }
+    }
+    m->fmask[v] = mask;
+    m->fspec[v] = spec;
+    m->weight[v] = mask ? tot[31 - __builtin_clz(mask)] : 0;
+}
+
+
 /* Sum filter-type sizes strictly below v; track them where an entry says so. */
 static void prime_vertex(matcher_t *m, vtx_t v)
 {
@@ -176,19 +197,7 @@ static void prime_vertex(matcher_t *m, vtx_t v)
         for (int k = 0; k < m->nf; k++)
             tot[k] += ct[k] + (t == m->ftypes[k] ? graph_size(m->g, c) : 0);
     }
-    uint32_t mask = 0, spec = 0;
-    atom_t t = graph_type(m->g, v);
-    for (int i = 0; i < m->nfent; i++) {
-        int k = m->fent[i].lli;
-        if (m->fent[i].hl == ATOM_NONE || m->fent[i].hl == t) {
-            spec |= 1u << k;
-            if (tot[k] > 0)
-                mask |= 1u << k;
-        }
-    }
-    m->fmask[v] = mask;
-    m->fspec[v] = spec;
-    m->weight[v] = mask ? tot[31 - __builtin_clz(mask)] : 0;
+    match_set_filter_state(m, v, tot);
 }
 
 void match_prime_filters(matcher_t *m)

@@ -259,4 +259,7 @@ int match_refilter(matcher_t *m);
 int match_commit_job(struct msel *s, int64_t jobid, bool reserved, writer_t *w);
 void match_tag_walk_stats(matcher_t *m, const struct mjob *j, struct match_stats *st);
 
+/* See match.c. */
+void match_set_filter_state(matcher_t *m, vtx_t v, const int64_t *tot);
+
 #endif
