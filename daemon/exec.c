@@ -23,6 +23,7 @@
 #include "daemon/instance.h"
 #include "daemon/stratad.h"
 #include "resource/idset.h"
+#include "resource/st_array.h"
 
 extern char **environ;
 
@@ -42,14 +43,9 @@ struct launch {
 
 static int env_add(struct launch *l, const char *name, const char *value)
 {
-    if (l->nenv + 2 > l->envcap) {
-        size_t cap = l->envcap ? l->envcap * 2 : 64;
-        char **e = realloc(l->envp, cap * sizeof *e);
-        if (!e)
-            return -1;
-        l->envp = e;
-        l->envcap = cap;
-    }
+    /* Room for this entry and the NULL after the last. */
+    if (st_grow(&l->envp, &l->envcap, l->nenv + 2, sizeof *l->envp, 64) < 0)
+        return -1;
     char *s;
     if (asprintf(&s, "%s=%s", name, value) < 0)
         return -1;

@@ -20,6 +20,7 @@
 #include <nng/supplemental/tls/tls.h>
 
 #include "daemon/stratad.h"
+#include "resource/st_array.h"
 
 enum worker_state { W_RECV, W_SEND, W_PARKED };
 enum { SERVER_MAX_WORKERS = 65536 };
@@ -36,7 +37,7 @@ struct server {
     nng_socket pub;
     struct worker **workers; /* each allocated on its own: callbacks keep pointers */
     int nworkers;
-    int cap;
+    size_t cap;
     int nparked;
     int min_free;
     nng_listener tls; /* id 0 when there is no TLS endpoint */
@@ -205,14 +206,8 @@ static int open_sockets(struct instance *inst, struct server *s, struct st_error
 
 static int add_worker(struct instance *inst, struct server *s)
 {
-    if (s->nworkers == s->cap) {
-        int cap = s->cap ? s->cap * 2 : 16;
-        struct worker **nw = realloc(s->workers, (size_t)cap * sizeof *nw);
-        if (!nw)
-            return -1;
-        s->workers = nw;
-        s->cap = cap;
-    }
+    if (st_grow(&s->workers, &s->cap, (size_t)s->nworkers + 1, sizeof *s->workers, 16) < 0)
+        return -1;
     struct worker *w = calloc(1, sizeof *w);
     if (!w)
         return -1;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "policy/queue_private.h"
+#include "resource/st_array.h"
 
 struct queue_entry {
     struct queue_job job;
@@ -324,15 +325,7 @@ static size_t pending_pos(const struct queue *q, const struct queue_entry *e)
 
 static int pending_reserve(struct queue *q)
 {
-    if (q->npending < q->cap)
-        return 0;
-    size_t n = q->cap ? q->cap * 2 : 64;
-    struct queue_entry **p = realloc(q->pending, n * sizeof *p);
-    if (!p)
-        return -1;
-    q->pending = p;
-    q->cap = n;
-    return 0;
+    return st_grow(&q->pending, &q->cap, q->npending + 1, sizeof *q->pending, 64);
 }
 
 static void pending_insert(struct queue *q, struct queue_entry *e)
@@ -551,14 +544,8 @@ static void record_failure(struct queue_mgr *m, const struct queue_job *j)
             m->fails[k++] = *f;
     }
     m->nfails = k;
-    if (m->nfails == m->failcap) {
-        size_t n = m->failcap ? m->failcap * 2 : 16;
-        struct failure *p = realloc(m->fails, n * sizeof *p);
-        if (!p)
-            return;
-        m->fails = p;
-        m->failcap = n;
-    }
+    if (st_grow(&m->fails, &m->failcap, m->nfails + 1, sizeof *m->fails, 16) < 0)
+        return;
     m->fails[m->nfails++] = (struct failure){j->shape_class, j->size, j->duration};
 }
 
@@ -663,15 +650,9 @@ void queue_pass_reserved(struct queue_mgr *m, struct queue_entry *e, int64_t at)
     /* The list grows only when a pass reserves more jobs than any pass
      * before; on ENOMEM the reservation is dropped at once so that the
      * backend never keeps a span we could not find again. */
-    if (m->nresv == m->resvcap) {
-        size_t n = m->resvcap ? m->resvcap * 2 : 16;
-        struct queue_entry **r = realloc(m->resv, n * sizeof *r);
-        if (!r) {
-            m->be.ops->cancel(m->be.ctx, e->job.id);
-            return;
-        }
-        m->resv = r;
-        m->resvcap = n;
+    if (st_grow(&m->resv, &m->resvcap, m->nresv + 1, sizeof *m->resv, 16) < 0) {
+        m->be.ops->cancel(m->be.ctx, e->job.id);
+        return;
     }
     m->resv[m->nresv++] = e;
     e->reserved_now = true;

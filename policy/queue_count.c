@@ -14,6 +14,10 @@
 #include <string.h>
 
 #include "policy/queue.h"
+#include "resource/st_array.h"
+
+/* The point array starts with room for this many points. */
+enum { PTS_FIRST = 16 };
 
 struct point {
     int64_t t;
@@ -84,14 +88,8 @@ static long split_at(struct count_be *c, int64_t time)
     size_t i = point_index(c, time);
     if (c->pts[i].t == time)
         return (long) i;
-    if (c->npts == c->ptscap) {
-        size_t n = c->ptscap * 2;
-        struct point *p = realloc(c->pts, n * sizeof *p);
-        if (!p)
-            return -1;
-        c->pts = p;
-        c->ptscap = n;
-    }
+    if (st_grow(&c->pts, &c->ptscap, c->npts + 1, sizeof *c->pts, PTS_FIRST) < 0)
+        return -1;
     memmove(&c->pts[i + 2], &c->pts[i + 1], (c->npts - i - 1) * sizeof *c->pts);
     c->pts[i + 1] = (struct point){.t = time, .used = c->pts[i].used};
     c->npts++;
@@ -120,24 +118,12 @@ static int span_add(struct count_be *c, int64_t jobid, int64_t a, int64_t b, int
         errno = EEXIST;
         return -1;
     }
-    if (c->nspans == c->spancap) {
-        size_t n = c->spancap ? c->spancap * 2 : 64;
-        struct span *s = realloc(c->spans, n * sizeof *s);
-        if (!s)
-            return -1;
-        c->spans = s;
-        c->spancap = n;
-    }
+    if (st_grow(&c->spans, &c->spancap, c->nspans + 1, sizeof *c->spans, 64) < 0)
+        return -1;
     /* Two splits need at most two more points: reserve them first so that
      * the second split cannot fail after the first succeeded. */
-    if (c->npts + 2 > c->ptscap) {
-        size_t n = c->ptscap * 2 + 2;
-        struct point *p = realloc(c->pts, n * sizeof *p);
-        if (!p)
-            return -1;
-        c->pts = p;
-        c->ptscap = n;
-    }
+    if (st_grow(&c->pts, &c->ptscap, c->npts + 2, sizeof *c->pts, PTS_FIRST) < 0)
+        return -1;
     /* The profile does not keep the past: a span is charged from the
      * first point on (callers only add spans at or after "now"). */
     if (a < c->pts[0].t)
@@ -257,7 +243,7 @@ int queue_backend_count_create(int64_t total, struct queue_backend *be)
         return -1;
     }
     struct count_be *c = calloc(1, sizeof *c);
-    struct point *pts = malloc(16 * sizeof *pts);
+    struct point *pts = malloc(PTS_FIRST * sizeof *pts);
     if (!c || !pts) {
         free(c);
         free(pts);
@@ -265,7 +251,7 @@ int queue_backend_count_create(int64_t total, struct queue_backend *be)
     }
     c->total = total;
     c->pts = pts;
-    c->ptscap = 16;
+    c->ptscap = PTS_FIRST;
     c->npts = 1;
     c->pts[0] = (struct point){.t = INT64_MIN, .used = 0};
     be->ops = &count_ops;

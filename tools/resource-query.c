@@ -18,6 +18,7 @@
 #include "jobspec/jobspec.h"
 #include "policy/policy.h"
 #include "resource/reader.h"
+#include "resource/st_array.h"
 #include "tools/rq.h"
 
 #define DEFAULT_LOAD_FILE "conf/default"
@@ -305,14 +306,9 @@ static int tokenize(char *line, char ***argvp, size_t *cap)
     char *save = NULL;
     for (char *t = strtok_r(line, " \t\r\n\v\f", &save); t;
          t = strtok_r(NULL, " \t\r\n\v\f", &save)) {
-        if ((size_t) argc + 1 >= *cap) {
-            size_t ncap = *cap ? *cap * 2 : 16;
-            char **p = realloc(*argvp, ncap * sizeof(*p));
-            if (!p)
-                return -1;
-            *argvp = p;
-            *cap = ncap;
-        }
+        /* Room for this token and the NULL after the last. */
+        if (st_grow(argvp, cap, (size_t) argc + 2, sizeof(**argvp), 16) < 0)
+            return -1;
         (*argvp)[argc++] = t;
     }
     if (*argvp)

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "jobspec/jobspec.h"
+#include "resource/st_array.h"
 #include "tools/rq.h"
 
 #define RULE "INFO: ============================="
@@ -51,14 +52,8 @@ static char *slurp(const char *path)
     if (!f)
         return NULL;
     for (;;) {
-        if (cap - len < 4096) {
-            size_t ncap = cap ? cap * 2 : 8192;
-            char *p = realloc(buf, ncap);
-            if (!p)
-                goto error;
-            buf = p;
-            cap = ncap;
-        }
+        if (st_grow(&buf, &cap, len + 4096, 1, 8192) < 0)
+            goto error;
         size_t n = fread(buf + len, 1, cap - len - 1, f);
         len += n;
         if (n == 0)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "tools/rq.h"
+#include "resource/st_array.h"
 
 static const char *const state_names[] = {
     [RQ_INIT] = "INIT",         [RQ_ALLOCATED] = "ALLOCATED", [RQ_RESERVED] = "RESERVED",
@@ -53,15 +54,9 @@ int rq_job_add(struct rq *rq, int64_t id, enum rq_job_state st, int64_t at,
     if (i < rq->njobs && rq->jobs[i].id == id) {
         free(rq->jobs[i].jobspec_fn);
     } else {
-        if (rq->njobs == rq->jobs_cap) {
-            size_t ncap = rq->jobs_cap ? rq->jobs_cap * 2 : 64;
-            struct rq_job *p = realloc(rq->jobs, ncap * sizeof(*p));
-            if (!p) {
-                free(fn);
-                return -1;
-            }
-            rq->jobs = p;
-            rq->jobs_cap = ncap;
+        if (st_grow(&rq->jobs, &rq->jobs_cap, rq->njobs + 1, sizeof(*rq->jobs), 64) < 0) {
+            free(fn);
+            return -1;
         }
         memmove(&rq->jobs[i + 1], &rq->jobs[i], (rq->njobs - i) * sizeof(*rq->jobs));
         rq->njobs++;

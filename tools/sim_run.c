@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "resource/st_array.h"
 #include "tools/sim.h"
 
 struct ending {
@@ -60,14 +61,8 @@ static bool ending_before(const struct ending *a, const struct ending *b)
 
 static int heap_push(struct run *rs, struct ending e)
 {
-    if (rs->nheap == rs->heapcap) {
-        size_t n = rs->heapcap ? rs->heapcap * 2 : 256;
-        struct ending *h = realloc(rs->heap, n * sizeof *h);
-        if (!h)
-            return -1;
-        rs->heap = h;
-        rs->heapcap = n;
-    }
+    if (st_grow(&rs->heap, &rs->heapcap, rs->nheap + 1, sizeof *rs->heap, 256) < 0)
+        return -1;
     size_t i = rs->nheap++;
     while (i > 0 && ending_before(&e, &rs->heap[(i - 1) / 2])) {
         rs->heap[i] = rs->heap[(i - 1) / 2];
@@ -257,14 +252,8 @@ static int sample(struct run *rs, int64_t t)
     if (r->nsamples && r->samples[r->nsamples - 1].busy == rs->busy &&
         r->samples[r->nsamples - 1].pending == pending)
         return 0;
-    if (r->nsamples == r->samplecap) {
-        size_t n = r->samplecap ? r->samplecap * 2 : 4096;
-        struct sim_sample *s = realloc(r->samples, n * sizeof *s);
-        if (!s)
-            return -1;
-        r->samples = s;
-        r->samplecap = n;
-    }
+    if (st_grow(&r->samples, &r->samplecap, r->nsamples + 1, sizeof *r->samples, 4096) < 0)
+        return -1;
     r->samples[r->nsamples++] = (struct sim_sample){t, rs->busy, pending};
     return 0;
 }

@@ -19,34 +19,23 @@
 
 #include <jansson.h>
 
+#include "resource/st_array.h"
 #include "tools/sim.h"
 
 enum { SWF_FIELDS = 18, LINE_MAX_LEN = 65536 };
 
 static int job_append(struct sim_workload *w, const struct sim_job *j)
 {
-    if (w->n == w->cap) {
-        size_t n = w->cap ? w->cap * 2 : 1024;
-        struct sim_job *p = realloc(w->jobs, n * sizeof *p);
-        if (!p)
-            return -1;
-        w->jobs = p;
-        w->cap = n;
-    }
+    if (st_grow(&w->jobs, &w->cap, w->n + 1, sizeof *w->jobs, 1024) < 0)
+        return -1;
     w->jobs[w->n++] = *j;
     return 0;
 }
 
 static int spec_keep(struct sim_workload *w, jobspec_t *js)
 {
-    if (w->nspecs == w->speccap) {
-        size_t n = w->speccap ? w->speccap * 2 : 256;
-        jobspec_t **p = realloc(w->specs, n * sizeof *p);
-        if (!p)
-            return -1;
-        w->specs = p;
-        w->speccap = n;
-    }
+    if (st_grow(&w->specs, &w->speccap, w->nspecs + 1, sizeof *w->specs, 256) < 0)
+        return -1;
     w->specs[w->nspecs++] = js;
     return 0;
 }
