@@ -254,6 +254,24 @@ static int prime_growth(matcher_t *m, vtx_t from)
     return rc;
 }
 
+static void reset_weights(matcher_t *m);
+
+int match_prime_attached(matcher_t *m, vtx_t from)
+{
+    if (!m || from < 0 || from > graph_vertex_count(m->g)) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (graph_full_rebuild(m->g))
+        return match_refilter(m);
+    if (match_grow_state(m) < 0)
+        return -1;
+    refresh_atoms(m);
+    int rc = m->nf > 0 ? prime_growth(m, from) : 0;
+    reset_weights(m);
+    return rc;
+}
+
 int match_attach(matcher_t *m, const char *jgf_text, struct st_error *err)
 {
     if (!m || !jgf_text)
@@ -263,14 +281,7 @@ int match_attach(matcher_t *m, const char *jgf_text, struct st_error *err)
     vtx_t from = graph_vertex_count(m->g);
     if (reader_jgf_attach(m->g, jgf_text, "JGF", err) < 0)
         return -1;
-    int rc;
-    if (graph_full_rebuild(m->g)) {
-        rc = match_refilter(m);
-    } else if ((rc = match_grow_state(m)) == 0) {
-        refresh_atoms(m);
-        rc = m->nf > 0 ? prime_growth(m, from) : 0;
-    }
-    if (rc < 0)
+    if (match_prime_attached(m, from) < 0)
         return st_errorf(err, ENOMEM, "out of memory");
     return 0;
 }

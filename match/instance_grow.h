@@ -4,8 +4,9 @@
  * behaviour, which the conformance suite checks).  A nested instance whose
  * parent grows its allocation (docs/nested.md, "grow and shrink") must take
  * the new resources while its jobs run: the graft itself does not touch the
- * existing vertices' planners, and the pruning filters are primed again and
- * the jobs' filter spans rebuilt, as a removal does.
+ * existing vertices' planners; the pruning filters of the new subtrees are
+ * primed and their ancestors' totals updated in place (match/elastic.c's
+ * incremental path, as a removal does), the jobs keep their filter spans.
  */
 #ifndef STRATA_MATCH_INSTANCE_GROW_H
 #define STRATA_MATCH_INSTANCE_GROW_H

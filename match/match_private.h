@@ -255,6 +255,14 @@ void match_job_drop(matcher_t *m, struct mjob *j);
 void match_prime_filters(matcher_t *m);
 /* Prime the filters again and rebuild the jobs' filter spans. */
 int match_refilter(matcher_t *m);
+/* elastic.c: prime what an attach grafted (vertices [from, nv)) with or
+ * without jobs: the new subtrees and their ancestors only (the full
+ * refilter under graph_full_rebuild()); jobs keep their spans and the
+ * first policy's weights go back to their totals when jobs exist, as after
+ * the full refilter.  A hold covers whatever is below its root when it is
+ * expanded: expand the jobs' holds (match_job_unhold) before the graft.
+ * 0, or -1 with errno (EINVAL: NULL m or from out of range; ENOMEM). */
+int match_prime_attached(matcher_t *m, vtx_t from);
 /* Record a job and commit the current selection for it (emit to w). */
 int match_commit_job(struct msel *s, int64_t jobid, bool reserved, writer_t *w);
 void match_tag_walk_stats(matcher_t *m, const struct mjob *j, struct match_stats *st);

@@ -10,6 +10,7 @@
 
 #include "jobspec/jobspec.h"
 #include "match/instance_grow.h"
+#include "match/match_private.h"
 #include "resource/reader.h"
 #include "testlib.h"
 
@@ -61,6 +62,38 @@ static jobspec_t *cores(int n)
              "    with:\n      - type: core\n        count: %d\nattributes:\n  system:\n"
              "    duration: 3600\ntasks:\n  - command: [ app ]\n    slot: default\n"
              "    count:\n      per_slot: 1\n", n);
+    struct st_error err = {{0}};
+    jobspec_t *js = jobspec_parse_string(buf, strlen(buf), "test", &err);
+    ck_assert_msg(js != NULL, "%s", err.text);
+    return js;
+}
+
+/* cluster0/node0 with one more core (core9) below it. */
+static char *extra_core_jgf(void)
+{
+    static char text[4096];
+    snprintf(text, sizeof text, "{\"graph\": {\"nodes\": [");
+    vertex(text, sizeof text, "0", "cluster", 0, -1, "/cluster0");
+    vertex(text, sizeof text, "10", "node", 0, 0, "/cluster0/node0");
+    vertex(text, sizeof text, "109", "core", 9, 0, "/cluster0/node0/core9");
+    size_t len = strlen(text);
+    snprintf(text + len, sizeof text - len,
+             "], \"edges\": [{\"source\": \"0\", \"target\": \"10\", \"metadata\": "
+             "{\"subsystem\": \"containment\"}}, {\"source\": \"10\", \"target\": \"109\", "
+             "\"metadata\": {\"subsystem\": \"containment\"}}]}}");
+    return text;
+}
+
+/* One exclusive node with n cores. */
+static jobspec_t *whole_node(int n)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "version: 9999\nresources:\n  - type: node\n    count: 1\n    exclusive: true\n"
+             "    with:\n      - type: slot\n        count: 1\n        label: default\n"
+             "        with:\n          - type: core\n            count: %d\n"
+             "attributes:\n  system:\n    duration: 3600\ntasks:\n  - command: [ app ]\n"
+             "    slot: default\n    count:\n      per_slot: 1\n", n);
     struct st_error err = {{0}};
     jobspec_t *js = jobspec_parse_string(buf, strlen(buf), "test", &err);
     ck_assert_msg(js != NULL, "%s", err.text);
@@ -132,6 +165,67 @@ START_TEST(test_attach_live_without_jobs)
 }
 END_TEST
 
+/* 1-core jobs from id on until one does not fit now: how many fit. */
+static int fill(int64_t id)
+{
+    jobspec_t *one = cores(1);
+    int n = 0;
+    int64_t at = 0;
+    struct st_error err = {{0}};
+    while (match_run(m, MATCH_ALLOCATE, one, id + n, &at, NULL, NULL, &err) == 0)
+        n++;
+    ck_assert_int_eq(errno, EBUSY);
+    jobspec_destroy(one);
+    return n;
+}
+
+/* Grow node0 (held whole by job 1) by a core and add node1, then count
+ * what fits before and after job 1 ends; full: the former full refilter. */
+static void grow_under_hold(bool full, int counts[2])
+{
+    ck_assert_int_eq(graph_set_full_rebuild(g, full), 0);
+    jobspec_t *node = whole_node(2);
+    ck_assert_int_eq(run(node, 1), 0);
+    struct st_error err = {{0}};
+    ck_assert_int_eq(match_attach_live(m, extra_core_jgf(), &err), 0);
+    ck_assert_int_eq(match_attach_live(m, node_jgf(1), &err), 0);
+    counts[0] = fill(10); /* node1's cores; node0 is job 1's, core9 included */
+    ck_assert_int_eq(match_cancel(m, 1, NULL), 0);
+    counts[1] = fill(20); /* node0's three cores */
+    jobspec_destroy(node);
+}
+
+START_TEST(test_attach_below_hold)
+{
+    int inc[2], full[2];
+    grow_under_hold(false, inc);
+    teardown();
+    setup();
+    grow_under_hold(true, full);
+    ck_assert_int_eq(inc[0], 2);
+    ck_assert_int_eq(inc[1], 3);
+    ck_assert_int_eq(inc[0], full[0]);
+    ck_assert_int_eq(inc[1], full[1]);
+}
+END_TEST
+
+START_TEST(test_prime_attached_bad_params)
+{
+    errno = 0;
+    ck_assert_int_eq(match_prime_attached(NULL, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(match_prime_attached(m, -1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(match_prime_attached(m, graph_vertex_count(g) + 1), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    /* nothing was attached: priming from the end is a no-op */
+    ck_assert_int_eq(match_prime_attached(m, graph_vertex_count(g)), 0);
+    ck_assert_int_eq(fill(1), 2);
+}
+END_TEST
+
 START_TEST(test_attach_live_bad_params)
 {
     struct st_error err = {{0}};
@@ -160,6 +254,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_attach_with_jobs);
     tcase_add_test(tc, test_attach_live_without_jobs);
     tcase_add_test(tc, test_attach_live_bad_params);
+    tcase_add_test(tc, test_attach_below_hold);
+    tcase_add_test(tc, test_prime_attached_bad_params);
     suite_add_tcase(s, tc);
     return s;
 }
