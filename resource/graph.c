@@ -24,6 +24,7 @@
 #include "resource/graph.h"
 #include "resource/graph_strtab.h"
 #include "resource/graph_vlists.h"
+#include "resource/st_array.h"
 
 
 struct props {
@@ -156,35 +157,22 @@ static int sub_intern(graph_t *g, const char *name)
     return g->nsub++;
 }
 
-/* realloc *p to n elements of size sz; on failure *p is unchanged. */
-static int resize(void *p, size_t n, size_t sz)
-{
-    void **pp = p;
-    void *q = realloc(*pp, n > 0 && sz > 0 ? n * sz : 1);
-    if (!q) {
-        errno = ENOMEM;
-        return -1;
-    }
-    *pp = q;
-    return 0;
-}
-
 /* Grow (or shrink to fit) every per-vertex array to cap slots.  Arrays that
  * already moved keep their new size on a later failure: that only wastes
  * memory, it never loses data, because nv is untouched. */
 static int vertex_arrays_resize(graph_t *g, int32_t cap)
 {
     size_t n = (size_t) cap;
-    if (resize(&g->type, n, sizeof(atom_t)) || resize(&g->basename, n, sizeof(atom_t)) ||
-        resize(&g->name, n, sizeof(atom_t)) || resize(&g->unit, n, sizeof(atom_t)) ||
-        resize(&g->id, n, sizeof(int64_t)) || resize(&g->uniq_id, n, sizeof(int64_t)) ||
-        resize(&g->size, n, sizeof(int64_t)) || resize(&g->rank, n, sizeof(int32_t)) ||
-        resize(&g->status, n, 1) || resize(&g->removed, n, 1))
+    if (st_resize(&g->type, n, sizeof(atom_t)) || st_resize(&g->basename, n, sizeof(atom_t)) ||
+        st_resize(&g->name, n, sizeof(atom_t)) || st_resize(&g->unit, n, sizeof(atom_t)) ||
+        st_resize(&g->id, n, sizeof(int64_t)) || st_resize(&g->uniq_id, n, sizeof(int64_t)) ||
+        st_resize(&g->size, n, sizeof(int64_t)) || st_resize(&g->rank, n, sizeof(int32_t)) ||
+        st_resize(&g->status, n, 1) || st_resize(&g->removed, n, 1))
         return -1;
-    if (g->prop_slot && resize(&g->prop_slot, n, sizeof(int32_t)))
+    if (g->prop_slot && st_resize(&g->prop_slot, n, sizeof(int32_t)))
         return -1;
     for (int s = 0; s < g->nsub; s++)
-        if (resize(&g->path[s], n, sizeof(char *)))
+        if (st_resize(&g->path[s], n, sizeof(char *)))
             return -1;
     g->vcap = cap;
     return 0;
@@ -193,8 +181,8 @@ static int vertex_arrays_resize(graph_t *g, int32_t cap)
 static int edge_arrays_resize(graph_t *g, int64_t cap)
 {
     size_t n = (size_t) cap;
-    if (resize(&g->esrc, n, sizeof(vtx_t)) || resize(&g->edst, n, sizeof(vtx_t)) ||
-        resize(&g->esub, n, 1))
+    if (st_resize(&g->esrc, n, sizeof(vtx_t)) || st_resize(&g->edst, n, sizeof(vtx_t)) ||
+        st_resize(&g->esub, n, 1))
         return -1;
     g->ecap = cap;
     return 0;
@@ -459,7 +447,7 @@ static struct props *props_get_or_add(graph_t *g, vtx_t v)
         return &g->props[g->prop_slot[v]];
     if (g->nprops == g->cap_props) {
         int32_t cap = g->cap_props ? g->cap_props * 2 : 16;
-        if (resize(&g->props, (size_t) cap, sizeof(struct props)) < 0)
+        if (st_resize(&g->props, (size_t) cap, sizeof(struct props)) < 0)
             return NULL;
         g->cap_props = cap;
     }
@@ -487,8 +475,8 @@ int graph_set_property(graph_t *g, vtx_t v, const char *key, const char *value)
     pos = -pos - 1;
     if (p->n == p->cap) {
         int32_t cap = p->cap ? p->cap * 2 : 2;
-        if (resize(&p->key, (size_t) cap, sizeof(atom_t)) < 0 ||
-            resize(&p->val, (size_t) cap, sizeof(atom_t)) < 0)
+        if (st_resize(&p->key, (size_t) cap, sizeof(atom_t)) < 0 ||
+            st_resize(&p->val, (size_t) cap, sizeof(atom_t)) < 0)
             return -1;
         p->cap = cap;
     }
@@ -1159,10 +1147,8 @@ static int rank_room(struct rank_index *ix, const struct kv *kv, size_t n)
     }
     if (ix->n + fresh + 1 > ix->cap) {
         int32_t cap = 2 * (ix->n + fresh + 1);
-        int32_t *r = realloc(ix->rank, (size_t) cap * sizeof(*r));
-        if (!r)
+        if (st_resize(&ix->rank, (size_t) cap, sizeof(*ix->rank)) < 0)
             return -1;
-        ix->rank = r;
         ix->cap = cap;
     }
     if (graph_vlists_reserve_keys(&ix->l, ix->n + fresh + 1) < 0)
@@ -1462,14 +1448,8 @@ struct gone {
 
 static int gone_push(graph_t *g, struct gone *q, vtx_t v)
 {
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 64;
-        vtx_t *nv = realloc(q->v, cap * sizeof(*nv));
-        if (!nv)
-            return -1;
-        q->v = nv;
-        q->cap = cap;
-    }
+    if (st_grow(&q->v, &q->cap, q->n + 1, sizeof(*q->v), 64) < 0)
+        return -1;
     g->removed[v] = 1;
     q->v[q->n++] = v;
     return 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "resource/graph_strtab.h"
+#include "resource/st_array.h"
 
 /* Chunks are large so that a 350k-vertex graph's paths need few mallocs; a
  * string longer than a chunk gets a chunk of its own. */
@@ -143,14 +144,9 @@ static int grow_slots(struct graph_strtab *t)
 static int grow_atoms(struct graph_strtab *t)
 {
     int32_t cap = t->cap_atoms ? t->cap_atoms * 2 : 64;
-    const char **str = realloc(t->str, (size_t) cap * sizeof(*str));
-    if (!str)
+    if (st_resize(&t->str, (size_t) cap, sizeof(*t->str)) < 0 ||
+        st_resize(&t->hash, (size_t) cap, sizeof(*t->hash)) < 0)
         return -1;
-    t->str = str;
-    uint32_t *hash = realloc(t->hash, (size_t) cap * sizeof(*hash));
-    if (!hash)
-        return -1;
-    t->hash = hash;
     t->cap_atoms = cap;
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "resource/graph_vlists.h"
+#include "resource/st_array.h"
 
 /* Below this much garbage the pool is never packed: packing a small pool
  * often would cost more than the memory it gives back. */
@@ -55,11 +56,9 @@ static int make_segments(struct graph_vlists *l, int32_t nkeys)
         cap = l->nkeys;
     if (cap > INT32_MAX)
         cap = INT32_MAX;
-    struct graph_vseg *s = realloc(l->seg, (size_t) cap * sizeof(*s));
-    if (!s) {
-        errno = ENOMEM;
+    struct graph_vseg *s = l->seg;
+    if (st_resize(&s, (size_t) cap, sizeof(*s)) < 0)
         return -1;
-    }
     if (!l->seg) {
         for (int32_t k = 0; k < l->nkeys; k++) {
             s[k].start = l->off ? l->off[k] : 0;
@@ -97,12 +96,8 @@ int graph_vlists_room(struct graph_vlists *l, int32_t nkeys, int64_t extra)
     }
     if (cap > INT32_MAX)
         cap = INT32_MAX;
-    int32_t *p = realloc(l->pool, (size_t) cap * sizeof(*p));
-    if (!p) {
-        errno = ENOMEM;
+    if (st_resize(&l->pool, (size_t) cap, sizeof(*l->pool)) < 0)
         return -1;
-    }
-    l->pool = p;
     l->cap = cap;
     return 0;
 }

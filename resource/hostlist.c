@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "resource/hostlist.h"
+#include "resource/st_array.h"
 
 struct hostlist {
     char **host;
@@ -43,16 +44,8 @@ void hostlist_destroy(hostlist_t *hl)
 
 static int append_n(hostlist_t *hl, const char *host, size_t len)
 {
-    if (hl->n == hl->cap) {
-        size_t cap = hl->cap ? hl->cap * 2 : 8;
-        char **h = realloc(hl->host, cap * sizeof(*h));
-        if (!h) {
-            errno = ENOMEM;
-            return -1;
-        }
-        hl->host = h;
-        hl->cap = cap;
-    }
+    if (st_grow(&hl->host, &hl->cap, hl->n + 1, sizeof(*hl->host), 8) < 0)
+        return -1;
     char *copy = strndup(host, len);
     if (!copy) {
         errno = ENOMEM;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "resource/idset.h"
+#include "resource/st_array.h"
 
 struct range {
     int64_t lo;
@@ -59,19 +60,7 @@ static size_t lower_range(const idset_t *s, int64_t id)
 
 static int reserve(idset_t *s, size_t need)
 {
-    if (need <= s->cap)
-        return 0;
-    size_t cap = s->cap ? s->cap * 2 : 4;
-    while (cap < need)
-        cap *= 2;
-    struct range *r = realloc(s->r, cap * sizeof(*r));
-    if (!r) {
-        errno = ENOMEM;
-        return -1;
-    }
-    s->r = r;
-    s->cap = cap;
-    return 0;
+    return st_grow(&s->r, &s->cap, need, sizeof(*s->r), 4);
 }
 
 static void remove_range_at(idset_t *s, size_t i)

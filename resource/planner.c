@@ -53,6 +53,7 @@
 #include <string.h>
 
 #include "resource/planner_private.h"
+#include "resource/st_array.h"
 
 struct point {
     int64_t time;
@@ -658,15 +659,12 @@ static int pts_reserve(planner_t *p, struct point *fresh[2])
         return -1;
     }
     if (p->npts + 2 > p->arr_cap) {
-        uint16_t cap = p->arr_cap ? (uint16_t) (2 * p->arr_cap) : 2;
-        struct apoint *a;
+        size_t cap = st_grow_cap(p->arr_cap, (size_t) p->npts + 2, 2);
         if (cap > ARRAY_MAX)
             cap = ARRAY_MAX;
-        a = realloc(p->pts.arr, cap * sizeof(*a));
-        if (!a)
+        if (st_resize(&p->pts.arr, cap, sizeof(*p->pts.arr)) < 0)
             return -1;
-        p->pts.arr = a;
-        p->arr_cap = cap;
+        p->arr_cap = (uint16_t) cap;
     }
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "resource/planner_private.h"
+#include "resource/st_array.h"
 
 struct multi_type {
     planner_t *planner;
@@ -188,7 +189,6 @@ static planner_t *new_type_planner(const planner_multi_t *m, int64_t total)
 int planner_multi_update(planner_multi_t *m, const int64_t *totals, const char *const *types,
                          size_t n)
 {
-    struct multi_type *grown;
     size_t added = 0;
     size_t old_n;
 
@@ -196,10 +196,8 @@ int planner_multi_update(planner_multi_t *m, const int64_t *totals, const char *
         return -1;
     for (size_t i = 0; i < n; i++)
         added += planner_multi_index(m, types[i]) < 0;
-    grown = realloc(m->types, (m->n + added) * sizeof(m->types[0]));
-    if (!grown)
+    if (st_resize(&m->types, m->n + added, sizeof(m->types[0])) < 0)
         return -1;
-    m->types = grown;
     /* Build the new types first so that a failure leaves m as it was. */
     old_n = m->n;
     for (size_t i = 0, k = old_n; i < n; i++) {

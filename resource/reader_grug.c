@@ -23,6 +23,7 @@
 #include <igraph.h>
 
 #include "resource/reader.h"
+#include "resource/st_array.h"
 
 enum gen_method { GEN_MULTIPLY, GEN_ASSOCIATE_IN, GEN_ASSOCIATE_BY_PATH_IN };
 
@@ -511,14 +512,8 @@ static int emit_fail(struct emitter *em)
 
 static int gen_append(struct generator *gen, vtx_t v)
 {
-    if (gen->n == gen->cap) {
-        size_t cap = gen->cap ? gen->cap * 2 : 16;
-        vtx_t *p = realloc(gen->vtx, cap * sizeof(*p));
-        if (!p)
-            return -1;
-        gen->vtx = p;
-        gen->cap = cap;
-    }
+    if (st_grow(&gen->vtx, &gen->cap, gen->n + 1, sizeof(*gen->vtx), 16) < 0)
+        return -1;
     gen->vtx[gen->n++] = v;
     return 0;
 }
@@ -528,10 +523,8 @@ static const char *join_path(struct emitter *em, const char *prefix, const char 
 {
     size_t pl = strlen(prefix), nl = strlen(name);
     if (pl + nl + 2 > em->bufsz) {
-        char *b = realloc(em->buf, (pl + nl + 2) * 2);
-        if (!b)
+        if (st_resize(&em->buf, (pl + nl + 2) * 2, 1) < 0)
             return NULL;
-        em->buf = b;
         em->bufsz = (pl + nl + 2) * 2;
     }
     memcpy(em->buf, prefix, pl);

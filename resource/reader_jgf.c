@@ -18,6 +18,7 @@
 
 #include "resource/reader.h"
 #include "resource/reader_private.h"
+#include "resource/st_array.h"
 
 struct doc_priv {
     json_t *root;
@@ -536,15 +537,10 @@ char *reader_read_file(const char *path, struct st_error *err)
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return st_errorf_null(err, ENOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
+        if (st_grow(&buf, &cap, len + 4096 + 1, 1, 65536) < 0) {
+            free(buf);
+            fclose(f);
+            return st_errorf_null(err, ENOMEM, "%s: out of memory", path);
         }
         size_t got = fread(buf + len, 1, cap - len - 1, f);
         len += got;
@@ -610,16 +606,8 @@ struct expand {
 
 static int expand_push(struct expand *x, vtx_t v)
 {
-    if (x->n == x->cap) {
-        size_t cap = x->cap ? x->cap * 2 : 64;
-        vtx_t *o = realloc(x->out, cap * sizeof(*o));
-        if (!o) {
-            errno = ENOMEM;
-            return -1;
-        }
-        x->out = o;
-        x->cap = cap;
-    }
+    if (st_grow(&x->out, &x->cap, x->n + 1, sizeof(*x->out), 64) < 0)
+        return -1;
     x->out[x->n++] = v;
     return 0;
 }
@@ -640,13 +628,10 @@ static int expand_below(struct expand *x, vtx_t v)
         const vtx_t *ch = graph_children(x->g, x->contain, u, &nc);
         if (sp + (size_t) nc > scap) {
             scap = (sp + (size_t) nc) * 2;
-            vtx_t *ns = realloc(stack, scap * sizeof(*ns));
-            if (!ns) {
+            if (st_resize(&stack, scap, sizeof(*stack)) < 0) {
                 free(stack);
-                errno = ENOMEM;
                 return -1;
             }
-            stack = ns;
         }
         /* Push in reverse so that children pop in edge order. */
         for (int k = nc - 1; k >= 0; k--)

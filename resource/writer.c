@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resource/st_array.h"
 #include "resource/writer.h"
 #include "resource/writer_private.h"
 
@@ -105,20 +106,6 @@ bool writer_empty(const writer_t *w)
     return !w || w->nvtx == 0;
 }
 
-/* Grow an array of elem-sized items so that one more fits. */
-static int reserve_one(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    void *p = realloc(*arr, ncap * elem);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
-
 /* Parse an optional JSON object annotation; only JSON formats keep it. */
 static int parse_annotation(const writer_t *w, const char *text, json_t **out)
 {
@@ -154,7 +141,7 @@ int writer_emit_vertex(writer_t *w, vtx_t v, int depth, int64_t needs, bool excl
         return -1;
     if (parse_annotation(w, agfilter, &agf) < 0)
         goto error;
-    if (reserve_one((void **) &w->vtx, &w->vtx_cap, w->nvtx, sizeof(*w->vtx)) < 0)
+    if (st_grow(&w->vtx, &w->vtx_cap, w->nvtx + 1, sizeof(*w->vtx), 64) < 0)
         goto error;
     w->vtx[w->nvtx++] = (struct writer_vtx){
         .v = v,
@@ -177,7 +164,7 @@ int writer_emit_edge(writer_t *w, vtx_t src, vtx_t dst, atom_t subsystem)
         errno = EINVAL;
         return -1;
     }
-    if (reserve_one((void **) &w->edge, &w->edge_cap, w->nedge, sizeof(*w->edge)) < 0)
+    if (st_grow(&w->edge, &w->edge_cap, w->nedge + 1, sizeof(*w->edge), 64) < 0)
         return -1;
     w->edge[w->nedge++] = (struct writer_edge){.src = src, .dst = dst, .subsystem = subsystem};
     return 0;

@@ -22,6 +22,7 @@
 
 #include "resource/hostlist.h"
 #include "resource/idset.h"
+#include "resource/st_array.h"
 #include "resource/writer_private.h"
 
 enum { JSON_FLAGS = JSON_INDENT(0) };
@@ -229,17 +230,10 @@ static int sbuf_put(const char *text, size_t n, void *data)
     struct sbuf *b = data;
     if (b->failed)
         return -1;
-    if (b->cap - b->len <= n) {
-        size_t ncap = b->cap ? b->cap : 4096;
-        while (ncap - b->len <= n)
-            ncap *= 2;
-        char *p = realloc(b->p, ncap);
-        if (!p) {
-            b->failed = true;
-            return -1;
-        }
-        b->p = p;
-        b->cap = ncap;
+    /* n bytes and the NUL after them. */
+    if (st_grow(&b->p, &b->cap, b->len + n + 1, 1, 4096) < 0) {
+        b->failed = true;
+        return -1;
     }
     memcpy(b->p + b->len, text, n);
     b->len += n;
@@ -345,14 +339,8 @@ static int idset_merge(idset_t *dst, const idset_t *src)
 /* Append one node's entry, taking ownership of its core and GPU sets. */
 static int rlite_append(struct rlite *r, int32_t rank, vtx_t node, idset_t *core, idset_t *gpu)
 {
-    if (r->n == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 16;
-        struct rank_entry *p = realloc(r->e, ncap * sizeof(*p));
-        if (!p)
-            return -1;
-        r->e = p;
-        r->cap = ncap;
-    }
+    if (st_grow(&r->e, &r->cap, r->n + 1, sizeof(*r->e), 16) < 0)
+        return -1;
     r->e[r->n] =
         (struct rank_entry){.rank = rank, .seq = r->n, .node = node, .core = core, .gpu = gpu};
     r->n++;
