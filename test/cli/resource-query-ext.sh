@@ -34,6 +34,45 @@ run() {
     "$rq" -L "$tiny" -F "$fmt" -S CA -P high -t "$tmp/out" <"$tmp/cmds" >"$tmp/stdout" 2>"$tmp/err"
 }
 
+# jobspec FILE: write a version-1 jobspec to FILE whose resources are the
+# list read from stdin (indented as under "resources:"), with one task per
+# slot labelled s and a one-hour duration.
+jobspec() {
+    {
+        printf 'version: 1\nresources:\n'
+        cat
+        cat <<'YAML'
+tasks:
+  - command: [ "app" ]
+    slot: s
+    count:
+      per_slot: 1
+attributes:
+  system:
+    duration: 3600
+YAML
+    } >"$1"
+}
+
+# slot_node_core FILE COUNT: COUNT slots of a node with one socket's core
+# each (the node exclusive, as a slot's member).
+slot_node_core() {
+    jobspec "$1" <<YAML
+  - type: slot
+    count: $2
+    label: s
+    with:
+      - type: node
+        count: 1
+        with:
+          - type: socket
+            count: 1
+            with:
+              - type: core
+                count: 1
+YAML
+}
+
 # One whole node with its two sockets (18 cores, 1 gpu, 4 memory units each).
 cat >"$tmp/node.yaml" <<'YAML'
 version: 1
@@ -168,9 +207,7 @@ check "find agfilter=true in jgf: filtered vertices and their edge" test "$(head
 # gpu slot per socket never saturates cores, so every allocation visits all
 # 100 vertices of tiny; the postorder count drops by the vertices a job
 # leaves unusable.  ELAPSE still times the (early-stopping) match itself.
-cat >"$tmp/cg.yaml" <<'YAML'
-version: 1
-resources:
+jobspec "$tmp/cg.yaml" <<'YAML'
   - type: node
     count: 1
     with:
@@ -185,32 +222,14 @@ resources:
                 count: 1
               - type: gpu
                 count: 1
-tasks:
-  - command: [ "app" ]
-    slot: s
-    count:
-      per_slot: 1
-attributes:
-  system:
-    duration: 3600
 YAML
-cat >"$tmp/h18.yaml" <<'YAML'
-version: 1
-resources:
+jobspec "$tmp/h18.yaml" <<'YAML'
   - type: slot
     count: 1
     label: s
     with:
       - type: core
         count: 18
-tasks:
-  - command: [ "app" ]
-    slot: s
-    count:
-      per_slot: 1
-attributes:
-  system:
-    duration: 3600
 YAML
 visits() { # policy, jobspec, extra options...
     local pol=$1 js=$2
@@ -238,9 +257,7 @@ check "-e selections: four jobs" test "$(grep -c -- '-gpu[01]\[1:x\]' "$tmp/with
 # Slot members are consumed as whole vertices: a pdu's 10-unit power pools
 # cover one slot each, so the best-first stop (high) must gather a vertex
 # per slot, not stop at 2 x 2 units; pdu3 (highest) holds both slots.
-cat >"$tmp/pdu.yaml" <<'YAML'
-version: 1
-resources:
+jobspec "$tmp/pdu.yaml" <<'YAML'
   - type: powerpanel
     count: 1
     with:
@@ -255,14 +272,6 @@ resources:
                 count: 2
               - type: node
                 count: 1
-tasks:
-  - command: [ "app" ]
-    slot: s
-    count:
-      per_slot: 1
-attributes:
-  system:
-    duration: 3600
 YAML
 printf 'match allocate %s\nquit\n' "$tmp/pdu.yaml" >"$tmp/cmds"
 "$rq" -L "$data/jgfs/power.json" -f jgf -S PA -P high -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>&1
@@ -274,30 +283,7 @@ check "one 10-unit pool per slot" \
 # A node held exclusively (in a slot) is allocated with its whole subtree
 # for find, as in the reference (t3008 052, t3035 005), though only core0
 # was matched: 49 vertices of node and the 2 ancestors; none of them free.
-cat >"$tmp/xnode.yaml" <<'YAML'
-version: 1
-resources:
-  - type: slot
-    count: 1
-    label: s
-    with:
-      - type: node
-        count: 1
-        with:
-          - type: socket
-            count: 1
-            with:
-              - type: core
-                count: 1
-tasks:
-  - command: [ "app" ]
-    slot: s
-    count:
-      per_slot: 1
-attributes:
-  system:
-    duration: 3600
-YAML
+slot_node_core "$tmp/xnode.yaml" 1
 run simple "match allocate $tmp/xnode.yaml" "find sched-now=allocated"
 check "find sched-now=allocated lists an exclusive node's subtree" \
     test "$(sed -n '/JOBID=1/,$p' "$tmp/out" | grep -c -- '-core\|-gpu\|-memory\|-socket\|-node\|-rack\|-tiny')" = 51
@@ -340,33 +326,8 @@ check "rv1's JGF lists the node's full property names" \
 # Replaying a containment R with the power subsystem dominant (t3023): the
 # R names no vertex of the power tree's root, so the update emits nothing,
 # yet its nodes are held: a power job then avoids them.
-cat >"$tmp/ca.yaml" <<'YAML'
-version: 1
-resources:
-  - type: slot
-    count: 36
-    label: s
-    with:
-      - type: node
-        count: 1
-        with:
-          - type: socket
-            count: 1
-            with:
-              - type: core
-                count: 1
-tasks:
-  - command: [ "app" ]
-    slot: s
-    count:
-      per_slot: 1
-attributes:
-  system:
-    duration: 3600
-YAML
-cat >"$tmp/pa.yaml" <<'YAML'
-version: 1
-resources:
+slot_node_core "$tmp/ca.yaml" 36
+jobspec "$tmp/pa.yaml" <<'YAML'
   - type: slot
     count: 36
     label: s
@@ -374,14 +335,6 @@ resources:
       - type: node
         count: 1
         exclusive: true
-tasks:
-  - command: [ "app" ]
-    slot: s
-    count:
-      per_slot: 1
-attributes:
-  system:
-    duration: 3600
 YAML
 pj=(-L "$data/jgfs/power.json" -f jgf -P high)
 printf 'match allocate %s\nquit\n' "$tmp/ca.yaml" >"$tmp/cmds"
