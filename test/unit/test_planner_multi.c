@@ -11,6 +11,8 @@
 
 #include "resource/planner.h"
 #include "resource/planner_private.h" /* planner_uses_tree: white-box checks */
+#include "test/unit/planner_testlib.h"
+#include "test/unit/testlib.h"
 
 static const char *const types3[] = {"core", "gpu", "node"};
 
@@ -31,11 +33,8 @@ static void take_snap(planner_multi_t *m, struct snap *s)
 {
     memset(s, 0, sizeof(*s));
     s->nspans = planner_multi_span_count(m);
-    for (size_t i = 0; i < planner_multi_size(m) && i < 3; i++) {
-        planner_t *p = planner_multi_at(m, i);
-        for (int64_t t = 0; t < 40 && t < planner_horizon(p); t++)
-            s->avail[i][t] = planner_avail_at(p, planner_base(p) + t);
-    }
+    for (size_t i = 0; i < planner_multi_size(m) && i < 3; i++)
+        pt_avail_row(planner_multi_at(m, i), s->avail[i], 40);
 }
 
 static void assert_same(planner_multi_t *m, const struct snap *before)
@@ -51,12 +50,8 @@ static void assert_same(planner_multi_t *m, const struct snap *before)
  * planner_force_tree, as treaps.  Loop index i: case i / 2, treaps if odd. */
 static void use_variant(planner_multi_t *m, int i)
 {
-    for (size_t k = 0; k < planner_multi_size(m); k++) {
-        planner_t *p = planner_multi_at(m, k);
-        if (i % 2)
-            ck_assert_int_eq(planner_force_tree(p), 0);
-        ck_assert_int_eq(planner_uses_tree(p), i % 2);
-    }
+    for (size_t k = 0; k < planner_multi_size(m); k++)
+        pt_use_variant(planner_multi_at(m, k), i);
 }
 
 START_TEST(test_create_badparam)
@@ -67,36 +62,16 @@ START_TEST(test_create_badparam)
     const char *const null_name[] = {"core", NULL, "node"};
     const int64_t neg[] = {4, -1, 1};
 
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_create(0, 10, NULL, types3, 3));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_create(0, 10, totals, NULL, 3));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_create(0, 10, totals, types3, 0));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_create(0, 10, totals, dup, 3));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_create(0, 10, totals, empty, 3));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_create(0, 10, totals, null_name, 3));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_create(0, 10, neg, types3, 3));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_create(-1, 10, totals, types3, 3));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_create(0, 0, totals, types3, 3));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_create(5, INT64_MAX, totals, types3, 3));
-    ck_assert_int_eq(errno, ERANGE);
+    TL_ASSERT_NULL_ERRNO(planner_multi_create(0, 10, NULL, types3, 3), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_create(0, 10, totals, NULL, 3), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_create(0, 10, totals, types3, 0), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_create(0, 10, totals, dup, 3), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_create(0, 10, totals, empty, 3), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_create(0, 10, totals, null_name, 3), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_create(0, 10, neg, types3, 3), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_create(-1, 10, totals, types3, 3), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_create(0, 0, totals, types3, 3), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_create(5, INT64_MAX, totals, types3, 3), ERANGE);
 }
 END_TEST
 
@@ -117,24 +92,12 @@ START_TEST(test_accessors)
     ck_assert_int_eq(planner_base(planner_multi_at(m, 2)), 100);
     ck_assert_int_eq(planner_horizon(planner_multi_at(m, 2)), 50);
     ck_assert_uint_eq(planner_multi_span_count(m), 0);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_index(m, "memory"), -1);
-    ck_assert_int_eq(errno, ENOENT);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_index(m, NULL), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_type(m, 3));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_total(m, 3), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_at(m, 3));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_avail_during(m, 3, 100, 1), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_index(m, "memory"), ENOENT);
+    TL_ASSERT_ERRNO(planner_multi_index(m, NULL), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_type(m, 3), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_total(m, 3), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_at(m, 3), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_avail_during(m, 3, 100, 1), EINVAL);
     planner_multi_destroy(m);
 }
 END_TEST
@@ -149,39 +112,17 @@ START_TEST(test_null_badparam)
     ck_assert_int_eq(errno, ENOSPC);
     ck_assert_uint_eq(planner_multi_size(NULL), 0);
     ck_assert_uint_eq(planner_multi_span_count(NULL), 0);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_type(NULL, 0));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_total(NULL, 0), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(planner_multi_at(NULL, 0));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_index(NULL, "core"), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_add_span(NULL, 0, 1, a, 3), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_rem_span(NULL, 1), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_reduce_span(NULL, 1, a, 3, &removed), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_fits(NULL, 0, 1, a, 3), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_avail_during(NULL, 0, 0, 1), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_avail_time_first(NULL, 0, 1, a, 3), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_avail_time_next(NULL), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_type(NULL, 0), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_total(NULL, 0), EINVAL);
+    TL_ASSERT_NULL_ERRNO(planner_multi_at(NULL, 0), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_index(NULL, "core"), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_add_span(NULL, 0, 1, a, 3), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_rem_span(NULL, 1), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_reduce_span(NULL, 1, a, 3, &removed), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_fits(NULL, 0, 1, a, 3), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_avail_during(NULL, 0, 0, 1), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_avail_time_first(NULL, 0, 1, a, 3), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_avail_time_next(NULL), EINVAL);
 }
 END_TEST
 
@@ -257,24 +198,12 @@ START_TEST(test_rem_reduce)
 
     ck_assert_int_eq(id, 1);
     take_snap(m, &before);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_rem_span(m, 2), -1);
-    ck_assert_int_eq(errno, ENOENT);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_reduce_span(m, 2, part, 3, &removed), -1);
-    ck_assert_int_eq(errno, ENOENT);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_reduce_span(m, id, too_much, 3, &removed), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_reduce_span(m, id, neg, 3, &removed), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_reduce_span(m, id, part, 2, &removed), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_reduce_span(m, id, NULL, 3, &removed), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_rem_span(m, 2), ENOENT);
+    TL_ASSERT_ERRNO(planner_multi_reduce_span(m, 2, part, 3, &removed), ENOENT);
+    TL_ASSERT_ERRNO(planner_multi_reduce_span(m, id, too_much, 3, &removed), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_reduce_span(m, id, neg, 3, &removed), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_reduce_span(m, id, part, 2, &removed), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_reduce_span(m, id, NULL, 3, &removed), EINVAL);
     assert_same(m, &before);
     /* A zero reduction of a live span is a no-op. */
     ck_assert_int_eq(planner_multi_reduce_span(m, id, zero, 3, &removed), 0);
@@ -292,9 +221,7 @@ START_TEST(test_rem_reduce)
     ck_assert(removed);
     ck_assert_uint_eq(planner_multi_span_count(m), 0);
     ck_assert_uint_eq(planner_span_count(planner_multi_at(m, 2)), 0);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_rem_span(m, id), -1);
-    ck_assert_int_eq(errno, ENOENT);
+    TL_ASSERT_ERRNO(planner_multi_rem_span(m, id), ENOENT);
     /* Ids are never reused. */
     ck_assert_int_eq(planner_multi_add_span(m, 0, 1, a, 3), 2);
     ck_assert_int_eq(planner_multi_rem_span(m, 2), 0);
@@ -315,24 +242,12 @@ START_TEST(test_fits)
     ck_assert_int_eq(planner_multi_fits(m, 10, 10, ok, 3), 0);
     ck_assert_int_eq(planner_multi_fits(m, 0, 10, gpu_busy, 3), 0);
     ck_assert_int_eq(planner_multi_fits(m, 20, 10, gpu_busy, 3), 0);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_fits(m, 19, 10, gpu_busy, 3), -1);
-    ck_assert_int_eq(errno, EBUSY);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_fits(m, 0, 5, over, 3), -1);
-    ck_assert_int_eq(errno, ERANGE);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_fits(m, 0, 5, neg, 3), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_fits(m, 0, 5, ok, 4), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_fits(m, 25, 6, ok, 3), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_avail_during(m, 0, 25, 6), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_fits(m, 19, 10, gpu_busy, 3), EBUSY);
+    TL_ASSERT_ERRNO(planner_multi_fits(m, 0, 5, over, 3), ERANGE);
+    TL_ASSERT_ERRNO(planner_multi_fits(m, 0, 5, neg, 3), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_fits(m, 0, 5, ok, 4), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_fits(m, 25, 6, ok, 3), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_avail_during(m, 0, 25, 6), EINVAL);
     ck_assert_int_eq(planner_multi_avail_during(m, 0, 0, 30), 4);
     ck_assert_int_eq(planner_multi_avail_during(m, 1, 0, 10), 2);
     planner_multi_destroy(m);
@@ -364,6 +279,11 @@ static const struct {
     {0, 1, {-1, 0, 0}, EINVAL, {-1}},
 };
 
+static int64_t next_of(void *m)
+{
+    return planner_multi_avail_time_next(m);
+}
+
 START_TEST(test_avail_time_cases)
 {
     int c = _i / 2;
@@ -380,26 +300,7 @@ START_TEST(test_avail_time_cases)
     errno = 0;
     t = planner_multi_avail_time_first(m, first_cases[c].on_or_after, first_cases[c].duration,
                                        first_cases[c].amounts, 3);
-    if (first_cases[c].err) {
-        ck_assert_int_eq(t, -1);
-        ck_assert_int_eq(errno, first_cases[c].err);
-        errno = 0;
-        ck_assert_int_eq(planner_multi_avail_time_next(m), -1);
-        ck_assert_int_eq(errno, ENOENT);
-        assert_same(m, &before);
-        planner_multi_destroy(m);
-        return;
-    }
-    for (int k = 0;; k++) {
-        ck_assert_msg(t == first_cases[c].seq[k], "case %d step %d: got %lld want %lld", c, k,
-                      (long long) t, (long long) first_cases[c].seq[k]);
-        if (t < 0) {
-            ck_assert_int_eq(errno, ENOENT);
-            break;
-        }
-        errno = 0;
-        t = planner_multi_avail_time_next(m);
-    }
+    tl_check_walk(t, first_cases[c].err, first_cases[c].seq, next_of, m, c);
     assert_same(m, &before);
     planner_multi_destroy(m);
 }
@@ -425,31 +326,15 @@ START_TEST(test_update)
     ck_assert_int_gt(s1, 0);
     ck_assert_int_gt(s2, 0);
     take_snap(m, &before);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_update(NULL, grow_totals, grow_types, 2), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_update(m, NULL, grow_types, 2), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_update(m, grow_totals, NULL, 2), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_update(m, grow_totals, grow_types, 0), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_update(m, grow_totals, dup, 2), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_update(m, neg, grow_types, 2), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_update(m, huge, grow_types, 2), -1);
-    ck_assert_int_eq(errno, ERANGE);
+    TL_ASSERT_ERRNO(planner_multi_update(NULL, grow_totals, grow_types, 2), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_update(m, NULL, grow_types, 2), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_update(m, grow_totals, NULL, 2), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_update(m, grow_totals, grow_types, 0), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_update(m, grow_totals, dup, 2), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_update(m, neg, grow_types, 2), EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_update(m, huge, grow_types, 2), ERANGE);
     /* gpu: 3 in use during [20, 30). */
-    errno = 0;
-    ck_assert_int_eq(planner_multi_update(m, too_small, one, 1), -1);
-    ck_assert_int_eq(errno, EBUSY);
+    TL_ASSERT_ERRNO(planner_multi_update(m, too_small, one, 1), EBUSY);
     ck_assert_uint_eq(planner_multi_size(m), 3);
     ck_assert_int_eq(planner_multi_total(m, 1), 4);
     assert_same(m, &before);
@@ -474,9 +359,7 @@ START_TEST(test_update)
 
     const int64_t c4[] = {0, 0, 0, 64};
     const int64_t c3[] = {1, 0, 0};
-    errno = 0;
-    ck_assert_int_eq(planner_multi_add_span(m, 0, 10, c3, 3), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_add_span(m, 0, 10, c3, 3), EINVAL);
     int64_t s3 = planner_multi_add_span(m, 0, 60, c4, 4);
     ck_assert_int_gt(s3, s2);
     ck_assert_int_eq(planner_multi_avail_time_first(m, 0, 30, c4, 4), 60);
@@ -489,9 +372,7 @@ START_TEST(test_update)
     ck_assert_int_eq(planner_multi_update(m, too_small + 0, one, 0) == -1, 1);
     const int64_t gpu4[] = {5};
     ck_assert_int_eq(planner_multi_update(m, gpu4, one, 1), 0);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_avail_time_next(m), -1);
-    ck_assert_int_eq(errno, ENOENT);
+    TL_ASSERT_ERRNO(planner_multi_avail_time_next(m), ENOENT);
     planner_multi_destroy(m);
 }
 END_TEST
@@ -501,12 +382,8 @@ START_TEST(test_next_without_first)
     planner_multi_t *m = make3(0, 100, 4, 2, 1);
     const int64_t a[] = {1, 1, 1};
 
-    errno = 0;
-    ck_assert_int_eq(planner_multi_avail_time_next(m), -1);
-    ck_assert_int_eq(errno, ENOENT);
-    errno = 0;
-    ck_assert_int_eq(planner_multi_avail_time_first(m, 0, 1, a, 2), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(planner_multi_avail_time_next(m), ENOENT);
+    TL_ASSERT_ERRNO(planner_multi_avail_time_first(m, 0, 1, a, 2), EINVAL);
     ck_assert_int_eq(planner_multi_avail_time_first(m, 0, 1, a, 3), 0);
     ck_assert_int_eq(planner_multi_avail_time_next(m), -1);
     planner_multi_destroy(m);
@@ -526,14 +403,6 @@ struct model {
     } spans[MSPANS];
     int n;
 };
-
-static uint64_t rng_state;
-
-static int64_t rnd(int64_t n)
-{
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (int64_t) ((rng_state >> 33) % (uint64_t) n);
-}
 
 static bool model_fits(const struct model *m, int64_t at, int64_t d, const int64_t *a)
 {
@@ -565,13 +434,13 @@ static void model_apply(struct model *m, int k, int64_t sign)
 static void random_amounts(const struct model *m, int64_t *a)
 {
     for (int i = 0; i < NT; i++)
-        a[i] = rnd(2) ? rnd(m->total[i] + 1) : 0;
+        a[i] = tl_rand(2) ? tl_rand(m->total[i] + 1) : 0;
 }
 
 static void random_add(planner_multi_t *pm, struct model *m)
 {
-    int64_t start = m->base + rnd(m->h);
-    int64_t d = 1 + rnd(m->maxdur);
+    int64_t start = m->base + tl_rand(m->h);
+    int64_t d = 1 + tl_rand(m->maxdur);
     int64_t a[NT];
     bool ok;
     int64_t id;
@@ -603,15 +472,15 @@ static void random_release(planner_multi_t *pm, struct model *m)
 
     if (m->n == 0)
         return;
-    k = (int) rnd(m->n);
-    if (rnd(2)) {
+    k = (int) tl_rand(m->n);
+    if (tl_rand(2)) {
         ck_assert_int_eq(planner_multi_rem_span(pm, m->spans[k].id), 0);
         model_apply(m, k, -1);
         m->spans[k] = m->spans[--m->n];
         return;
     }
     for (int i = 0; i < NT; i++) {
-        r[i] = rnd(m->spans[k].amount[i] + 1);
+        r[i] = tl_rand(m->spans[k].amount[i] + 1);
         if (r[i] != m->spans[k].amount[i])
             all = false;
     }
@@ -629,8 +498,8 @@ static void random_release(planner_multi_t *pm, struct model *m)
 
 static void random_search(planner_multi_t *pm, const struct model *m)
 {
-    int64_t on = m->base + rnd(m->h);
-    int64_t d = 1 + rnd(m->h / 2);
+    int64_t on = m->base + tl_rand(m->h);
+    int64_t d = 1 + tl_rand(m->h / 2);
     int64_t a[NT];
     int64_t want = -1;
     int64_t t;
@@ -663,8 +532,8 @@ static void random_search(planner_multi_t *pm, const struct model *m)
 
 static void random_query(planner_multi_t *pm, const struct model *m)
 {
-    int64_t at = m->base + rnd(m->h);
-    int64_t d = 1 + rnd(m->h - (at - m->base));
+    int64_t at = m->base + tl_rand(m->h);
+    int64_t d = 1 + tl_rand(m->h - (at - m->base));
     int64_t a[NT];
 
     for (int i = 0; i < NT; i++) {
@@ -687,18 +556,18 @@ START_TEST(test_random_model)
     int switches = 0;
     bool tree = false;
 
-    rng_state = 777 + (uint64_t) _i * 104729;
+    tl_rand_seed(777 + (uint64_t) _i * 104729);
     /* Deep runs: many short spans, so the per-type planners become treaps
      * and, in the shrinking phases, arrays again. */
     m->h = deep ? MAXH : 40;
     m->maxdur = deep ? 12 : m->h / 3;
-    m->base = rnd(2) * 500;
+    m->base = tl_rand(2) * 500;
     for (int i = 0; i < NT; i++)
-        m->total[i] = deep ? 8 + rnd(8) : rnd(6);
+        m->total[i] = deep ? 8 + tl_rand(8) : tl_rand(6);
     pm = planner_multi_create(m->base, m->h, m->total, types3, NT);
     ck_assert_ptr_nonnull(pm);
     for (int step = 0; step < 2000; step++) {
-        int op = (int) rnd(8);
+        int op = (int) tl_rand(8);
         if (deep && (step / 500) % 2 == 1 && op <= 2)
             op = 3;
         switch (op) {
@@ -758,11 +627,5 @@ static Suite *planner_multi_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(planner_multi_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tl_run(planner_multi_suite());
 }
