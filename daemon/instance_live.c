@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/client.h"
 #include "daemon/instance.h"
@@ -801,6 +802,128 @@ double instance_tick(struct instance *inst)
 
 /* ---- child side ---------------------------------------------------------------------- */
 
+/* A child's resources change after its start (resource.attach, resource.shrink),
+ * but a stratad restarted on the same state directory loads the R its
+ * command line names, the one it started with.  Each change is kept in
+ * STATEDIR/resize.json, {"changes": [{"attach": JGF} | {"remove": RANKS}, ...]},
+ * rewritten whole through a temp file and a rename, and replayed at start
+ * (instance_resources_replay()) before the journal: the restarted instance
+ * has the resources it had, and its jobs' R fit them. */
+static json_t *resize_changes; /* the changes so far (an array) */
+
+static void resize_path(const struct instance *inst, char *path, size_t n, bool tmp)
+{
+    snprintf(path, n, "%s/resize.json%s", inst->opts.statedir, tmp ? ".tmp" : "");
+}
+
+/* Write the changes with `change` appended to STATEDIR/resize.json.tmp and
+ * sync it (the rename comes once the change is made).  -1 with errno. */
+static int resize_prepare(const struct instance *inst, json_t *change)
+{
+    json_t *all = json_array();
+    if (!all || (resize_changes && json_array_extend(all, resize_changes) < 0) ||
+        json_array_append(all, change) < 0) {
+        json_decref(all);
+        errno = ENOMEM;
+        return -1;
+    }
+    json_t *doc = json_pack("{s:i, s:o}", "version", 1, "changes", all);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!text) {
+        errno = ENOMEM;
+        return -1;
+    }
+    char tmp[4200];
+    resize_path(inst, tmp, sizeof tmp, true);
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int saved = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    free(text);
+    if (!ok) {
+        unlink(tmp);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+/* The change was made: the prepared file becomes the record. */
+static void resize_commit(const struct instance *inst, json_t *change)
+{
+    char path[4096], tmp[4200];
+    resize_path(inst, path, sizeof path, false);
+    resize_path(inst, tmp, sizeof tmp, true);
+    if (rename(tmp, path) < 0)
+        fprintf(stderr, "stratad: cannot save %s (a restart would load the resources "
+                        "as they were): %s\n", path, strerror(errno));
+    if (!resize_changes)
+        resize_changes = json_array();
+    json_array_append(resize_changes, change);
+}
+
+static void resize_abort(const struct instance *inst)
+{
+    char tmp[4200];
+    resize_path(inst, tmp, sizeof tmp, true);
+    unlink(tmp);
+}
+
+/* Apply one saved change to the graph (no job exists yet). */
+static int resize_apply(struct instance *inst, json_t *change, struct st_error *err)
+{
+    json_t *jgf = json_object_get(change, "attach");
+    const char *ranks = json_string_value(json_object_get(change, "remove"));
+    if (json_is_object(jgf)) {
+        char *text = json_dumps(jgf, JSON_COMPACT);
+        if (!text)
+            return st_errorf(err, ENOMEM, "out of memory");
+        int rc = match_attach_live(inst->m, text, err);
+        free(text);
+        return rc;
+    }
+    if (ranks)
+        return match_remove_ranks(inst->m, ranks, err);
+    return st_errorf(err, EINVAL, "neither \"attach\" (object) nor \"remove\" (string)");
+}
+
+int instance_resources_replay(struct instance *inst, struct st_error *err)
+{
+    if (!inst || !inst->m || !inst->opts.statedir)
+        return st_errorf(err, EINVAL, "instance_resources_replay: NULL argument");
+    char path[4096];
+    resize_path(inst, path, sizeof path, false);
+    if (access(path, F_OK) < 0)
+        return 0;
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    json_t *changes = json_object_get(doc, "changes");
+    if (!json_is_array(changes)) {
+        json_decref(doc);
+        return st_errorf(err, EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+                         doc ? "needs a \"changes\" array" : jerr.text);
+    }
+    size_t i;
+    json_t *c;
+    json_array_foreach(changes, i, c)
+    {
+        struct st_error e = {{0}};
+        if (resize_apply(inst, c, &e) < 0) {
+            int code = errno ? errno : EINVAL;
+            json_decref(doc);
+            return st_errorf(err, code, "%s: change %zu: %s", path, i + 1, e.text);
+        }
+    }
+    json_decref(resize_changes);
+    resize_changes = json_incref(changes);
+    json_decref(doc);
+    return 0;
+}
+
 int instance_method_attach(struct instance *inst, json_t *params, uint32_t uid, void *worker,
                            json_t **result, struct st_error *err)
 {
@@ -813,10 +936,24 @@ int instance_method_attach(struct instance *inst, json_t *params, uint32_t uid, 
     if (!json_is_object(sched))
         return st_errorf(err, EINVAL, "resource.attach: needs \"R\" with a JGF \"scheduling\" key");
     char *jgf = json_dumps(sched, JSON_COMPACT);
-    if (!jgf)
+    json_t *change = jgf ? json_pack("{s:O}", "attach", sched) : NULL;
+    if (!change) {
+        free(jgf);
         return st_errorf(err, ENOMEM, "out of memory");
+    }
+    if (resize_prepare(inst, change) < 0) {
+        st_errorf(err, errno, "resource.attach: cannot save the change: %s", strerror(errno));
+        free(jgf);
+        json_decref(change);
+        return -1;
+    }
     int rc = match_attach_live(inst->m, jgf, err);
     free(jgf);
+    if (rc < 0)
+        resize_abort(inst);
+    else
+        resize_commit(inst, change);
+    json_decref(change);
     if (rc < 0)
         return -1;
     int n = 0;
@@ -889,6 +1026,26 @@ static void drain_ranks(struct instance *inst, idset_t *ranks, json_t *ids)
     inst_kick(inst);
 }
 
+/* match_remove_ranks, kept in STATEDIR/resize.json. */
+static int remove_ranks(struct instance *inst, const char *text, struct st_error *err)
+{
+    json_t *change = json_pack("{s:s}", "remove", text);
+    if (!change)
+        return st_errorf(err, ENOMEM, "out of memory");
+    if (resize_prepare(inst, change) < 0) {
+        st_errorf(err, errno, "resource.shrink: cannot save the change: %s", strerror(errno));
+        json_decref(change);
+        return -1;
+    }
+    int rc = match_remove_ranks(inst->m, text, err);
+    if (rc < 0)
+        resize_abort(inst);
+    else
+        resize_commit(inst, change);
+    json_decref(change);
+    return rc;
+}
+
 int instance_method_detach(struct instance *inst, json_t *params, uint32_t uid, void *worker,
                            json_t **result, struct st_error *err)
 {
@@ -925,7 +1082,7 @@ int instance_method_detach(struct instance *inst, json_t *params, uint32_t uid, 
     if (rc == 0 && json_array_size(busy) > 0) {
         drain_ranks(inst, ranks, busy);
         *result = json_pack("{s:b, s:O}", "removed", 0, "waiting", busy);
-    } else if (rc == 0 && (rc = match_remove_ranks(inst->m, text, err)) == 0) {
+    } else if (rc == 0 && (rc = remove_ranks(inst, text, err)) == 0) {
         *result = json_pack("{s:b, s:s}", "removed", 1, "ranks", text);
         inst->dirty = true;
         inst_kick(inst);

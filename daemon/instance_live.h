@@ -69,6 +69,15 @@ int instance_method_attach(struct instance *inst, json_t *params, uint32_t uid, 
 int instance_method_detach(struct instance *inst, json_t *params, uint32_t uid, void *worker,
                            json_t **result, struct st_error *err);
 
+/* Start hook (stratad.c, after the graph is loaded and the state
+ * directory set up, before the journal is replayed): apply the resource
+ * changes (resource.attach, resource.shrink) this instance saved in
+ * STATEDIR/resize.json before it was restarted, so that it has the
+ * resources it had, not those its --load R names.  0 (also when there is
+ * no such file), or -1 with err ("FILE: change N: what"; EINVAL for NULL
+ * arguments or a bad file). */
+int instance_resources_replay(struct instance *inst, struct st_error *err);
+
 /* Recovery hook (stratad.c): instance job j was running when the old
  * stratad died.  Hold its allocation again and wait for its child to
  * re-register within the job's grace period.  0, or -1 (the caller fails

@@ -587,7 +587,8 @@ int main(int argc, char **argv)
     if (rundir_alloc)
         inst.opts.rundir = rundir_alloc;
     if (events_init(&inst) < 0 || load_resources(&inst, &err) < 0 || setup_dirs(&inst, &err) < 0 ||
-        recover(&inst, &err) < 0 || server_start(&inst, &err) < 0) {
+        instance_resources_replay(&inst, &err) < 0 || recover(&inst, &err) < 0 ||
+        server_start(&inst, &err) < 0) {
         fprintf(stderr, "stratad: %s\n", err.text[0] ? err.text : strerror(errno));
         server_stop(&inst);
         instance_free(&inst);

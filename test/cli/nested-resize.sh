@@ -163,5 +163,65 @@ check "root: every allocation (grants too) freed" test "$(allocated)" = " 0"
 check "a new 1000-node job fits" \
     test "$("$STRATA" run -N1000 --exclusive --noexec -t 0 true >/dev/null; echo $?)" = 0
 check "no process of the hierarchy left but the root" no_procs_but "$D_PID"
+
+# ---- a child stratad restarted on its own keeps its grown/shrunk resources ----------
+# (not through its wrapper: the same command line on the same state directory)
+res_sets() {  # URI: the child's resources per state: ranks and core count
+    "$STRATA" --uri "$1" call resource.list |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join("%s=%s/%s" % (k, d[k]["ranks"], d[k]["ncores"]) for k in sorted(d)))'
+}
+B=$("$STRATA" batch -N2 --exclusive "$TMP/hold.sh") || fail "batch B"
+BURI=$(wait_uri "$ROOT" "$B") || fail "B registered"
+"$STRATA" instance grow "$B" -N1 --exclusive >/dev/null && ok "B grown by a node" || fail "grow B"
+BR=$(info_field "$ROOT" "$B" ranks)
+"$STRATA" instance shrink "$B" "${BR%%[,-]*}" >/dev/null && ok "B shrunk by rank ${BR%%[,-]*}" ||
+    fail "shrink B"
+"$STRATA" instance grow "$B" -c3 >/dev/null && ok "B grown by 3 cores" || fail "grow B by cores"
+check "B: R and child agree" consistent "$B"
+BRANKS=$(info_field "$ROOT" "$B" ranks)
+BJ=$("$STRATA" --uri "$BURI" submit -N2 -c2 -t 5m true) || fail "a job in B"
+check "B's job runs" wait_state_at "$BURI" "$BJ" run
+BJR=$(info_field "$BURI" "$BJ" ranks)
+before=$(res_sets "$BURI")
+BPID=$(info_field "$ROOT" "$B" child_pid)
+BSD=$(info_field "$ROOT" "$B" statedir)
+check "the child keeps its changes in its state directory" test -s "$BSD/resize.json"
+mapfile -d '' BARGS </proc/"$BPID"/cmdline
+kill -9 "$BPID"
+check "B's child is gone" wait_gone "$BPID" 50
+check "B ends with its child" wait_state "$B" inactive 100
+"${BARGS[@]}" >"$TMP/child2.out" 2>"$TMP/child2.err" &
+C2=$!
+PIDS+=("$C2")
+check "the child restarts alone" wait_for 100 "$STRATA" --uri "$BURI" ping
+after=$(res_sets "$BURI")
+echo "   before: $before"
+echo "   after:  $after"
+check "the restarted child has the resources it had (not its first R)" \
+    test -n "$before" -a "$after" = "$before"
+check "  those of the parent's last R of the job ($BRANKS)" test "$(
+    "$STRATA" --uri "$BURI" call resource.list | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(",".join(d[k]["ranks"] for k in sorted(d) if d[k]["ranks"]))' |
+    python3 -c '
+import sys
+out = set()
+for part in filter(None, sys.stdin.read().strip().split(",")):
+    a, _, b = part.partition("-"); out.update(range(int(a), int(b or a) + 1))
+print(sorted(out))')" = "$(python3 -c '
+import sys
+out = set()
+for part in filter(None, sys.argv[1].split(",")):
+    a, _, b = part.partition("-"); out.update(range(int(a), int(b or a) + 1))
+print(sorted(out))' "$BRANKS")"
+check "  its job was restored on them (ranks $BJR)" \
+    test "$(info_field "$BURI" "$BJ" state) $(info_field "$BURI" "$BJ" ranks)" = "run $BJR"
+"$STRATA" --uri "$BURI" shutdown >/dev/null
+check "the restarted child stops" wait_gone "$C2" 50
+check "a bad resize.json stops a restart with its place" bash -c "
+    echo '{\"changes\": [{\"attach\": 5}]}' >'$BSD/resize.json'
+    ! timeout 20 ${BARGS[*]@Q} >/dev/null 2>'$TMP/child3.err'"
+check "  naming the file and the change" grep -q "resize.json: change 1: " "$TMP/child3.err"
 daemon_stop
 finish
