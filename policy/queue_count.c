@@ -184,22 +184,6 @@ static int64_t earliest(const struct count_be *c, int64_t now, int64_t dur, int6
     return start;
 }
 
-static int count_reserve(void *ctx, const struct queue_job *job, int64_t now, int64_t *at)
-{
-    struct count_be *c = ctx;
-    if (check_job(c, job) < 0 || !at) {
-        if (!at)
-            errno = EINVAL;
-        return -1;
-    }
-    forget_past(c, now);
-    int64_t t = earliest(c, now, job->duration, job->size);
-    if (span_add(c, job->id, t, t + job->duration, job->size) < 0)
-        return -1;
-    *at = t;
-    return 0;
-}
-
 static int count_estimate(void *ctx, const struct queue_job *job, int64_t now, int64_t *at)
 {
     struct count_be *c = ctx;
@@ -210,6 +194,18 @@ static int count_estimate(void *ctx, const struct queue_job *job, int64_t now, i
     }
     forget_past(c, now);
     *at = earliest(c, now, job->duration, job->size);
+    return 0;
+}
+
+/* A reservation is the estimate, held: *at is set only once it is. */
+static int count_reserve(void *ctx, const struct queue_job *job, int64_t now, int64_t *at)
+{
+    int64_t t;
+    if (count_estimate(ctx, job, now, at ? &t : NULL) < 0)
+        return -1;
+    if (span_add(ctx, job->id, t, t + job->duration, job->size) < 0)
+        return -1;
+    *at = t;
     return 0;
 }
 
