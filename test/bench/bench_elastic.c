@@ -95,19 +95,30 @@ static void timing_add(struct timing *t, double x)
     t->n++;
 }
 
+/* The node of the i-th operation, spread over the node list (which each
+ * removal and attach reorders), and its containment path in path; VTX_NONE
+ * when fewer than two nodes are left. */
+static vtx_t op_node(graph_t *g, int i, char *path, size_t len)
+{
+    atom_t cont = graph_atom_find(g, "containment");
+    int nn = 0;
+    const vtx_t *nodes = graph_by_type(g, graph_atom_find(g, "node"), &nn);
+    if (nn < 2)
+        return VTX_NONE;
+    vtx_t v = nodes[(size_t) (i * 7919) % (size_t) nn];
+    snprintf(path, len, "%s", graph_path(g, v, cont));
+    return v;
+}
+
 /* ops removals and attaches of nodes, spread over the node list. */
 static int run_ops(matcher_t *m, graph_t *g, int ops, struct timing *rem, struct timing *att)
 {
     atom_t cont = graph_atom_find(g, "containment");
-    atom_t node = graph_atom_find(g, "node");
     for (int i = 0; i < ops; i++) {
-        int nn = 0;
-        const vtx_t *nodes = graph_by_type(g, node, &nn);
-        if (nn < 2)
-            return -1;
-        vtx_t v = nodes[(size_t) (i * 7919) % (size_t) nn];
         char path[512];
-        snprintf(path, sizeof(path), "%s", graph_path(g, v, cont));
+        vtx_t v = op_node(g, i, path, sizeof(path));
+        if (v == VTX_NONE)
+            return -1;
         char *jgf = subtree_jgf(g, v, cont);
         struct st_error err = {{0}};
         double t0 = now();
@@ -159,15 +170,10 @@ static int allocate_jobs(matcher_t *m, int njobs)
 /* ops removals with jobs in place. */
 static int remove_ops(matcher_t *m, graph_t *g, int ops, struct timing *rem)
 {
-    atom_t cont = graph_atom_find(g, "containment");
-    atom_t node = graph_atom_find(g, "node");
     for (int i = 0; i < ops; i++) {
-        int nn = 0;
-        const vtx_t *nodes = graph_by_type(g, node, &nn);
-        if (nn < 2)
-            return -1;
         char path[512];
-        snprintf(path, sizeof(path), "%s", graph_path(g, nodes[(size_t) (i * 7919) % (size_t) nn], cont));
+        if (op_node(g, i, path, sizeof(path)) == VTX_NONE)
+            return -1;
         struct st_error err = {{0}};
         double t0 = now();
         if (match_remove_path(m, path, &err) < 0) {
