@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "resource/graph.h"
+#include "test/unit/testlib.h"
 
 static vtx_t add(graph_t *g, const char *type, int64_t id, const char *path)
 {
@@ -1042,9 +1043,7 @@ START_TEST(test_badparam)
     graph_rank_at(NULL, 0, &rank, &cnt);
     ck_assert_int_eq(cnt, 42);
     ck_assert_uint_eq(graph_memory_bytes(NULL), 0);
-    errno = 0;
-    ck_assert_int_eq(graph_set_full_rebuild(NULL, true), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(graph_set_full_rebuild(NULL, true), EINVAL);
     ck_assert(!graph_full_rebuild(NULL));
     errno = 42;
     graph_destroy(NULL);
@@ -1106,9 +1105,5 @@ int main(void)
     tcase_add_test(tc, test_failed_growth_changes_nothing);
     tcase_add_test(tc, test_random_changes);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(su);
 }

@@ -114,34 +114,18 @@ END_TEST
 START_TEST(test_badparam)
 {
     struct st_error err;
-    errno = 0;
-    ck_assert_ptr_null(hostlist_decode(NULL, &err));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(hostlist_encode(NULL));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(hostlist_decode(NULL, &err), EINVAL);
+    TL_ASSERT_NULL_ERRNO(hostlist_encode(NULL), EINVAL);
     hostlist_t *hl = hostlist_create();
-    errno = 0;
-    ck_assert_int_eq(hostlist_append(NULL, "a"), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(hostlist_append(hl, NULL), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(hostlist_append(hl, ""), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(hostlist_append(hl, "a,b"), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(hostlist_append(NULL, "a"), EINVAL);
+    TL_ASSERT_ERRNO(hostlist_append(hl, NULL), EINVAL);
+    TL_ASSERT_ERRNO(hostlist_append(hl, ""), EINVAL);
+    TL_ASSERT_ERRNO(hostlist_append(hl, "a,b"), EINVAL);
     ck_assert_uint_eq(hostlist_count(hl), 0); /* unchanged */
     ck_assert_uint_eq(hostlist_count(NULL), 0);
-    errno = 0;
-    ck_assert_ptr_null(hostlist_nth(hl, 0));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(hostlist_nth(hl, 0), EINVAL);
     ck_assert_ptr_null(hostlist_nth(NULL, 0));
-    errno = 0;
-    ck_assert_int_eq(hostlist_find(NULL, "a"), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(hostlist_find(NULL, "a"), EINVAL);
     ck_assert_int_eq(hostlist_find(hl, NULL), -1);
     errno = 42;
     hostlist_destroy(NULL);

@@ -155,26 +155,14 @@ END_TEST
 START_TEST(test_badparam)
 {
     struct st_error err;
-    errno = 0;
-    ck_assert_ptr_null(idset_decode(NULL, &err));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(idset_encode(NULL));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(idset_add(NULL, 1), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(idset_decode(NULL, &err), EINVAL);
+    TL_ASSERT_NULL_ERRNO(idset_encode(NULL), EINVAL);
+    TL_ASSERT_ERRNO(idset_add(NULL, 1), EINVAL);
     idset_t *s = idset_create();
-    errno = 0;
-    ck_assert_int_eq(idset_add(s, -1), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(idset_add(s, -1), EINVAL);
     ck_assert_uint_eq(idset_count(s), 0); /* unchanged */
-    errno = 0;
-    ck_assert_int_eq(idset_remove(NULL, 1), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(idset_remove(s, -3), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(idset_remove(NULL, 1), EINVAL);
+    TL_ASSERT_ERRNO(idset_remove(s, -3), EINVAL);
     ck_assert(!idset_test(NULL, 1));
     ck_assert(!idset_test(s, -1));
     ck_assert_uint_eq(idset_count(NULL), 0);

@@ -637,24 +637,14 @@ END_TEST
 START_TEST(test_badparam)
 {
     struct st_error err = {""};
-    errno = 0;
-    ck_assert_ptr_null(jobspec_parse_string(NULL, 0, "x", &err));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(jobspec_parse_string(NULL, 0, "x", &err), EINVAL);
     ck_assert_ptr_null(jobspec_parse_string(NULL, 0, NULL, NULL));
     ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(jobspec_parse_file(NULL, &err));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(jobspec_parse_file("/nonexistent/job.yaml", &err));
-    ck_assert_int_eq(errno, ENOENT);
+    TL_ASSERT_NULL_ERRNO(jobspec_parse_file(NULL, &err), EINVAL);
+    TL_ASSERT_NULL_ERRNO(jobspec_parse_file("/nonexistent/job.yaml", &err), ENOENT);
     ck_assert_ptr_nonnull(strstr(err.text, "/nonexistent/job.yaml"));
-    errno = 0;
-    ck_assert_ptr_null(jobspec_to_json(NULL));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(jobspec_to_yaml(NULL));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(jobspec_to_json(NULL), EINVAL);
+    TL_ASSERT_NULL_ERRNO(jobspec_to_yaml(NULL), EINVAL);
     ck_assert_int_eq(jobspec_duration_seconds(NULL), 0);
     errno = 42;
     jobspec_destroy(NULL);

@@ -209,19 +209,11 @@ END_TEST
 START_TEST(test_badparam)
 {
     struct st_error err = {""};
-    errno = 0;
-    ck_assert_ptr_null(jobspec_from_shape(NULL, &err));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(jobspec_from_shape(NULL, NULL));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(jobspec_from_shape(NULL, &err), EINVAL);
+    TL_ASSERT_NULL_ERRNO(jobspec_from_shape(NULL, NULL), EINVAL);
     double d = 7;
-    errno = 0;
-    ck_assert_int_eq(jobspec_parse_duration(NULL, &d), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(jobspec_parse_duration("1m", NULL), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(jobspec_parse_duration(NULL, &d), EINVAL);
+    TL_ASSERT_ERRNO(jobspec_parse_duration("1m", NULL), EINVAL);
     ck_assert(d == 7);
     /* A NULL error buffer is allowed on failing shapes too. */
     struct jobspec_shape s = {.nodes = 3, .ntasks = 1, .argv = cmd};
@@ -300,9 +292,7 @@ START_TEST(test_cli_errors)
         struct jobspec_cli c = {.shape = {.nodes = 7, .ntasks = 7, .cores_per_task = 7,
                                           .gpus_per_task = 7, .duration = 7}};
         struct st_error err = {""};
-        errno = 0;
-        ck_assert_int_eq(jobspec_cli_option(&c, bad[i].opt, bad[i].arg, &err), -1);
-        ck_assert_int_eq(errno, EINVAL);
+        TL_ASSERT_ERRNO(jobspec_cli_option(&c, bad[i].opt, bad[i].arg, &err), EINVAL);
         ck_assert_msg(strstr(err.text, bad[i].want), "%s: %s", bad[i].want, err.text);
         ck_assert(c.shape.nodes == 7 && c.shape.ntasks == 7 && c.shape.cores_per_task == 7 &&
                   c.shape.gpus_per_task == 7 && c.shape.duration == 7);
@@ -320,9 +310,7 @@ START_TEST(test_cli_errors)
     ck_assert_ptr_null(jobspec_cli_build(NULL, cmd, NULL, &err));
     ck_assert_int_eq(errno, EINVAL);
     struct jobspec_strv sv = {0};
-    errno = 0;
-    ck_assert_int_eq(jobspec_strv_push(&sv, NULL), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(jobspec_strv_push(&sv, NULL), EINVAL);
     ck_assert_int_eq(jobspec_strv_push(NULL, "x"), -1);
     jobspec_strv_clear(NULL);
     jobspec_cli_clear(NULL);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "test/unit/testlib.h"
 
 struct flags {
     const char *name;
@@ -118,18 +119,10 @@ END_TEST
 
 START_TEST(test_badparam)
 {
-    errno = 0;
-    ck_assert_ptr_null(policy_lookup(NULL));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(policy_lookup("nope"));
-    ck_assert_int_eq(errno, ENOENT);
-    errno = 0;
-    ck_assert_ptr_null(policy_create(NULL, NULL));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(policy_ops(NULL));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(policy_lookup(NULL), EINVAL);
+    TL_ASSERT_NULL_ERRNO(policy_lookup("nope"), ENOENT);
+    TL_ASSERT_NULL_ERRNO(policy_create(NULL, NULL), EINVAL);
+    TL_ASSERT_NULL_ERRNO(policy_ops(NULL), EINVAL);
     errno = 42;
     policy_destroy(NULL);
     ck_assert_int_eq(errno, 42);
@@ -177,13 +170,9 @@ START_TEST(test_plugin)
     ck_assert_int_lt(ops->score(&r0, 0), ops->score(&r1, 0));
     policy_destroy(p);
 
-    errno = 0;
-    ck_assert_ptr_null(policy_create("plugin:/nonexistent/lib.so", &err));
-    ck_assert_int_eq(errno, ENOENT);
+    TL_ASSERT_NULL_ERRNO(policy_create("plugin:/nonexistent/lib.so", &err), ENOENT);
     /* A shared object without the entry point is refused. */
-    errno = 0;
-    ck_assert_ptr_null(policy_create("plugin:libm.so.6", &err));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(policy_create("plugin:libm.so.6", &err), EINVAL);
 }
 END_TEST
 
@@ -206,9 +195,5 @@ static Suite *policy_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(policy_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tl_run(policy_suite());
 }

@@ -12,6 +12,7 @@
 
 #include "daemon/client.h"
 #include "daemon/proto.h"
+#include "test/unit/testlib.h"
 
 /* Requests: text -> 0 and method, or -1 and errno. */
 static const struct {
@@ -248,9 +249,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "policy/queue.h"
+#include "test/unit/testlib.h"
 
 /* ---- a tiny event loop: submit, finish, one pass per instant ---------------- */
 
@@ -605,9 +606,7 @@ START_TEST(test_badparam)
 {
     struct st_error err = {{0}};
     struct queue_backend be;
-    errno = 0;
-    ck_assert_ptr_null(queue_clock_create((enum queue_clock_kind) 42, 0));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(queue_clock_create((enum queue_clock_kind) 42, 0), EINVAL);
     ck_assert_ptr_null(queue_clock_create(QUEUE_CLOCK_SIMULATED, -1));
     ck_assert_int_eq(queue_clock_now(NULL), -1);
     ck_assert_int_eq(queue_clock_set(NULL, 1), -1);
@@ -758,9 +757,5 @@ static Suite *queue_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(queue_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(queue_suite());
 }

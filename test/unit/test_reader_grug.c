@@ -519,9 +519,8 @@ START_TEST(test_dispatch)
     ck_assert_int_eq(graph_vertex_count(g), 100);
     graph_destroy(g);
 
-    errno = 0;
-    ck_assert_ptr_null(reader_load("nosuch", conformance("grugs/tiny.graphml"), NULL, &err));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(reader_load("nosuch", conformance("grugs/tiny.graphml"), NULL, &err),
+                         EINVAL);
     ck_assert_str_eq(err.text, "unknown load format 'nosuch'");
     ck_assert_ptr_null(reader_load(NULL, conformance("grugs/tiny.graphml"), NULL, &err));
     ck_assert_int_eq(errno, EINVAL);

@@ -407,9 +407,7 @@ START_TEST(test_attach_errors)
     struct st_error err = { { 0 } };
     graph_t *g = reader_jgf_parse(base_jgf, "base", &err);
     ck_assert_msg(g != NULL, "%s", err.text);
-    errno = 0;
-    ck_assert_int_eq(reader_jgf_attach(g, bad_attach[_i].text, "bad", &err), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(reader_jgf_attach(g, bad_attach[_i].text, "bad", &err), EINVAL);
     ck_assert_msg(strstr(err.text, bad_attach[_i].msg) != NULL, "'%s' lacks '%s'", err.text,
                   bad_attach[_i].msg);
     ck_assert_int_eq(graph_live_vertex_count(g), 2);
@@ -423,39 +421,23 @@ END_TEST
 START_TEST(test_badparam)
 {
     struct st_error err;
-    errno = 0;
-    ck_assert_ptr_null(reader_jgf_load(NULL, &err));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(reader_jgf_load("/nonexistent/x.json", &err));
-    ck_assert_int_eq(errno, ENOENT);
+    TL_ASSERT_NULL_ERRNO(reader_jgf_load(NULL, &err), EINVAL);
+    TL_ASSERT_NULL_ERRNO(reader_jgf_load("/nonexistent/x.json", &err), ENOENT);
     ck_assert_msg(strstr(err.text, "/nonexistent/x.json") != NULL, "%s", err.text);
-    errno = 0;
-    ck_assert_ptr_null(reader_jgf_parse(NULL, "x", &err));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(reader_jgf_doc_parse(NULL, "x", &err));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(reader_jgf_attach(NULL, base_jgf, "x", &err), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(reader_jgf_parse(NULL, "x", &err), EINVAL);
+    TL_ASSERT_NULL_ERRNO(reader_jgf_doc_parse(NULL, "x", &err), EINVAL);
+    TL_ASSERT_ERRNO(reader_jgf_attach(NULL, base_jgf, "x", &err), EINVAL);
     graph_t *g = reader_jgf_parse(base_jgf, "base", NULL);
     ck_assert_ptr_nonnull(g);
-    errno = 0;
-    ck_assert_int_eq(reader_jgf_attach(g, NULL, "x", NULL), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(reader_jgf_attach(g, NULL, "x", NULL), EINVAL);
     vtx_t map[2];
-    errno = 0;
-    ck_assert_int_eq(reader_jgf_doc_resolve(NULL, g, map), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(reader_jgf_doc_resolve(NULL, g, map), EINVAL);
     struct reader_jgf_doc *doc = reader_jgf_doc_parse(base_jgf, "b", NULL);
     ck_assert_int_eq(reader_jgf_doc_resolve(doc, NULL, map), -1);
     ck_assert_int_eq(reader_jgf_doc_resolve(doc, g, NULL), -1);
     vtx_t *out;
     size_t n;
-    errno = 0;
-    ck_assert_int_eq(reader_jgf_shorthand_expand(NULL, g, &out, &n), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(reader_jgf_shorthand_expand(NULL, g, &out, &n), EINVAL);
     ck_assert_int_eq(reader_jgf_shorthand_expand(doc, g, NULL, &n), -1);
     ck_assert_ptr_null(reader_jgf_vertex_path(NULL, "containment"));
     ck_assert_ptr_null(reader_jgf_vertex_path(&doc->vertices[0], NULL));

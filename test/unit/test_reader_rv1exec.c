@@ -189,9 +189,7 @@ START_TEST(test_r_with_scheduling)
     ck_assert_msg(g != NULL, "%s", err.text);
     ck_assert_int_eq(graph_live_vertex_count(g), 4);
     graph_destroy(g);
-    errno = 0;
-    ck_assert_ptr_null(reader_r_parse(NULL, "r", false, &err));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(reader_r_parse(NULL, "r", false, &err), EINVAL);
     ck_assert_ptr_null(reader_r_parse("{", "r", false, &err));
     ck_assert_int_eq(errno, EINVAL);
 }
@@ -244,18 +242,10 @@ END_TEST
 START_TEST(test_badparam)
 {
     struct st_error err;
-    errno = 0;
-    ck_assert_ptr_null(reader_rv1exec_load(NULL, &err));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(reader_rv1exec_load("/nonexistent/r.json", &err));
-    ck_assert_int_eq(errno, ENOENT);
-    errno = 0;
-    ck_assert_ptr_null(reader_rv1exec_parse(NULL, "x", &err));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(reader_rv1_parse(NULL, "x", &err));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(reader_rv1exec_load(NULL, &err), EINVAL);
+    TL_ASSERT_NULL_ERRNO(reader_rv1exec_load("/nonexistent/r.json", &err), ENOENT);
+    TL_ASSERT_NULL_ERRNO(reader_rv1exec_parse(NULL, "x", &err), EINVAL);
+    TL_ASSERT_NULL_ERRNO(reader_rv1_parse(NULL, "x", &err), EINVAL);
     ck_assert_ptr_null(reader_rv1_hostname(NULL, 0));
     errno = 42;
     reader_rv1_destroy(NULL);

@@ -12,16 +12,16 @@
 static const struct {
     size_t cap, need, first, want;
 } cap_cases[] = {
-    { 0, 0, 64, 0 },              /* nothing needed: no allocation */
-    { 0, 1, 64, 64 },             /* an empty array starts at first */
-    { 0, 100, 64, 128 },          /* first doubles until need fits */
-    { 8, 8, 64, 8 },              /* enough already */
-    { 8, 9, 64, 16 },             /* one more than cap: doubles once */
-    { 8, 33, 64, 64 },            /* doubles until need fits */
-    { 3, 4, 2, 6 },               /* a capacity that is no power of two */
-    { 0, 1, 0, 0 },               /* first 0 cannot grow */
-    { SIZE_MAX / 2 + 1, SIZE_MAX, 1, 0 }, /* doubling overflows */
-    { SIZE_MAX / 2, SIZE_MAX / 2 + 1, 1, SIZE_MAX - 1 },
+    {0, 0, 64, 0},                      /* nothing needed: no allocation */
+    {0, 1, 64, 64},                     /* an empty array starts at first */
+    {0, 100, 64, 128},                  /* first doubles until need fits */
+    {8, 8, 64, 8},                      /* enough already */
+    {8, 9, 64, 16},                     /* one more than cap: doubles once */
+    {8, 33, 64, 64},                    /* doubles until need fits */
+    {3, 4, 2, 6},                       /* a capacity that is no power of two */
+    {0, 1, 0, 0},                       /* first 0 cannot grow */
+    {SIZE_MAX / 2 + 1, SIZE_MAX, 1, 0}, /* doubling overflows */
+    {SIZE_MAX / 2, SIZE_MAX / 2 + 1, 1, SIZE_MAX - 1},
 };
 
 START_TEST(test_grow_cap)
@@ -82,22 +82,16 @@ START_TEST(test_overflow)
     a[3] = 42;
 
     /* need * elem overflows size_t although need itself does not. */
-    errno = 0;
-    ck_assert_int_eq(st_grow(&a, &cap, SIZE_MAX / 4, sizeof *a, 4), -1);
-    ck_assert_int_eq(errno, ENOMEM);
+    TL_ASSERT_ERRNO(st_grow(&a, &cap, SIZE_MAX / 4, sizeof *a, 4), ENOMEM);
     ck_assert_ptr_eq(a, before);
     ck_assert_uint_eq(cap, 4);
 
     /* The doubling itself overflows. */
-    errno = 0;
-    ck_assert_int_eq(st_grow(&a, &cap, SIZE_MAX, sizeof *a, 4), -1);
-    ck_assert_int_eq(errno, ENOMEM);
+    TL_ASSERT_ERRNO(st_grow(&a, &cap, SIZE_MAX, sizeof *a, 4), ENOMEM);
     ck_assert_ptr_eq(a, before);
     ck_assert_uint_eq(cap, 4);
 
-    errno = 0;
-    ck_assert_int_eq(st_resize(&a, SIZE_MAX / 2, sizeof *a), -1);
-    ck_assert_int_eq(errno, ENOMEM);
+    TL_ASSERT_ERRNO(st_resize(&a, SIZE_MAX / 2, sizeof *a), ENOMEM);
     ck_assert_ptr_eq(a, before);
     ck_assert_int_eq(a[3], 42);
     free(a);
@@ -109,27 +103,15 @@ START_TEST(test_badparam)
     int *a = NULL;
     size_t cap = 0;
 
-    errno = 0;
-    ck_assert_int_eq(st_grow(NULL, &cap, 1, sizeof *a, 8), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(st_grow(&a, NULL, 1, sizeof *a, 8), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(st_grow(&a, &cap, 1, 0, 8), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(st_grow(&a, &cap, 1, sizeof *a, 0), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(st_grow(NULL, &cap, 1, sizeof *a, 8), EINVAL);
+    TL_ASSERT_ERRNO(st_grow(&a, NULL, 1, sizeof *a, 8), EINVAL);
+    TL_ASSERT_ERRNO(st_grow(&a, &cap, 1, 0, 8), EINVAL);
+    TL_ASSERT_ERRNO(st_grow(&a, &cap, 1, sizeof *a, 0), EINVAL);
     ck_assert_ptr_null(a);
     ck_assert_uint_eq(cap, 0);
 
-    errno = 0;
-    ck_assert_int_eq(st_resize(NULL, 1, 1), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(st_resize(&a, 1, 0), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(st_resize(NULL, 1, 1), EINVAL);
+    TL_ASSERT_ERRNO(st_resize(&a, 1, 0), EINVAL);
     ck_assert_ptr_null(a);
 
     /* st_grow_cap has no pointer to check: first 0 is its bad value. */

@@ -7,6 +7,7 @@
 
 #include "resource/graph.h"
 #include "resource/writer.h"
+#include "test/unit/testlib.h"
 
 /* tiny0 -> node0 (rank 0, class=1) -> core1, core2
  *       -> node1 (rank 1)          -> core0, core1, gpu0, memory0 (16 GB)
@@ -416,35 +417,23 @@ START_TEST(test_badparam)
     enum writer_format fmt = WRITER_JGF;
     atom_t cont = graph_atom_find(g, "containment");
 
-    errno = 0;
-    ck_assert_int_eq(writer_format_parse(NULL, &fmt), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(writer_format_parse("simple", NULL), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(writer_format_parse("JGF", &fmt), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(writer_format_parse(NULL, &fmt), EINVAL);
+    TL_ASSERT_ERRNO(writer_format_parse("simple", NULL), EINVAL);
+    TL_ASSERT_ERRNO(writer_format_parse("JGF", &fmt), EINVAL);
     ck_assert_int_eq(fmt, WRITER_JGF); /* unchanged on failure */
     ck_assert_ptr_null(writer_format_name(WRITER_FORMAT_COUNT));
     ck_assert_ptr_null(writer_format_name((enum writer_format) - 1));
     ck_assert(!writer_format_is_json(WRITER_FORMAT_COUNT));
 
-    errno = 0;
-    ck_assert_ptr_null(writer_create(WRITER_SIMPLE, NULL));
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_ptr_null(writer_create(WRITER_FORMAT_COUNT, g));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(writer_create(WRITER_SIMPLE, NULL), EINVAL);
+    TL_ASSERT_NULL_ERRNO(writer_create(WRITER_FORMAT_COUNT, g), EINVAL);
 
     writer_destroy(NULL);
     writer_reset(NULL);
     writer_emit_time(NULL, 0, 1);
     writer_emit_queue(NULL, "q");
     ck_assert(writer_empty(NULL));
-    errno = 0;
-    ck_assert_ptr_null(writer_render(NULL));
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_NULL_ERRNO(writer_render(NULL), EINVAL);
 
     writer_t *w = writer_create(WRITER_JGF, g);
     ck_assert_ptr_nonnull(w);
@@ -469,18 +458,10 @@ START_TEST(test_badparam)
         ck_assert_int_eq(errno, EINVAL);
         ck_assert(writer_empty(w)); /* a failed emit records nothing */
     }
-    errno = 0;
-    ck_assert_int_eq(writer_emit_edge(NULL, V_CLUSTER, V_N0, cont), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(writer_emit_edge(w, V_CLUSTER, NV, cont), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(writer_emit_edge(w, -5, V_N0, cont), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    ck_assert_int_eq(writer_emit_edge(w, V_CLUSTER, V_N0, ATOM_NONE), -1);
-    ck_assert_int_eq(errno, EINVAL);
+    TL_ASSERT_ERRNO(writer_emit_edge(NULL, V_CLUSTER, V_N0, cont), EINVAL);
+    TL_ASSERT_ERRNO(writer_emit_edge(w, V_CLUSTER, NV, cont), EINVAL);
+    TL_ASSERT_ERRNO(writer_emit_edge(w, -5, V_N0, cont), EINVAL);
+    TL_ASSERT_ERRNO(writer_emit_edge(w, V_CLUSTER, V_N0, ATOM_NONE), EINVAL);
     char *s = writer_render(w);
     ck_assert_str_eq(s, "");
     free(s);
@@ -513,9 +494,5 @@ int main(void)
     tcase_add_test(tc, test_reset_reuse);
     tcase_add_test(tc, test_badparam);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tl_run(s);
 }
