@@ -188,6 +188,26 @@ static void job_free(struct job *j)
     free(j);
 }
 
+/* Sanitizer builds free everything at exit, so that a leak shows. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_LEAK__)
+#define JOBS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define JOBS_SANITIZED 1
+#endif
+#endif
+#ifndef JOBS_SANITIZED
+#define JOBS_SANITIZED 0
+#endif
+
+bool inst_exit_frees(void)
+{
+    if (JOBS_SANITIZED)
+        return true;
+    const char *e = getenv("STRATAD_FULL_FREE");
+    return e && *e && strcmp(e, "0") != 0;
+}
+
 void inst_jobs_free(struct instance *inst)
 {
     for (int64_t i = 1; i <= inst->njobs; i++)

@@ -484,6 +484,12 @@ static void main_loop(struct instance *inst, const sigset_t *set)
 
 static void instance_free(struct instance *inst)
 {
+    /* Only at the process end: the journal's records are written (no
+     * buffering here), the rest goes with the process (inst_exit_frees). */
+    if (!inst_exit_frees()) {
+        journal_close(inst->journal);
+        return;
+    }
     inst_jobs_free(inst);
     journal_close(inst->journal);
     queue_mgr_destroy(inst->qm);

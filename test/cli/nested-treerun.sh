@@ -18,6 +18,26 @@ check "the root ran 2 instance jobs, both completed" test "$("$STRATA" call stat
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["submitted"], d["jobs"]["inactive"])')" = "2 2"
 check "no instance left" no_procs_but "$D_PID"
 
+# A leaf exits without freeing its jobs one by one (inst_exit_frees): its
+# journal still has every job, ended, for a stratad restarted on it.
+LEAF=
+best=0
+for j in "$TMP"/strata-job*/journal "$TMP"/strata-job*/strata-job*/journal; do
+    [ -f "$j" ] || continue
+    n=$(grep -c '"type":"inactive"' "$j")
+    [ "$n" -gt "$best" ] && { best=$n; LEAF=$(dirname "$j"); }
+done
+check "a leaf's journal has its jobs' ends ($best)" test "$best" -ge 7
+"$STRATAD" --rundir "$LEAF" --load "$LEAF/R.json" --load-format jgf --noexec \
+    >"$TMP/leaf.out" 2>"$TMP/leaf.err" &
+LPID=$!
+PIDS+=("$LPID")
+check "the leaf restarts on its state" wait_for 100 "$STRATA" --uri "ipc://$LEAF/rpc" ping
+check "  with every job inactive and completed" test "$("$STRATA" --uri "ipc://$LEAF/rpc" jobs -a |
+    grep -c ' CD ')" = "$best"
+"$STRATA" --uri "ipc://$LEAF/rpc" shutdown >/dev/null
+check "  and stops" wait_gone "$LPID" 50
+
 out=$("$STRATA" tree-run -J 7 --noexec true)
 check "one level: the jobs run in this instance" grep -q "^total: 7 jobs, 1 level(s)" <<<"$out"
 check "bad topology refused" bash -c "! '$STRATA' tree-run -T 2y -J 4 true 2>/dev/null"
