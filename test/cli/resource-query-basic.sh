@@ -7,17 +7,7 @@
 # file names in the output are relative) and compares its stdout and stderr,
 # with timings masked, to test/cli/golden/basic-<name>.{out,err}.
 # STRATA_UPDATE_GOLDEN=1 rewrites the golden files instead.
-set -uo pipefail
-
-src=${STRATA_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-conf=${STRATA_CONFORMANCE:-$src/../shared/conformance}
-data=$conf/data/resource
-golden=$src/test/cli/golden
-rq=$(command -v resource-query || echo "${STRATA_BUILDDIR:-$src/build}/tools/resource-query")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
+golden_prefix=basic
 
 # Timings differ from run to run, and visit counts are the matcher's
 # business (its own tests pin them): mask both.
@@ -29,47 +19,7 @@ mask() {
         -e 's/^(INFO: -?[0-9]+, [A-Z]+, -?[0-9]+, .*, )[^,]*$/\1<time>/'
 }
 
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $1"
-}
-
-not_ok() {
-    n=$((n + 1))
-    failed=$((failed + 1))
-    echo "not ok $n - $1"
-}
-
-# compare NAME KIND FILE: FILE (masked) against golden/basic-NAME.KIND.
-compare() {
-    local want=$golden/basic-$1.$2
-    mask < "$3" > "$3.masked"
-    if [ "${STRATA_UPDATE_GOLDEN:-0}" = 1 ]; then
-        cp "$3.masked" "$want"
-        return 0
-    fi
-    if ! diff -u "$want" "$3.masked"; then
-        return 1
-    fi
-}
-
-# check NAME WANT_RC [ARGS...] < commands: run, compare stdout and stderr.
-check() {
-    local name=$1 want_rc=$2
-    shift 2
-    (cd "$data" && "$rq" "$@" > "$tmp/$name.out" 2> "$tmp/$name.err")
-    local rc=$?
-    if [ "$rc" -ne "$want_rc" ]; then
-        not_ok "$name: exit status $rc, want $want_rc"
-        cat "$tmp/$name.err"
-        return
-    fi
-    if compare "$name" out "$tmp/$name.out" && compare "$name" err "$tmp/$name.err"; then
-        ok "$name"
-    else
-        not_ok "$name"
-    fi
-}
+. "$(dirname "$0")/rq-golden-lib.sh"
 
 js=jobspecs/basics/test001.yaml
 tiny=(-L grugs/tiny.graphml -S CA -P high)

@@ -7,62 +7,14 @@
 #
 # Outputs are compared with test/cli/golden/errors-<name>.{out,err};
 # STRATA_UPDATE_GOLDEN=1 rewrites them.
-set -uo pipefail
-
-src=${STRATA_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-conf=${STRATA_CONFORMANCE:-$src/../shared/conformance}
-data=$conf/data/resource
-golden=$src/test/cli/golden
-rq=$(command -v resource-query || echo "${STRATA_BUILDDIR:-$src/build}/tools/resource-query")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $1"
-}
-
-not_ok() {
-    n=$((n + 1))
-    failed=$((failed + 1))
-    echo "not ok $n - $1"
-}
+golden_prefix=errors
 
 # The match overhead in info/list lines differs from run to run.
 mask() {
     sed -E -e 's/^(INFO: -?[0-9]+, [A-Z]+, -?[0-9]+, .*, )[^,]*$/\1<time>/'
 }
 
-compare() {
-    local want=$golden/errors-$1.$2
-    mask < "$3" > "$3.masked"
-    if [ "${STRATA_UPDATE_GOLDEN:-0}" = 1 ]; then
-        cp "$3.masked" "$want"
-        return 0
-    fi
-    diff -u "$want" "$3.masked"
-}
-
-# check NAME WANT_RC [ARGS...] < commands: run from the data directory,
-# compare stdout and stderr with the golden files.
-check() {
-    local name=$1 want_rc=$2
-    shift 2
-    (cd "$data" && "$rq" "$@" > "$tmp/$name.out" 2> "$tmp/$name.err")
-    local rc=$?
-    if [ "$rc" -ne "$want_rc" ]; then
-        not_ok "$name: exit status $rc, want $want_rc"
-        cat "$tmp/$name.err"
-        return
-    fi
-    if compare "$name" out "$tmp/$name.out" && compare "$name" err "$tmp/$name.err"; then
-        ok "$name"
-    else
-        not_ok "$name"
-    fi
-}
+. "$(dirname "$0")/rq-golden-lib.sh"
 
 # usage_error NAME ARGS...: exit 1, a one-line diagnostic then the usage on
 # stderr, nothing on stdout.
