@@ -390,35 +390,32 @@ struct weights {
     bool covers; /* the job's window holds now */
 };
 
-static void weights_of_children(const struct mspan *sp, void *arg)
+/* The weight of the edge into one of the job's vertices: what the
+ * reference's update sets on each edge it passes through. */
+static void weight_of_vertex(const struct mspan *sp, void *arg)
 {
     struct weights *w = arg;
     matcher_t *m = w->m;
-    int n = 0;
-    const vtx_t *ch = graph_children(m->g, m->dom, sp->v, &n);
-    int held = -1; /* not asked yet: most vertices have no tracked child */
-    for (int j = 0; j < n; j++) {
-        vtx_t c = ch[j];
-        uint32_t mask = m->fmask[c];
-        if (!mask)
-            continue;
-        if (held < 0)
-            held = m->nholds > 0 && (((sp->hold || sp->inhold) && w->covers) ||
-                                     hold_at(m, sp->v, w->now, 1) ||
-                                     match_vertex_held(m, sp->v, w->now, 1));
-        int k = 31 - __builtin_clz(mask);
-        m->weight[c] = held ? 0 : match_filter_avail(m, c, k, w->now, 1);
-    }
+    vtx_t v = sp->v;
+    uint32_t mask = m->fmask[v];
+    if (!mask)
+        return;
+    bool held = m->nholds > 0 &&
+                ((sp->inhold && w->covers) || match_vertex_held(m, v, w->now, 1));
+    int k = 31 - __builtin_clz(mask);
+    m->weight[v] = held ? 0 : match_filter_avail(m, v, k, w->now, 1);
 }
 
-/* The first policy orders children by the availability of their last
- * tracked filter type at `now`; refresh it for the children of every vertex
- * a job touched.  A child below a hold covering now has nothing available
- * (what its filter would say if the hold had spans at every vertex). */
+/* The first policy orders children by weight (match_weight_static until a
+ * job's update reaches them).  A job sets the weight of each of its own
+ * vertices, not their siblings', to the availability of the vertex's last
+ * tracked filter type at `now`.  A vertex below a hold covering now has
+ * nothing available (what its filter would say if the hold had spans at
+ * every vertex). */
 void match_update_weights_job(matcher_t *m, const struct mjob *job, int64_t now)
 {
     struct weights w = {m, now, job->at <= now && now < job->at + job->duration};
-    match_job_foreach(m, job, weights_of_children, &w);
+    match_job_foreach(m, job, weight_of_vertex, &w);
 }
 
 /* The spans commit_vertex gives a vertex below a whole one: its full size

@@ -429,11 +429,8 @@ static void reset_weights(matcher_t *m)
 {
     if (m->njobs == 0 || m->nf == 0)
         return;
-    size_t nf = (size_t) m->nf;
-    for (vtx_t v = 0; v < m->nv; v++) {
-        uint32_t mask = m->fmask[v];
-        m->weight[v] = mask ? m->ftot[(size_t) v * nf + (size_t) (31 - __builtin_clz(mask))] : 0;
-    }
+    for (vtx_t v = 0; v < m->nv; v++)
+        m->weight[v] = match_weight_static(m, v);
 }
 
 /* Remove the subtrees of roots[0..n) (live vertices of the dominant

@@ -177,7 +177,21 @@ void match_set_filter_state(matcher_t *m, vtx_t v, const int64_t *tot)
     }
     m->fmask[v] = mask;
     m->fspec[v] = spec;
-    m->weight[v] = mask ? tot[31 - __builtin_clz(mask)] : 0;
+    m->weight[v] = match_weight_static(m, v);
+}
+
+/* The reference orders a vertex's children by edge weights that start at
+ * the child's total of its FIRST tracked type and become, once a job's
+ * update passes through the edge, the child's availability of its LAST
+ * tracked type (match_update_weights_job).  For a rack under the default
+ * `ALL:core,ALL:node` that is cores (648 on medium) before and free nodes
+ * (at most 18) after, so every rack no job has reached yet is visited
+ * before every rack one has (omit_prefix/cmds01 under `first`). */
+int64_t match_weight_static(const matcher_t *m, vtx_t v)
+{
+    if (!m || v < 0 || v >= m->nv || !m->fmask[v])
+        return 0;
+    return m->ftot[(size_t) v * (size_t) m->nf + (size_t) __builtin_ctz(m->fmask[v])];
 }
 
 

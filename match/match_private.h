@@ -139,7 +139,8 @@ struct matcher {
     int64_t *ftot;   /* nv * nf subtree totals */
     uint32_t *fmask; /* filter types tracked at the vertex */
     uint32_t *fspec; /* filter types an entry covers at the vertex (even if absent) */
-    int64_t *weight; /* first policy: availability of the child's last tracked type */
+    int64_t *weight; /* first policy's child order key (match_weight_static, then
+                      * match_update_weights_job) */
 
     /* per-selection scratch, nv entries */
     int32_t *sseq; /* selection mark: == seq when selected */
@@ -269,5 +270,9 @@ void match_tag_walk_stats(matcher_t *m, const struct mjob *j, struct match_stats
 
 /* See match.c. */
 void match_set_filter_state(matcher_t *m, vtx_t v, const int64_t *tot);
+/* The first policy's weight of v before any job's update passed through
+ * it: the subtree total of v's first tracked filter type (filter order of
+ * -p), 0 if v tracks none or on a NULL m / v out of range. */
+int64_t match_weight_static(const matcher_t *m, vtx_t v);
 
 #endif

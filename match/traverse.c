@@ -474,12 +474,33 @@ static int32_t collect_sorted(matcher_t *m, const struct meglist *l, atom_t type
     return n;
 }
 
-/* Choose the best groups of `type` until `count` is reached. */
-static int choose_best_k(matcher_t *m, const struct meglist *l, atom_t type, int64_t count)
+/* Reverse each run of equal scores in the sorted a[0..n): ties go to the
+ * later group in graph order. */
+static void ties_to_later(const matcher_t *m, int32_t *a, int32_t n)
+{
+    for (int32_t i = 0; i < n;) {
+        int32_t j = i;
+        while (j + 1 < n && m->eg[a[j + 1]].score == m->eg[a[i]].score)
+            j++;
+        for (int32_t lo = i, hi = j; lo < hi; lo++, hi--) {
+            int32_t t = a[lo];
+            a[lo] = a[hi];
+            a[hi] = t;
+        }
+        i = j + 1;
+    }
+}
+
+/* Choose the best groups of `type` until `count` is reached; equal scores
+ * in graph order, or the later first when ties_later. */
+static int choose_best_k(matcher_t *m, const struct meglist *l, atom_t type, int64_t count,
+                         bool ties_later)
 {
     int32_t n = collect_sorted(m, l, type, 0);
     if (n < 0)
         return -1;
+    if (ties_later)
+        ties_to_later(m, m->tmp, n);
     int64_t left = count;
     for (int32_t i = 0; i < n && left > 0; i++) {
         struct meg *e = &m->eg[m->tmp[i]];
@@ -1125,7 +1146,12 @@ static int choose_all(struct msel *s, const struct mreq *R, int nR, const struct
         }
         if (count == 0)
             return -1;
-        if (choose_best_k(m, l, a->type, count) < 0) {
+        /* Among or-slot candidates the reference keeps the later of equal
+         * scores (flexible/cmds08: two identical alternatives under
+         * `high` take core35 of node1, not of node0); a lone slot keeps
+         * graph order (flexible/cmds04). */
+        bool or_slots = c->alt && m->traverser == MATCH_TRAVERSER_FLEXIBLE;
+        if (choose_best_k(m, l, a->type, count, or_slots) < 0) {
             s->error = ENOMEM;
             return -1;
         }
