@@ -17,6 +17,7 @@
 #include "jobspec/ytree.h"
 #include "resource/hostlist.h"
 #include "resource/idset.h"
+#include "resource/st_array.h"
 
 enum { PATH_MAX_DEPTH = 160, VERSION_MAX = 9999 };
 
@@ -866,19 +867,20 @@ jobspec_t *jobspec_parse_string(const char *buf, size_t len, const char *name,
 
 static char *read_all(FILE *f, size_t *len)
 {
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
     errno = 0; /* so that a read error (EISDIR...) can be told from none */
-    while (buf) {
+    for (;;) {
+        /* Room for one more byte: a full buffer may not be the end. */
+        if (st_grow(&buf, &cap, n + 1, 1, 4096) < 0) {
+            free(buf);
+            return NULL;
+        }
         n += fread(buf + n, 1, cap - n, f);
         if (n < cap)
             break;
-        char *nbuf = realloc(buf, cap *= 2);
-        if (!nbuf)
-            free(buf);
-        buf = nbuf;
     }
-    if (buf && ferror(f)) {
+    if (ferror(f)) {
         int e = errno ? errno : EIO;
         free(buf);
         errno = e;
