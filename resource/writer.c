@@ -258,6 +258,22 @@ static char *render_lines(const writer_t *w, bool pretty)
     return buf;
 }
 
+char *writer_render_as(writer_t *w, enum writer_format fmt)
+{
+    if (!w || (int) fmt < 0 || fmt >= WRITER_FORMAT_COUNT ||
+        writer_format_is_json(fmt) != writer_format_is_json(w->fmt)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    /* What a writer records does not depend on its format, only on the
+     * kind (annotations): render under the other format, then restore. */
+    enum writer_format own = w->fmt;
+    w->fmt = fmt;
+    char *text = writer_render(w);
+    w->fmt = own;
+    return text;
+}
+
 char *writer_render(writer_t *w)
 {
     if (!w) {

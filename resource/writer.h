@@ -88,6 +88,13 @@ void writer_emit_queue(writer_t *w, const char *queue);
  * for an empty selection, e.g. a `find` that matches no vertex). */
 char *writer_render(writer_t *w);
 
+/* Render what w holds in format fmt instead of w's own (a match emitted
+ * once, rendered with or without parts: rv1 and rv1_nosched, say).  fmt
+ * must be JSON if and only if w's format is (annotations are kept only by
+ * JSON writers).  As writer_render(); NULL with errno EINVAL also for a
+ * format out of range or of the other kind. */
+char *writer_render_as(writer_t *w, enum writer_format fmt);
+
 /* true for formats whose output is JSON (resource-query adds the newline
  * after them); false for simple, pretty_simple and out-of-range values. */
 bool writer_format_is_json(enum writer_format fmt);

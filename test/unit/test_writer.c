@@ -349,6 +349,40 @@ START_TEST(test_rv1)
 }
 END_TEST
 
+/* One emission rendered in another format of the same kind equals a
+ * writer of that format; the writer's own format is kept. */
+START_TEST(test_render_as)
+{
+    const enum writer_format pairs[][2] = {{WRITER_RV1, WRITER_RV1_NOSCHED},
+                                           {WRITER_RV1_NOSCHED, WRITER_RV1},
+                                           {WRITER_RV1, WRITER_JGF},
+                                           {WRITER_SIMPLE, WRITER_PRETTY_SIMPLE}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        writer_t *w = writer_create(pairs[i][0], g);
+        emit_all(w, true);
+        char *as = writer_render_as(w, pairs[i][1]);
+        char *want = render_all(pairs[i][1], true);
+        ck_assert_str_eq(as, want);
+        char *own = writer_render(w);
+        char *own_want = render_all(pairs[i][0], true);
+        ck_assert_str_eq(own, own_want);
+        free(as);
+        free(want);
+        free(own);
+        free(own_want);
+        writer_destroy(w);
+    }
+    writer_t *w = writer_create(WRITER_RV1, g);
+    emit_all(w, true);
+    /* bad parameters: NULL, out of range, the other kind */
+    TL_ASSERT_NULL_ERRNO(writer_render_as(NULL, WRITER_RV1), EINVAL);
+    TL_ASSERT_NULL_ERRNO(writer_render_as(w, (enum writer_format) -1), EINVAL);
+    TL_ASSERT_NULL_ERRNO(writer_render_as(w, WRITER_FORMAT_COUNT), EINVAL);
+    TL_ASSERT_NULL_ERRNO(writer_render_as(w, WRITER_SIMPLE), EINVAL);
+    writer_destroy(w);
+}
+END_TEST
+
 /* A jobspec queue lands in attributes.system.scheduler.queue (rv1 only). */
 START_TEST(test_rv1_queue)
 {
@@ -490,6 +524,7 @@ int main(void)
     tcase_add_test(tc, test_rv1_nodelist_rank_order);
     tcase_add_test(tc, test_rv1);
     tcase_add_test(tc, test_rv1_queue);
+    tcase_add_test(tc, test_render_as);
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_reset_reuse);
     tcase_add_test(tc, test_badparam);
