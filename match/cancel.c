@@ -1,12 +1,28 @@
 /* cancel: partial release of an allocation described by an R.
  *
  * An rv1exec R names broker ranks: every vertex of the job on those ranks
- * (or below a vertex on them) is released.  A JGF R names vertices by path:
- * those of the job are released.  A released vertex loses all of the job's
- * spans; the job's ancestors of it keep their x_checker spans but their
- * filter spans shrink by what was released below them.  When what remains
- * of the job is only shared ancestors of released vertices, the job is gone
- * (*full is set) and everything is released.
+ * (or below a vertex on them) is released.  A JGF R names vertices by path
+ * (each with the rank the graph gives it): those of the job are released.  A released vertex loses the job's record
+ * (its tag) and all of its spans.
+ *
+ * The job's other vertices are updated the way the reference does it (its
+ * t3008 052, 027, 029 outputs), through the pruning filters:
+ *
+ *  - an ancestor's filter span shrinks by the filter-type amounts released
+ *    in its own subtree (not by the job-wide total: a rack keeps what the
+ *    job still holds below it);
+ *  - when that span drops to nothing, the ancestor's tag goes with it (and
+ *    its other spans): rack1 of a job left with nodes in rack0 only;
+ *  - an ancestor without a filter span for the job (nothing of a tracked
+ *    type was consumed below it, e.g. leaf-only filters and a node-only
+ *    job) keeps its tag even when nothing of the job remains below it; it
+ *    keeps no span (nothing is held there any more), so the vertex is free
+ *    for others, while `find jobid-tag` and `cancel stats` still see it;
+ *  - the job is over (*full) when the root lost its tag, or nothing is
+ *    left; everything that remains is then released too.
+ *
+ * Everything is checked (R parsed, its vertices resolved) before the first
+ * planner changes: a failed partial cancel changes nothing.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,36 +32,51 @@
 #include "resource/idset.h"
 #include "resource/reader.h"
 
+/* Per-record state of one partial cancel. */
+enum pstate { P_KEEP, P_RELEASED, P_DROPPED };
+
+/* What a partial cancel releases: a rank set (rv1exec) or the vertices
+ * marked with `named` in sseq (JGF). */
+struct selector {
+    struct reader_rv1 *rv1;
+    int32_t named;
+};
+
+static vtx_t first_parent(const matcher_t *m, vtx_t v)
+{
+    int n = 0;
+    const vtx_t *p = graph_parents(m->g, m->dom, v, &n);
+    return n > 0 ? p[0] : VTX_NONE;
+}
+
 /* The rank a vertex runs on: its own, else its nearest ranked ancestor's. */
 static int32_t effective_rank(const matcher_t *m, vtx_t v)
 {
-    while (v != VTX_NONE) {
+    for (; v != VTX_NONE; v = first_parent(m, v)) {
         int32_t r = graph_rank(m->g, v);
         if (r >= 0)
             return r;
-        int n = 0;
-        const vtx_t *p = graph_parents(m->g, m->dom, v, &n);
-        v = n > 0 ? p[0] : VTX_NONE;
     }
     return -1;
 }
 
-/* Mark (sseq == seq) the job's vertices the R names. */
-static int mark_rv1(matcher_t *m, const struct mjob *j, const char *text, struct st_error *err)
+/* A vertex of the R must be the graph's vertex: same broker rank (the
+ * reference rejects an R whose node has rank -1 where the graph's has 0,
+ * t3008 050, and leaves the allocation as it was). */
+static int jgf_check_ranks(const matcher_t *m, const struct reader_jgf_doc *doc, const vtx_t *map,
+                           struct st_error *err)
 {
-    struct reader_rv1 *r = reader_rv1_parse(text, "R", err);
-    if (!r)
-        return -1;
-    for (size_t i = 0; i < j->nspans; i++) {
-        int32_t rank = effective_rank(m, j->spans[i].v);
-        if (rank >= 0 && idset_test(r->all_ranks, rank))
-            m->sseq[j->spans[i].v] = m->seq;
+    for (size_t i = 0; i < doc->nvertices; i++) {
+        if (map[i] != VTX_NONE && doc->vertices[i].rank != graph_rank(m->g, map[i]))
+            return st_errorf(err, EINVAL, "R: %s has rank %d, the graph's has %d",
+                             graph_name(m->g, map[i]), (int) doc->vertices[i].rank,
+                             (int) graph_rank(m->g, map[i]));
     }
-    reader_rv1_destroy(r);
     return 0;
 }
 
-static int mark_jgf(matcher_t *m, const struct mjob *j, const char *text, struct st_error *err)
+/* Parse a JGF R and mark the graph vertices it names (sseq == sel->named). */
+static int select_jgf(matcher_t *m, const char *text, struct selector *sel, struct st_error *err)
 {
     struct reader_jgf_doc *doc = reader_jgf_doc_parse(text, "R", err);
     if (!doc)
@@ -56,47 +87,51 @@ static int mark_jgf(matcher_t *m, const struct mjob *j, const char *text, struct
         return st_errorf(err, ENOMEM, "out of memory");
     }
     reader_jgf_doc_resolve(doc, m->g, map);
-    /* Mark the named vertices first, then keep only the job's. */
-    int32_t named = ++m->seq;
-    for (size_t i = 0; i < doc->nvertices; i++)
-        if (map[i] != VTX_NONE)
-            m->sseq[map[i]] = named;
-    int32_t mine = ++m->seq;
-    for (size_t i = 0; i < j->nspans; i++)
-        if (m->sseq[j->spans[i].v] == named)
-            m->sseq[j->spans[i].v] = mine;
+    int rc = jgf_check_ranks(m, doc, map, err);
+    if (rc == 0) {
+        sel->named = ++m->seq;
+        for (size_t i = 0; i < doc->nvertices; i++)
+            if (map[i] != VTX_NONE)
+                m->sseq[map[i]] = sel->named;
+    }
     free(map);
     reader_jgf_doc_destroy(doc);
-    return 0;
+    return rc;
 }
 
-/* Shrink the filter spans of the job's remaining vertices by what the
- * released vertex v held below (and at) them. */
-static void shrink_ancestors(matcher_t *m, const struct mjob *j, const struct mspan *sp,
-                             const int32_t *index)
+static bool selected(const matcher_t *m, const struct selector *sel, vtx_t v)
+{
+    if (sel->rv1) {
+        int32_t rank = effective_rank(m, v);
+        return rank >= 0 && idset_test(sel->rv1->all_ranks, rank);
+    }
+    return m->sseq[v] == sel->named;
+}
+
+/* Reduce the filter spans of the kept records above the released vertex
+ * sp->v by what it held itself (its exclusive amount of a tracked type).
+ * A span that drops to nothing is gone (filter_span = 0). */
+static void shrink_ancestors(matcher_t *m, struct mjob *j, const struct mspan *sp,
+                             const int32_t *index, const uint8_t *state)
 {
     atom_t t = graph_type(m->g, sp->v);
     int k = -1;
     for (int i = 0; i < m->nf; i++)
         if (m->ftypes[i] == t)
             k = i;
-    if (k < 0 || !sp->excl)
+    if (k < 0 || !sp->excl || sp->needs <= 0)
         return;
     int64_t amounts[MATCH_MAX_FILTERS] = {0};
     amounts[k] = sp->needs;
-    int n = 0;
-    const vtx_t *p = graph_parents(m->g, m->dom, sp->v, &n);
-    for (vtx_t a = n > 0 ? p[0] : VTX_NONE; a != VTX_NONE;) {
+    for (vtx_t a = first_parent(m, sp->v); a != VTX_NONE; a = first_parent(m, a)) {
         int32_t ji = index[a];
-        if (ji >= 0 && m->sseq[a] != m->seq && j->spans[ji].filter_span > 0) {
-            bool removed = false;
-            if (planner_multi_reduce_span(m->filt[a], j->spans[ji].filter_span, amounts,
-                                          (size_t) m->nf, &removed) == 0 &&
-                removed)
-                j->spans[ji].filter_span = 0;
-        }
-        p = graph_parents(m->g, m->dom, a, &n);
-        a = n > 0 ? p[0] : VTX_NONE;
+        if (ji < 0 || state[ji] != P_KEEP || j->spans[ji].filter_span <= 0)
+            continue;
+        bool removed = false;
+        if (planner_multi_reduce_span(m->filt[a], j->spans[ji].filter_span, amounts,
+                                      (size_t) m->nf, &removed) == 0 &&
+            removed)
+            j->spans[ji].filter_span = 0;
     }
 }
 
@@ -104,20 +139,84 @@ static void release_span(matcher_t *m, struct mspan *sp)
 {
     match_span_release(m, sp);
     sp->plan_span = sp->xchk_span = sp->filter_span = 0;
+    sp->hold = false;
 }
 
-/* true if something of the job remains that is not a mere ancestor of a
- * released vertex. */
-static bool job_remains(matcher_t *m, const struct mjob *j, int32_t anc)
+/* Mark in `flag` the records that have a kept record of the job as a
+ * child (state P_KEEP, or any state when all_states). */
+static void mark_parents(const matcher_t *m, const struct mjob *j, const int32_t *index,
+                         const uint8_t *state, bool all_states, uint8_t *flag)
 {
     for (size_t i = 0; i < j->nspans; i++) {
-        vtx_t v = j->spans[i].v;
-        if (m->sseq[v] == m->seq)
+        if (!all_states && state[i] != P_KEEP)
             continue;
-        if (m->sparent[v] != anc)
-            return true;
+        vtx_t p = first_parent(m, j->spans[i].v);
+        if (p != VTX_NONE && index[p] >= 0)
+            flag[index[p]] = 1;
     }
-    return false;
+}
+
+/* The release itself, once the job has a record per vertex (no holds) and
+ * the selector is known.  Returns 0 or -1 (ENOMEM, nothing changed). */
+static int release(matcher_t *m, struct mjob *j, const struct selector *sel, bool *full)
+{
+    size_t n = j->nspans;
+    int32_t *index = malloc((size_t) m->nv * sizeof(*index));
+    uint8_t *state = calloc(n + 1, 1);
+    uint8_t *had_filter = calloc(n + 1, 1);
+    uint8_t *had_child = calloc(n + 1, 1);
+    uint8_t *has_child = calloc(n + 1, 1);
+    if (!index || !state || !had_filter || !had_child || !has_child) {
+        free(index);
+        free(state);
+        free(had_filter);
+        free(had_child);
+        free(has_child);
+        errno = ENOMEM;
+        return -1;
+    }
+    for (int32_t v = 0; v < m->nv; v++)
+        index[v] = -1;
+    for (size_t i = 0; i < n; i++) {
+        index[j->spans[i].v] = (int32_t) i;
+        had_filter[i] = j->spans[i].filter_span > 0;
+        if (selected(m, sel, j->spans[i].v))
+            state[i] = P_RELEASED;
+    }
+    mark_parents(m, j, index, state, true, had_child);
+    for (size_t i = 0; i < n; i++) {
+        if (state[i] == P_RELEASED) {
+            shrink_ancestors(m, j, &j->spans[i], index, state);
+            release_span(m, &j->spans[i]);
+        }
+    }
+    /* A filter span that went to nothing takes the tag along. */
+    for (size_t i = 0; i < n; i++) {
+        if (state[i] == P_KEEP && had_filter[i] && j->spans[i].filter_span == 0) {
+            release_span(m, &j->spans[i]);
+            state[i] = P_DROPPED;
+        }
+    }
+    /* A kept ancestor with nothing of the job left below holds nothing:
+     * only its tag stays. */
+    mark_parents(m, j, index, state, false, has_child);
+    for (size_t i = 0; i < n; i++)
+        if (state[i] == P_KEEP && had_child[i] && !has_child[i])
+            release_span(m, &j->spans[i]);
+    vtx_t root = graph_root(m->g, m->dom);
+    *full = root == VTX_NONE || index[root] < 0 || state[index[root]] != P_KEEP;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (state[i] == P_KEEP)
+            j->spans[k++] = j->spans[i];
+    j->nspans = k;
+    *full = *full || k == 0;
+    free(index);
+    free(state);
+    free(had_filter);
+    free(had_child);
+    free(has_child);
+    return 0;
 }
 
 int match_partial_cancel(matcher_t *m, int64_t jobid, const char *reader, const char *r_text,
@@ -135,56 +234,26 @@ int match_partial_cancel(matcher_t *m, int64_t jobid, const char *reader, const 
         return st_errorf(err, EINVAL, "unsupported reader %s", reader);
     if (match_grow_state(m) < 0)
         return st_errorf(err, ENOMEM, "out of memory");
+    /* Validate first: parse and resolve the R before anything changes. */
+    struct selector sel = {NULL, 0};
+    if (rv1) {
+        sel.rv1 = reader_rv1_parse(r_text, "R", err);
+        if (!sel.rv1)
+            return -1;
+    } else if (select_jgf(m, r_text, &sel, err) < 0) {
+        return -1;
+    }
+    /* Released vertices may be part of a held subtree: give every vertex
+     * its own record and spans (the job's state without holds) first. */
+    int rc = 0;
+    if (match_job_unhold(m, j) < 0 || release(m, j, &sel, full) < 0)
+        rc = st_errorf(err, ENOMEM, "out of memory");
+    reader_rv1_destroy(sel.rv1);
+    if (rc < 0)
+        return -1;
     /* The release walks the job's record, not the graph: no visits. */
     if (stats)
         stats->preorder = stats->postorder = 0;
-    /* Released vertices may be part of a held subtree: give every vertex
-     * its own record and spans (the job's state without holds) first. */
-    if (match_job_unhold(m, j) < 0)
-        return st_errorf(err, ENOMEM, "out of memory");
-    m->seq++;
-    if ((rv1 ? mark_rv1(m, j, r_text, err) : mark_jgf(m, j, r_text, err)) < 0)
-        return -1;
-    int32_t *index = malloc((size_t) m->nv * sizeof(*index));
-    if (!index)
-        return st_errorf(err, ENOMEM, "out of memory");
-
-    for (int32_t v = 0; v < m->nv; v++)
-        index[v] = -1;
-    for (size_t i = 0; i < j->nspans; i++)
-        index[j->spans[i].v] = (int32_t) i;
-    /* Ancestors of released vertices are marked through sparent with a
-     * sentinel so that job_remains() can tell them apart. */
-    int32_t released = m->seq;
-    vtx_t anc = -2;
-    for (size_t i = 0; i < j->nspans; i++) {
-        struct mspan *sp = &j->spans[i];
-        if (m->sseq[sp->v] != released)
-            continue;
-        shrink_ancestors(m, j, sp, index);
-        release_span(m, sp);
-        int n = 0;
-        const vtx_t *p = graph_parents(m->g, m->dom, sp->v, &n);
-        for (vtx_t a = n > 0 ? p[0] : VTX_NONE; a != VTX_NONE;) {
-            if (index[a] >= 0 && m->sseq[a] != released)
-                m->sparent[a] = anc;
-            p = graph_parents(m->g, m->dom, a, &n);
-            a = n > 0 ? p[0] : VTX_NONE;
-        }
-    }
-    for (size_t i = 0; i < j->nspans; i++) {
-        vtx_t v = j->spans[i].v;
-        if (m->sseq[v] != released && m->sparent[v] != anc)
-            m->sparent[v] = VTX_NONE;
-    }
-    *full = !job_remains(m, j, anc);
-    /* Keep only what is still held. */
-    size_t k = 0;
-    for (size_t i = 0; i < j->nspans; i++)
-        if (m->sseq[j->spans[i].v] != released)
-            j->spans[k++] = j->spans[i];
-    j->nspans = k;
-    free(index);
     if (*full) {
         match_release_job(m, j);
         match_job_drop(m, j);

@@ -8,8 +8,10 @@
  * (reserved|free: touched by a reservation), agfilter (true|t|false|f: has
  * a pruning filter), names (hostlist of vertex names), property (key
  * present), jobid-alloc / jobid-reserved (the job holds the vertex
- * exclusively as an allocation / a reservation), jobid-span and jobid-tag
- * (the job touched the vertex); values are case-insensitive.  Matching
+ * exclusively as an allocation / a reservation), jobid-span (the job has a
+ * pruning-filter span on the vertex: consumed a tracked type below it) and
+ * jobid-tag (the job touched the vertex, or kept its tag there after a
+ * partial cancel); values are case-insensitive.  Matching
  * vertices, and the ancestors of matching vertices, are emitted in post-order
  * of the dominant subsystem, at full size, exclusive.
  */
@@ -65,15 +67,35 @@ static char *lower_dup(const char *s)
     return d;
 }
 
+/* Which of a job's records a jobid-* predicate selects. */
+enum jobset_kind { JS_TAG, JS_EXCL, JS_SPAN };
+
 struct jobset {
+    const matcher_t *m;
     uint8_t *set;
-    bool excl_only;
+    enum jobset_kind kind;
 };
+
+/* A record has a filter span, or (a vertex inside a hold, which has no
+ * spans of its own) would have one: the job consumed its whole subtree. */
+static bool has_filter_span(const matcher_t *m, const struct mspan *sp)
+{
+    if (sp->filter_span > 0)
+        return true;
+    if (!sp->inhold || !m->fmask[sp->v])
+        return false;
+    for (int k = 0; k < m->nf; k++)
+        if (m->ftot[(size_t) sp->v * (size_t) m->nf + (size_t) k] > 0)
+            return true;
+    return false;
+}
 
 static void jobset_one(const struct mspan *sp, void *arg)
 {
     struct jobset *js = arg;
-    if (!js->excl_only || sp->excl)
+    bool in = js->kind == JS_TAG || (js->kind == JS_EXCL && sp->excl) ||
+              (js->kind == JS_SPAN && has_filter_span(js->m, sp));
+    if (in)
         js->set[sp->v] = 1;
 }
 
@@ -95,7 +117,10 @@ static int jobset_fill(struct fparse *p, struct fnode *n, const char *key, const
     bool resv = strcmp(key, "jobid-reserved") == 0;
     if ((alloc && j->reserved) || (resv && !j->reserved))
         return 0;
-    struct jobset js = {n->set, alloc || resv};
+    enum jobset_kind kind = (alloc || resv)                    ? JS_EXCL
+                            : strcmp(key, "jobid-span") == 0 ? JS_SPAN
+                                                             : JS_TAG;
+    struct jobset js = {m, n->set, kind};
     match_job_foreach(m, j, jobset_one, &js);
     return 0;
 }
@@ -292,9 +317,18 @@ struct job_facts {
     bool now, reserved;
 };
 
+/* A record that holds nothing (only the tag a partial cancel left on an
+ * ancestor with nothing of the job below) does not make a vertex busy. */
+static bool holds_something(const struct mspan *sp)
+{
+    return sp->plan_span > 0 || sp->xchk_span > 0 || sp->hold || sp->inhold;
+}
+
 static void facts_one(const struct mspan *sp, void *arg)
 {
     struct job_facts *f = arg;
+    if (!holds_something(sp))
+        return;
     if (f->now && !f->reserved)
         f->p->now_alloc[sp->v] |= NOW_TOUCHED | (sp->excl ? NOW_EXCL : 0);
     if (f->reserved)

@@ -501,10 +501,12 @@ static enum rq_next cmd_partial_cancel(struct rq *rq, int argc, char **argv)
         fprintf(stderr, "ERROR: error encountered while removing job %" PRId64 "\n", jobid);
         return RQ_CONTINUE;
     }
-    /* A job whose last resources were released is over, but Fluxion keeps
-     * it cancelable (a later cancel sweeps whatever is left). */
-    if (full)
+    /* A job whose last resources were released is over: like the reference
+     * (t3008 027, 043), a later cancel finds no such job. */
+    if (full) {
         job->state = RQ_CANCELED;
+        job->live = false;
+    }
     if (stats)
         print_visit_counts(rq, "PARTIAL CANCEL", &st);
     return RQ_CONTINUE;
