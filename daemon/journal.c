@@ -8,12 +8,14 @@
  * to its last good record so that new records follow good ones.
  *
  * Records: submit {id, uid, t, noexec, jobspec}, run {id, t, R},
- * inactive {id, t, result, exitcode, reason}, and snapshot {njobs} at the
+ * inactive {id, t, result, exitcode, reason}, the resource changes of
+ * props.c (status and property, and resources: all of them at once, right
+ * after the head of a compacted journal), and snapshot {njobs} at the
  * head of a compacted journal (the highest id ever given, so that ids are
- * not reused after old jobs were purged).  Only submits are fsync'ed
- * (before the daemon acknowledges them); a lost run or inactive record
- * makes a job look like it was still running, and such jobs are failed on
- * restart anyway.
+ * not reused after old jobs were purged).  Submits and resource changes
+ * are fsync'ed (before the daemon acknowledges them); a lost run or
+ * inactive record makes a job look like it was still running, and such
+ * jobs are failed on restart anyway.
  *
  * A failed append leaves nothing behind: a partly written record is cut
  * off again (ftruncate to the size before it), so that the next record
@@ -25,8 +27,8 @@
  * one is; a journal.tmp left by a crash is removed at open.
  *
  * Test hook: STRATAD_FAULT="journal-submit=N" makes the Nth synced append
- * (a submit) after open write half its bytes and fail with ENOSPC (a full
- * disk);
+ * (a submit, drain or property change) after open write half its bytes
+ * and fail with ENOSPC (a full disk);
  * "compact-kill=S" sends the daemon SIGKILL at step S (1..4) of the first
  * compaction: 1 with journal.tmp half written, 2 written and synced, 3
  * renamed, 4 done; "compact-fail" makes every compaction fail with ENOSPC
@@ -291,6 +293,14 @@ static int snapshot_text(struct instance *inst, char **buf, size_t *len, int64_t
     int rc = head ? format_record(head, buf, len, &cap) : (errno = ENOMEM, -1);
     json_decref(head);
     *n = 1;
+    json_t *res = rc == 0 ? props_snapshot(inst) : NULL; /* before the jobs, as at replay */
+    if (rc == 0 && !res && errno)
+        rc = -1;
+    if (res) {
+        rc = format_record(res, buf, len, &cap);
+        json_decref(res);
+        (*n)++;
+    }
     for (int64_t id = 1; rc == 0 && id <= inst->njobs; id++) {
         const struct job *j = inst_job(inst, id);
         if (j && !j->purge)
@@ -435,12 +445,16 @@ static void apply_inactive(struct instance *inst, json_t *rec)
     inst->count[JOB_INACTIVE]++;
 }
 
-static void apply(struct instance *inst, json_t *rec)
+static void apply(struct instance *inst, json_t *rec, int64_t lineno, int64_t *missing)
 {
     const char *type = json_string_value(json_object_get(rec, "type"));
     if (!type)
         return;
-    if (strcmp(type, "submit") == 0)
+    if (props_is_record(rec)) {
+        if (props_apply(inst, rec, missing) < 0)
+            fprintf(stderr, "stratad: journal: record %lld: %s change not fully replayed: %s\n",
+                    (long long)lineno, type, strerror(errno));
+    } else if (strcmp(type, "submit") == 0)
         apply_submit(inst, rec);
     else if (strcmp(type, "run") == 0)
         apply_run(inst, rec);
@@ -498,7 +512,7 @@ int journal_replay(struct journal *jn, struct instance *inst, struct st_error *e
     if (!buf)
         return st_errorf(err, errno, "%s: %s", jn->path, strerror(errno));
     size_t off = 0;
-    int64_t lineno = 0;
+    int64_t lineno = 0, missing = 0;
     while (off < size) {
         lineno++;
         const char *nl = memchr(buf + off, '\n', size - off);
@@ -507,11 +521,14 @@ int journal_replay(struct journal *jn, struct instance *inst, struct st_error *e
             cut_tail(jn, buf, off, size, lineno, !nl);
             break;
         }
-        apply(inst, rec);
+        apply(inst, rec, lineno, &missing);
         json_decref(rec);
         jn->records++;
         off = (size_t)(nl - buf) + 1;
     }
     free(buf);
+    if (missing > 0)
+        fprintf(stderr, "stratad: journal: %lld drain or property change(s) name vertices "
+                        "these resources do not have; skipped\n", (long long)missing);
     return 0;
 }

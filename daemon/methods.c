@@ -517,9 +517,12 @@ static int set_status(struct instance *inst, json_t *params, enum vtx_status st,
     int n;
     if (target_nodes(inst, params, &sel, &n, err) < 0)
         return -1;
-    for (int i = 0; i < n; i++)
-        match_set_status(inst->m, sel[i], st);
+    /* Journaled first (props.c): a drain the client was told about
+     * survives a restart, and one that cannot be recorded is not made. */
+    int rc = props_record(inst, props_rec_status(inst, sel, n, st == VTX_DOWN), err);
     free(sel);
+    if (rc < 0)
+        return -1;
     inst->dirty = true;
     inst_kick(inst);
     inst_publish(inst, "resource.status",
@@ -667,8 +670,8 @@ static int prop_check_remove(struct instance *inst, const vtx_t *sel, int n, con
 
 /* resource.properties: get, set or remove a property on vertices.  The
  * matcher reads properties when it matches, so --requires sees a change at
- * the next pass.  Changes are the instance owner's and last as long as the
- * instance (they are not journaled, as drain is not). */
+ * the next pass.  Changes are the instance owner's; they are journaled
+ * before they are made (props.c), so they survive a restart. */
 static int m_properties(struct instance *inst, json_t *params, uint32_t uid, void *worker,
                         json_t **result, struct st_error *err)
 {
@@ -679,24 +682,17 @@ static int m_properties(struct instance *inst, json_t *params, uint32_t uid, voi
         prop_vertices(inst, params, &sel, &n, err) < 0)
         return -1;
     bool set = strcmp(r.op, "set") == 0, rm = strcmp(r.op, "remove") == 0;
-    if (rm && prop_check_remove(inst, sel, n, r.key, err) < 0) {
+    if ((rm && prop_check_remove(inst, sel, n, r.key, err) < 0) ||
+        ((set || rm) &&
+         props_record(inst, props_rec_property(inst, sel, n, r.key, set ? r.value : NULL),
+                      err) < 0)) {
         free(sel);
         return -1;
     }
     json_t *list = json_array();
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < n; i++) {
-        if (set)
-            rc = graph_set_property(inst->g, sel[i], r.key, r.value);
-        else if (rm)
-            rc = graph_remove_property(inst->g, sel[i], r.key);
+    for (int i = 0; i < n; i++)
         json_array_append_new(list, vertex_props(inst, sel[i]));
-    }
     free(sel);
-    if (rc < 0) { /* ENOMEM part way: report it; what was set stays set */
-        json_decref(list);
-        return st_errorf(err, errno, "properties: %s", strerror(errno));
-    }
     if (set || rm) {
         inst->dirty = true;
         inst_kick(inst);

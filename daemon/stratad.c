@@ -491,6 +491,7 @@ static void instance_free(struct instance *inst)
         return;
     }
     inst_jobs_free(inst);
+    props_free(inst);
     journal_close(inst->journal);
     queue_mgr_destroy(inst->qm);
     queue_clock_destroy(inst->clock);

@@ -10,6 +10,7 @@
  *   server.c    nng: the REP context pool and the PUB event socket;
  *   events.c    recent events for "events.poll" (events over TLS);
  *   config.c    the YAML configuration file (--config);
+ *   props.c     drain and property changes, journaled and replayed;
  *   stratad.c   options and the main loop.
  *
  * Threading: nng's callbacks and the main loop share the instance under one
@@ -154,6 +155,7 @@ struct instance {
     int64_t compact_retry; /* after a failed compaction: not before this many records */
     double compact_max_ms; /* longest purge + compaction */
     char *secret; /* read from opts.secret_file, or NULL */
+    json_t *rchanges; /* drain and property changes so far (props.c), or NULL */
 };
 
 /* ---- jobs.c ------------------------------------------------------------------ */
@@ -234,8 +236,9 @@ int events_method_poll(struct instance *inst, json_t *params, uint32_t uid, void
 /* ---- backend.c --------------------------------------------------------------- */
 int backend_create(graph_t *g, matcher_t *m, struct queue_backend *be);
 void backend_destroy(struct queue_backend *be);
-/* The R of the last allocation of jobid (caller frees), or NULL. */
-char *backend_take_R(struct queue_backend *be, int64_t jobid);
+/* The R of the last allocation of jobid (caller frees), or NULL: rv1 with
+ * the JGF "scheduling" key when jgf is true, else rv1_nosched. */
+char *backend_take_R(struct queue_backend *be, int64_t jobid, bool jgf);
 
 /* ---- methods.c --------------------------------------------------------------- */
 /* Handle one request from uid (remote: it came over the TLS endpoint and
@@ -292,6 +295,33 @@ void config_free(char **args, int n);
  * here.  -1 with err (EINVAL) on a malformed spec or NULL arguments. */
 int config_queue_spec(const char *spec, char *name, size_t n, struct queue_params *qp,
                       struct st_error *err);
+
+/* ---- props.c ----------------------------------------------------------------- */
+/* Journal records (new references) of a change on n vertices, named by
+ * their containment paths: drain (down) or undrain; set a property (value)
+ * or remove it (value NULL).  NULL with EINVAL (bad arguments, a vertex
+ * without a containment path) or ENOMEM. */
+json_t *props_rec_status(struct instance *inst, const vtx_t *v, int n, bool down);
+json_t *props_rec_property(struct instance *inst, const vtx_t *v, int n, const char *key,
+                           const char *value);
+/* Journal rec (stolen; NULL: fails with the errno its maker left) with an
+ * fsync, then make the change and remember it for compactions.  A failed
+ * write changes nothing: -1 with err.  -1 with err also if the change was
+ * recorded but could only partly be made (ENOMEM). */
+int props_record(struct instance *inst, json_t *rec, struct st_error *err);
+/* true for the record types props_apply() takes: status, property, and a
+ * compaction's resources. */
+bool props_is_record(const json_t *rec);
+/* Make the change a record describes and remember it (replay, and
+ * props_record()).  Paths the graph does not have are skipped and counted
+ * in *missing (may be NULL).  -1 with EINVAL (not such a record, or
+ * malformed) or ENOMEM; what was applied before the failure stays. */
+int props_apply(struct instance *inst, json_t *rec, int64_t *missing);
+/* The "resources" record a compaction writes (a new reference): every
+ * change so far.  NULL with errno 0 when there is none, EINVAL, ENOMEM. */
+json_t *props_snapshot(const struct instance *inst);
+/* Forget the changes (inst->rchanges); NULL-safe. */
+void props_free(struct instance *inst);
 
 /* ---- server.c ---------------------------------------------------------------- */
 int server_start(struct instance *inst, struct st_error *err);
