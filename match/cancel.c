@@ -142,14 +142,11 @@ static void release_span(matcher_t *m, struct mspan *sp)
     sp->hold = false;
 }
 
-/* Mark in `flag` the records that have a kept record of the job as a
- * child (state P_KEEP, or any state when all_states). */
+/* Mark in `flag` the records that have a record of the job as a child. */
 static void mark_parents(const matcher_t *m, const struct mjob *j, const int32_t *index,
-                         const uint8_t *state, bool all_states, uint8_t *flag)
+                         uint8_t *flag)
 {
     for (size_t i = 0; i < j->nspans; i++) {
-        if (!all_states && state[i] != P_KEEP)
-            continue;
         vtx_t p = first_parent(m, j->spans[i].v);
         if (p != VTX_NONE && index[p] >= 0)
             flag[index[p]] = 1;
@@ -183,7 +180,7 @@ static int release(matcher_t *m, struct mjob *j, const struct selector *sel, boo
         if (selected(m, sel, j->spans[i].v))
             state[i] = P_RELEASED;
     }
-    mark_parents(m, j, index, state, true, had_child);
+    mark_parents(m, j, index, had_child);
     for (size_t i = 0; i < n; i++) {
         if (state[i] == P_RELEASED) {
             shrink_ancestors(m, j, &j->spans[i], index, state);
@@ -198,11 +195,19 @@ static int release(matcher_t *m, struct mjob *j, const struct selector *sel, boo
         }
     }
     /* A kept ancestor with nothing of the job left below holds nothing:
-     * only its tag stays. */
-    mark_parents(m, j, index, state, false, has_child);
-    for (size_t i = 0; i < n; i++)
-        if (state[i] == P_KEEP && had_child[i] && !has_child[i])
+     * only its tag stays.  Records are in post-order (children first), so
+     * a parent sees whether any child still holds something. */
+    for (size_t i = 0; i < n; i++) {
+        if (state[i] != P_KEEP)
+            continue;
+        if (had_child[i] && !has_child[i]) {
             release_span(m, &j->spans[i]);
+            continue;
+        }
+        vtx_t p = first_parent(m, j->spans[i].v);
+        if (p != VTX_NONE && index[p] >= 0)
+            has_child[index[p]] = 1;
+    }
     vtx_t root = graph_root(m->g, m->dom);
     *full = root == VTX_NONE || index[root] < 0 || state[index[root]] != P_KEEP;
     size_t k = 0;

@@ -1,0 +1,57 @@
+/* test/unit/match_fixture.h: the small hand-built graphs and helpers the
+ * match tests share (test_match, test_match_hold, test_cancel).
+ *
+ * MF_PLAIN and MF_RANKED build the same two-node machine:
+ *
+ *   cluster0 -> node0 -> socket0 -> core0, core1
+ *                     -> socket1 -> core2, core3
+ *            -> node1 -> socket0 -> core., core.
+ *                     -> socket1 -> core., core.
+ *
+ * MF_PLAIN: no ranks, core ids 0..7 across the machine (node1 has core4..7).
+ * MF_RANKED: node n and everything below it run on rank n, core ids 0..3
+ * on each node.
+ *
+ * MF_RACKS: two racks of two ranked nodes, one socket each, with two cores
+ * and a gpu (an untracked leaf under the default filters):
+ *
+ *   cluster0 -> rack0 -> node0 (rank 0) -> socket0 -> core0, core1, gpu0
+ *                     -> node1 (rank 1) -> socket0 -> ...
+ *            -> rack1 -> node2 (rank 2), node3 (rank 3): the same
+ *
+ * One graph at a time (mf_g), rebuilt by mf_build and freed by
+ * mf_teardown; Check runs each test in its own process.
+ */
+#ifndef STRATA_TEST_MATCH_FIXTURE_H
+#define STRATA_TEST_MATCH_FIXTURE_H
+
+#include "jobspec/jobspec.h"
+#include "match/match.h"
+#include "resource/graph.h"
+
+enum mf_layout { MF_PLAIN, MF_RANKED, MF_RACKS };
+
+/* The current graph and its notable vertices (VTX_NONE where the layout
+ * has none): mf_core[n][k] is core k of node n counted from 0 on each node
+ * (ids differ by layout, see above), mf_gpu[n] node n's gpu (MF_RACKS). */
+extern graph_t *mf_g;
+extern vtx_t mf_cluster, mf_rack[2], mf_node[4], mf_core[4][4], mf_gpu[4];
+
+/* Build the graph of `layout` into mf_g (asserting success). */
+void mf_build(enum mf_layout layout);
+
+/* Free mf_g; safe when nothing was built. */
+void mf_teardown(void);
+
+/* A matcher on mf_g with a policy name and -p filters (NULL: default),
+ * asserting success. */
+matcher_t *mf_make(const char *policy, const char *filters);
+
+/* A jobspec with `resources` (YAML lines under "resources:"), one task per
+ * slot labelled "default", and a duration; asserts that it parses. */
+jobspec_t *mf_spec(const char *resources, int duration);
+
+/* The simple-writer text of `find expr` (asserting success); free() it. */
+char *mf_find(matcher_t *m, const char *expr);
+
+#endif
