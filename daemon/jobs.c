@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/instance.h"
 #include "daemon/instance_live.h"
 #include "daemon/stratad.h"
 #include "resource/idset.h"
@@ -470,7 +471,12 @@ int inst_job_restore(struct instance *inst, struct job *j, struct st_error *err)
 
 static void job_started(struct instance *inst, struct job *j)
 {
-    inst_job_take_R(inst, j, backend_take_R(&inst->be, j->id));
+    /* Only an instance needs its allocation's JGF (its child loads its
+     * graph from it, grow and shrink edit it); other jobs' R is
+     * rv1_nosched, Fluxion's default match format.  The JGF was most of a
+     * 1-core job's cost: rendered, parsed back, journaled, kept. */
+    bool jgf = instance_job_is_instance(j);
+    inst_job_take_R(inst, j, backend_take_R(&inst->be, j->id, jgf));
     double now = inst_now();
     inst_job_set_state(inst, j, JOB_RUN, now);
     if (inst->journal)

@@ -236,8 +236,9 @@ int events_method_poll(struct instance *inst, json_t *params, uint32_t uid, void
 /* ---- backend.c --------------------------------------------------------------- */
 int backend_create(graph_t *g, matcher_t *m, struct queue_backend *be);
 void backend_destroy(struct queue_backend *be);
-/* The R of the last allocation of jobid (caller frees), or NULL. */
-char *backend_take_R(struct queue_backend *be, int64_t jobid);
+/* The R of the last allocation of jobid (caller frees), or NULL: rv1 with
+ * the JGF "scheduling" key when jgf is true, else rv1_nosched. */
+char *backend_take_R(struct queue_backend *be, int64_t jobid, bool jgf);
 
 /* ---- methods.c --------------------------------------------------------------- */
 /* Handle one request from uid (remote: it came over the TLS endpoint and

@@ -3,7 +3,8 @@
 instances and check that every job at every level got resources inside each
 of its ancestors' allocations (--active: only jobs still active, for an
 instance that was shrunk: a job that ended before was inside what it had).  A job's resources are compared two ways: the
-containment paths of the cores in its R's JGF, and the (rank, core id) pairs
+containment paths of the cores in its R's JGF (an instance job's R has one;
+other jobs' R is rv1_nosched: R_lite only), and the (rank, core id) pairs
 of its R_lite.  Prints one line per level ("level N: J jobs checked") and
 "violation: ..." lines; exits 1 on any violation."""
 import json
@@ -22,9 +23,11 @@ def expand(ids):
 def res_sets(R):
     if isinstance(R, str):
         R = json.loads(R)
-    paths = {v['metadata']['paths']['containment']
-             for v in R['scheduling']['graph']['nodes']
-             if v['metadata'].get('type') == 'core'}
+    paths = None
+    if 'scheduling' in R:
+        paths = {v['metadata']['paths']['containment']
+                 for v in R['scheduling']['graph']['nodes']
+                 if v['metadata'].get('type') == 'core'}
     lite = set()
     for e in R['execution']['R_lite']:
         for r in expand(e['rank']):
@@ -48,12 +51,14 @@ def walk(strata, uri, ancestors, level, counts, bad):
             continue
         mine = res_sets(info['R'])
         counts[level] = counts.get(level, 0) + 1
-        if not mine[0] or not mine[1]:
+        if info.get('instance') and mine[0] is None:
+            bad.append(f'level {level} job {j["id"]} at {uri}: an instance job without JGF')
+        if mine[0] == set() or not mine[1]:
             bad.append(f'level {level} job {j["id"]} at {uri}: no cores in R')
         for depth, (anc_uri, anc_id, anc) in enumerate(ancestors):
             for kind, a, b in (('JGF core paths', mine[0], anc[0]),
                                ('R_lite rank/core', mine[1], anc[1])):
-                if not a <= b:
+                if a is not None and not a <= b:
                     bad.append(f'level {level} job {j["id"]} at {uri}: {kind} '
                                f'{sorted(a - b)[:3]} outside job {anc_id} at {anc_uri}')
         if info.get('uri') and info.get('state') == 'run':
