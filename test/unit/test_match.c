@@ -20,76 +20,22 @@
 #include "match/match.h"
 #include "resource/graph.h"
 #include "resource/writer.h"
+#include "test/unit/match_fixture.h"
 
-static graph_t *g;
-
-static vtx_t add(const char *type, int64_t id, const char *path)
-{
-    struct vtx_init in = {
-        .type = type,
-        .id = id,
-        .uniq_id = graph_vertex_count(g),
-        .rank = -1,
-        .size = 1,
-    };
-    vtx_t v = graph_add_vertex(g, &in);
-    ck_assert_int_ge(v, 0);
-    ck_assert_int_eq(graph_set_path(g, v, "containment", path), 0);
-    return v;
-}
-
+/* The shared two-node graph (match_fixture.h, MF_PLAIN: core ids 0..7). */
 static void build(void)
 {
-    char path[128];
-    g = graph_create();
-    ck_assert_ptr_nonnull(g);
-    vtx_t c = add("cluster", 0, "/cluster0");
-    for (int n = 0; n < 2; n++) {
-        snprintf(path, sizeof(path), "/cluster0/node%d", n);
-        vtx_t nv = add("node", n, path);
-        ck_assert_int_eq(graph_add_edge(g, c, nv, "containment"), 0);
-        for (int s = 0; s < 2; s++) {
-            snprintf(path, sizeof(path), "/cluster0/node%d/socket%d", n, s);
-            vtx_t sv = add("socket", s, path);
-            ck_assert_int_eq(graph_add_edge(g, nv, sv, "containment"), 0);
-            for (int k = 0; k < 2; k++) {
-                int id = n * 4 + s * 2 + k;
-                snprintf(path, sizeof(path), "/cluster0/node%d/socket%d/core%d", n, s, id);
-                vtx_t cv = add("core", id, path);
-                ck_assert_int_eq(graph_add_edge(g, sv, cv, "containment"), 0);
-            }
-        }
-    }
-    struct st_error err = {{0}};
-    ck_assert_msg(graph_finalize(g, &err) == 0, "%s", err.text);
+    mf_build(MF_PLAIN);
 }
 
 static void teardown(void)
 {
-    graph_destroy(g);
-    g = NULL;
+    mf_teardown();
 }
 
 static matcher_t *make(const char *policy)
 {
-    struct match_params p = {.policy = policy};
-    struct st_error err = {{0}};
-    matcher_t *m = match_create(g, &p, &err);
-    ck_assert_msg(m != NULL, "%s", err.text);
-    return m;
-}
-
-static jobspec_t *spec(const char *resources, int duration)
-{
-    char buf[2048];
-    snprintf(buf, sizeof(buf),
-             "version: 9999\nresources:\n%s\nattributes:\n  system:\n    duration: %d\n"
-             "tasks:\n  - command: [ app ]\n    slot: default\n    count:\n      per_slot: 1\n",
-             resources, duration);
-    struct st_error err = {{0}};
-    jobspec_t *js = jobspec_parse_string(buf, strlen(buf), "test", &err);
-    ck_assert_msg(js != NULL, "%s", err.text);
-    return js;
+    return mf_make(policy, NULL);
 }
 
 /* slot[1]->core[n] with an omitted prefix. */
@@ -100,14 +46,14 @@ static jobspec_t *cores(int n, int duration)
              "  - type: slot\n    count: 1\n    label: default\n    with:\n"
              "      - type: core\n        count: %d",
              n);
-    return spec(r, duration);
+    return mf_spec(r, duration);
 }
 
 /* Run one match; returns rc and fills out (simple writer text). */
 static int run(matcher_t *m, enum match_op op, jobspec_t *js, int64_t id, int64_t *at,
                char **out)
 {
-    writer_t *w = writer_create(WRITER_SIMPLE, g);
+    writer_t *w = writer_create(WRITER_SIMPLE, mf_g);
     ck_assert_ptr_nonnull(w);
     struct st_error err = {{0}};
     *at = 0;
@@ -118,16 +64,6 @@ static int run(matcher_t *m, enum match_op op, jobspec_t *js, int64_t id, int64_
     writer_destroy(w);
     errno = e;
     return rc;
-}
-
-static char *find(matcher_t *m, const char *expr)
-{
-    writer_t *w = writer_create(WRITER_SIMPLE, g);
-    struct st_error err = {{0}};
-    ck_assert_msg(match_find(m, expr, w, &err) == 0, "%s", err.text);
-    char *s = writer_render(w);
-    writer_destroy(w);
-    return s;
 }
 
 static int count_lines(const char *s)
@@ -226,10 +162,10 @@ START_TEST(test_failed_match_changes_nothing)
     jobspec_t *three = cores(2, 10), *two = cores(2, 10), *big = cores(3, 10);
     int64_t at;
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, three, 1, &at, NULL), 0);
-    char *before = find(m, "sched-now=allocated");
+    char *before = mf_find(m, "sched-now=allocated");
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, two, 2, &at, NULL), 0);
     ck_assert_int_eq(match_cancel(m, 2, NULL), 0);
-    char *mid = find(m, "sched-now=allocated");
+    char *mid = mf_find(m, "sched-now=allocated");
     ck_assert_str_eq(before, mid);
     /* 3 cores never fit one socket of 2: slots do not span sockets */
     errno = 0;
@@ -238,7 +174,7 @@ START_TEST(test_failed_match_changes_nothing)
     errno = 0;
     ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, big, 3, &at, NULL), -1);
     ck_assert_int_eq(errno, ENODEV);
-    char *after = find(m, "sched-now=allocated");
+    char *after = mf_find(m, "sched-now=allocated");
     ck_assert_str_eq(before, after);
     ck_assert(!match_job_exists(m, 3));
     free(before);
@@ -258,11 +194,11 @@ START_TEST(test_cancel_restores)
     matcher_t *m = make("low");
     jobspec_t *js = cores(1, 100);
     int64_t at;
-    char *empty = find(m, "sched-now=allocated");
+    char *empty = mf_find(m, "sched-now=allocated");
     ck_assert_str_eq(empty, "");
     for (int i = 1; i <= 8; i++)
         ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, i, &at, NULL), 0);
-    char *full = find(m, "sched-now=free");
+    char *full = mf_find(m, "sched-now=free");
     /* only the shared vertices (cluster, nodes, sockets) are still free */
     ck_assert_int_eq(count_lines(full), 7);
     errno = 0;
@@ -276,7 +212,7 @@ START_TEST(test_cancel_restores)
     for (int i = 1; i <= 10; i++)
         if (i != 5 && i != 9)
             ck_assert_int_eq(match_cancel(m, i, NULL), 0);
-    char *again = find(m, "sched-now=allocated");
+    char *again = mf_find(m, "sched-now=allocated");
     ck_assert_str_eq(again, "");
     free(empty);
     free(full);
@@ -298,9 +234,9 @@ START_TEST(test_reserve_and_sat)
                                  "            count: 2";
     char r[512];
     snprintf(r, sizeof(r), node_r, 2);
-    jobspec_t *all = spec(r, 100);
+    jobspec_t *all = mf_spec(r, 100);
     snprintf(r, sizeof(r), node_r, 3);
-    jobspec_t *huge = spec(r, 100);
+    jobspec_t *huge = mf_spec(r, 100);
     int64_t at;
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, all, 1, &at, NULL), 0);
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, all, 2, &at, NULL), 0);
@@ -324,7 +260,7 @@ START_TEST(test_reserve_and_sat)
     errno = 0;
     ck_assert_int_eq(run(m, MATCH_SATISFIABILITY, huge, 9, &at, NULL), -1);
     ck_assert_int_eq(errno, ENODEV);
-    char *resv = find(m, "sched-future=reserved");
+    char *resv = mf_find(m, "sched-future=reserved");
     ck_assert_int_gt(count_lines(resv), 0);
     free(resv);
     jobspec_destroy(all);
@@ -338,11 +274,11 @@ START_TEST(test_status_down)
 {
     build();
     matcher_t *m = make("high");
-    jobspec_t *js = spec("  - type: node\n    count: 2\n    with:\n      - type: slot\n"
+    jobspec_t *js = mf_spec("  - type: node\n    count: 2\n    with:\n      - type: slot\n"
                          "        count: 1\n        label: default\n        with:\n"
                          "          - type: core\n            count: 1",
                          10);
-    vtx_t n1 = graph_find_path(g, "/cluster0/node1");
+    vtx_t n1 = graph_find_path(mf_g, "/cluster0/node1");
     ck_assert_int_ge(n1, 0);
     ck_assert_int_eq(match_set_status(m, n1, VTX_DOWN), 0);
     int64_t at;
@@ -352,7 +288,7 @@ START_TEST(test_status_down)
     errno = 0;
     ck_assert_int_eq(run(m, MATCH_ALLOCATE_WITH_SATISFIABILITY, js, 1, &at, NULL), -1);
     ck_assert_int_eq(errno, ENODEV);
-    char *down = find(m, "status=down");
+    char *down = mf_find(m, "status=down");
     ck_assert_int_eq(count_lines(down), 8); /* node1 subtree + cluster0 */
     free(down);
     ck_assert_int_eq(match_set_status(m, n1, VTX_UP), 0);
@@ -387,7 +323,7 @@ START_TEST(test_find_expressions)
         {"status=UP", 15}, /* values are case-insensitive */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *s = find(m, cases[i].expr);
+        char *s = mf_find(m, cases[i].expr);
         ck_assert_msg(count_lines(s) == cases[i].lines, "%s: %s", cases[i].expr, s);
         free(s);
     }
@@ -409,7 +345,7 @@ START_TEST(test_unknown_type)
 {
     build();
     matcher_t *m = make("high");
-    jobspec_t *js = spec("  - type: gpu\n    count: 1", 10);
+    jobspec_t *js = mf_spec("  - type: gpu\n    count: 1", 10);
     struct st_error err = {{0}};
     int64_t at = 0;
     errno = 0;
@@ -431,20 +367,20 @@ START_TEST(test_badparam)
     ck_assert_int_eq(errno, EINVAL);
     struct match_params p = {.policy = "nosuch"};
     errno = 0;
-    ck_assert_ptr_null(match_create(g, &p, &err));
+    ck_assert_ptr_null(match_create(mf_g, &p, &err));
     ck_assert_int_eq(errno, EINVAL);
     ck_assert(strstr(err.text, "unknown match policy") != NULL);
     p.policy = NULL;
     p.subsystems = "XYZA";
     errno = 0;
-    ck_assert_ptr_null(match_create(g, &p, &err));
+    ck_assert_ptr_null(match_create(mf_g, &p, &err));
     ck_assert_int_eq(errno, EINVAL);
     p.subsystems = "PA"; /* no power subsystem in this graph */
-    ck_assert_ptr_null(match_create(g, &p, &err));
+    ck_assert_ptr_null(match_create(mf_g, &p, &err));
     p.subsystems = NULL;
     p.prune_filters = "core";
     errno = 0;
-    ck_assert_ptr_null(match_create(g, &p, &err));
+    ck_assert_ptr_null(match_create(mf_g, &p, &err));
     ck_assert_int_eq(errno, EINVAL);
 
     matcher_t *m = make(NULL);
@@ -511,20 +447,20 @@ START_TEST(test_update_replay)
     build();
     matcher_t *a = make("high"), *b = make("high");
     jobspec_t *js = cores(2, 50);
-    writer_t *w = writer_create(WRITER_JGF, g);
+    writer_t *w = writer_create(WRITER_JGF, mf_g);
     struct st_error err = {{0}};
     int64_t at = 0;
     ck_assert_int_eq(match_run(a, MATCH_ALLOCATE, js, 1, &at, w, NULL, &err), 0);
     char *r = writer_render(w);
     ck_assert_ptr_nonnull(r);
     ck_assert_msg(match_update(b, false, "jgf", r, 7, 0, 50, NULL, &err) == 0, "%s", err.text);
-    char *fa = find(a, "sched-now=allocated"), *fb = find(b, "sched-now=allocated");
+    char *fa = mf_find(a, "sched-now=allocated"), *fb = mf_find(b, "sched-now=allocated");
     ck_assert_str_eq(fa, fb);
     ck_assert(match_job_exists(b, 7));
     /* the same R again: its cores are taken */
     errno = 0;
     ck_assert_int_eq(match_update(b, false, "jgf", r, 8, 0, 50, NULL, &err), -1);
-    char *fb2 = find(b, "sched-now=allocated");
+    char *fb2 = mf_find(b, "sched-now=allocated");
     ck_assert_str_eq(fb, fb2);
     ck_assert(!match_job_exists(b, 8));
     free(r);
@@ -549,7 +485,7 @@ START_TEST(test_remove_path)
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at, NULL), 0); /* core7 on node1 */
     ck_assert_msg(match_remove_path(m, "/cluster0/node1", &err) == 0, "%s", err.text);
     ck_assert(!match_job_exists(m, 1)); /* it held nothing else */
-    char *all = find(m, "status=up");
+    char *all = mf_find(m, "status=up");
     ck_assert_int_eq(count_lines(all), 8); /* cluster + node0's 7 */
     free(all);
     for (int i = 2; i <= 5; i++)
@@ -596,7 +532,7 @@ static char *alloc_cores(matcher_t *m, int n, int64_t id)
              "  - type: slot\n    count: %d\n    label: default\n    with:\n"
              "      - type: core\n        count: 1",
              n);
-    jobspec_t *js = spec(r, 10);
+    jobspec_t *js = mf_spec(r, 10);
     int64_t at;
     char *out = NULL;
     int rc = run(m, MATCH_ALLOCATE, js, id, &at, &out);
@@ -617,7 +553,7 @@ START_TEST(test_attach_remove_filters)
     char *seen[2][9];
     for (int full = 0; full < 2; full++) {
         build();
-        ck_assert_int_eq(graph_set_full_rebuild(g, full), 0);
+        ck_assert_int_eq(graph_set_full_rebuild(mf_g, full), 0);
         matcher_t *m = make("high");
         struct st_error err = {{0}};
         char **o = seen[full];
@@ -639,7 +575,7 @@ START_TEST(test_attach_remove_filters)
         o[6] = alloc_cores(m, 1, 7); /* node0's 4 cores: all held by job 6 */
         ck_assert_int_eq(match_cancel(m, 6, NULL), 0);
         o[7] = alloc_cores(m, 4, 8);
-        o[8] = find(m, "sched-now=allocated");
+        o[8] = mf_find(m, "sched-now=allocated");
         match_destroy(m);
         teardown();
     }
@@ -696,7 +632,7 @@ START_TEST(test_badparam_elastic)
     ck_assert_int_eq(errno, EINVAL);
     ck_assert_int_eq(match_remove_ranks(NULL, "0", &err), -1);
     /* nothing changed */
-    char *all = find(m, "status=up");
+    char *all = mf_find(m, "status=up");
     ck_assert_int_eq(count_lines(all), 15);
     free(all);
     match_destroy(m);
@@ -710,7 +646,7 @@ START_TEST(test_full_walk)
 {
     build();
     matcher_t *m = make("high");
-    jobspec_t *js = spec("  - type: node\n    count: 1\n    with:\n"
+    jobspec_t *js = mf_spec("  - type: node\n    count: 1\n    with:\n"
                          "      - type: socket\n        count: 1\n        with:\n"
                          "          - type: slot\n            count: 1\n"
                          "            label: default\n            with:\n"
@@ -720,7 +656,7 @@ START_TEST(test_full_walk)
     int64_t at = 0;
     struct match_stats st1 = {0}, st2 = {0};
     struct st_error err = {{0}};
-    writer_t *w = writer_create(WRITER_SIMPLE, g);
+    writer_t *w = writer_create(WRITER_SIMPLE, mf_g);
     ck_assert_int_eq(match_run(m, MATCH_WITHOUT_ALLOCATING, js, 1, &at, w, &st1, &err), 0);
     fast = writer_render(w);
     writer_reset(w);
@@ -751,13 +687,13 @@ START_TEST(test_node_precheck)
 {
     build();
     matcher_t *m = make("low");
-    jobspec_t *racked = spec("  - type: cluster\n    count: 3\n    with:\n"
+    jobspec_t *racked = mf_spec("  - type: cluster\n    count: 3\n    with:\n"
                              "      - type: node\n        count: 1\n        with:\n"
                              "          - type: slot\n            count: 1\n"
                              "            label: default\n            with:\n"
                              "              - type: core\n                count: 1",
                              60);
-    jobspec_t *flat = spec("  - type: node\n    count: 3\n    with:\n"
+    jobspec_t *flat = mf_spec("  - type: node\n    count: 3\n    with:\n"
                            "      - type: slot\n        count: 1\n"
                            "        label: default\n        with:\n"
                            "          - type: core\n            count: 1",

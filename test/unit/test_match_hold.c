@@ -20,88 +20,29 @@
 #include "match/match_private.h"
 #include "resource/graph.h"
 #include "resource/writer.h"
+#include "test/unit/match_fixture.h"
 #include "test/unit/testlib.h"
 
-static graph_t *g;
-static vtx_t node[2], core[2][4];
-
-static vtx_t add(const char *type, int64_t id, int32_t rank, const char *path)
-{
-    struct vtx_init in = {
-        .type = type,
-        .id = id,
-        .uniq_id = graph_vertex_count(g),
-        .rank = rank,
-        .size = 1,
-    };
-    if (strcmp(type, "node") == 0) {
-        static char name[16];
-        snprintf(name, sizeof(name), "node%d", (int) id);
-        in.name = name;
-    }
-    vtx_t v = graph_add_vertex(g, &in);
-    ck_assert_int_ge(v, 0);
-    ck_assert_int_eq(graph_set_path(g, v, "containment", path), 0);
-    return v;
-}
-
+/* The shared two-node graph (match_fixture.h, MF_RANKED: node n and its
+ * subtree on rank n, core ids 0..3 on each node). */
 static void build(void)
 {
-    char path[128];
-    g = graph_create();
-    ck_assert_ptr_nonnull(g);
-    vtx_t c = add("cluster", 0, -1, "/cluster0");
-    for (int n = 0; n < 2; n++) {
-        snprintf(path, sizeof(path), "/cluster0/node%d", n);
-        node[n] = add("node", n, n, path);
-        ck_assert_int_eq(graph_add_edge(g, c, node[n], "containment"), 0);
-        for (int s = 0; s < 2; s++) {
-            snprintf(path, sizeof(path), "/cluster0/node%d/socket%d", n, s);
-            vtx_t sv = add("socket", s, n, path);
-            ck_assert_int_eq(graph_add_edge(g, node[n], sv, "containment"), 0);
-            for (int k = 0; k < 2; k++) {
-                int id = s * 2 + k;
-                snprintf(path, sizeof(path), "/cluster0/node%d/socket%d/core%d", n, s, id);
-                core[n][id] = add("core", id, n, path);
-                ck_assert_int_eq(graph_add_edge(g, sv, core[n][id], "containment"), 0);
-            }
-        }
-    }
-    struct st_error err = {{0}};
-    ck_assert_msg(graph_finalize(g, &err) == 0, "%s", err.text);
+    mf_build(MF_RANKED);
 }
 
 static void teardown(void)
 {
-    graph_destroy(g);
-    g = NULL;
+    mf_teardown();
 }
 
 static matcher_t *make_filtered(const char *policy, const char *filters)
 {
-    struct match_params p = {.policy = policy, .prune_filters = filters};
-    struct st_error err = {{0}};
-    matcher_t *m = match_create(g, &p, &err);
-    ck_assert_msg(m != NULL, "%s", err.text);
-    return m;
+    return mf_make(policy, filters);
 }
 
 static matcher_t *make(const char *policy)
 {
     return make_filtered(policy, NULL);
-}
-
-static jobspec_t *spec(const char *resources, int duration)
-{
-    char buf[2048];
-    snprintf(buf, sizeof(buf),
-             "version: 9999\nresources:\n%s\nattributes:\n  system:\n    duration: %d\n"
-             "tasks:\n  - command: [ app ]\n    slot: default\n    count:\n      per_slot: 1\n",
-             resources, duration);
-    struct st_error err = {{0}};
-    jobspec_t *js = jobspec_parse_string(buf, strlen(buf), "test", &err);
-    ck_assert_msg(js != NULL, "%s", err.text);
-    return js;
 }
 
 /* n whole nodes (exclusive: true), one core asked for on each. */
@@ -113,12 +54,12 @@ static jobspec_t *nodes(int n, int duration)
              "      - type: slot\n        count: 1\n        label: default\n        with:\n"
              "          - type: core\n            count: 1",
              n);
-    return spec(r, duration);
+    return mf_spec(r, duration);
 }
 
 static jobspec_t *core1(int duration)
 {
-    return spec("  - type: slot\n    count: 1\n    label: default\n    with:\n"
+    return mf_spec("  - type: slot\n    count: 1\n    label: default\n    with:\n"
                 "      - type: core\n        count: 1",
                 duration);
 }
@@ -130,23 +71,13 @@ static int run(matcher_t *m, enum match_op op, jobspec_t *js, int64_t id, int64_
     return match_run(m, op, js, id, at, NULL, NULL, &err);
 }
 
-static char *find(matcher_t *m, const char *expr)
-{
-    writer_t *w = writer_create(WRITER_SIMPLE, g);
-    struct st_error err = {{0}};
-    ck_assert_msg(match_find(m, expr, w, &err) == 0, "%s", err.text);
-    char *s = writer_render(w);
-    writer_destroy(w);
-    return s;
-}
-
 /* The node a job holds whole (its hold record), or -1. */
 static int held_node(const matcher_t *m, int64_t jobid)
 {
     const struct mjob *j = match_job_find(m, jobid);
     for (size_t i = 0; j && i < j->nspans; i++)
         for (int n = 0; n < 2; n++)
-            if (j->spans[i].hold && j->spans[i].v == node[n])
+            if (j->spans[i].hold && j->spans[i].v == mf_node[n])
                 return n;
     return -1;
 }
@@ -167,7 +98,7 @@ START_TEST(test_hold_one_span)
 {
     build();
     matcher_t *m = make("first");
-    char *free0 = find(m, "sched-now=free");
+    char *free0 = mf_find(m, "sched-now=free");
     jobspec_t *js = nodes(1, 50);
     int64_t at;
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at), 0);
@@ -175,17 +106,17 @@ START_TEST(test_hold_one_span)
     ck_assert_int_ge(n, 0);
     ck_assert_int_eq(m->nholds, 1);
     for (int k = 0; k < 4; k++) {
-        ck_assert_ptr_null(m->plans[core[n][k]]);
-        ck_assert_ptr_null(m->xchk[core[n][k]]);
-        ck_assert(match_vertex_held(m, core[n][k], 0, 1));
-        ck_assert(match_vertex_held(m, core[n][k], 49, 10));
-        ck_assert(!match_vertex_held(m, core[n][k], 50, 10));
-        ck_assert(!match_vertex_held(m, core[1 - n][k], 0, 1));
+        ck_assert_ptr_null(m->plans[mf_core[n][k]]);
+        ck_assert_ptr_null(m->xchk[mf_core[n][k]]);
+        ck_assert(match_vertex_held(m, mf_core[n][k], 0, 1));
+        ck_assert(match_vertex_held(m, mf_core[n][k], 49, 10));
+        ck_assert(!match_vertex_held(m, mf_core[n][k], 50, 10));
+        ck_assert(!match_vertex_held(m, mf_core[1 - n][k], 0, 1));
     }
     /* the root itself is not below a hold */
-    ck_assert(!match_vertex_held(m, node[n], 0, 1));
+    ck_assert(!match_vertex_held(m, mf_node[n], 0, 1));
     /* find: no core of the held node is free, the other node's are */
-    char *f = find(m, "sched-now=free");
+    char *f = mf_find(m, "sched-now=free");
     char name[16];
     snprintf(name, sizeof(name), "node%d", n); /* a free core would bring its node */
     ck_assert_ptr_null(strstr(f, name));
@@ -194,8 +125,8 @@ START_TEST(test_hold_one_span)
     /* cancel: back to the start */
     ck_assert_int_eq(match_cancel(m, 1, NULL), 0);
     ck_assert_int_eq(m->nholds, 0);
-    ck_assert(!match_vertex_held(m, core[n][0], 0, 1));
-    char *f2 = find(m, "sched-now=free");
+    ck_assert(!match_vertex_held(m, mf_core[n][0], 0, 1));
+    char *f2 = mf_find(m, "sched-now=free");
     ck_assert_str_eq(free0, f2);
     free(f);
     free(f2);
@@ -220,7 +151,7 @@ START_TEST(test_hold_blocks_others)
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(run(m, MATCH_ALLOCATE, one, 2 + i, &at), 0);
     for (int k = 0; k < 4; k++)
-        ck_assert_ptr_nonnull(m->plans[core[1 - n][k]]);
+        ck_assert_ptr_nonnull(m->plans[mf_core[1 - n][k]]);
     errno = 0;
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, one, 6, &at), -1);
     ck_assert_int_eq(errno, EBUSY);
@@ -250,14 +181,14 @@ START_TEST(test_hold_update)
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, whole, 1, &at), 0);
     int n = held_node(m, 1);
     ck_assert_int_ge(n, 0);
-    char *before = find(m, "sched-now=allocated");
+    char *before = mf_find(m, "sched-now=allocated");
     char *r = rv1(n, 2);
     struct st_error err = {{0}};
     errno = 0;
     ck_assert_int_eq(match_update(m, false, "rv1exec", r, 2, 0, 100, NULL, &err), -1);
     ck_assert_int_eq(errno, EINVAL);
     ck_assert(!match_job_exists(m, 2));
-    char *after = find(m, "sched-now=allocated");
+    char *after = mf_find(m, "sched-now=allocated");
     ck_assert_str_eq(before, after);
     /* after the hold's window it replays */
     ck_assert_msg(match_update(m, false, "rv1exec", r, 3, 100, 10, NULL, &err) == 0, "%s",
@@ -281,7 +212,7 @@ START_TEST(test_hold_partial_cancel)
 {
     build();
     matcher_t *m = make("first");
-    char *free0 = find(m, "sched-now=free");
+    char *free0 = mf_find(m, "sched-now=free");
     jobspec_t *two = nodes(2, 100), *one = core1(100);
     int64_t at;
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, two, 1, &at), 0);
@@ -294,9 +225,9 @@ START_TEST(test_hold_partial_cancel)
     ck_assert(!full);
     ck_assert_int_eq(m->nholds, 0);
     for (int k = 0; k < 4; k++) {
-        ck_assert(!match_vertex_held(m, core[1][k], 0, 1));
-        ck_assert_int_eq(match_plan_avail(m, core[1][k], 0, 1), 0);
-        ck_assert_int_eq(match_plan_avail(m, core[0][k], 0, 1), 1);
+        ck_assert(!match_vertex_held(m, mf_core[1][k], 0, 1));
+        ck_assert_int_eq(match_plan_avail(m, mf_core[1][k], 0, 1), 0);
+        ck_assert_int_eq(match_plan_avail(m, mf_core[0][k], 0, 1), 1);
     }
     /* four 1-core jobs fit (node0), the fifth does not */
     for (int i = 0; i < 4; i++)
@@ -305,7 +236,7 @@ START_TEST(test_hold_partial_cancel)
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, one, 6, &at), -1);
     for (int64_t j = 1; j <= 5; j++)
         ck_assert_int_eq(match_cancel(m, j, NULL), 0);
-    char *f = find(m, "sched-now=free");
+    char *f = mf_find(m, "sched-now=free");
     ck_assert_str_eq(free0, f);
     free(f);
     free(r);
@@ -328,23 +259,23 @@ START_TEST(test_unhold)
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, whole, 1, &at), 0);
     int n = held_node(m, 1);
     ck_assert_int_ge(n, 0);
-    char *agf = find(m, "agfilter=true");
+    char *agf = mf_find(m, "agfilter=true");
     struct mjob *j = match_job_find(m, 1);
     ck_assert_int_eq(match_job_unhold(m, j), 0);
     ck_assert_int_eq(m->nholds, 0);
     ck_assert_int_eq(held_node(m, 1), -1);
     for (int k = 0; k < 4; k++) {
-        ck_assert(!match_vertex_held(m, core[n][k], 0, 1));
-        ck_assert_int_eq(match_plan_avail(m, core[n][k], 0, 1), 0);
-        ck_assert_int_eq(match_plan_avail(m, core[n][k], 100, 1), 1);
+        ck_assert(!match_vertex_held(m, mf_core[n][k], 0, 1));
+        ck_assert_int_eq(match_plan_avail(m, mf_core[n][k], 0, 1), 0);
+        ck_assert_int_eq(match_plan_avail(m, mf_core[n][k], 100, 1), 1);
     }
-    ck_assert(!match_xchk_free(m, node[n], 0, 1));
-    char *agf2 = find(m, "agfilter=true");
+    ck_assert(!match_xchk_free(m, mf_node[n], 0, 1));
+    char *agf2 = mf_find(m, "agfilter=true");
     ck_assert_str_eq(agf, agf2);
     ck_assert_int_eq(match_job_unhold(m, j), 0);
     ck_assert_int_eq(match_cancel(m, 1, NULL), 0);
     for (int k = 0; k < 4; k++)
-        ck_assert_int_eq(match_plan_avail(m, core[n][k], 0, 1), 1);
+        ck_assert_int_eq(match_plan_avail(m, mf_core[n][k], 0, 1), 1);
     free(agf);
     free(agf2);
     jobspec_destroy(whole);
@@ -369,9 +300,9 @@ START_TEST(test_hold_vertex_list)
     /* cluster, node: two records; the 6 vertices below the node: none */
     const struct mjob *j = match_job_find(m, 3);
     ck_assert_uint_eq(j->nspans, 2);
-    char *a = find(m, "jobid-alloc=1");
-    char *r = find(m, "sched-future=reserved");
-    char *x = find(m, "jobid-reserved=3");
+    char *a = mf_find(m, "jobid-alloc=1");
+    char *r = mf_find(m, "sched-future=reserved");
+    char *x = mf_find(m, "jobid-reserved=3");
     int n = held_node(m, 1), lines = 0;
     for (const char *p = a; *p; p++)
         lines += *p == '\n';
@@ -407,7 +338,7 @@ START_TEST(test_hold_remove)
     struct st_error err = {{0}};
     ck_assert_msg(match_remove_path(m, path, &err) == 0, "%s", err.text);
     ck_assert(match_job_exists(m, 1));
-    ck_assert_int_eq(match_plan_avail(m, core[n][0], 0, 1), 0);
+    ck_assert_int_eq(match_plan_avail(m, mf_core[n][0], 0, 1), 0);
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(run(m, MATCH_ALLOCATE, one, 2 + i, &at), 0);
     errno = 0;
@@ -435,7 +366,7 @@ START_TEST(test_hold_badparam)
     matcher_t *m = make("first");
     ck_assert(!match_vertex_held(NULL, 0, 0, 1));
     ck_assert(!match_vertex_held(m, -1, 0, 1));
-    ck_assert(!match_vertex_held(m, graph_vertex_count(g) + 5, 0, 1));
+    ck_assert(!match_vertex_held(m, graph_vertex_count(mf_g) + 5, 0, 1));
     errno = 0;
     ck_assert_int_eq(match_job_unhold(NULL, NULL), -1);
     ck_assert_int_eq(errno, EINVAL);
