@@ -172,31 +172,45 @@ int64_t idset_next(const idset_t *s, int64_t prev)
 
 /* ---- encode ------------------------------------------------------------ */
 
+/* Decimal digits of v at p (v >= 0); returns the end. */
+static char *put_id(char *p, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
 char *idset_encode(const idset_t *s)
 {
     if (!s) {
         errno = EINVAL;
         return NULL;
     }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
+    /* By hand, not through a memory stream: R, its ranks and events encode
+     * a few sets per job.  Ids are >= 0: at most 19 digits each, plus the
+     * separators. */
+    char *buf = malloc(s->n * 40 + 1);
+    if (!buf) {
         errno = ENOMEM;
         return NULL;
     }
+    char *p = buf;
     for (size_t i = 0; i < s->n; i++) {
-        const char *sep = i ? "," : "";
-        if (s->r[i].lo == s->r[i].hi)
-            fprintf(f, "%s%" PRId64, sep, s->r[i].lo);
-        else
-            fprintf(f, "%s%" PRId64 "-%" PRId64, sep, s->r[i].lo, s->r[i].hi);
+        if (i)
+            *p++ = ',';
+        p = put_id(p, s->r[i].lo);
+        if (s->r[i].hi != s->r[i].lo) {
+            *p++ = '-';
+            p = put_id(p, s->r[i].hi);
+        }
     }
-    if (fclose(f) != 0) {
-        free(buf);
-        errno = ENOMEM;
-        return NULL;
-    }
+    *p = '\0';
     return buf;
 }
 
