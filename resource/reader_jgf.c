@@ -414,12 +414,9 @@ struct reader_jgf_doc *reader_jgf_doc_parse(const char *text, const char *name,
         return st_errorf_null(err, ENOMEM, "%s: out of memory", name);
     }
     doc->priv = p;
-    json_error_t jerr;
-    p->root = json_loads(text, 0, &jerr);
-    if (!p->root) {
-        st_errorf(err, EINVAL, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+    p->root = reader_json_loads(text, name, err);
+    if (!p->root)
         goto error;
-    }
     if (parse_top(&c, doc, p->root) < 0)
         goto error;
     return doc;
@@ -527,6 +524,16 @@ error:
     reader_jgf_doc_destroy(doc);
     graph_destroy(g); /* keeps errno */
     return NULL;
+}
+
+json_t *reader_json_loads(const char *text, const char *name, struct st_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    if (!root)
+        return st_errorf_null(err, EINVAL, "%s:%d:%d: %s", name, jerr.line, jerr.column,
+                              jerr.text);
+    return root;
 }
 
 char *reader_read_file(const char *path, struct st_error *err)

@@ -300,12 +300,9 @@ struct reader_rv1 *reader_rv1_parse(const char *text, const char *name, struct s
         return st_errorf_null(err, ENOMEM, "%s: out of memory", name);
     }
     r->priv = p;
-    json_error_t jerr;
-    p->root = json_loads(text, 0, &jerr);
-    if (!p->root) {
-        st_errorf(err, EINVAL, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+    p->root = reader_json_loads(text, name, err);
+    if (!p->root)
         goto error;
-    }
     if (parse_top(&c, p->root, r) < 0)
         goto error;
     return r;
