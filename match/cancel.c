@@ -2,8 +2,8 @@
  *
  * An rv1exec R names broker ranks: every vertex of the job on those ranks
  * (or below a vertex on them) is released.  A JGF R names vertices by path
- * (each with the rank the graph gives it): those of the job are released.  A released vertex loses the job's record
- * (its tag) and all of its spans.
+ * (each with the rank the graph gives it): those of the job are released.
+ * A released vertex loses the job's record (its tag) and all of its spans.
  *
  * The job's other vertices are updated the way the reference does it (its
  * t3008 052, 027, 029 outputs), through the pruning filters:
@@ -63,8 +63,8 @@ static int32_t effective_rank(const matcher_t *m, vtx_t v)
 /* A vertex of the R must be the graph's vertex: same broker rank (the
  * reference rejects an R whose node has rank -1 where the graph's has 0,
  * t3008 050, and leaves the allocation as it was). */
-static int jgf_check_ranks(const matcher_t *m, const struct reader_jgf_doc *doc, const vtx_t *map,
-                           struct st_error *err)
+static int jgf_check_ranks(const matcher_t *m, const struct reader_jgf_doc *doc,
+                           const vtx_t *map, struct st_error *err)
 {
     for (size_t i = 0; i < doc->nvertices; i++) {
         if (map[i] != VTX_NONE && doc->vertices[i].rank != graph_rank(m->g, map[i]))
@@ -76,7 +76,8 @@ static int jgf_check_ranks(const matcher_t *m, const struct reader_jgf_doc *doc,
 }
 
 /* Parse a JGF R and mark the graph vertices it names (sseq == sel->named). */
-static int select_jgf(matcher_t *m, const char *text, struct selector *sel, struct st_error *err)
+static int select_jgf(matcher_t *m, const char *text, struct selector *sel,
+                      struct st_error *err)
 {
     struct reader_jgf_doc *doc = reader_jgf_doc_parse(text, "R", err);
     if (!doc)

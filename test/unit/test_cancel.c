@@ -23,13 +23,14 @@
 /* Two nodes per rack on both racks: nodes 0-1 and 2-3 under `low`. */
 static jobspec_t *cross_rack(void)
 {
-    return mf_spec("  - type: rack\n    count: 2\n    with:\n"
-                   "      - type: slot\n        count: 2\n        label: default\n        with:\n"
-                   "          - type: node\n            count: 1\n            with:\n"
-                   "              - type: socket\n                count: 1\n                with:\n"
-                   "                  - type: core\n                    count: 1\n"
-                   "                  - type: gpu\n                    count: 1",
-                   100);
+    return mf_spec(
+        "  - type: rack\n    count: 2\n    with:\n"
+        "      - type: slot\n        count: 2\n        label: default\n        with:\n"
+        "          - type: node\n            count: 1\n            with:\n"
+        "              - type: socket\n                count: 1\n                with:\n"
+        "                  - type: core\n                    count: 1\n"
+        "                  - type: gpu\n                    count: 1",
+        100);
 }
 
 /* slot[n]->node[1]: whole nodes, nothing below them asked for. */
@@ -139,14 +140,16 @@ START_TEST(test_cross_rack)
     allocate(m, js, 1);
     /* before: every touched vertex is tagged; filter spans only where a
      * tracked type (core, node) was consumed below: not on the leaves */
-    assert_find(m, "jobid-tag=1", "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode0[1:x]\n"
-                                  "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode1[1:x]\nrack0[1:x]\n"
-                                  "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode2[1:x]\n"
-                                  "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode3[1:x]\nrack1[1:x]\n"
-                                  "cluster0[1:x]\n");
-    assert_find(m, "jobid-span=1", "socket0[1:x]\nnode0[1:x]\nsocket0[1:x]\nnode1[1:x]\n"
-                                   "rack0[1:x]\nsocket0[1:x]\nnode2[1:x]\nsocket0[1:x]\n"
-                                   "node3[1:x]\nrack1[1:x]\ncluster0[1:x]\n");
+    assert_find(m, "jobid-tag=1",
+                "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode0[1:x]\n"
+                "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode1[1:x]\nrack0[1:x]\n"
+                "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode2[1:x]\n"
+                "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode3[1:x]\nrack1[1:x]\n"
+                "cluster0[1:x]\n");
+    assert_find(m, "jobid-span=1",
+                "socket0[1:x]\nnode0[1:x]\nsocket0[1:x]\nnode1[1:x]\n"
+                "rack0[1:x]\nsocket0[1:x]\nnode2[1:x]\nsocket0[1:x]\n"
+                "node3[1:x]\nrack1[1:x]\ncluster0[1:x]\n");
     char *r = rv1("2-3");
     bool full = true;
     struct match_stats st = {-1, -1};
@@ -155,11 +158,13 @@ START_TEST(test_cross_rack)
     ck_assert(match_job_exists(m, 1));
     ck_assert_int_eq(st.preorder, 0);
     ck_assert_int_eq(st.postorder, 0);
-    assert_find(m, "jobid-tag=1", "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode0[1:x]\n"
-                                  "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode1[1:x]\nrack0[1:x]\n"
-                                  "cluster0[1:x]\n");
-    assert_find(m, "jobid-span=1", "socket0[1:x]\nnode0[1:x]\nsocket0[1:x]\nnode1[1:x]\n"
-                                   "rack0[1:x]\ncluster0[1:x]\n");
+    assert_find(m, "jobid-tag=1",
+                "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode0[1:x]\n"
+                "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode1[1:x]\nrack0[1:x]\n"
+                "cluster0[1:x]\n");
+    assert_find(m, "jobid-span=1",
+                "socket0[1:x]\nnode0[1:x]\nsocket0[1:x]\nnode1[1:x]\n"
+                "rack0[1:x]\ncluster0[1:x]\n");
     /* rack1 holds nothing of the job any more: not allocated, all free */
     char *alloc = names(m, "sched-now=allocated");
     ck_assert_ptr_null(strstr(alloc, "rack1"));
@@ -209,8 +214,9 @@ START_TEST(test_bare_tags)
     int64_t *fresh = snapshot(m);
     jobspec_t *js = bare_nodes(3);
     allocate(m, js, 1);
-    assert_find(m, "jobid-tag=1", "node0[1:x]\nnode1[1:x]\nrack0[1:x]\nnode2[1:x]\nrack1[1:x]\n"
-                                  "cluster0[1:x]\n");
+    assert_find(m, "jobid-tag=1",
+                "node0[1:x]\nnode1[1:x]\nrack0[1:x]\nnode2[1:x]\nrack1[1:x]\n"
+                "cluster0[1:x]\n");
     assert_find(m, "jobid-span=1", "");
     char *r = rv1("0-3");
     bool full = true;
@@ -295,12 +301,12 @@ static char *jgf_node1(int node_rank)
     const int ids[] = {1, 0, 0, 1, 0};
     int off = snprintf(s, 4096, "{\"graph\": {\"nodes\": [");
     for (int i = 0; i < 5; i++)
-        off += snprintf(s + off, (size_t) (4096 - off),
-                        "%s{\"id\": \"%d\", \"metadata\": {\"type\": \"%s\", \"name\": \"%s\", "
-                        "\"id\": %d, \"rank\": %d, \"size\": 1, \"paths\": {\"containment\": "
-                        "\"%s\"}}}",
-                        i ? ", " : "", i, types[i], names[i], ids[i], i ? 1 : node_rank,
-                        paths[i]);
+        off +=
+            snprintf(s + off, (size_t) (4096 - off),
+                     "%s{\"id\": \"%d\", \"metadata\": {\"type\": \"%s\", \"name\": \"%s\", "
+                     "\"id\": %d, \"rank\": %d, \"size\": 1, \"paths\": {\"containment\": "
+                     "\"%s\"}}}",
+                     i ? ", " : "", i, types[i], names[i], ids[i], i ? 1 : node_rank, paths[i]);
     snprintf(s + off, (size_t) (4096 - off),
              "], \"edges\": [{\"source\": \"0\", \"target\": \"1\"}, {\"source\": \"1\", "
              "\"target\": \"2\"}, {\"source\": \"1\", \"target\": \"3\"}, {\"source\": \"1\", "
@@ -318,10 +324,11 @@ START_TEST(test_jgf)
     char *r = jgf_node1(1);
     ck_assert_int_eq(pcancel(m, 1, "jgf", r, &full, NULL), 0);
     ck_assert(!full);
-    assert_find(m, "jobid-tag=1", "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode0[1:x]\nrack0[1:x]\n"
-                                  "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode2[1:x]\n"
-                                  "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode3[1:x]\nrack1[1:x]\n"
-                                  "cluster0[1:x]\n");
+    assert_find(m, "jobid-tag=1",
+                "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode0[1:x]\nrack0[1:x]\n"
+                "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode2[1:x]\n"
+                "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode3[1:x]\nrack1[1:x]\n"
+                "cluster0[1:x]\n");
     free(r);
     jobspec_destroy(js);
     match_destroy(m);

@@ -275,9 +275,9 @@ START_TEST(test_status_down)
     build();
     matcher_t *m = make("high");
     jobspec_t *js = mf_spec("  - type: node\n    count: 2\n    with:\n      - type: slot\n"
-                         "        count: 1\n        label: default\n        with:\n"
-                         "          - type: core\n            count: 1",
-                         10);
+                            "        count: 1\n        label: default\n        with:\n"
+                            "          - type: core\n            count: 1",
+                            10);
     vtx_t n1 = graph_find_path(mf_g, "/cluster0/node1");
     ck_assert_int_ge(n1, 0);
     ck_assert_int_eq(match_set_status(m, n1, VTX_DOWN), 0);
@@ -311,7 +311,7 @@ START_TEST(test_find_expressions)
         int lines;
     } cases[] = {
         {"sched-now=allocated", 4}, /* core0 socket0 node0 cluster0 */
-        {"jobid-alloc=1", 4}, /* core0 and its ancestors */
+        {"jobid-alloc=1", 4},       /* core0 and its ancestors */
         {"jobid-tag=1", 4},
         {"jobid-span=2", 0},
         {"names=node[0-1]", 3},
@@ -499,7 +499,6 @@ START_TEST(test_remove_path)
 }
 END_TEST
 
-
 /* node2 (3 cores in one socket) under the existing cluster0. */
 static const char node2_jgf[] =
     "{\"graph\": {\"nodes\": ["
@@ -517,9 +516,12 @@ static const char node2_jgf[] =
     " \"paths\": {\"containment\": \"/cluster0/node2/socket0/core10\"}}}],"
     "\"edges\": ["
     "{\"source\": \"0\", \"target\": \"100\", \"metadata\": {\"subsystem\": \"containment\"}},"
-    "{\"source\": \"100\", \"target\": \"101\", \"metadata\": {\"subsystem\": \"containment\"}},"
-    "{\"source\": \"101\", \"target\": \"102\", \"metadata\": {\"subsystem\": \"containment\"}},"
-    "{\"source\": \"101\", \"target\": \"103\", \"metadata\": {\"subsystem\": \"containment\"}},"
+    "{\"source\": \"100\", \"target\": \"101\", \"metadata\": {\"subsystem\": "
+    "\"containment\"}},"
+    "{\"source\": \"101\", \"target\": \"102\", \"metadata\": {\"subsystem\": "
+    "\"containment\"}},"
+    "{\"source\": \"101\", \"target\": \"103\", \"metadata\": {\"subsystem\": "
+    "\"containment\"}},"
     "{\"source\": \"101\", \"target\": \"104\", \"metadata\": {\"subsystem\": \"containment\"}}"
     "]}}";
 
@@ -647,11 +649,11 @@ START_TEST(test_full_walk)
     build();
     matcher_t *m = make("high");
     jobspec_t *js = mf_spec("  - type: node\n    count: 1\n    with:\n"
-                         "      - type: socket\n        count: 1\n        with:\n"
-                         "          - type: slot\n            count: 1\n"
-                         "            label: default\n            with:\n"
-                         "              - type: core\n                count: 1",
-                         3600);
+                            "      - type: socket\n        count: 1\n        with:\n"
+                            "          - type: slot\n            count: 1\n"
+                            "            label: default\n            with:\n"
+                            "              - type: core\n                count: 1",
+                            3600);
     char *fast = NULL, *full = NULL;
     int64_t at = 0;
     struct match_stats st1 = {0}, st2 = {0};
@@ -688,16 +690,16 @@ START_TEST(test_node_precheck)
     build();
     matcher_t *m = make("low");
     jobspec_t *racked = mf_spec("  - type: cluster\n    count: 3\n    with:\n"
-                             "      - type: node\n        count: 1\n        with:\n"
-                             "          - type: slot\n            count: 1\n"
-                             "            label: default\n            with:\n"
-                             "              - type: core\n                count: 1",
-                             60);
+                                "      - type: node\n        count: 1\n        with:\n"
+                                "          - type: slot\n            count: 1\n"
+                                "            label: default\n            with:\n"
+                                "              - type: core\n                count: 1",
+                                60);
     jobspec_t *flat = mf_spec("  - type: node\n    count: 3\n    with:\n"
-                           "      - type: slot\n        count: 1\n"
-                           "        label: default\n        with:\n"
-                           "          - type: core\n            count: 1",
-                           60);
+                              "      - type: slot\n        count: 1\n"
+                              "        label: default\n        with:\n"
+                              "          - type: core\n            count: 1",
+                              60);
     int64_t at;
     errno = 0;
     ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, racked, 1, &at, NULL), -1);

@@ -60,8 +60,8 @@ static jobspec_t *nodes(int n, int duration)
 static jobspec_t *core1(int duration)
 {
     return mf_spec("  - type: slot\n    count: 1\n    label: default\n    with:\n"
-                "      - type: core\n        count: 1",
-                duration);
+                   "      - type: core\n        count: 1",
+                   duration);
 }
 
 static int run(matcher_t *m, enum match_op op, jobspec_t *js, int64_t id, int64_t *at)
