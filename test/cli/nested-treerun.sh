@@ -38,8 +38,41 @@ check "  with every job inactive and completed" test "$("$STRATA" --uri "ipc://$
 "$STRATA" --uri "ipc://$LEAF/rpc" shutdown >/dev/null
 check "  and stops" wait_gone "$LPID" 50
 
+# The events of a job (a submit and four states each) as json_dumps writes
+# them (jobs.c writes flat events by hand): keys in order, reals "%.17g".
+# (The PUB socket may drop some of a burst for a slow subscriber: their
+# count is events.poll's.)
+SEQ0=$("$STRATA" call stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["event_seq"])')
+"$STRATA" events >"$TMP/events.out" 2>/dev/null &
+EVP=$!
+PIDS+=("$EVP")
+sleep 0.5
 out=$("$STRATA" tree-run -J 7 --noexec true)
 check "one level: the jobs run in this instance" grep -q "^total: 7 jobs, 1 level(s)" <<<"$out"
+sleep 0.5
+kill "$EVP"
+wait "$EVP" 2>/dev/null
+check "35 events for 7 jobs (events.poll)" test "$("$STRATA" call events.poll "{\"after\": $SEQ0}" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["events"]))')" = 35
+check "events on the PUB socket written as jansson's compact JSON" python3 - "$TMP/events.out" <<'PY'
+import json, sys
+def dump(v):
+    if isinstance(v, float):
+        t = '%.17g' % v
+        return t if ('.' in t or 'e' in t) else t + '.0'
+    return json.dumps(v)
+lines = [l.rstrip('\n') for l in open(sys.argv[1]) if l.startswith('{')]
+n = 0
+for l in lines:
+    o = json.loads(l)
+    want = '{' + ','.join(json.dumps(k) + ':' + dump(v) for k, v in o.items()) + '}'
+    if l != want:
+        print('event text', l, '!=', want)
+        sys.exit(1)
+    n += 1
+print(n, 'events checked')
+sys.exit(0 if n >= 10 else 1)
+PY
 check "bad topology refused" bash -c "! '$STRATA' tree-run -T 2y -J 4 true 2>/dev/null"
 check "no command refused" bash -c "! '$STRATA' tree-run -T 2 -J 4 2>/dev/null"
 check "zero jobs refused" bash -c "! '$STRATA' tree-run -J 0 true 2>/dev/null"
