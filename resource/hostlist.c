@@ -304,6 +304,13 @@ char *hostlist_encode(const hostlist_t *hl)
         errno = EINVAL;
         return NULL;
     }
+    /* One host (most small jobs' R): its name, without a memory stream. */
+    if (hl->n == 1) {
+        char *one = strdup(hl->host[0]);
+        if (!one)
+            errno = ENOMEM;
+        return one;
+    }
     struct split *s = calloc(hl->n ? hl->n : 1, sizeof(*s));
     char *buf = NULL;
     size_t len = 0;
