@@ -92,6 +92,14 @@ START_TEST(bad_walk_err)
 }
 END_TEST
 
+START_TEST(bad_walk_null)
+{
+    static const int64_t seq[] = {-1};
+    errno = ENOENT;
+    tl_check_walk(-1, 0, seq, NULL, NULL, 0);
+}
+END_TEST
+
 /* ---- outer tests ---------------------------------------------------------- */
 
 START_TEST(test_pass)
@@ -122,12 +130,13 @@ START_TEST(test_fail)
     tcase_add_test(tc, bad_walk_value);
     tcase_add_test(tc, bad_walk_short);
     tcase_add_test(tc, bad_walk_err);
+    tcase_add_test(tc, bad_walk_null);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_SILENT);
-    ck_assert_int_eq(srunner_ntests_run(sr), 7);
-    ck_assert_int_eq(srunner_ntests_failed(sr), 7);
+    ck_assert_int_eq(srunner_ntests_run(sr), 8);
+    ck_assert_int_eq(srunner_ntests_failed(sr), 8);
     srunner_free(sr);
 }
 END_TEST
@@ -151,6 +160,11 @@ START_TEST(test_rand)
     ck_assert_int_eq(tl_rand(INT64_MAX), (int64_t) (1442695040888963407ULL >> 33));
     /* n = 1: always 0. */
     ck_assert_int_eq(tl_rand(1), 0);
+    /* n <= 0: 0, and the sequence does not move. */
+    tl_rand_seed(42);
+    ck_assert_int_eq(tl_rand(0), 0);
+    ck_assert_int_eq(tl_rand(-5), 0);
+    ck_assert_int_eq(tl_rand(1000), a[0]);
 }
 END_TEST
 

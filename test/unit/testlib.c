@@ -28,6 +28,8 @@ void tl_check_walk(int64_t first, int err, const int64_t *seq, int64_t (*next)(v
 {
     int64_t t = first;
 
+    ck_assert_ptr_nonnull(seq);
+    ck_assert_msg(next != NULL, "tl_check_walk: next is NULL");
     if (err) {
         ck_assert_int_eq(t, -1);
         ck_assert_int_eq(errno, err);
@@ -57,6 +59,8 @@ void tl_rand_seed(uint64_t seed)
 
 int64_t tl_rand(int64_t n)
 {
+    if (n <= 0)
+        return 0;
     rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
     return (int64_t) ((rng_state >> 33) % (uint64_t) n);
 }

@@ -44,13 +44,14 @@ int tl_run(Suite *s);
  * and next(ctx) must then fail with ENOENT (no walk to go on with).
  * Otherwise seq lists what the walk must give, first and then each
  * next(ctx) in turn, ending with -1, where errno must be ENOENT.  c names
- * the case in a failure's message. */
+ * the case in a failure's message.  A NULL seq or next fails the test. */
 void tl_check_walk(int64_t first, int err, const int64_t *seq, int64_t (*next)(void *ctx),
                    void *ctx, int c);
 
 /* A small deterministic generator for randomized cross-checks, so that a
  * failing case can be rerun: tl_rand_seed() starts a sequence, tl_rand(n)
- * gives its next value in [0, n) (n > 0).  One sequence per process. */
+ * gives its next value in [0, n), or 0 without advancing when n <= 0.  One
+ * sequence per process. */
 void tl_rand_seed(uint64_t seed);
 int64_t tl_rand(int64_t n);
 
