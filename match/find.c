@@ -67,6 +67,13 @@ static char *lower_dup(const char *s)
     return d;
 }
 
+/* A record that holds nothing (only the tag a partial cancel left on an
+ * ancestor with nothing of the job below) does not make a vertex busy. */
+static bool holds_something(const struct mspan *sp)
+{
+    return sp->plan_span > 0 || sp->xchk_span > 0 || sp->hold || sp->inhold;
+}
+
 /* Which of a job's records a jobid-* predicate selects. */
 enum jobset_kind { JS_TAG, JS_EXCL, JS_SPAN };
 
@@ -93,7 +100,7 @@ static bool has_filter_span(const matcher_t *m, const struct mspan *sp)
 static void jobset_one(const struct mspan *sp, void *arg)
 {
     struct jobset *js = arg;
-    bool in = js->kind == JS_TAG || (js->kind == JS_EXCL && sp->excl) ||
+    bool in = js->kind == JS_TAG || (js->kind == JS_EXCL && sp->excl && holds_something(sp)) ||
               (js->kind == JS_SPAN && has_filter_span(js->m, sp));
     if (in)
         js->set[sp->v] = 1;
@@ -316,13 +323,6 @@ struct job_facts {
     struct fparse *p;
     bool now, reserved;
 };
-
-/* A record that holds nothing (only the tag a partial cancel left on an
- * ancestor with nothing of the job below) does not make a vertex busy. */
-static bool holds_something(const struct mspan *sp)
-{
-    return sp->plan_span > 0 || sp->xchk_span > 0 || sp->hold || sp->inhold;
-}
 
 static void facts_one(const struct mspan *sp, void *arg)
 {

@@ -225,6 +225,7 @@ START_TEST(test_bare_tags)
     ck_assert(match_job_exists(m, 1));
     assert_find(m, "jobid-tag=1", "rack0[1:x]\nrack1[1:x]\ncluster0[1:x]\n");
     assert_find(m, "jobid-span=1", "");
+    assert_find(m, "jobid-alloc=1", "");
     assert_find(m, "sched-now=allocated", "");
     /* nothing is held: every planner is as before the job */
     int64_t *now = snapshot(m);
@@ -247,6 +248,40 @@ START_TEST(test_bare_tags)
     free(r);
     jobspec_destroy(js);
     jobspec_destroy(js2);
+    match_destroy(m);
+    mf_teardown();
+}
+END_TEST
+
+/* A rack taken whole (exclusive) under a filter that tracks nothing the
+ * machine has: releasing its nodes leaves a bare exclusive tag, which is
+ * not an allocation any more (jobid-alloc, sched-now) and does not keep
+ * the rack from the next job. */
+START_TEST(test_bare_exclusive)
+{
+    mf_build(MF_RACKS);
+    matcher_t *m = mf_make("low", "ALL:memory");
+    jobspec_t *js = mf_spec("  - type: rack\n    count: 1\n    exclusive: true\n    with:\n"
+                            "      - type: slot\n        count: 1\n        label: default\n"
+                            "        with:\n          - type: node\n            count: 2",
+                            100);
+    allocate(m, js, 1);
+    char *alloc = names(m, "jobid-alloc=1");
+    ck_assert_ptr_nonnull(strstr(alloc, "rack0[1:x]"));
+    free(alloc);
+    char *r = rv1("0-1");
+    bool full = true;
+    ck_assert_int_eq(pcancel(m, 1, "rv1exec", r, &full, NULL), 0);
+    ck_assert(!full);
+    assert_find(m, "jobid-tag=1", "rack0[1:x]\ncluster0[1:x]\n");
+    assert_find(m, "jobid-alloc=1", "");
+    assert_find(m, "sched-now=allocated", "");
+    allocate(m, js, 2);
+    alloc = names(m, "jobid-alloc=2");
+    ck_assert_ptr_nonnull(strstr(alloc, "rack0[1:x]"));
+    free(alloc);
+    free(r);
+    jobspec_destroy(js);
     match_destroy(m);
     mf_teardown();
 }
@@ -281,6 +316,41 @@ START_TEST(test_full)
     free(now);
     free(fresh);
     free(r);
+    jobspec_destroy(js);
+    match_destroy(m);
+    mf_teardown();
+}
+END_TEST
+
+/* A whole node held at its root (lonodex) has no records below it, yet
+ * find jobid-span/-tag/-alloc list what they would with a record and spans
+ * on every vertex: the same as once the hold is expanded. */
+START_TEST(test_find_under_hold)
+{
+    mf_build(MF_RACKS);
+    matcher_t *m = mf_make("lonodex", NULL);
+    jobspec_t *js = bare_nodes(1);
+    allocate(m, js, 1);
+    const struct mjob *j = match_job_find(m, 1);
+    bool held = false;
+    for (size_t i = 0; i < j->nspans; i++)
+        held = held || j->spans[i].hold;
+    ck_assert(held);
+    static const char *const exprs[] = {"jobid-span=1", "jobid-tag=1", "jobid-alloc=1",
+                                        "sched-now=allocated"};
+    char *before[4];
+    for (int i = 0; i < 4; i++)
+        before[i] = names(m, exprs[i]);
+    /* the socket tracks cores below it: it has a (virtual) filter span */
+    ck_assert_str_eq(before[0], "socket0[1:x]\nnode0[1:x]\nrack0[1:x]\ncluster0[1:x]\n");
+    ck_assert_int_eq(match_job_unhold(m, match_job_find(m, 1)), 0);
+    for (int i = 0; i < 4; i++) {
+        char *after = names(m, exprs[i]);
+        ck_assert_msg(strcmp(before[i], after) == 0, "%s:\n%s\nvs\n%s", exprs[i], before[i],
+                      after);
+        free(after);
+        free(before[i]);
+    }
     jobspec_destroy(js);
     match_destroy(m);
     mf_teardown();
@@ -438,7 +508,9 @@ int main(void)
     TCase *tc = tcase_create("partial");
     tcase_add_test(tc, test_cross_rack);
     tcase_add_test(tc, test_bare_tags);
+    tcase_add_test(tc, test_bare_exclusive);
     tcase_add_loop_test(tc, test_full, 0, 2);
+    tcase_add_test(tc, test_find_under_hold);
     tcase_add_test(tc, test_jgf);
     tcase_add_test(tc, test_failed_changes_nothing);
     tcase_add_test(tc, test_badparam);
