@@ -143,85 +143,121 @@ static void release_span(matcher_t *m, struct mspan *sp)
     sp->hold = false;
 }
 
-/* Mark in `flag` the records that have a record of the job as a child. */
-static void mark_parents(const matcher_t *m, const struct mjob *j, const int32_t *index,
-                         uint8_t *flag)
+/* Scratch of one release: per vertex, the job's record index (or -1);
+ * per record, its state and what it had before. */
+struct pcstate {
+    size_t n;
+    int32_t *index;
+    uint8_t *state;
+    uint8_t *had_filter; /* a filter span before the release */
+    uint8_t *had_child;  /* a record of the job below it before */
+    uint8_t *has_child;  /* a record below it still holding something */
+};
+
+static void pc_free(struct pcstate *pc)
 {
-    for (size_t i = 0; i < j->nspans; i++) {
-        vtx_t p = first_parent(m, j->spans[i].v);
-        if (p != VTX_NONE && index[p] >= 0)
-            flag[index[p]] = 1;
+    free(pc->index);
+    free(pc->state);
+    free(pc->had_filter);
+    free(pc->had_child);
+    free(pc->has_child);
+}
+
+/* Fill the scratch: record indexes, what is selected, what each record
+ * had.  0, or -1 with ENOMEM (nothing allocated is left). */
+static int pc_init(struct pcstate *pc, const matcher_t *m, const struct mjob *j,
+                   const struct selector *sel)
+{
+    size_t n = j->nspans;
+    *pc = (struct pcstate){.n = n};
+    pc->index = malloc((size_t) m->nv * sizeof(*pc->index));
+    pc->state = calloc(n + 1, 1);
+    pc->had_filter = calloc(n + 1, 1);
+    pc->had_child = calloc(n + 1, 1);
+    pc->has_child = calloc(n + 1, 1);
+    if (!pc->index || !pc->state || !pc->had_filter || !pc->had_child || !pc->has_child) {
+        pc_free(pc);
+        errno = ENOMEM;
+        return -1;
     }
+    for (int32_t v = 0; v < m->nv; v++)
+        pc->index[v] = -1;
+    for (size_t i = 0; i < n; i++) {
+        pc->index[j->spans[i].v] = (int32_t) i;
+        pc->had_filter[i] = j->spans[i].filter_span > 0;
+        if (selected(m, sel, j->spans[i].v))
+            pc->state[i] = P_RELEASED;
+    }
+    for (size_t i = 0; i < n; i++) {
+        vtx_t p = first_parent(m, j->spans[i].v);
+        if (p != VTX_NONE && pc->index[p] >= 0)
+            pc->had_child[pc->index[p]] = 1;
+    }
+    return 0;
+}
+
+/* Release the selected records, shrinking the kept ancestors' filters;
+ * then drop the kept records whose filter span went to nothing (their
+ * tag goes with it). */
+static void pc_release(matcher_t *m, struct mjob *j, struct pcstate *pc)
+{
+    for (size_t i = 0; i < pc->n; i++) {
+        if (pc->state[i] == P_RELEASED) {
+            shrink_ancestors(m, j, &j->spans[i], pc->index, pc->state);
+            release_span(m, &j->spans[i]);
+        }
+    }
+    for (size_t i = 0; i < pc->n; i++) {
+        if (pc->state[i] == P_KEEP && pc->had_filter[i] && j->spans[i].filter_span == 0) {
+            release_span(m, &j->spans[i]);
+            pc->state[i] = P_DROPPED;
+        }
+    }
+}
+
+/* A kept ancestor with nothing of the job left below holds nothing: only
+ * its tag stays.  Records are in post-order (children first), so a parent
+ * sees whether any child still holds something. */
+static void pc_strip_bare(matcher_t *m, struct mjob *j, struct pcstate *pc)
+{
+    for (size_t i = 0; i < pc->n; i++) {
+        if (pc->state[i] != P_KEEP)
+            continue;
+        if (pc->had_child[i] && !pc->has_child[i]) {
+            release_span(m, &j->spans[i]);
+            continue;
+        }
+        vtx_t p = first_parent(m, j->spans[i].v);
+        if (p != VTX_NONE && pc->index[p] >= 0)
+            pc->has_child[pc->index[p]] = 1;
+    }
+}
+
+/* Keep the kept records; true if the job is over (the root lost its tag,
+ * or nothing is left). */
+static bool pc_compact(const matcher_t *m, struct mjob *j, const struct pcstate *pc)
+{
+    vtx_t root = graph_root(m->g, m->dom);
+    bool full = root == VTX_NONE || pc->index[root] < 0 || pc->state[pc->index[root]] != P_KEEP;
+    size_t k = 0;
+    for (size_t i = 0; i < pc->n; i++)
+        if (pc->state[i] == P_KEEP)
+            j->spans[k++] = j->spans[i];
+    j->nspans = k;
+    return full || k == 0;
 }
 
 /* The release itself, once the job has a record per vertex (no holds) and
  * the selector is known.  Returns 0 or -1 (ENOMEM, nothing changed). */
 static int release(matcher_t *m, struct mjob *j, const struct selector *sel, bool *full)
 {
-    size_t n = j->nspans;
-    int32_t *index = malloc((size_t) m->nv * sizeof(*index));
-    uint8_t *state = calloc(n + 1, 1);
-    uint8_t *had_filter = calloc(n + 1, 1);
-    uint8_t *had_child = calloc(n + 1, 1);
-    uint8_t *has_child = calloc(n + 1, 1);
-    if (!index || !state || !had_filter || !had_child || !has_child) {
-        free(index);
-        free(state);
-        free(had_filter);
-        free(had_child);
-        free(has_child);
-        errno = ENOMEM;
+    struct pcstate pc;
+    if (pc_init(&pc, m, j, sel) < 0)
         return -1;
-    }
-    for (int32_t v = 0; v < m->nv; v++)
-        index[v] = -1;
-    for (size_t i = 0; i < n; i++) {
-        index[j->spans[i].v] = (int32_t) i;
-        had_filter[i] = j->spans[i].filter_span > 0;
-        if (selected(m, sel, j->spans[i].v))
-            state[i] = P_RELEASED;
-    }
-    mark_parents(m, j, index, had_child);
-    for (size_t i = 0; i < n; i++) {
-        if (state[i] == P_RELEASED) {
-            shrink_ancestors(m, j, &j->spans[i], index, state);
-            release_span(m, &j->spans[i]);
-        }
-    }
-    /* A filter span that went to nothing takes the tag along. */
-    for (size_t i = 0; i < n; i++) {
-        if (state[i] == P_KEEP && had_filter[i] && j->spans[i].filter_span == 0) {
-            release_span(m, &j->spans[i]);
-            state[i] = P_DROPPED;
-        }
-    }
-    /* A kept ancestor with nothing of the job left below holds nothing:
-     * only its tag stays.  Records are in post-order (children first), so
-     * a parent sees whether any child still holds something. */
-    for (size_t i = 0; i < n; i++) {
-        if (state[i] != P_KEEP)
-            continue;
-        if (had_child[i] && !has_child[i]) {
-            release_span(m, &j->spans[i]);
-            continue;
-        }
-        vtx_t p = first_parent(m, j->spans[i].v);
-        if (p != VTX_NONE && index[p] >= 0)
-            has_child[index[p]] = 1;
-    }
-    vtx_t root = graph_root(m->g, m->dom);
-    *full = root == VTX_NONE || index[root] < 0 || state[index[root]] != P_KEEP;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (state[i] == P_KEEP)
-            j->spans[k++] = j->spans[i];
-    j->nspans = k;
-    *full = *full || k == 0;
-    free(index);
-    free(state);
-    free(had_filter);
-    free(had_child);
-    free(has_child);
+    pc_release(m, j, &pc);
+    pc_strip_bare(m, j, &pc);
+    *full = pc_compact(m, j, &pc);
+    pc_free(&pc);
     return 0;
 }
 
