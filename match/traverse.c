@@ -598,6 +598,33 @@ static bool enough_whole(const matcher_t *m, const struct meglist *l, const stru
     return true;
 }
 
+/* The first policy's stop for slot members: the groups at hand, taken
+ * whole in list order, pack `mult` slots of want units each (greedy, as
+ * dom_slot packs them).  Counting units would stop after one 616-unit pool
+ * for two slots of 101, which dom_slot cannot split between them. */
+static bool enough_packed(const matcher_t *m, const struct meglist *l, const struct mreq *R,
+                          int nR, int64_t mult)
+{
+    for (int i = 0; i < nR; i++) {
+        if (R[i].disabled)
+            continue;
+        int64_t want = match_calc_count(&R[i].count, INT64_MAX / 4);
+        int64_t fit = 0, acc = 0;
+        for (int32_t e = l->head; e >= 0 && fit < mult; e = m->eg[e].next) {
+            if (m->eg[e].type != R[i].type || m->eg[e].count <= 0)
+                continue;
+            acc += m->eg[e].count;
+            if (acc >= want) {
+                fit++;
+                acc = 0;
+            }
+        }
+        if (fit < mult)
+            return false;
+    }
+    return true;
+}
+
 /* Visit-order keys: k1 descending, then k2 descending (both as given),
  * then the child's position (a total order, as the stable sort it
  * replaces gave). */
@@ -847,7 +874,9 @@ static int explore(struct msel *s, vtx_t u, const struct mreq *R, int nR, bool p
     }
     int rc = -1;
     for (int i = 0; i < n; i++) {
-        if (stop && (scored ? enough_whole(m, l, R, nR, mult) : enough(m, l, R, nR, mult)))
+        if (stop && (scored  ? enough_whole(m, l, R, nR, mult)
+                     : whole ? enough_packed(m, l, R, nR, mult)
+                             : enough(m, l, R, nR, mult)))
             break;
         vtx_t c = sorted ? order_pop(m, saved, n - i) : ch[i];
         struct visit_out vo;

@@ -347,5 +347,56 @@ check "a containment R replayed under PA emits nothing" \
 check "its nodes stay held: the power job takes pdu0 and pdu1" \
     test "$(grep -o 'pdu[0-9]\[' "$tmp/out" | sort -u | tr '\n' ' ')" = "pdu0[ pdu1[ "
 
+# The first policy's early stop packs slot members whole: each 12-unit pool
+# of chassis1 covers one slot's 5 units but cannot be split between the two
+# slots, so the stop must wait for a second pool (counting units, it
+# stopped after one and nothing matched).  chassis0 holds pools only.
+jgf_v() { # id type name/"" extra-metadata path
+    printf '{"id":"%s","metadata":{"type":"%s",%s%s"paths":{"containment":"%s"}}}' \
+        "$1" "$2" "${3:+\"name\":\"$3\",}" "$4" "$5"
+}
+{
+    printf '{"graph":{"directed":false,"nodes":['
+    jgf_v 0 cluster lab '' /lab
+    printf ,; jgf_v 1 chassis '' '"id":0,' /lab/chassis0
+    for i in 0 1; do printf ,; jgf_v $((2 + i)) ssd '' "\"id\":$i,\"size\":12," /lab/chassis0/ssd$i; done
+    printf ,; jgf_v 4 chassis '' '"id":1,' /lab/chassis1
+    for i in 0 1; do
+        printf ,; jgf_v $((5 + 2 * i)) node n$i "\"id\":$i," /lab/chassis1/n$i
+        printf ,; jgf_v $((6 + 2 * i)) core '' '"id":0,' /lab/chassis1/n$i/core0
+    done
+    for i in 2 3; do printf ,; jgf_v $((7 + i)) ssd '' "\"id\":$i,\"size\":12," /lab/chassis1/ssd$i; done
+    printf '],"edges":['
+    sep=''
+    for e in 0:1 1:2 1:3 0:4 4:5 5:6 4:7 7:8 4:9 4:10; do
+        printf '%s{"source":"%s","target":"%s"}' "$sep" "${e%%:*}" "${e##*:}"
+        sep=,
+    done
+    printf ']}}\n'
+} >"$tmp/pools.json"
+jobspec "$tmp/pools.yaml" <<'YAML'
+  - type: slot
+    count: 2
+    label: s
+    with:
+      - type: node
+        count: 1
+        exclusive: true
+        with:
+          - type: core
+            count: 1
+      - type: ssd
+        count: 5
+        exclusive: true
+YAML
+printf 'match allocate %s\nquit\n' "$tmp/pools.yaml" >"$tmp/cmds"
+"$rq" -L "$tmp/pools.json" -f jgf -S CA -P first -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>&1
+check "first: two slots of whole pools match" grep -q 'RESOURCES=ALLOCATED' "$tmp/out"
+check "first: both nodes and both chassis1 pools, one each per slot" \
+    test "$(grep -o -- '-[a-z]*[0-9]*\[[0-9]*:x\]' "$tmp/out" | sort | tr '\n' ' ')" = \
+    "-core0[1:x] -core0[1:x] -n0[1:x] -n1[1:x] -ssd2[12:x] -ssd3[12:x] "
+"$rq" -L "$tmp/pools.json" -f jgf -S CA -P firstnodex -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>&1
+check "firstnodex: the same request matches" grep -q 'RESOURCES=ALLOCATED' "$tmp/out"
+
 echo "1..$n"
 [ "$failed" = 0 ]
