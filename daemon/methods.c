@@ -755,6 +755,8 @@ static int m_stats(struct instance *inst, json_t *params, uint32_t uid, void *wo
     json_object_set_new(jo, "compactions", json_integer(inst->compactions));
     json_object_set_new(jo, "purged", json_integer(inst->purged));
     json_object_set_new(jo, "compact_max_ms", json_real(inst->compact_max_ms));
+    json_object_set_new(*result, "listener_restarts",
+                        json_integer(server_listener_restarts(inst)));
     return 0;
 }
 

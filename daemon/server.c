@@ -7,12 +7,33 @@
  * than the configured number free, the pool grows (up to SERVER_MAX_WORKERS),
  * so that waits, even abandoned ones, never starve other requests.  A PUB
  * socket carries events.  nng errors become errno here and nowhere else.
+ *
+ * The ipc:// endpoints are watched (a thread probes each one every
+ * SERVER_PROBE_MS): nng 1.5.2, the version Debian 12 ships, stops accepting
+ * on a listener for good once a client hangs up before the server has
+ * written its half of the SP handshake (the EPIPE of that write reaches the
+ * listener as "closed"; nng issue #1518, fixed in 1.6.0).  The connections
+ * already accepted then wait forever, and its epoll thread spins on their
+ * hang-ups (1.5.2 drops EPOLLHUP from the events it hands on), at 100% CPU.
+ * A stratad that was stopped (SIGSTOP, or a debugger) while clients gave
+ * up on it always hits this when it is continued.  The probe connects like
+ * a client, does the handshake and waits for its connection to reach the
+ * socket (nng's pipe-added notification): the handshake alone does not
+ * tell, as the transport under a stuck listener still does it.  When the
+ * connection does not arrive within SERVER_PROBE_WAIT_MS, the listener is
+ * closed (which also closes the stuck connections) and opened again on
+ * the same path.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdatomic.h>
-#include <time.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
@@ -24,6 +45,21 @@
 
 enum worker_state { W_RECV, W_SEND, W_PARKED };
 enum { SERVER_MAX_WORKERS = 65536 };
+/* The endpoint watch: a probe a second, a listener that has not started a
+ * handshake within 2 s is restarted (generous: a loaded 2-core machine). */
+enum { SERVER_PROBE_MS = 1000, SERVER_PROBE_WAIT_MS = 2000 };
+/* SP protocol numbers of the probe's side of each endpoint (nng's req0
+ * and sub0), which the server checks at the handshake. */
+enum { SP_PROTO_REQ0 = 0x30, SP_PROTO_SUB0 = 0x21 };
+
+/* One watched ipc:// listener. */
+struct watched {
+    nng_socket sock;
+    nng_listener l;
+    const char *uri;
+    uint16_t peer_proto;
+    atomic_llong added; /* connections that reached the socket */
+};
 
 struct worker {
     struct instance *inst;
@@ -42,6 +78,13 @@ struct server {
     int min_free;
     nng_listener tls; /* id 0 when there is no TLS endpoint */
     atomic_int busy;  /* requests between receipt and their reply's send */
+    struct watched watch[2]; /* rpc and events */
+    atomic_llong restarts;   /* listeners restarted by the watch (stats) */
+    pthread_t watcher;
+    bool watching; /* the watcher thread runs */
+    bool stop;     /* under wlock: the watcher must return */
+    pthread_mutex_t wlock;
+    pthread_cond_t wake;
 };
 
 static int add_worker(struct instance *inst, struct server *s);
@@ -188,6 +231,12 @@ static int listen_tls(struct instance *inst, struct server *s, struct st_error *
     return 0;
 }
 
+static void on_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    (void)p, (void)ev;
+    atomic_fetch_add(&((struct watched *)arg)->added, 1);
+}
+
 static int open_sockets(struct instance *inst, struct server *s, struct st_error *err)
 {
     int rv;
@@ -197,11 +246,169 @@ static int open_sockets(struct instance *inst, struct server *s, struct st_error
      * allow a margin above our own limit so that such requests get a reply. */
     size_t max = inst->opts.max_request ? inst->opts.max_request : PROTO_DEFAULT_MAX_REQUEST;
     nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, max * 2 + 4096);
-    if ((rv = nng_listen(s->rep, inst->uri, NULL, 0)) != 0)
-        return st_errorf(err, nng_errno(rv), "%s: %s", inst->uri, nng_strerror(rv));
-    if ((rv = nng_listen(s->pub, inst->event_uri, NULL, 0)) != 0)
-        return st_errorf(err, nng_errno(rv), "%s: %s", inst->event_uri, nng_strerror(rv));
+    const char *uris[2] = {inst->uri, inst->event_uri};
+    const nng_socket socks[2] = {s->rep, s->pub};
+    const uint16_t peers[2] = {SP_PROTO_REQ0, SP_PROTO_SUB0};
+    for (int i = 0; i < 2; i++) {
+        struct watched *w = &s->watch[i];
+        w->sock = socks[i];
+        w->uri = uris[i];
+        w->peer_proto = peers[i];
+        if ((rv = nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_POST, on_pipe_added, w)) != 0 ||
+            (rv = nng_listen(w->sock, w->uri, &w->l, 0)) != 0)
+            return st_errorf(err, nng_errno(rv), "%s: %s", w->uri, nng_strerror(rv));
+    }
     return inst->opts.tls_uri ? listen_tls(inst, s, err) : 0;
+}
+
+/* ---- the endpoint watch (see the top of the file) ---------------------------------- */
+
+/* Milliseconds left until deadline (CLOCK_MONOTONIC), at least 0. */
+static int ms_left(const struct timespec *deadline)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    long long ms = (long long)(deadline->tv_sec - t.tv_sec) * 1000 +
+                   (deadline->tv_nsec - t.tv_nsec) / 1000000;
+    return ms > 0 ? (int)ms : 0;
+}
+
+/* Read n bytes before deadline.  0, or -1. */
+static int read_until(int fd, unsigned char *buf, size_t n, const struct timespec *deadline)
+{
+    size_t got = 0;
+    while (got < n) {
+        int left = ms_left(deadline);
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int rc = left > 0 ? poll(&p, 1, left) : 0;
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc <= 0)
+            return -1;
+        ssize_t k = read(fd, buf + got, n - got);
+        if (k <= 0)
+            return -1;
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+/* Wait, before deadline, for a connection to reach w's socket after the
+ * count was seen at seen.  true if one did. */
+static bool added_since(struct watched *w, long long seen, const struct timespec *deadline)
+{
+    struct timespec step = {0, 5 * 1000 * 1000};
+    while (atomic_load(&w->added) == seen) {
+        if (ms_left(deadline) == 0)
+            return false;
+        nanosleep(&step, NULL);
+    }
+    return true;
+}
+
+/* Does the listener w still hand connections to its socket?  Connect as a
+ * client (SP protocol w->peer_proto), read the server's 8-byte handshake,
+ * send ours, and wait for a connection to reach the socket.  Our
+ * connection waits for the server's half before it can close, so that the
+ * probe cannot itself trip the bug it looks for.  1 alive, 0 not, -1
+ * cannot tell (the probe itself failed: no socket, a path too long). */
+static int probe_ipc(struct watched *w, int ms)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    const char *path = strncmp(w->uri, "ipc://", 6) == 0 ? w->uri + 6 : NULL;
+    if (!path || strlen(path) >= sizeof sa.sun_path)
+        return -1;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    long long seen = atomic_load(&w->added);
+    unsigned char head[8];
+    const unsigned char mine[8] = {0, 'S', 'P', 0, (unsigned char)(w->peer_proto >> 8),
+                                   (unsigned char)(w->peer_proto & 0xff), 0, 0};
+    int alive = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+                read_until(fd, head, sizeof head, &deadline) == 0 && head[0] == 0 &&
+                head[1] == 'S' && head[2] == 'P' && head[3] == 0 &&
+                send(fd, mine, sizeof mine, MSG_NOSIGNAL) == (ssize_t)sizeof mine &&
+                added_since(w, seen, &deadline);
+    close(fd);
+    return alive;
+}
+
+/* Close a listener that no longer starts handshakes and listen again. */
+static void relisten(struct server *s, struct watched *w)
+{
+    nng_listener_close(w->l);
+    int rv = nng_listen(w->sock, w->uri, &w->l, 0);
+    atomic_fetch_add(&s->restarts, 1);
+    fprintf(stderr, "stratad: %s stopped accepting (nng 1.5 drops a listener when a client "
+                    "leaves during the handshake); %s\n",
+            w->uri, rv == 0 ? "listening again" : nng_strerror(rv));
+}
+
+static void *watch_main(void *arg)
+{
+    struct server *s = arg;
+    pthread_mutex_lock(&s->wlock);
+    while (!s->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += SERVER_PROBE_MS / 1000;
+        until.tv_nsec += (long)(SERVER_PROBE_MS % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->wake, &s->wlock, &until);
+        for (int i = 0; i < 2 && !s->stop; i++) {
+            pthread_mutex_unlock(&s->wlock); /* a probe takes up to SERVER_PROBE_WAIT_MS */
+            int alive = probe_ipc(&s->watch[i], SERVER_PROBE_WAIT_MS);
+            pthread_mutex_lock(&s->wlock);
+            if (alive == 0 && !s->stop)
+                relisten(s, &s->watch[i]);
+        }
+    }
+    pthread_mutex_unlock(&s->wlock);
+    return NULL;
+}
+
+static int watch_start(struct server *s, struct st_error *err)
+{
+    pthread_mutex_init(&s->wlock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    int rc = pthread_create(&s->watcher, NULL, watch_main, s);
+    if (rc != 0)
+        return st_errorf(err, rc, "endpoint watch thread: %s", strerror(rc));
+    s->watching = true;
+    return 0;
+}
+
+static void watch_stop(struct server *s)
+{
+    if (!s->watching)
+        return;
+    pthread_mutex_lock(&s->wlock);
+    s->stop = true;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->wlock);
+    pthread_join(s->watcher, NULL);
+    s->watching = false;
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->wlock);
+}
+
+int64_t server_listener_restarts(const struct instance *inst)
+{
+    struct server *s = inst ? inst->server : NULL;
+    return s ? (int64_t)atomic_load(&s->restarts) : 0;
 }
 
 static int add_worker(struct instance *inst, struct server *s)
@@ -240,7 +447,7 @@ int server_start(struct instance *inst, struct st_error *err)
             return st_errorf(err, errno, "nng contexts: %s", strerror(errno));
     for (int i = 0; i < n; i++)
         nng_ctx_recv(s->workers[i]->ctx, s->workers[i]->aio);
-    return 0;
+    return watch_start(s, err);
 }
 
 void server_stop(struct instance *inst)
@@ -248,6 +455,7 @@ void server_stop(struct instance *inst)
     struct server *s = inst->server;
     if (!s)
         return;
+    watch_stop(s); /* it may restart a listener: not while the sockets close */
     /* Let replies in flight (the shutdown request's own) reach their
      * clients: wait, bounded, for them, then a moment for nng to write. */
     struct timespec ts = {0, 10 * 1000 * 1000};

@@ -329,5 +329,9 @@ void server_stop(struct instance *inst);
 /* Answer a deferred request (reply stolen). */
 void server_complete(void *worker, char *reply);
 int server_publish(struct instance *inst, const char *text);
+/* ipc:// listeners restarted by the endpoint watch since start (server.c's
+ * top comment: nng 1.5.2 stops accepting after a client left during its
+ * handshake); 0 without a server. */
+int64_t server_listener_restarts(const struct instance *inst);
 
 #endif
