@@ -423,6 +423,26 @@ void inst_job_finish(struct instance *inst, struct job *j, enum job_result r, co
     notify_waiters(inst, j);
 }
 
+/* R's "execution" object (a new reference), or NULL.  The writer's rv1
+ * starts with it: parsed alone there (the JSON value after that exact
+ * prefix is the key's), so an instance's megabytes of JGF that follow are
+ * not parsed back; any other text is parsed whole. */
+static json_t *R_execution(const char *R)
+{
+    static const char prefix[] = "{\"version\": 1, \"execution\": ";
+    size_t n = sizeof prefix - 1;
+    if (strncmp(R, prefix, n) == 0) {
+        json_t *e = json_loads(R + n, JSON_DISABLE_EOF_CHECK, NULL);
+        if (json_is_object(e))
+            return e;
+        json_decref(e);
+    }
+    json_t *o = json_loads(R, 0, NULL);
+    json_t *e = json_incref(json_object_get(o, "execution"));
+    json_decref(o);
+    return e;
+}
+
 /* The allocated ranks and, on this host's graph, the core ids of rank 0. */
 void inst_job_take_R(struct instance *inst, struct job *j, char *R)
 {
@@ -432,8 +452,8 @@ void inst_job_take_R(struct instance *inst, struct job *j, char *R)
     free(j->ranks);
     j->cores = j->ranks = NULL;
     j->R = R;
-    json_t *o = R ? json_loads(R, 0, NULL) : NULL;
-    json_t *rl = json_object_get(json_object_get(o, "execution"), "R_lite");
+    json_t *o = R ? R_execution(R) : NULL;
+    json_t *rl = json_object_get(o, "R_lite");
     idset_t *ranks = idset_create();
     size_t i;
     json_t *e;
