@@ -135,6 +135,35 @@ static int add_filter(matcher_t *m, const char *hl, const char *ll, struct st_er
     return 0;
 }
 
+/* Leaf types the spec does not list are tracked at the root (the
+ * reference's cluster anchor, fluxion-behaviour.md 2.7), in the order the
+ * vertices come (by id). */
+static int anchor_leaf_types(matcher_t *m, struct st_error *err)
+{
+    vtx_t root = graph_root(m->g, m->dom);
+    if (root == VTX_NONE)
+        return 0;
+    const char *rt = graph_atom_str(m->g, graph_type(m->g, root));
+    int32_t nv = graph_vertex_count(m->g);
+    for (vtx_t v = 0; v < nv; v++) {
+        int nc = 0, np = 0;
+        if (!graph_vertex_live(m->g, v))
+            continue;
+        graph_children(m->g, m->dom, v, &nc);
+        graph_parents(m->g, m->dom, v, &np);
+        if (nc > 0 || np == 0) /* not a leaf of the dominant tree */
+            continue;
+        atom_t t = graph_type(m->g, v);
+        bool listed = false;
+        for (int k = 0; k < m->nf && !listed; k++)
+            listed = m->ftypes[k] == t;
+        if (!listed && m->nf < MATCH_MAX_FILTERS &&
+            add_filter(m, rt, graph_atom_str(m->g, t), err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_filters(matcher_t *m, const char *spec, struct st_error *err)
 {
     bool blank = true;
@@ -285,7 +314,8 @@ matcher_t *match_create(graph_t *g, const struct match_params *params, struct st
         goto error;
     m->pol = policy_ops(m->policy);
     if (m->graph_start < 0 || parse_subsystems(m, sub, err) < 0 ||
-        parse_filters(m, params ? params->prune_filters : NULL, err) < 0)
+        parse_filters(m, params ? params->prune_filters : NULL, err) < 0 ||
+        anchor_leaf_types(m, err) < 0)
         goto error;
     if (match_grow_state(m) < 0) {
         st_errorf(err, ENOMEM, "out of memory");

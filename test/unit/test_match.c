@@ -718,6 +718,83 @@ START_TEST(test_node_precheck)
 }
 END_TEST
 
+/* The root's agfilter text of `find agfilter=t` (JGF writer): the last
+ * vertex written is the root. */
+static char *root_agfilter(matcher_t *m)
+{
+    writer_t *w = writer_create(WRITER_JGF, mf_g);
+    ck_assert_ptr_nonnull(w);
+    struct st_error err = {{0}};
+    ck_assert_int_eq(match_find(m, "agfilter=t", w, &err), 0);
+    char *s = writer_render(w);
+    writer_destroy(w);
+    char *last = NULL;
+    for (char *p = strstr(s, "\"agfilter\""); p; p = strstr(p + 1, "\"agfilter\""))
+        last = p;
+    ck_assert_ptr_nonnull(last);
+    char *end = strchr(last, '}');
+    ck_assert_ptr_nonnull(end);
+    char *out = strndup(last, (size_t) (end - last + 1));
+    free(s);
+    return out;
+}
+
+/* Leaf types the filters do not list are tracked at the root (the
+ * reference's cluster anchor), after the listed ones; a listed leaf type
+ * is not added twice, and nothing is added below the root. */
+START_TEST(test_anchor_leaf_types)
+{
+    mf_build(MF_RACKS);
+    matcher_t *m = make("low");
+    char *a = root_agfilter(m);
+    ck_assert_str_eq(a, "\"agfilter\": {\"core\": \"used:0, total:8\", \"node\": "
+                        "\"used:0, total:4\", \"gpu\": \"used:0, total:4\"}");
+    free(a);
+    /* a rack tracks what its entries say only */
+    writer_t *w = writer_create(WRITER_JGF, mf_g);
+    struct st_error err = {{0}};
+    ck_assert_int_eq(match_find(m, "agfilter=t and names=rack0", w, &err), 0);
+    char *s = writer_render(w);
+    ck_assert_ptr_nonnull(strstr(s, "\"agfilter\": {\"core\": \"used:0, total:4\", \"node\": "
+                                    "\"used:0, total:2\"}"));
+    free(s);
+    writer_destroy(w);
+    /* a job's gpus count at the root */
+    jobspec_t *js = mf_spec("  - type: slot\n    count: 3\n    label: default\n    with:\n"
+                            "      - type: gpu\n        count: 1",
+                            10);
+    int64_t at = 0;
+    ck_assert_int_eq(match_run(m, MATCH_ALLOCATE, js, 1, &at, NULL, NULL, &err), 0);
+    a = root_agfilter(m);
+    ck_assert_ptr_nonnull(strstr(a, "\"gpu\": \"used:3, total:4\""));
+    free(a);
+    /* more gpus than the machine has left: busy now, satisfiable later */
+    jobspec_t *js2 = mf_spec("  - type: slot\n    count: 2\n    label: default\n    with:\n"
+                             "      - type: gpu\n        count: 1",
+                             10);
+    errno = 0;
+    ck_assert_int_eq(match_run(m, MATCH_ALLOCATE, js2, 2, &at, NULL, NULL, &err), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    at = 0;
+    ck_assert_int_eq(match_run(m, MATCH_ALLOCATE_ORELSE_RESERVE, js2, 2, &at, NULL, NULL, &err),
+                     0);
+    ck_assert_int_eq(at, 10);
+    jobspec_destroy(js);
+    jobspec_destroy(js2);
+    match_destroy(m);
+    /* listed leaf types: nothing added */
+    struct match_params p = {.policy = "low", .prune_filters = "ALL:gpu,ALL:core"};
+    m = match_create(mf_g, &p, &err);
+    ck_assert_ptr_nonnull(m);
+    a = root_agfilter(m);
+    ck_assert_str_eq(a, "\"agfilter\": {\"gpu\": \"used:0, total:4\", \"core\": "
+                        "\"used:0, total:8\"}");
+    free(a);
+    match_destroy(m);
+    teardown();
+}
+END_TEST
+
 static Suite *match_suite(void)
 {
     Suite *s = suite_create("match");
@@ -738,6 +815,7 @@ static Suite *match_suite(void)
     tcase_add_test(tc, test_badparam_elastic);
     tcase_add_test(tc, test_full_walk);
     tcase_add_test(tc, test_node_precheck);
+    tcase_add_test(tc, test_anchor_leaf_types);
     suite_add_tcase(s, tc);
     return s;
 }
