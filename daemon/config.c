@@ -60,6 +60,18 @@ static int cfg_error(struct cfg *c, const yaml_event_t *ev, const char *what, co
                      ev->start_mark.column + 1, what, arg ? " " : "", arg ? arg : "");
 }
 
+static int append_arg(struct cfg *c, char *a)
+{
+    char **v = a ? realloc(c->args, (size_t)(c->n + 1) * sizeof *v) : NULL;
+    if (!v) {
+        free(a);
+        return st_errorf(c->err, ENOMEM, "out of memory");
+    }
+    c->args = v;
+    c->args[c->n++] = a;
+    return 0;
+}
+
 static int add_arg(struct cfg *c, const char *key, int kind, const char *value,
                    const yaml_event_t *ev)
 {
@@ -75,29 +87,20 @@ static int add_arg(struct cfg *c, const char *key, int kind, const char *value,
     } else if (asprintf(&a, "--%s=%s", key, value) < 0) {
         a = NULL;
     }
-    char **v = a ? realloc(c->args, (size_t)(c->n + 1) * sizeof *v) : NULL;
-    if (!v) {
-        free(a);
-        return st_errorf(c->err, ENOMEM, "out of memory");
-    }
-    c->args = v;
-    c->args[c->n++] = a;
-    return 0;
+    return append_arg(c, a);
+}
+
+/* "--queue=SPEC" */
+static int add_queue_arg(struct cfg *c, const char *spec)
+{
+    char *a = NULL;
+    if (asprintf(&a, "--queue=%s", spec) < 0)
+        a = NULL;
+    return append_arg(c, a);
 }
 
 static const char *const queue_keys[] = {"policy", "queue-depth", "reservation-depth"};
-
-static int append_arg(struct cfg *c, char *a)
-{
-    char **v = a ? realloc(c->args, (size_t)(c->n + 1) * sizeof *v) : NULL;
-    if (!v) {
-        free(a);
-        return st_errorf(c->err, ENOMEM, "out of memory");
-    }
-    c->args = v;
-    c->args[c->n++] = a;
-    return 0;
-}
+enum { SPEC_MAX = 1024 }; /* a queue's "NAME:key=value,..." */
 
 static int next_event(struct cfg *c, yaml_parser_t *p, yaml_event_t *ev)
 {
@@ -107,142 +110,145 @@ static int next_event(struct cfg *c, yaml_parser_t *p, yaml_event_t *ev)
                      p->problem_mark.column + 1, p->problem ? p->problem : "bad YAML");
 }
 
-/* One queue's parameters: a mapping of scalars (after its
- * MAPPING_START), appended to spec as ",key=value". */
-static int queue_params(struct cfg *c, yaml_parser_t *p, char *spec, size_t n)
+/* What a level of the file does with each of its events: 0 go on, 1 the
+ * level is over, -1 error (err set).  The event is deleted afterwards. */
+typedef int (*event_fn)(struct cfg *c, yaml_parser_t *p, const yaml_event_t *ev, void *state);
+
+/* Feed the parser's events to fn until it says the level is over. */
+static int each_event(struct cfg *c, yaml_parser_t *p, event_fn fn, void *state)
 {
-    yaml_event_t ev;
-    char key[64] = "";
     for (;;) {
+        yaml_event_t ev;
         if (next_event(c, p, &ev) < 0)
             return -1;
-        int rc = 0;
-        if (ev.type == YAML_MAPPING_END_EVENT) {
-            yaml_event_delete(&ev);
-            return 0;
-        }
-        if (ev.type != YAML_SCALAR_EVENT) {
-            rc = cfg_error(c, &ev, "queue parameters must be scalars", NULL);
-        } else if (!key[0]) {
-            snprintf(key, sizeof key, "%s", (const char *)ev.data.scalar.value);
-            bool known = false;
-            for (size_t i = 0; i < sizeof queue_keys / sizeof *queue_keys; i++)
-                known |= strcmp(key, queue_keys[i]) == 0;
-            if (!known)
-                rc = cfg_error(c, &ev, "unknown queue parameter", key);
-        } else {
-            size_t len = strlen(spec);
-            snprintf(spec + len, n - len, "%s%s=%s", strchr(spec, ':') ? "," : ":", key,
-                     (const char *)ev.data.scalar.value);
-            key[0] = '\0';
-        }
+        int rc = fn(c, p, &ev, state);
         yaml_event_delete(&ev);
-        if (rc < 0)
-            return -1;
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
     }
 }
 
-/* queues: {NAME: {params} | POLICY | null, ...}, after its MAPPING_START. */
-static int walk_queues(struct cfg *c, yaml_parser_t *p)
+/* One queue's parameters: a mapping of scalars, appended to the spec as
+ * ",key=value". */
+struct qparams {
+    char *spec;
+    size_t n;
+    char key[64];
+};
+
+static int queue_param_event(struct cfg *c, yaml_parser_t *p, const yaml_event_t *ev,
+                             void *state)
 {
-    yaml_event_t ev;
-    char spec[1024] = "";
-    for (;;) {
-        if (next_event(c, p, &ev) < 0)
-            return -1;
-        int rc = 0;
-        bool name_pending = spec[0] != '\0';
-        if (ev.type == YAML_MAPPING_END_EVENT && !name_pending) {
-            yaml_event_delete(&ev);
-            return 0;
-        }
-        if (ev.type == YAML_SCALAR_EVENT && !name_pending) {
-            snprintf(spec, sizeof spec, "%s", (const char *)ev.data.scalar.value);
-            if (!spec[0] || strpbrk(spec, ":,= "))
-                rc = cfg_error(c, &ev, "bad queue name", spec);
-        } else if (ev.type == YAML_SCALAR_EVENT) { /* NAME: POLICY, or NAME: (null) */
-            const char *v = (const char *)ev.data.scalar.value;
-            size_t len = strlen(spec);
-            if (*v && strcmp(v, "~") != 0 && strcmp(v, "null") != 0)
-                snprintf(spec + len, sizeof spec - len, ":policy=%s", v);
-            char *a = NULL;
-            if (asprintf(&a, "--queue=%s", spec) < 0)
-                a = NULL;
-            rc = append_arg(c, a);
-            spec[0] = '\0';
-        } else if (ev.type == YAML_MAPPING_START_EVENT && name_pending) {
-            rc = queue_params(c, p, spec, sizeof spec);
-            char *a = NULL;
-            if (rc == 0 && (asprintf(&a, "--queue=%s", spec) < 0 || append_arg(c, a) < 0))
-                rc = st_errorf(c->err, ENOMEM, "out of memory");
-            spec[0] = '\0';
-        } else {
-            rc = cfg_error(c, &ev, "queues: expected NAME: {policy: P, queue-depth: N, "
-                                   "reservation-depth: N}", NULL);
-        }
-        yaml_event_delete(&ev);
-        if (rc < 0)
-            return -1;
+    struct qparams *q = state;
+    if (ev->type == YAML_MAPPING_END_EVENT)
+        return 1;
+    if (ev->type != YAML_SCALAR_EVENT)
+        return cfg_error(c, ev, "queue parameters must be scalars", NULL);
+    if (!q->key[0]) {
+        snprintf(q->key, sizeof q->key, "%s", (const char *)ev->data.scalar.value);
+        bool known = false;
+        for (size_t i = 0; i < sizeof queue_keys / sizeof *queue_keys; i++)
+            known |= strcmp(q->key, queue_keys[i]) == 0;
+        return known ? 0 : cfg_error(c, ev, "unknown queue parameter", q->key);
     }
+    size_t len = strlen(q->spec);
+    snprintf(q->spec + len, q->n - len, "%s%s=%s", strchr(q->spec, ':') ? "," : ":", q->key,
+             (const char *)ev->data.scalar.value);
+    q->key[0] = '\0';
+    return 0;
 }
 
-/* Walk the events: stream, document, one mapping of scalar: scalar. */
-static int walk(struct cfg *c, yaml_parser_t *p)
+/* queues: {NAME: {params} | POLICY | null, ...}; the state is the spec of
+ * the queue being read ("" between queues). */
+static int queue_event(struct cfg *c, yaml_parser_t *p, const yaml_event_t *ev, void *state)
 {
-    yaml_event_t ev;
-    char key[64] = "";
-    int depth = 0, rc = 0;
-    bool have_key = false;
-    for (bool done = false; !done && rc == 0;) {
-        if (!yaml_parser_parse(p, &ev))
-            return st_errorf(c->err, EINVAL, "%s:%zu:%zu: %s", c->path, p->problem_mark.line + 1,
-                             p->problem_mark.column + 1, p->problem ? p->problem : "bad YAML");
-        switch (ev.type) {
-        case YAML_STREAM_END_EVENT: done = true; break;
-        case YAML_MAPPING_START_EVENT:
-            if (depth == 1 && have_key && strcmp(key, "queues") == 0) {
-                rc = walk_queues(c, p);
-                have_key = false;
-                break;
-            }
-            rc = depth++ ? cfg_error(c, &ev, "values must be scalars", NULL) : 0;
-            break;
-        case YAML_MAPPING_END_EVENT: depth--; break;
-        case YAML_SEQUENCE_START_EVENT:
-            rc = cfg_error(c, &ev, depth ? "values must be scalars" : "expected a mapping", NULL);
-            break;
-        case YAML_SCALAR_EVENT: {
-            const char *s = (const char *)ev.data.scalar.value;
-            if (depth == 0) {
-                rc = cfg_error(c, &ev, "expected a mapping", NULL);
-            } else if (!have_key) {
-                snprintf(key, sizeof key, "%s", s);
-                have_key = true;
-                if (!key_kind(key))
-                    rc = cfg_error(c, &ev, "unknown key", key);
-            } else if (key_kind(key) == 3) {
-                rc = cfg_error(c, &ev, "queues: expected a mapping of queue names", NULL);
-            } else {
-                rc = add_arg(c, key, key_kind(key), s, &ev);
-                have_key = false;
-            }
-            break;
-        }
-        case YAML_ALIAS_EVENT: rc = cfg_error(c, &ev, "aliases are not allowed", NULL); break;
-        default: break;
-        }
-        yaml_event_delete(&ev);
+    char *spec = state; /* SPEC_MAX bytes */
+    size_t n = SPEC_MAX;
+    bool name_pending = spec[0] != '\0';
+    int rc = 0;
+    if (ev->type == YAML_MAPPING_END_EVENT && !name_pending)
+        return 1;
+    if (ev->type == YAML_SCALAR_EVENT && !name_pending) {
+        snprintf(spec, n, "%s", (const char *)ev->data.scalar.value);
+        return !spec[0] || strpbrk(spec, ":,= ") ? cfg_error(c, ev, "bad queue name", spec) : 0;
     }
+    if (ev->type == YAML_SCALAR_EVENT) { /* NAME: POLICY, or NAME: (null) */
+        const char *v = (const char *)ev->data.scalar.value;
+        size_t len = strlen(spec);
+        if (*v && strcmp(v, "~") != 0 && strcmp(v, "null") != 0)
+            snprintf(spec + len, n - len, ":policy=%s", v);
+        rc = add_queue_arg(c, spec);
+    } else if (ev->type == YAML_MAPPING_START_EVENT && name_pending) {
+        struct qparams q = {.spec = spec, .n = n};
+        rc = each_event(c, p, queue_param_event, &q);
+        if (rc == 0)
+            rc = add_queue_arg(c, spec);
+    } else {
+        rc = cfg_error(c, ev, "queues: expected NAME: {policy: P, queue-depth: N, "
+                              "reservation-depth: N}", NULL);
+    }
+    spec[0] = '\0';
     return rc;
 }
 
-static int number(const char *s, long long lo, long long hi, long long *out)
+/* The top level: stream, document, one mapping of scalar: scalar (and
+ * queues: a mapping). */
+struct top {
+    char key[64];
+    int depth;
+    bool have_key;
+};
+
+static int top_scalar(struct cfg *c, const yaml_event_t *ev, struct top *t)
+{
+    const char *s = (const char *)ev->data.scalar.value;
+    if (t->depth == 0)
+        return cfg_error(c, ev, "expected a mapping", NULL);
+    if (!t->have_key) {
+        snprintf(t->key, sizeof t->key, "%s", s);
+        t->have_key = true;
+        return key_kind(t->key) ? 0 : cfg_error(c, ev, "unknown key", t->key);
+    }
+    if (key_kind(t->key) == 3)
+        return cfg_error(c, ev, "queues: expected a mapping of queue names", NULL);
+    t->have_key = false;
+    return add_arg(c, t->key, key_kind(t->key), s, ev);
+}
+
+static int top_event(struct cfg *c, yaml_parser_t *p, const yaml_event_t *ev, void *state)
+{
+    struct top *t = state;
+    switch (ev->type) {
+    case YAML_STREAM_END_EVENT: return 1;
+    case YAML_MAPPING_START_EVENT:
+        if (t->depth == 1 && t->have_key && strcmp(t->key, "queues") == 0) {
+            char spec[SPEC_MAX] = "";
+            t->have_key = false;
+            return each_event(c, p, queue_event, spec);
+        }
+        return t->depth++ ? cfg_error(c, ev, "values must be scalars", NULL) : 0;
+    case YAML_MAPPING_END_EVENT: t->depth--; return 0;
+    case YAML_SEQUENCE_START_EVENT:
+        return cfg_error(c, ev, t->depth ? "values must be scalars" : "expected a mapping", NULL);
+    case YAML_SCALAR_EVENT: return top_scalar(c, ev, t);
+    case YAML_ALIAS_EVENT: return cfg_error(c, ev, "aliases are not allowed", NULL);
+    default: return 0;
+    }
+}
+
+int config_number(const char *s, long long lo, long long hi, long long *out)
 {
     char *end;
+    if (!s || !out || lo > hi) {
+        errno = EINVAL;
+        return -1;
+    }
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
+    if (errno || end == s || *end || v < lo || v > hi) {
+        errno = errno ? errno : EINVAL;
         return -1;
+    }
     *out = v;
     return 0;
 }
@@ -270,10 +276,10 @@ int config_queue_spec(const char *spec, char *name, size_t n, struct queue_param
         if (k == 6 && strncmp(p, "policy", 6) == 0) {
             qp->policy = p + k + 1; /* up to the next ',': checked below */
         } else if (k == 11 && strncmp(p, "queue-depth", k) == 0 &&
-                   number(val, 1, QUEUE_MAX_QUEUE_DEPTH, &x) == 0) {
+                   config_number(val, 1, QUEUE_MAX_QUEUE_DEPTH, &x) == 0) {
             qp->queue_depth = (int)x;
         } else if (k == 17 && strncmp(p, "reservation-depth", k) == 0 &&
-                   number(val, 1, QUEUE_MAX_RESERVATION_DEPTH, &x) == 0) {
+                   config_number(val, 1, QUEUE_MAX_RESERVATION_DEPTH, &x) == 0) {
             qp->reservation_depth = (int)x;
         } else {
             return st_errorf(err, EINVAL, "--queue %s: bad '%.*s' (policy=fcfs|easy|hybrid|"
@@ -297,7 +303,8 @@ int config_load(const char *path, char ***args, int *nargs, struct st_error *err
     int rc = -1;
     if (yaml_parser_initialize(&p)) {
         yaml_parser_set_input_file(&p, f);
-        rc = walk(&c, &p);
+        struct top t = {.depth = 0};
+        rc = each_event(&c, &p, top_event, &t);
         yaml_parser_delete(&p);
     }
     fclose(f);

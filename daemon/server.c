@@ -263,6 +263,20 @@ static int open_sockets(struct instance *inst, struct server *s, struct st_error
 
 /* ---- the endpoint watch (see the top of the file) ---------------------------------- */
 
+/* The time ms milliseconds from now on clock. */
+static struct timespec time_after(clockid_t clock, int ms)
+{
+    struct timespec t;
+    clock_gettime(clock, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
 /* Milliseconds left until deadline (CLOCK_MONOTONIC), at least 0. */
 static int ms_left(const struct timespec *deadline)
 {
@@ -322,14 +336,7 @@ static int probe_ipc(struct watched *w, int ms)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += ms / 1000;
-    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = time_after(CLOCK_MONOTONIC, ms);
     long long seen = atomic_load(&w->added);
     unsigned char head[8];
     const unsigned char mine[8] = {0, 'S', 'P', 0, (unsigned char)(w->peer_proto >> 8),
@@ -359,14 +366,7 @@ static void *watch_main(void *arg)
     struct server *s = arg;
     pthread_mutex_lock(&s->wlock);
     while (!s->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += SERVER_PROBE_MS / 1000;
-        until.tv_nsec += (long)(SERVER_PROBE_MS % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = time_after(CLOCK_REALTIME, SERVER_PROBE_MS);
         pthread_cond_timedwait(&s->wake, &s->wlock, &until);
         for (int i = 0; i < 2 && !s->stop; i++) {
             pthread_mutex_unlock(&s->wlock); /* a probe takes up to SERVER_PROBE_WAIT_MS */

@@ -115,17 +115,6 @@ static int die_usage(const char *fmt, const char *arg)
     return 2;
 }
 
-static int parse_long(const char *s, long long lo, long long hi, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* The policy of a parsed spec, cut at its ',' (policy names are short). */
 static const char *spec_policy(const struct queue_params *qp, char *buf, size_t n)
 {
@@ -176,32 +165,32 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
         case OPT_SECRET: o->secret_file = optarg; break;
         case 'h': fputs(usage_text, stdout); exit(0);
         case OPT_QDEPTH:
-            if (parse_long(optarg, 1, QUEUE_MAX_QUEUE_DEPTH, &v) < 0)
+            if (config_number(optarg, 1, QUEUE_MAX_QUEUE_DEPTH, &v) < 0)
                 return die_usage("--queue-depth: '%s' is not 1..1000000", optarg);
             o->queue_depth = (int)v;
             break;
         case OPT_RDEPTH:
-            if (parse_long(optarg, 1, QUEUE_MAX_RESERVATION_DEPTH, &v) < 0)
+            if (config_number(optarg, 1, QUEUE_MAX_RESERVATION_DEPTH, &v) < 0)
                 return die_usage("--reservation-depth: '%s' is not 1..100000", optarg);
             o->reservation_depth = (int)v;
             break;
         case OPT_DEFDUR:
-            if (parse_long(optarg, 1, 3153600000LL, &v) < 0)
+            if (config_number(optarg, 1, 3153600000LL, &v) < 0)
                 return die_usage("--default-duration: '%s' is not a number of seconds", optarg);
             o->default_duration = v;
             break;
         case OPT_GRACE:
-            if (parse_long(optarg, 0, 3600, &v) < 0)
+            if (config_number(optarg, 0, 3600, &v) < 0)
                 return die_usage("--kill-grace: '%s' is not 0..3600 seconds", optarg);
             o->kill_grace = (double)v;
             break;
         case OPT_CONTEXTS:
-            if (parse_long(optarg, 1, 1024, &v) < 0)
+            if (config_number(optarg, 1, 1024, &v) < 0)
                 return die_usage("--contexts: '%s' is not 1..1024", optarg);
             o->contexts = (int)v;
             break;
         case OPT_MAXREQ:
-            if (parse_long(optarg, 64, 1LL << 30, &v) < 0)
+            if (config_number(optarg, 64, 1LL << 30, &v) < 0)
                 return die_usage("--max-request: '%s' is not 64..1073741824 bytes", optarg);
             o->max_request = (size_t)v;
             break;
@@ -212,12 +201,12 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
             break;
         }
         case OPT_JMAX:
-            if (parse_long(optarg, 0, INT64_MAX / 4, &v) < 0 || (v > 0 && v < 16))
+            if (config_number(optarg, 0, INT64_MAX / 4, &v) < 0 || (v > 0 && v < 16))
                 return die_usage("--journal-max-records: '%s' is not 0 or 16 and more", optarg);
             o->journal_max_records = v;
             break;
         case OPT_INACTIVE:
-            if (parse_long(optarg, 0, INT64_MAX / 4, &v) < 0)
+            if (config_number(optarg, 0, INT64_MAX / 4, &v) < 0)
                 return die_usage("--inactive-limit: '%s' is not a count", optarg);
             o->inactive_limit = v;
             break;

@@ -289,6 +289,9 @@ int64_t journal_records(const struct journal *jn);
  * what" on a bad file. */
 int config_load(const char *path, char ***args, int *nargs, struct st_error *err);
 void config_free(char **args, int n);
+/* A whole decimal number in [lo, hi] (an option's value).  -1 with EINVAL
+ * (not a number, out of range, NULL arguments, lo > hi) or ERANGE. */
+int config_number(const char *s, long long lo, long long hi, long long *out);
 /* Parse a --queue spec "NAME[:policy=P,queue-depth=N,reservation-depth=N]"
  * into *qp (name copied into name, n bytes; unset fields 0/NULL; policy
  * points into spec, up to the next ',').  The policy name is not checked

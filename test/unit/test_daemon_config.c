@@ -122,6 +122,29 @@ START_TEST(test_queue_spec)
 }
 END_TEST
 
+/* The option-value parser stratad's options and the queue specs share. */
+START_TEST(test_number)
+{
+    long long v = -7;
+    ck_assert_int_eq(config_number("64", 1, 100, &v), 0);
+    ck_assert_int_eq(v, 64);
+    ck_assert_int_eq(config_number("0", 0, 0, &v), 0);
+    ck_assert_int_eq(v, 0);
+    ck_assert_int_eq(config_number("-3", -5, 5, &v), 0);
+    ck_assert_int_eq(v, -3);
+    const char *bad[] = {"", "x", "3x", "101", "0", "1e3", "3.0"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        v = 42;
+        TL_ASSERT_ERRNO(config_number(bad[i], 1, 100, &v), EINVAL);
+        ck_assert_int_eq(v, 42); /* untouched */
+    }
+    TL_ASSERT_ERRNO(config_number("99999999999999999999", 1, 100, &v), ERANGE);
+    TL_ASSERT_ERRNO(config_number(NULL, 1, 100, &v), EINVAL);
+    TL_ASSERT_ERRNO(config_number("5", 1, 100, NULL), EINVAL);
+    TL_ASSERT_ERRNO(config_number("5", 9, 1, &v), EINVAL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon_config");
@@ -129,6 +152,7 @@ int main(void)
     tcase_add_test(tc, test_scalars_and_queues);
     tcase_add_test(tc, test_bad_files);
     tcase_add_test(tc, test_queue_spec);
+    tcase_add_test(tc, test_number);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
