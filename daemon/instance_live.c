@@ -1012,15 +1012,8 @@ static void drain_ranks(struct instance *inst, idset_t *ranks, json_t *ids)
     json_array_foreach(ids, k, id)
     {
         struct job *j = inst_job(inst, json_integer_value(id));
-        if (!j || j->cancel_requested || j->state != JOB_RUN)
-            continue;
-        j->cancel_requested = true;
-        if (j->noexec) {
-            j->deadline = inst_now();
-        } else {
-            exec_signal(inst, j, SIGTERM);
-            j->kill_at = inst_now() + inst->opts.kill_grace;
-        }
+        if (j && j->state == JOB_RUN)
+            methods_cancel_job(inst, j);
     }
     inst->dirty = true;
     inst_kick(inst);

@@ -260,8 +260,10 @@ static int check_cancel(struct instance *inst, int64_t id, uint32_t uid, struct 
     return 0;
 }
 
-static void cancel_job(struct instance *inst, struct job *j)
+void methods_cancel_job(struct instance *inst, struct job *j)
 {
+    if (!inst || !j || j->state == JOB_INACTIVE)
+        return;
     if (j->state == JOB_PENDING || j->state == JOB_NEW) {
         inst_job_finish(inst, j, JOB_RESULT_CANCELED, "canceled");
         return;
@@ -290,7 +292,7 @@ static int m_cancel(struct instance *inst, json_t *params, uint32_t uid, void *w
             return -1;
         }
     for (size_t i = 0; i < n; i++)
-        cancel_job(inst, inst_job(inst, ids[i]));
+        methods_cancel_job(inst, inst_job(inst, ids[i]));
     free(ids);
     inst_kick(inst);
     *result = json_pack("{s:i}", "canceled", (int)n);

@@ -246,6 +246,11 @@ char *backend_take_R(struct queue_backend *be, int64_t jobid, bool jgf);
  * when the reply is deferred (w was parked; server_complete() answers). */
 int methods_dispatch(struct instance *inst, const char *buf, size_t len, uint32_t uid,
                      bool remote, void *worker, char **reply);
+/* Cancel a job as the "cancel" method does (no permission check): a
+ * queued one ends at once; a running one gets SIGTERM, then SIGKILL after
+ * --kill-grace (a noexec hold ends at the next tick); asked once only.
+ * Nothing for NULL or an inactive job. */
+void methods_cancel_job(struct instance *inst, struct job *j);
 
 /* ---- exec.c ------------------------------------------------------------------ */
 /* Start a job's tasks (or its noexec hold). -1 with errno, reason filled. */
