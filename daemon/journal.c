@@ -416,33 +416,39 @@ static void apply_submit(struct instance *inst, json_t *rec)
     j->t[JOB_PENDING] = j->t[JOB_NEW];
 }
 
-static void apply_run(struct instance *inst, json_t *rec)
+/* The job a run or inactive record names, now in state st at the record's
+ * time (the state counts follow); NULL if there is no such job. */
+static struct job *replay_state(struct instance *inst, json_t *rec, enum job_state st)
 {
     struct job *j = inst_job(inst, json_integer_value(json_object_get(rec, "id")));
     if (!j)
+        return NULL;
+    j->t[st] = json_real_value(json_object_get(rec, "t"));
+    inst->count[j->state]--;
+    j->state = st;
+    inst->count[st]++;
+    return j;
+}
+
+static void apply_run(struct instance *inst, json_t *rec)
+{
+    struct job *j = replay_state(inst, rec, JOB_RUN);
+    if (!j)
         return;
-    j->t[JOB_RUN] = json_real_value(json_object_get(rec, "t"));
     const char *R = json_string_value(json_object_get(rec, "R"));
     inst_job_take_R(inst, j, R ? strdup(R) : NULL); /* ranks and nnodes too */
-    inst->count[j->state]--;
-    j->state = JOB_RUN;
-    inst->count[JOB_RUN]++;
 }
 
 static void apply_inactive(struct instance *inst, json_t *rec)
 {
-    struct job *j = inst_job(inst, json_integer_value(json_object_get(rec, "id")));
+    struct job *j = replay_state(inst, rec, JOB_INACTIVE);
     if (!j)
         return;
-    j->t[JOB_INACTIVE] = json_real_value(json_object_get(rec, "t"));
     job_result_parse(json_string_value(json_object_get(rec, "result")), &j->result);
     j->exitcode = (int)json_integer_value(json_object_get(rec, "exitcode"));
     const char *reason = json_string_value(json_object_get(rec, "reason"));
     if (reason && !j->reason)
         j->reason = strdup(reason);
-    inst->count[j->state]--;
-    j->state = JOB_INACTIVE;
-    inst->count[JOB_INACTIVE]++;
 }
 
 static void apply(struct instance *inst, json_t *rec, int64_t lineno, int64_t *missing)
