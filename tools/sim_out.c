@@ -188,10 +188,12 @@ int sim_write_summary(const char *path, const struct sim_summary *s, const char 
     for (size_t i = 0; labels && labels[i] && labels[i + 1]; i += 2)
         json_object_set_new(settings, labels[i], json_string(labels[i + 1]));
     json_object_set_new(o, "settings", settings);
+    errno = 0;
     int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (rc < 0)
-        return st_errorf(err, EIO, "%s: cannot write", path);
+        return st_errorf(err, errno ? errno : EIO, "%s: %s", path,
+                         errno ? strerror(errno) : "cannot write");
     return 0;
 }
 

@@ -198,6 +198,38 @@ static int64_t shape_size(json_t *shape)
     return (int64_t) (t * c);
 }
 
+/* Name the field whose value has the wrong type (jansson's unpack error
+ * says only what it expected). */
+static int check_fields(json_t *o, const char *where, struct st_error *err)
+{
+    static const char *const ints[] = {"id", "submit", "run", "requested", "procs", "priority"};
+    if (!json_is_object(o))
+        return st_errorf(err, EINVAL, "%s: a job must be a JSON object", where);
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        json_t *v = json_object_get(o, ints[i]);
+        if (v && !json_is_integer(v))
+            return st_errorf(err, EINVAL, "%s: \"%s\" must be an integer", where, ints[i]);
+    }
+    json_t *q = json_object_get(o, "queue");
+    if (q && !json_is_string(q))
+        return st_errorf(err, EINVAL, "%s: \"queue\" must be a string", where);
+    if (!json_object_get(o, "submit") || !json_object_get(o, "run"))
+        return st_errorf(err, EINVAL, "%s: \"%s\" is required", where,
+                         json_object_get(o, "submit") ? "run" : "submit");
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        char word[32]; /* " key ": a whole word of the list below */
+        int n = snprintf(word, sizeof word, " %s ", key);
+        if (n < 0 || (size_t) n >= sizeof word ||
+            !strstr(" id submit run requested procs priority jobspec shape queue ", word))
+            return st_errorf(err, EINVAL, "%s: unknown field \"%s\" (id, submit, run, "
+                             "requested, procs, priority, jobspec, shape, queue)", where, key);
+    }
+    return 0;
+}
+
 static int json_job(struct sim_workload *w, json_t *o, const char *where, int64_t lineno,
                     struct sim_job *j, struct st_error *err)
 {
@@ -205,6 +237,8 @@ static int json_job(struct sim_workload *w, json_t *o, const char *where, int64_
     json_t *spec = NULL, *shape = NULL;
     const char *queue = NULL;
     json_error_t jerr;
+    if (check_fields(o, where, err) < 0)
+        return -1;
     if (json_unpack_ex(o, &jerr, JSON_STRICT, "{s?I, s:I, s:I, s?I, s?I, s?I, s?o, s?o, s?s}",
                        "id", &id, "submit", &submit, "run", &run, "requested", &req, "procs",
                        &procs, "priority", &prio, "jobspec", &spec, "shape", &shape, "queue",

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "policy/policy.h"
+#include "resource/reader.h"
 #include "tools/sim.h"
 
 enum { MAX_RUNS = 64, MAX_QUEUES = 32 };
@@ -87,15 +89,6 @@ static int parse_int64(const char *s, int64_t *v)
     return 0;
 }
 
-static int parse_int(const char *s, int *v)
-{
-    int64_t x;
-    if (parse_int64(s, &x) < 0 || x > 1000000000)
-        return -1;
-    *v = (int) x;
-    return 0;
-}
-
 enum opt_id {
     OPT_TRACE = 256,
     OPT_PROCS,
@@ -153,9 +146,11 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int bad(const char *what, const char *arg)
+#define QPOLICIES "fcfs, easy, hybrid or conservative"
+
+static int bad(const char *what, const char *arg, const char *choices)
 {
-    fprintf(stderr, "strata-sim: invalid %s '%s'\n", what, arg);
+    fprintf(stderr, "strata-sim: invalid %s '%s' (%s)\n", what, arg, choices);
     return -1;
 }
 
@@ -165,22 +160,22 @@ static int parse_word(int id, const char *arg, struct options *o)
     switch (id) {
     case OPT_MAPPING:
         if (strcmp(arg, "cores") && strcmp(arg, "nodes"))
-            return bad("--mapping", arg);
+            return bad("--mapping", arg, "cores or nodes");
         o->mapping = strcmp(arg, "cores") == 0 ? SIM_MAP_CORES : SIM_MAP_NODES;
         return 0;
     case OPT_SEMANTICS:
         if (strcmp(arg, "pyss") && strcmp(arg, "fluxion"))
-            return bad("--semantics", arg);
+            return bad("--semantics", arg, "fluxion or pyss");
         o->semantics = strcmp(arg, "pyss") == 0 ? SIM_SEM_PYSS : SIM_SEM_FLUXION;
         return 0;
     case OPT_RESERVATIONS:
         if (strcmp(arg, "pinned") && strcmp(arg, "floating"))
-            return bad("--reservations", arg);
+            return bad("--reservations", arg, "pinned or floating");
         o->floating = strcmp(arg, "floating") == 0;
         return 0;
     case OPT_BACKEND:
         if (strcmp(arg, "match") && strcmp(arg, "count"))
-            return bad("--backend", arg);
+            return bad("--backend", arg, "match or count");
         o->backend = strcmp(arg, "match") == 0 ? SIM_BACKEND_MATCH : SIM_BACKEND_COUNT;
         return 0;
     default:
@@ -188,32 +183,48 @@ static int parse_word(int id, const char *arg, struct options *o)
     }
 }
 
+/* A whole number in [lo, hi] for option name, or a one-line error. */
+static int parse_bounded(const char *name, const char *arg, int64_t lo, int64_t hi, int64_t *v)
+{
+    int64_t x;
+    if (parse_int64(arg, &x) < 0 || x < lo || x > hi) {
+        fprintf(stderr, "strata-sim: %s: '%s' is not a whole number from %lld to %lld\n", name,
+                arg, (long long) lo, (long long) hi);
+        return -1;
+    }
+    *v = x;
+    return 0;
+}
+
+/* The machine's sizes are bounded as sim_machine_create() builds them. */
+enum { SIM_MAX_SIZE = 1000000 };
+
 static int parse_number(int id, const char *arg, struct options *o)
 {
-    int rc = 0;
+    int64_t v = 0;
     switch (id) {
     case OPT_PROCS:
-        rc = parse_int64(arg, &o->machine.procs);
-        break;
+        return parse_bounded("--procs", arg, 1, SIM_MAX_SIZE, &o->machine.procs);
     case OPT_NODES:
-        rc = parse_int64(arg, &o->machine.nodes);
-        break;
+        return parse_bounded("--nodes", arg, 1, SIM_MAX_SIZE, &o->machine.nodes);
     case OPT_CPN:
-        rc = parse_int64(arg, &o->machine.cores_per_node);
-        break;
+        return parse_bounded("--cores-per-node", arg, 1, SIM_MAX_SIZE,
+                             &o->machine.cores_per_node);
     case OPT_QDEPTH:
-        rc = parse_int(arg, &o->queue_depth);
-        break;
+        if (parse_bounded("--queue-depth", arg, 1, QUEUE_MAX_QUEUE_DEPTH, &v) < 0)
+            return -1;
+        o->queue_depth = (int) v;
+        return 0;
     case OPT_RDEPTH:
-        rc = parse_int(arg, &o->reservation_depth);
-        break;
+        if (parse_bounded("--reservation-depth", arg, 1, QUEUE_MAX_RESERVATION_DEPTH, &v) < 0)
+            return -1;
+        o->reservation_depth = (int) v;
+        return 0;
     case OPT_MAXJOBS:
-        rc = parse_int64(arg, &o->max_jobs);
-        break;
+        return parse_bounded("--max-jobs", arg, 1, INT64_MAX, &o->max_jobs);
     default:
-        rc = -1;
+        return -1;
     }
-    return rc < 0 ? bad("number", arg) : 0;
 }
 
 static int parse_opt(int id, const char *arg, struct options *o)
@@ -275,6 +286,110 @@ static int parse_opt(int id, const char *arg, struct options *o)
     }
 }
 
+/* Each name of a comma list passes ok(), or a one-line error naming it. */
+static int check_list(const char *what, const char *list, bool (*ok)(const char *),
+                      const char *hint)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    int n = 0;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), n++) {
+        if (!ok(t)) {
+            fprintf(stderr, "strata-sim: unknown %s '%s' (%s)\n", what, t, hint);
+            return -1;
+        }
+    }
+    if (n == 0) {
+        fprintf(stderr, "strata-sim: empty %s list\n", what);
+        return -1;
+    }
+    return 0;
+}
+
+static bool queue_policy_ok(const char *name)
+{
+    return queue_policy_exists(name);
+}
+
+/* The built-in match policy names, for an error message. */
+static const char *policy_hint(void)
+{
+    static char buf[512];
+    size_t n = 0;
+    for (const char *const *p = policy_names(); p && *p && n < sizeof buf; p++)
+        n += (size_t) snprintf(buf + n, sizeof buf - n, "%s%s", n ? ", " : "", *p);
+    if (n < sizeof buf)
+        snprintf(buf + n, sizeof buf - n, " or key=value words");
+    return buf;
+}
+
+/* What the matcher would refuse, found before a long trace is read. */
+static bool match_policy_ok(const char *spec)
+{
+    struct st_error err;
+    policy_t *p = policy_create(spec, &err);
+    policy_destroy(p);
+    return p != NULL;
+}
+
+/* The --queues items: NAME or NAME:POLICY, each policy known. */
+static int check_queues(const char *list)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(t, ':');
+        if (colon == t || (colon && !queue_policy_exists(colon + 1))) {
+            fprintf(stderr, "strata-sim: --queues: bad item '%s' (NAME[:fcfs|easy|hybrid|"
+                    "conservative])\n", t);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Options that only make sense together, and names checked up front so a
+ * typo is reported at once, not after a large trace has been read. */
+static int check_args(const struct options *o)
+{
+    const struct sim_machine_spec *m = &o->machine;
+    if ((m->procs > 0) + (m->nodes > 0) + (m->path != NULL) > 1) {
+        fputs("strata-sim: give only one of --procs, --nodes and --machine\n", stderr);
+        return -1;
+    }
+    if (m->format && !m->path) {
+        fputs("strata-sim: --format needs --machine FILE\n", stderr);
+        return -1;
+    }
+    if (m->format && !reader_format_valid(m->format)) {
+        fprintf(stderr, "strata-sim: unknown --format '%s' (grug, jgf, jgf_shorthand, hwloc, "
+                "rv1exec)\n", m->format);
+        return -1;
+    }
+    if (strcmp(o->plot_format, "png") != 0 && strcmp(o->plot_format, "svg") != 0) {
+        fprintf(stderr, "strata-sim: unknown --plot-format '%s' (png or svg)\n",
+                o->plot_format);
+        return -1;
+    }
+    if (!o->compare && (strchr(o->queue_policies, ',') || strchr(o->match_policies, ','))) {
+        fputs("strata-sim: a comma list of policies needs --compare\n", stderr);
+        return -1;
+    }
+    if (check_list("queue policy", o->queue_policies, queue_policy_ok, QPOLICIES) < 0 ||
+        check_list("match policy", o->match_policies, match_policy_ok, policy_hint()) < 0)
+        return -1;
+    return o->queues ? check_queues(o->queues) : 0;
+}
+
+/* After a one-line error: where to read more.  -1. */
+static int try_help(void)
+{
+    fputs("Try 'strata-sim --help'.\n", stderr);
+    return -1;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
     *o = (struct options){.progress = -1,
@@ -288,17 +403,23 @@ static int parse_args(int argc, char **argv, struct options *o)
             usage(stdout);
             exit(0);
         }
-        if (c == '?' || parse_opt(c, optarg, o) < 0) {
-            usage(stderr);
-            return -1;
-        }
+        if (c == '?' || parse_opt(c, optarg, o) < 0)
+            return try_help();
     }
-    if (optind < argc || !o->trace) {
-        fprintf(stderr, "strata-sim: %s\n",
-                optind < argc ? "unexpected argument" : "--trace is required");
+    if (argc == 1) {
         usage(stderr);
         return -1;
     }
+    if (optind < argc) {
+        fprintf(stderr, "strata-sim: unexpected argument '%s'\n", argv[optind]);
+        return try_help();
+    }
+    if (!o->trace) {
+        fputs("strata-sim: --trace FILE is required\n", stderr);
+        return try_help();
+    }
+    if (check_args(o) < 0)
+        return try_help();
     if (o->machine.nodes > 0 && o->machine.cores_per_node == 0)
         o->machine.cores_per_node = 1;
     if (o->progress < 0)
@@ -322,7 +443,7 @@ static int make_queues(char *list, char *policy, struct sim_queue_spec *qs)
 {
     if (!list) {
         qs[0] = (struct sim_queue_spec){"default", policy};
-        return queue_policy_exists(policy) ? 1 : bad("queue policy", policy);
+        return queue_policy_exists(policy) ? 1 : bad("queue policy", policy, QPOLICIES);
     }
     char *items[MAX_QUEUES];
     int n = split(list, items, MAX_QUEUES);
@@ -332,9 +453,9 @@ static int make_queues(char *list, char *policy, struct sim_queue_spec *qs)
             *colon = '\0';
         qs[i] = (struct sim_queue_spec){items[i], colon ? colon + 1 : policy};
         if (!queue_policy_exists(qs[i].policy))
-            return bad("queue policy", qs[i].policy);
+            return bad("queue policy", qs[i].policy, QPOLICIES);
     }
-    return n > 0 ? n : bad("--queues", "");
+    return n > 0 ? n : bad("--queues", "", "NAME:POLICY,...");
 }
 
 /* ---- the program ------------------------------------------------------------------------ */
@@ -358,6 +479,11 @@ static int load(struct program *p)
                                .max_jobs = o->max_jobs};
     if (sim_workload_load(o->trace, &lo, &p->w, &err) < 0)
         goto fail;
+    if (!p->g && p->w.max_procs <= 0) {
+        fprintf(stderr, "strata-sim: %s: no '; MaxProcs:' header: give --procs N, --nodes N "
+                "[--cores-per-node C] or --machine FILE\n", o->trace);
+        return -1;
+    }
     if (!p->g) {
         o->machine.procs = p->w.max_procs;
         if (!(p->g = sim_machine_create(&o->machine, &err)))
@@ -467,7 +593,7 @@ static int run_grid(struct program *p)
     int nq = split(qbuf, qp, MAX_RUNS);
     int nm = split(mbuf, mp, MAX_RUNS);
     if (nq < 1 || nm < 1 || nq * nm > MAX_RUNS)
-        return bad("--compare list", p->o.queue_policies);
+        return bad("--compare list", p->o.queue_policies, "at most 64 runs");
     struct sim_summary s[MAX_RUNS];
     char names[MAX_RUNS][64];
     const char *labels[MAX_RUNS];
