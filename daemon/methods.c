@@ -73,7 +73,11 @@ static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
     if (sat < 0 && errno != EBUSY) {
         int e = errno;
         char msg[ST_ERROR_MAX];
-        snprintf(msg, sizeof msg, "%s", err && err->text[0] ? err->text : strerror(e));
+        /* Words for the user rather than strerror(ENODEV): "No such device". */
+        snprintf(msg, sizeof msg, "%s",
+                 err && err->text[0] ? err->text
+                 : e == ENODEV       ? "it asks for more than this instance has"
+                                     : strerror(e));
         jobspec_destroy(js);
         json_decref(spec);
         return st_errorf(err, e == ENOENT ? ENODEV : e, "jobspecs[%zu]: unsatisfiable: %s", idx,

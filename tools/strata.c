@@ -17,7 +17,8 @@
 
 static const char main_usage[] =
     "Usage: strata [--uri=URI] [--timeout=MS] COMMAND [ARGS...]\n"
-    "Talk to a strata instance (stratad).  The instance is --uri, else $STRATA_URI.\n"
+    "Talk to a strata instance (stratad).  The instance is --uri, else $STRATA_URI;\n"
+    "--timeout: milliseconds to wait for a reply (default 30000, 0: no limit).\n"
     "\n"
     "Commands:\n"
     "  start [OPTS] [-- CMD...]   start an instance (for CMD only, if given)\n"
@@ -95,6 +96,42 @@ static bool want_help(int argc, char **argv)
     return false;
 }
 
+/* A whole number in [lo, hi] for option opt, or a one-line error (-1). */
+static int parse_count(const char *cmd, const char *opt, const char *s, long lo, long hi,
+                       long *v)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (errno || end == s || *end || x < lo || x > hi) {
+        fprintf(stderr, "strata%s%s: %s: '%s' is not a whole number from %ld to %ld\n",
+                cmd ? " " : "", cmd ? cmd : "", opt, s, lo, hi);
+        return -1;
+    }
+    *v = x;
+    return 0;
+}
+
+/* A user name or a numeric uid, as flux jobs -u takes it. */
+static int parse_user(const char *s, json_int_t *uid)
+{
+    struct passwd *pw = getpwnam(s);
+    if (pw) {
+        *uid = (json_int_t) pw->pw_uid;
+        return 0;
+    }
+    long v;
+    char *end;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 0) {
+        fprintf(stderr, "strata jobs: -u: no user '%s'\n", s);
+        return -1;
+    }
+    *uid = v;
+    return 0;
+}
+
 static int parse_id(const char *s, int64_t *id)
 {
     char *end;
@@ -116,9 +153,9 @@ static const char jobs_usage[] =
     "(and QUEUE after NAME when a listed job is in a queue other than \"default\").\n"
     "  -a, --all           all jobs (default: active ones: new, pending, run, cleanup)\n"
     "  -s, --states=LIST   comma-separated: new,pending,run,cleanup,inactive,active\n"
-    "  -u, --user=UID      only this uid's jobs\n"
+    "  -u, --user=USER     only this user's jobs (a name or a uid)\n"
     "  -q, --queue=QUEUE   only the jobs of this queue\n"
-    "  -n, --count=N       at most N jobs\n"
+    "  -n, --count=N       at most N jobs (0: all)\n"
     "      --json          print the reply as JSON\n";
 
 static void fmt_runtime(double s, char *buf, size_t n)
@@ -198,6 +235,21 @@ static json_t *split_states(const char *s)
     return a;
 }
 
+/* -u USER (name or uid) and -n N (0 or more) into the jobs request. */
+static int jobs_number(json_t *params, int opt, const char *arg)
+{
+    json_int_t uid;
+    long n;
+    if (opt == 'u') {
+        if (parse_user(arg, &uid) < 0)
+            return -1;
+        return json_object_set_new(params, "uid", json_integer(uid));
+    }
+    if (parse_count("jobs", "-n", arg, 0, 1000000000, &n) < 0)
+        return -1;
+    return json_object_set_new(params, "limit", json_integer(n));
+}
+
 static int cmd_jobs(const struct strata_global *g, int argc, char **argv)
 {
     static const struct option o[] = {
@@ -214,8 +266,13 @@ static int cmd_jobs(const struct strata_global *g, int argc, char **argv)
         switch (c) {
         case 'a': json_object_del(params, "states"); break;
         case 's': json_object_set_new(params, "states", split_states(optarg)); break;
-        case 'u': json_object_set_new(params, "uid", json_integer(atoi(optarg))); break;
-        case 'n': json_object_set_new(params, "limit", json_integer(atoi(optarg))); break;
+        case 'u':
+        case 'n':
+            if (jobs_number(params, c, optarg) < 0) {
+                json_decref(params);
+                return 2;
+            }
+            break;
         case 'q': json_object_set_new(params, "queue", json_string(optarg)); break;
         case 'j': as_json = true; break;
         case 'h': fputs(jobs_usage, stdout); json_decref(params); return 0;
@@ -481,7 +538,13 @@ static int cmd_events(const struct strata_global *g, int argc, char **argv)
               stdout);
         return 0;
     }
-    long count = argc > 1 ? strtol(argv[1], NULL, 10) : -1;
+    long count = -1;
+    if (argc > 2) {
+        fputs("Usage: strata events [COUNT]\n", stderr);
+        return 2;
+    }
+    if (argc == 2 && parse_count("events", "COUNT", argv[1], 1, 1000000000, &count) < 0)
+        return 2;
     struct st_error err = {{0}};
     strata_events_t *e = strata_events_open(g->uri, &err);
     if (!e)
@@ -595,7 +658,13 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
         switch (c) {
         case 'u': g.uri = optarg; break;
-        case 'T': g.timeout_ms = atoi(optarg); break;
+        case 'T': {
+            long ms;
+            if (parse_count(NULL, "--timeout", optarg, 0, 86400000, &ms) < 0)
+                return 2;
+            g.timeout_ms = (int) ms;
+            break;
+        }
         case 'h': fputs(main_usage, stdout); return 0;
         default: fputs(main_usage, stderr); return 2;
         }

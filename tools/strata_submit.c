@@ -33,7 +33,7 @@ static const char submit_usage[] =
     "      --no-env         do not send this environment with the job\n"
     "      --name=NAME      job name\n"
     "      --noexec         hold the allocation for -t, run nothing\n"
-    "      --jobspec=FILE submit FILE (YAML or JSON) instead of a shape\n"
+    "      --jobspec=FILE   submit FILE (YAML or JSON) instead of a shape\n"
     "      --cc=N|A-B       submit N (or B-A+1) copies in one request\n"
     "  -q, --quiet          print nothing\n"
     "  -h, --help           this help\n";
@@ -292,14 +292,19 @@ static int submit_and_print(const struct strata_global *g, struct submit_opts *o
 int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int run)
 {
     struct submit_opts o = {.count = 1};
-    const char *cmd = run == STRATA_SUBMIT_PRINT ? "jobspec build" : run ? "run" : "submit";
+    /* argv[0]: submit, run, or batch/alloc (which come through here). */
+    const char *cmd = run == STRATA_SUBMIT_PRINT ? "jobspec build" : argv[0];
+    const char *what = strcmp(cmd, "batch") == 0
+                           ? "Submit SCRIPT to run inside a new instance over the job's "
+                             "allocation; print its id.\n"
+                       : run ? "Submit a job, wait for it, print its output and exit with "
+                               "its code.\n"
+                             : "Submit a job and print its id (one per line with --cc).\n";
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+" JOBSPEC_CLI_SHORTOPTS "qh", opts, NULL)) != -1) {
         if (c == 'h') {
-            printf(submit_usage, cmd, cmd,
-                   run ? "Submit a job, wait for it, print its output and exit with its code.\n"
-                       : "Submit a job and print its id (one per line with --cc).\n");
+            printf(submit_usage, cmd, cmd, what);
             opts_free(&o);
             return 0;
         }
@@ -326,7 +331,13 @@ int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int 
         opts_free(&o);
         return text ? 0 : 1;
     }
+    /* No command and no --jobspec is a usage error (2), like a bad option. */
+    bool usage_error = !js && !o.jobspec_file && argc == optind;
     int rc = js ? submit_and_print(g, &o, js, run) : strata_cli_fail(cmd, &err);
+    if (usage_error) {
+        fprintf(stderr, "Try 'strata %s --help'.\n", cmd);
+        rc = 2;
+    }
     jobspec_destroy(js);
     opts_free(&o);
     return rc;

@@ -446,6 +446,13 @@ static int levels(const char *topo)
 
 int strata_cmd_tree_run(const struct strata_global *g, int argc, char **argv)
 {
+    static const char usage[] =
+        "Usage: strata tree-run [-T FxGx...] [-J NJOBS] [-c CORES] [--noexec] [--]"
+        " COMMAND...\n"
+        "Build a hierarchy of instances (F instances here, G in each of them...),\n"
+        "spread NJOBS jobs of COMMAND (CORES cores each, zero duration) over the\n"
+        "leaves, run them and report the throughput of each level and the total.\n"
+        "Without -T the jobs run in this instance (one level).\n";
     struct tree_run t = {.topo = "", .njobs = 1, .cores = 1, .noexec = false, .level = 1};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -463,18 +470,18 @@ int strata_cmd_tree_run(const struct strata_global *g, int argc, char **argv)
             t.cores = atoi(argv[++i]);
         } else if (i + 1 < argc && strcmp(a, "--level") == 0) {
             t.level = atoi(argv[++i]);
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage, stdout);
+            return 0;
         } else {
-            break;
+            /* Not taken as the command: "--help" or a typo would run as jobs. */
+            fprintf(stderr, "strata tree-run: unknown option '%s' (a command starting "
+                    "with '-' goes after --)\n", a);
+            return 2;
         }
     }
     if (i >= argc || t.njobs < 1 || t.cores < 1 || t.level < 1 || !topo_valid(t.topo)) {
-        fprintf(stderr,
-                "Usage: strata tree-run [-T FxGx...] [-J NJOBS] [-c CORES] [--noexec] [--]"
-                " COMMAND...\n"
-                "Build a hierarchy of instances (F instances here, G in each of them...),\n"
-                "spread NJOBS jobs of COMMAND (CORES cores each, zero duration) over the\n"
-                "leaves, run them and report the throughput of each level and the total.\n"
-                "Without -T the jobs run in this instance (one level).\n");
+        fputs(usage, stderr);
         return 2;
     }
     t.cmd = argv + i;

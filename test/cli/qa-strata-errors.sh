@@ -1,0 +1,62 @@
+#!/bin/bash
+# qa-strata-errors: the strata client's bad inputs give one clear line and
+# exit 2 (usage) or 1 (the instance refused, or none answers): bad --timeout,
+# -u/-n of jobs, events COUNT, a string that is no URI, a socket nobody
+# listens on, tree-run --help (was run as a job's command), batch --help, a
+# submit without a command, an unsatisfiable request in words.
+source "$(dirname "$0")/daemon-lib.sh"
+G=${STRATA_CONFORMANCE:?}/data/resource/grugs/tiny.graphml
+
+# expect RC FIRST-STDERR-LINE ARGS...
+expect() {
+    local want_rc=$1 want=$2
+    shift 2
+    "$STRATA" "$@" >"$TMP/out" 2>"$TMP/err"
+    local rc=$? got
+    got=$(head -1 "$TMP/err")
+    if [ "$rc" -eq "$want_rc" ] && [ "$got" = "$want" ]; then
+        ok "strata $*"
+    else
+        fail "strata $*: exit $rc, '$got' (want $want_rc, '$want')"
+    fi
+}
+
+# No instance needed.
+expect 2 "strata: --timeout: 'abc' is not a whole number from 0 to 86400000" --timeout=abc ping
+expect 2 "strata: --timeout: '-1' is not a whole number from 0 to 86400000" --timeout=-1 ping
+expect 1 "strata: garbage: not a stratad URI (ipc://PATH or tls+tcp://HOST:PORT)" --uri=garbage ping
+expect 1 "strata: ipc://$TMP/nobody: Connection refused (is stratad running?)" \
+    --uri="ipc://$TMP/nobody" ping
+# A stale socket file (its server gone) is refused, not waited on.
+python3 -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$TMP/stale"
+expect 1 "strata: ipc://$TMP/stale: Connection refused (is stratad running?)" \
+    --uri="ipc://$TMP/stale" ping
+expect 2 "strata tree-run: unknown option '--bogus' (a command starting with '-' goes after --)" \
+    --uri="ipc://$TMP/nobody" tree-run --bogus true
+"$STRATA" --uri="ipc://$TMP/nobody" tree-run --help >"$TMP/out" 2>&1 &&
+    grep -q '^Usage: strata tree-run' "$TMP/out" && ok "tree-run --help" || fail "tree-run --help"
+"$STRATA" batch --help >"$TMP/out" 2>&1 && grep -q '^Usage: strata batch' "$TMP/out" &&
+    ok "batch --help" || fail "batch --help: $(head -1 "$TMP/out")"
+expect 2 "strata: unknown command 'bogus'" bogus
+
+daemon_start -L "$G"
+expect 2 "strata jobs: -u: no user 'no-such-user-qa'" jobs -u no-such-user-qa
+expect 2 "strata jobs: -n: 'x' is not a whole number from 0 to 1000000000" jobs -n x
+expect 2 "strata events: COUNT: 'abc' is not a whole number from 1 to 1000000000" events abc
+expect 2 "strata submit: no command given (or use --jobspec=FILE)" submit
+expect 2 "strata run: no command given (or use --jobspec=FILE)" run
+expect 1 "strata submit: jobspecs[0]: unsatisfiable: it asks for more than this instance has" \
+    submit -n 100000 true
+expect 1 "strata cancel: job 999: no such job" cancel 999
+expect 2 "strata: 'abc' is not a job id" job info abc
+# A good request still works (events 1 sees it and ends), and -u takes a
+# name as well as a uid.
+timeout 20 "$STRATA" events 1 >"$TMP/events" 2>&1 &
+EV=$!
+wait_for 100 grep -q subscribed "$TMP/events"
+id=$("$STRATA" submit --noexec -t 1 true)
+wait "$EV" && grep -q '"event"' "$TMP/events" && ok "events 1" || fail "events 1: $(cat "$TMP/events")"
+check "jobs -u NAME" bash -c "'$STRATA' jobs -a -u '$(id -un)' | grep -q '^ *$id '"
+check "jobs -u UID" bash -c "'$STRATA' jobs -a -u '$(id -u)' -n 1 | grep -q '^ *$id '"
+daemon_stop
+finish
