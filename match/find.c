@@ -124,7 +124,7 @@ static int jobset_fill(struct fparse *p, struct fnode *n, const char *key, const
     bool resv = strcmp(key, "jobid-reserved") == 0;
     if ((alloc && j->reserved) || (resv && !j->reserved))
         return 0;
-    enum jobset_kind kind = (alloc || resv)                    ? JS_EXCL
+    enum jobset_kind kind = (alloc || resv)                  ? JS_EXCL
                             : strcmp(key, "jobid-span") == 0 ? JS_SPAN
                                                              : JS_TAG;
     struct jobset js = {m, n->set, kind};
@@ -286,6 +286,24 @@ static int tokenize(struct fparse *p, const char *expr)
     return 0;
 }
 
+/* The filter types v reports (find agfilter): those an entry covers at v,
+ * even with nothing of them below, but not v's own type (a node does not
+ * count itself); only a vertex with children has a filter.  As the
+ * reference's remove/009 and remove/010 show them. */
+static uint32_t agfilter_types(const matcher_t *m, vtx_t v)
+{
+    int n = 0;
+    graph_children(m->g, m->dom, v, &n);
+    if (n == 0)
+        return 0;
+    uint32_t mask = m->fspec[v] | m->fmask[v];
+    atom_t t = graph_type(m->g, v);
+    for (int k = 0; k < m->nf; k++)
+        if (m->ftypes[k] == t)
+            mask &= ~(1u << k);
+    return mask;
+}
+
 static bool eval(const struct fparse *p, const struct fnode *n, vtx_t v)
 {
     const matcher_t *m = p->m;
@@ -308,7 +326,7 @@ static bool eval(const struct fparse *p, const struct fnode *n, vtx_t v)
     case F_FUTURE:
         return (p->reserved[v] != 0) == n->want;
     case F_AGF:
-        return (m->fmask[v] != 0) == n->want;
+        return (agfilter_types(m, v) != 0) == n->want;
     case F_NAMES:
         return hostlist_find(n->hl, graph_name(m->g, v)) > 0;
     case F_PROP:
@@ -348,8 +366,8 @@ static int facts(struct fparse *p)
         return -1;
     for (size_t i = 0; i < m->njobs; i++) {
         const struct mjob *j = &m->jobs[i];
-        struct job_facts f = {p, j->at <= m->graph_start && j->at + j->duration > m->graph_start,
-                              j->reserved};
+        struct job_facts f = {
+            p, j->at <= m->graph_start && j->at + j->duration > m->graph_start, j->reserved};
         match_job_foreach(m, j, facts_one, &f);
     }
     return 0;
@@ -362,21 +380,29 @@ struct fwalk {
     int error;
 };
 
+/* "{"core": "used:U, total:T", ...}" for v's filter types, by name (the
+ * reference lists them sorted: core, gpu, memory, node). */
 static void agfilter_text(const matcher_t *m, vtx_t v, char *buf, size_t len)
 {
-    size_t off = (size_t) snprintf(buf, len, "{");
-    bool first = true;
-    for (int k = 0; k < m->nf && off < len; k++) {
-        if (!(m->fmask[v] & (1u << k)))
+    uint32_t mask = agfilter_types(m, v);
+    int order[MATCH_MAX_FILTERS], n = 0;
+    for (int k = 0; k < m->nf; k++) {
+        if (!(mask & (1u << k)))
             continue;
+        int i = n++;
+        for (; i > 0 && strcmp(m->fnames[order[i - 1]], m->fnames[k]) > 0; i--)
+            order[i] = order[i - 1];
+        order[i] = k;
+    }
+    bool held = match_vertex_held(m, v, m->graph_start, 1);
+    size_t off = (size_t) snprintf(buf, len, "{");
+    for (int i = 0; i < n && off < len; i++) {
+        int k = order[i];
         int64_t tot = m->ftot[(size_t) v * (size_t) m->nf + (size_t) k];
-        int64_t avail = match_vertex_held(m, v, m->graph_start, 1)
-                            ? 0
-                            : match_filter_avail(m, v, k, m->graph_start, 1);
+        int64_t avail = held ? 0 : match_filter_avail(m, v, k, m->graph_start, 1);
         off += (size_t) snprintf(buf + off, len - off, "%s\"%s\": \"used:%lld, total:%lld\"",
-                                 first ? "" : ", ", m->fnames[k], (long long) (tot - avail),
+                                 i ? ", " : "", m->fnames[k], (long long) (tot - avail),
                                  (long long) tot);
-        first = false;
     }
     if (off < len)
         snprintf(buf + off, len - off, "}");
@@ -405,7 +431,7 @@ static bool walk(struct fwalk *fw, vtx_t v, vtx_t parent, bool down, bool held, 
         return true;
     char agf[512];
     const char *agp = NULL;
-    if (fw->p->agfilter && m->fmask[v]) {
+    if (fw->p->agfilter && agfilter_types(m, v)) {
         agfilter_text(m, v, agf, sizeof(agf));
         agp = agf;
     }

@@ -747,8 +747,8 @@ START_TEST(test_anchor_leaf_types)
     mf_build(MF_RACKS);
     matcher_t *m = make("low");
     char *a = root_agfilter(m);
-    ck_assert_str_eq(a, "\"agfilter\": {\"core\": \"used:0, total:8\", \"node\": "
-                        "\"used:0, total:4\", \"gpu\": \"used:0, total:4\"}");
+    ck_assert_str_eq(a, "\"agfilter\": {\"core\": \"used:0, total:8\", \"gpu\": "
+                        "\"used:0, total:4\", \"node\": \"used:0, total:4\"}");
     free(a);
     /* a rack tracks what its entries say only */
     writer_t *w = writer_create(WRITER_JGF, mf_g);
@@ -757,6 +757,22 @@ START_TEST(test_anchor_leaf_types)
     char *s = writer_render(w);
     ck_assert_ptr_nonnull(strstr(s, "\"agfilter\": {\"core\": \"used:0, total:4\", \"node\": "
                                     "\"used:0, total:2\"}"));
+    free(s);
+    writer_destroy(w);
+    /* a socket reports node with nothing of it below; a node does not
+     * report its own type (remove/009) */
+    w = writer_create(WRITER_JGF, mf_g);
+    ck_assert_int_eq(match_find(m, "agfilter=t and names=node0", w, &err), 0);
+    s = writer_render(w);
+    ck_assert_ptr_nonnull(strstr(s, "\"type\": \"node\""));
+    ck_assert_ptr_nonnull(strstr(s, "\"agfilter\": {\"core\": \"used:0, total:2\"}"));
+    free(s);
+    writer_destroy(w);
+    w = writer_create(WRITER_JGF, mf_g);
+    ck_assert_int_eq(match_find(m, "agfilter=t and names=socket0", w, &err), 0);
+    s = writer_render(w);
+    ck_assert_ptr_nonnull(strstr(s, "\"agfilter\": {\"core\": \"used:0, total:2\", \"node\": "
+                                    "\"used:0, total:0\"}"));
     free(s);
     writer_destroy(w);
     /* a job's gpus count at the root */
@@ -787,8 +803,8 @@ START_TEST(test_anchor_leaf_types)
     m = match_create(mf_g, &p, &err);
     ck_assert_ptr_nonnull(m);
     a = root_agfilter(m);
-    ck_assert_str_eq(a, "\"agfilter\": {\"gpu\": \"used:0, total:4\", \"core\": "
-                        "\"used:0, total:8\"}");
+    ck_assert_str_eq(a, "\"agfilter\": {\"core\": \"used:0, total:8\", \"gpu\": "
+                        "\"used:0, total:4\"}");
     free(a);
     match_destroy(m);
     teardown();
