@@ -262,6 +262,24 @@ error:
 
 /* ---- entry point ---- */
 
+/* A rule the built JSON breaks (an empty --queue, a bad hostlist) is the
+ * option's fault: its line and column in text nobody sees would only
+ * confuse, so "<shape>:1:214: attributes.system.queue must not be empty"
+ * loses everything up to the field. */
+static void drop_location(struct st_error *err)
+{
+    static const char prefix[] = "<shape>:";
+    if (!err || strncmp(err->text, prefix, sizeof prefix - 1) != 0)
+        return;
+    const char *p = err->text + sizeof prefix - 1;
+    p += strspn(p, "0123456789");
+    if (*p == ':')
+        p++;
+    p += strspn(p, "0123456789");
+    if (p[0] == ':' && p[1] == ' ')
+        memmove(err->text, p + 2, strlen(p + 2) + 1);
+}
+
 static int check_shape(const struct jobspec_shape *s, int *ntasks, int *cores,
                        struct st_error *err)
 {
@@ -302,6 +320,8 @@ jobspec_t *jobspec_from_shape(const struct jobspec_shape *shape, struct st_error
     jobspec_t *js = jobspec_parse_string(text, strlen(text), "<shape>", err);
     int saved = errno;
     free(text);
+    if (!js)
+        drop_location(err);
     errno = saved;
     return js;
 }

@@ -36,6 +36,7 @@ static const char usage_text[] =
 
 struct options {
     bool build, json, quiet, verbose, emit;
+    bool shape_given; /* a shape option (-N, -n, ...) was seen */
     struct jobspec_cli cli;
 };
 
@@ -59,6 +60,7 @@ static int handle_opt(struct options *o, int c, const char *arg)
     if (rc != 0) {
         if (rc < 0)
             fprintf(stderr, "jobspec-validate: %s\n", err.text);
+        o->shape_given = true;
         return rc < 0 ? -1 : 0;
     }
     switch (c) {
@@ -83,10 +85,16 @@ static int handle_opt(struct options *o, int c, const char *arg)
     case OPT_YAML:
         o->json = false;
         return 0;
-    default:
-        fputs(usage_text, stderr);
+    default: /* getopt has said which option */
         return -1;
     }
+}
+
+/* After a one-line usage error: where to read more.  Exit status 2. */
+static int try_help(void)
+{
+    fputs("Try 'jobspec-validate --help'.\n", stderr);
+    return 2;
 }
 
 static int print_jobspec(const jobspec_t *js, bool json)
@@ -107,7 +115,7 @@ static int run_build(struct options *o, char **argv, int argc)
 {
     if (argc == 0) {
         fprintf(stderr, "jobspec-validate: --build needs a command\n");
-        return 2;
+        return try_help();
     }
     struct st_error err; /* argv is main's, NULL-terminated */
     jobspec_t *js = jobspec_cli_build(&o->cli, (const char *const *) argv, NULL, &err);
@@ -125,8 +133,14 @@ static int run_build(struct options *o, char **argv, int argc)
 static int run_validate(const struct options *o, char **files, int nfiles)
 {
     if (nfiles == 0) {
-        fputs(usage_text, stderr);
-        return 2;
+        fputs("jobspec-validate: give one or more jobspec files (\"-\" reads stdin), or "
+              "--build\n", stderr);
+        return try_help();
+    }
+    if (o->shape_given) { /* silently ignored, they would hide a missing --build */
+        fputs("jobspec-validate: -N, -n, -c, -g, -t and the other shape options need "
+              "--build\n", stderr);
+        return try_help();
     }
     int rc = 0;
     for (int i = 0; i < nfiles; i++) {
@@ -176,7 +190,7 @@ int main(int argc, char **argv)
         rc = o.build ? run_build(&o, argv + optind, argc - optind)
                      : run_validate(&o, argv + optind, argc - optind);
     else
-        rc = rc > 0 ? 0 : 2;
+        rc = rc > 0 ? 0 : try_help();
     jobspec_cli_clear(&o.cli);
     return rc;
 }

@@ -149,6 +149,36 @@ START_TEST(test_shape_errors)
 }
 END_TEST
 
+/* A rule the built jobspec breaks is reported by its field alone: the
+ * line and column of the internal JSON text mean nothing to a user. */
+START_TEST(test_shape_error_no_location)
+{
+    static const char *const bad_host[] = {"host:foo[", NULL};
+    static const char *const bad_rank[] = {"rank:a-b", NULL};
+    static const struct {
+        struct jobspec_shape shape;
+        const char *want;
+    } cases[] = {
+        {{.queue = "", .argv = cmd}, "attributes.system.queue must not be empty"},
+        {{.requires = bad_host, .argv = cmd},
+         "attributes.system.constraints.hostlist[0] is not a valid hostlist: \"foo[\""},
+        {{.requires = bad_rank, .argv = cmd},
+         "attributes.system.constraints.ranks[0] is not a valid rank idset: \"a-b\""},
+        {{.setattr = bad_setattr2, .argv = cmd}, "attributes.system.duration must be a number"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct st_error err = {""};
+        errno = 0;
+        ck_assert_ptr_null(jobspec_from_shape(&cases[i].shape, &err));
+        ck_assert_int_eq(errno, EINVAL);
+        ck_assert_msg(strncmp(err.text, cases[i].want, strlen(cases[i].want)) == 0,
+                      "case %zu: got \"%s\" want \"%s...\"", i, err.text, cases[i].want);
+    }
+    /* no err buffer: still refused */
+    TL_ASSERT_NULL_ERRNO(jobspec_from_shape(&cases[0].shape, NULL), EINVAL);
+}
+END_TEST
+
 START_TEST(test_shape_attributes)
 {
     const char *const requires[] = {"foo,^bar", "host:node[0-3]", "rank:0-1", NULL};
@@ -324,6 +354,7 @@ static Suite *shape_suite(void)
     tcase_add_loop_test(tc, test_duration, 0, sizeof(durations) / sizeof(durations[0]));
     tcase_add_loop_test(tc, test_shape_layout, 0, sizeof(shapes) / sizeof(shapes[0]));
     tcase_add_loop_test(tc, test_shape_errors, 0, sizeof(bad_shapes) / sizeof(bad_shapes[0]));
+    tcase_add_test(tc, test_shape_error_no_location);
     tcase_add_test(tc, test_shape_attributes);
     tcase_add_test(tc, test_badparam);
     tcase_add_test(tc, test_cli_options);
