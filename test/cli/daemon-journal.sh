@@ -84,13 +84,17 @@ daemon_stop
 : >"$TMP/stratad.err"
 
 # 3. kill -9 at each step of a compaction (test hook), in random order:
-#    after a restart every acknowledged job is there, in its state.
+#    after a restart every acknowledged job is there, in its state, and
+#    the property and drain set before it.
 RANDOM=$$
 steps=$(printf '1\n2\n3\n4\n' | shuf --random-source=<(yes $RANDOM))
 for step in $steps; do
     s=$TMP/k$step
     STRATAD_FAULT=compact-kill=$step daemon_start -L "$GRUG" --noexec -s "$s" \
         --journal-max-records=16 --inactive-limit=$((RANDOM % 4))
+    # a property and a drain before the compaction: kept through it
+    "$STRATA" resource property set 0 "step$step=yes" >/dev/null
+    "$STRATA" resource drain 1
     acked=() holds=()
     n=$((RANDOM % 20 + 10))
     for i in $(seq "$n"); do
@@ -112,6 +116,9 @@ want = [int(x) for x in '${holds[*]:-}'.split()]
 print(' '.join(str(i) for i in want if i not in jobs))")
     check "step $step: every hold (${#holds[@]}) is back [$lost]" test -z "$lost"
     check "step $step: no corrupt tail" sh -c "! grep -q 'corrupt\|truncated' '$TMP/stratad.err'"
+    check "step $step: the property set before is back" \
+        test "$("$STRATA" resource property get 0)" = "/tiny0/rack0/node0 step$step=yes"
+    check "step $step: node1 still drained" sh -c "'$STRATA' resource list | grep -q 'down *1 .* node1'"
     next=$("$STRATA" submit -t 0 true)
     # (a submit journaled just before the kill may not have been answered:
     # it exists, unacknowledged, so the next id can be further on)
