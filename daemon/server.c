@@ -263,11 +263,12 @@ static int open_sockets(struct instance *inst, struct server *s, struct st_error
 
 /* ---- the endpoint watch (see the top of the file) ---------------------------------- */
 
-/* The time ms milliseconds from now on clock. */
-static struct timespec time_after(clockid_t clock, int ms)
+/* The time ms milliseconds from now on CLOCK_REALTIME (a condition
+ * variable's clock). */
+static struct timespec time_after(int ms)
 {
     struct timespec t;
-    clock_gettime(clock, &t);
+    clock_gettime(CLOCK_REALTIME, &t);
     t.tv_sec += ms / 1000;
     t.tv_nsec += (long)(ms % 1000) * 1000000L;
     if (t.tv_nsec >= 1000000000L) {
@@ -277,47 +278,41 @@ static struct timespec time_after(clockid_t clock, int ms)
     return t;
 }
 
-/* Milliseconds left until deadline (CLOCK_MONOTONIC), at least 0. */
-static int ms_left(const struct timespec *deadline)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    long long ms = (long long)(deadline->tv_sec - t.tv_sec) * 1000 +
-                   (deadline->tv_nsec - t.tv_nsec) / 1000000;
-    return ms > 0 ? (int)ms : 0;
-}
+/* The probe waits in slices of SERVER_PROBE_SLICE_MS and counts them
+ * rather than reading a clock: a stratad that is stopped in the middle of
+ * a probe (the case the watch is for) must not find, once continued, that
+ * its wait is over before the listener had a chance. */
+enum { SERVER_PROBE_SLICE_MS = 5 };
 
-/* Read n bytes before deadline.  0, or -1. */
-static int read_until(int fd, unsigned char *buf, size_t n, const struct timespec *deadline)
+/* Read n bytes within slices waits.  0, or -1. */
+static int read_within(int fd, unsigned char *buf, size_t n, int slices)
 {
     size_t got = 0;
-    while (got < n) {
-        int left = ms_left(deadline);
+    while (got < n && slices > 0) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int rc = left > 0 ? poll(&p, 1, left) : 0;
-        if (rc < 0 && errno == EINTR)
-            continue;
-        if (rc <= 0)
+        int rc = poll(&p, 1, SERVER_PROBE_SLICE_MS);
+        if (rc < 0 && errno != EINTR)
             return -1;
+        if (rc <= 0) {
+            slices--;
+            continue;
+        }
         ssize_t k = read(fd, buf + got, n - got);
         if (k <= 0)
             return -1;
         got += (size_t)k;
     }
-    return 0;
+    return got == n ? 0 : -1;
 }
 
-/* Wait, before deadline, for a connection to reach w's socket after the
- * count was seen at seen.  true if one did. */
-static bool added_since(struct watched *w, long long seen, const struct timespec *deadline)
+/* Wait, at most slices times, for a connection to reach w's socket after
+ * the count was seen at seen.  true if one did. */
+static bool added_since(struct watched *w, long long seen, int slices)
 {
-    struct timespec step = {0, 5 * 1000 * 1000};
-    while (atomic_load(&w->added) == seen) {
-        if (ms_left(deadline) == 0)
-            return false;
+    struct timespec step = {0, SERVER_PROBE_SLICE_MS * 1000L * 1000L};
+    for (; atomic_load(&w->added) == seen && slices > 0; slices--)
         nanosleep(&step, NULL);
-    }
-    return true;
+    return atomic_load(&w->added) != seen;
 }
 
 /* Does the listener w still hand connections to its socket?  Connect as a
@@ -336,16 +331,16 @@ static int probe_ipc(struct watched *w, int ms)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct timespec deadline = time_after(CLOCK_MONOTONIC, ms);
+    int slices = ms / SERVER_PROBE_SLICE_MS;
     long long seen = atomic_load(&w->added);
     unsigned char head[8];
     const unsigned char mine[8] = {0, 'S', 'P', 0, (unsigned char)(w->peer_proto >> 8),
                                    (unsigned char)(w->peer_proto & 0xff), 0, 0};
     int alive = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-                read_until(fd, head, sizeof head, &deadline) == 0 && head[0] == 0 &&
+                read_within(fd, head, sizeof head, slices) == 0 && head[0] == 0 &&
                 head[1] == 'S' && head[2] == 'P' && head[3] == 0 &&
                 send(fd, mine, sizeof mine, MSG_NOSIGNAL) == (ssize_t)sizeof mine &&
-                added_since(w, seen, &deadline);
+                added_since(w, seen, slices);
     close(fd);
     return alive;
 }
@@ -366,10 +361,10 @@ static void *watch_main(void *arg)
     struct server *s = arg;
     pthread_mutex_lock(&s->wlock);
     while (!s->stop) {
-        struct timespec until = time_after(CLOCK_REALTIME, SERVER_PROBE_MS);
+        struct timespec until = time_after(SERVER_PROBE_MS);
         pthread_cond_timedwait(&s->wake, &s->wlock, &until);
         for (int i = 0; i < 2 && !s->stop; i++) {
-            pthread_mutex_unlock(&s->wlock); /* a probe takes up to SERVER_PROBE_WAIT_MS */
+            pthread_mutex_unlock(&s->wlock); /* a probe may wait twice SERVER_PROBE_WAIT_MS */
             int alive = probe_ipc(&s->watch[i], SERVER_PROBE_WAIT_MS);
             pthread_mutex_lock(&s->wlock);
             if (alive == 0 && !s->stop)

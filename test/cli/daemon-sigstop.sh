@@ -13,6 +13,13 @@ daemon_start -L "$GRUG" --noexec
 for i in $(seq 20); do "$STRATA" submit -q -t 0 true; done
 sleep 2.5 # a few rounds of the watch
 check "a healthy instance: no listener restarted ($(restarts))" test "$(restarts)" = 0
+# a stop that no client noticed: nothing to restart once continued (the
+# watch counts its own waiting, not the time it was stopped)
+kill -STOP "$D_PID"
+sleep 3
+kill -CONT "$D_PID"
+sleep 2.5
+check "a quiet stop: no listener restarted ($(restarts))" test "$(restarts)" = 0
 
 "$STRATA" events >"$TMP/events" 2>/dev/null &
 PIDS+=("$!")
