@@ -20,6 +20,7 @@
 #include "daemon/instance.h"
 #include "daemon/instance_live.h"
 #include "daemon/stratad.h"
+#include "policy/policy.h"
 #include "resource/reader.h"
 
 static const char usage_text[] =
@@ -28,7 +29,8 @@ static const char usage_text[] =
     "\n"
     "Resources (default: this host's live hwloc topology):\n"
     "  -L, --load=FILE            read resources from FILE\n"
-    "  -f, --load-format=FMT      grug, jgf, hwloc, rv1exec (default: by extension)\n"
+    "  -f, --load-format=FMT      grug, jgf, hwloc, rv1exec (default: .graphml grug,\n"
+    "                             .xml hwloc, anything else jgf)\n"
     "  -W, --allowlist=TYPES      hwloc levels kept (default node,socket,core,gpu)\n"
     "Scheduling:\n"
     "  -P, --match-policy=NAME    first (default), high, low, lonode, ...\n"
@@ -222,6 +224,17 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
     if (!queue_policy_exists(o->queue_policy))
         return die_usage("unknown queue policy '%s' (fcfs, easy, hybrid, conservative)",
                          o->queue_policy);
+    if (o->load_format && !reader_format_valid(o->load_format))
+        return die_usage("unknown --load-format '%s' (grug, jgf, hwloc, rv1exec)",
+                         o->load_format);
+    /* A usage error like -Q's, found before the resources are loaded. */
+    policy_t *mp = policy_create(o->match_policy, NULL);
+    policy_destroy(mp);
+    if (!mp)
+        return die_usage("unknown match policy '%s' (first, high, low, lonode, hinode, "
+                         "lonodex, hinodex, firstnodex, locality, variation, or key=value "
+                         "words as resource-query -P takes)",
+                         o->match_policy);
     return 0;
 }
 

@@ -32,6 +32,7 @@ static const char usage_text[] =
     "Build options (print a V1 jobspec like `flux submit` would):\n"
     JOBSPEC_CLI_HELP
     "      --json           print JSON instead of YAML\n"
+    "      --yaml           print YAML (the default; undoes an earlier --json)\n"
     "  -h, --help           show this help\n";
 
 struct options {

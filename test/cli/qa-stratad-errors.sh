@@ -1,0 +1,57 @@
+#!/bin/bash
+# qa-stratad-errors: stratad's bad options are one line and exit 2 before
+# anything is loaded (an unknown match policy was exit 1, found only when the
+# matcher was built; an unknown -f only when loading); bad resource files name
+# the file and exit 1; a second stratad on a live rundir exits 1 and leaves
+# the first one serving and its journal unchanged; a rundir left by kill -9
+# (stale sockets) is reused.
+source "$(dirname "$0")/daemon-lib.sh"
+G=${STRATA_CONFORMANCE:?}/data/resource/grugs/tiny.graphml
+
+job_info_quiet() { "$STRATA" job info "$1" >/dev/null 2>&1; }
+
+# expect RC FIRST-STDERR-LINE ARGS...
+expect() {
+    local want_rc=$1 want=$2
+    shift 2
+    timeout 20 "$STRATAD" --rundir "$TMP/r.$RANDOM" "$@" >"$TMP/out" 2>"$TMP/err"
+    local rc=$? got
+    got=$(head -1 "$TMP/err")
+    if [ "$rc" -eq "$want_rc" ] && [ "$got" = "$want" ]; then
+        ok "stratad $*"
+    else
+        fail "stratad $*: exit $rc, '$got' (want $want_rc, '$want')"
+    fi
+}
+
+expect 2 "stratad: unknown match policy 'bogus' (first, high, low, lonode, hinode, lonodex, hinodex, firstnodex, locality, variation, or key=value words as resource-query -P takes)" \
+    -L "$G" -P bogus
+expect 2 "stratad: unknown --load-format 'bogus' (grug, jgf, hwloc, rv1exec)" -L "$G" -f bogus
+expect 2 "stratad: unknown queue policy 'bogus' (fcfs, easy, hybrid, conservative)" -L "$G" -Q bogus
+expect 2 "stratad: --queue-depth: '0' is not 1..1000000" -L "$G" --queue-depth=0
+expect 2 "stratad: unexpected argument 'extra'" -L "$G" extra
+expect 1 "stratad: $TMP/none.graphml: No such file or directory" -L "$TMP/none.graphml"
+printf '<graphml><bad' >"$TMP/bad.graphml"
+expect 1 "stratad: $TMP/bad.graphml:1: Couldn't find end of Start Tag bad" -L "$TMP/bad.graphml"
+printf '{"graph": ' >"$TMP/bad.json"
+expect 1 "stratad: $TMP/bad.json:1:10: unexpected token near end of file" -L "$TMP/bad.json"
+# A custom policy string is still good (the check builds what the matcher will).
+D_DIR_FIXED=$TMP/live daemon_start -L "$G" -P "policy=high node_centric=true"
+ok "custom -P string starts"
+id=$("$STRATA" submit --noexec -t 100 true)
+sum=$(md5sum <"$TMP/live/journal")
+# A second stratad on the live rundir: refused (exit 1), journal untouched,
+# and the first one answers again (nng may drop the probed listener for a
+# moment; stratad restarts it).
+timeout 20 "$STRATAD" --rundir "$TMP/live" -L "$G" >"$TMP/out2" 2>"$TMP/err2"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "Address in use" "$TMP/err2" && ok "second stratad refused" ||
+    fail "second stratad: exit $rc: $(cat "$TMP/err2")"
+[ "$(md5sum <"$TMP/live/journal")" = "$sum" ] && ok "journal unchanged" || fail "journal changed"
+check "first stratad still serves job $id" wait_for 50 job_info_quiet "$id"
+# kill -9 leaves the sockets behind: a new stratad on that rundir starts.
+{ kill -9 "$D_PID"; wait "$D_PID"; } 2>/dev/null
+D_DIR_FIXED=$TMP/live daemon_start -L "$G"
+check "restart on a stale rundir keeps job $id" job_info_quiet "$id"
+daemon_stop
+finish
