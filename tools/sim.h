@@ -82,6 +82,11 @@ struct sim_load_opts {
 int sim_workload_load(const char *path, const struct sim_load_opts *o, struct sim_workload *w,
                       struct st_error *err);
 
+/* The processors a trace's header gives: MaxProcs, else MaxNodes (the
+ * Lublin model traces give only nodes, one processor each), else 0.  0 for
+ * a NULL w. */
+int64_t sim_trace_procs(const struct sim_workload *w);
+
 /* Free everything the workload owns (not w itself). */
 void sim_workload_fini(struct sim_workload *w);
 

@@ -40,6 +40,13 @@ static int spec_keep(struct sim_workload *w, jobspec_t *js)
     return 0;
 }
 
+int64_t sim_trace_procs(const struct sim_workload *w)
+{
+    if (!w)
+        return 0;
+    return w->max_procs > 0 ? w->max_procs : w->max_nodes > 0 ? w->max_nodes : 0;
+}
+
 /* "; MaxProcs: 128" style header lines. */
 static void swf_header(struct sim_workload *w, const char *line)
 {
@@ -147,7 +154,7 @@ static int swf_line(struct sim_workload *w, const struct sim_load_opts *o, const
         w->dropped.malformed++;
         return 0;
     }
-    int64_t limit = o->machine_procs > 0 ? o->machine_procs : w->max_procs;
+    int64_t limit = o->machine_procs > 0 ? o->machine_procs : sim_trace_procs(w);
     if (!swf_clean(w, limit, &j))
         return 0;
     if (job_append(w, &j) < 0)
@@ -297,7 +304,7 @@ static int json_line(struct sim_workload *w, const struct sim_load_opts *o, cons
         w->dropped.malformed++;
         return 0;
     }
-    int64_t limit = o->machine_procs > 0 ? o->machine_procs : w->max_procs;
+    int64_t limit = o->machine_procs > 0 ? o->machine_procs : sim_trace_procs(w);
     if (j.procs > 0 && !swf_clean(w, limit, &j)) {
         free(j.queue);
         return 0;

@@ -51,7 +51,7 @@ static void usage(FILE *f)
           "  --trace FILE            SWF trace (.swf or .swf.gz) or JSON lines (.jsonl)\n"
           "  --lenient               skip and count malformed lines instead of failing\n"
           "  --max-jobs N            simulate only the first N jobs\n"
-          "Machine (default: a flat machine of the trace's MaxProcs cores):\n"
+          "Machine (default: a flat machine of the trace's MaxProcs, else MaxNodes, cores):\n"
           "  --procs N               flat machine: N cores anywhere\n"
           "  --nodes N               N nodes ...\n"
           "  --cores-per-node C      ... of C cores each (default 1)\n"
@@ -479,13 +479,16 @@ static int load(struct program *p)
                                .max_jobs = o->max_jobs};
     if (sim_workload_load(o->trace, &lo, &p->w, &err) < 0)
         goto fail;
-    if (!p->g && p->w.max_procs <= 0) {
-        fprintf(stderr, "strata-sim: %s: no '; MaxProcs:' header: give --procs N, --nodes N "
-                "[--cores-per-node C] or --machine FILE\n", o->trace);
+    if (!p->g && sim_trace_procs(&p->w) <= 0) {
+        fprintf(stderr, "strata-sim: %s: no '; MaxProcs:' or '; MaxNodes:' header: give "
+                "--procs N, --nodes N [--cores-per-node C] or --machine FILE\n", o->trace);
         return -1;
     }
+    if (!p->g && p->w.max_procs <= 0 && !o->quiet)
+        fprintf(stderr, "strata-sim: %s has no MaxProcs: a flat machine of its MaxNodes "
+                "(%lld) cores\n", o->trace, (long long) p->w.max_nodes);
     if (!p->g) {
-        o->machine.procs = p->w.max_procs;
+        o->machine.procs = sim_trace_procs(&p->w);
         if (!(p->g = sim_machine_create(&o->machine, &err)))
             goto fail;
     }

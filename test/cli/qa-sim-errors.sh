@@ -59,8 +59,13 @@ expect 2 "strata-sim: unknown match policy 'bogus' (first, firstnodex, high, low
     --trace nonexistent.swf --match-policy bogus
 # Inputs: exit 1, naming the file (and line, field).
 expect 1 "strata-sim: nonexistent.swf: No such file or directory" --trace nonexistent.swf --procs 4
-expect 1 "strata-sim: empty.swf: no '; MaxProcs:' header: give --procs N, --nodes N [--cores-per-node C] or --machine FILE" \
+expect 1 "strata-sim: empty.swf: no '; MaxProcs:' or '; MaxNodes:' header: give --procs N, --nodes N [--cores-per-node C] or --machine FILE" \
     --trace empty.swf
+# Only MaxNodes (as the Lublin traces): a flat machine of that many cores, said.
+printf '; MaxNodes: 4\n1 0 0 10 4 -1 -1 -1 -1 -1 1 1 1 1 1 -1 -1 -1\n2 0 0 10 5 -1 -1 -1 -1 -1 1 1 1 1 1 -1 -1 -1\n' >nodes.swf
+expect 0 "strata-sim: nodes.swf has no MaxProcs: a flat machine of its MaxNodes (4) cores" \
+    --trace nodes.swf --summary-out nodes.json
+grep -q '"too_big": 1' nodes.json && ok "MaxNodes limits job sizes" || not_ok "MaxNodes limit: $(cat nodes.json)"
 expect 1 "strata-sim: $TMP/no/x.json: No such file or directory" --trace ok.swf -q \
     --summary-out "$TMP/no/x.json"
 printf '{"submit": 0, "run": 5, "procs": 1}\n{"submit": "x", "run": 1, "procs": 1}\n' >t1.jsonl
