@@ -15,7 +15,10 @@
  * Child side:
  *   - resource.attach {R}: graft R's JGF into the graph (jobs may run);
  *   - resource.shrink {ranks, drain}: remove those nodes once no job runs
- *     on them (drain: mark them down and cancel the jobs there first).
+ *     on them (drain: mark them down and cancel the jobs there first);
+ *   - both changes are kept in STATEDIR/resize.json and replayed when the
+ *     child is restarted on that state directory
+ *     (instance_resources_replay()), so it keeps the resources it had.
  *
  * The parent calls its child synchronously (a short timeout) while holding
  * its lock: a child never calls its parent back from a request, so this
