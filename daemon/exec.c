@@ -98,17 +98,37 @@ static int env_strata(struct launch *l, struct instance *inst, const struct job 
     return inst->uri ? env_add(l, "STRATA_URI", inst->uri) : 0;
 }
 
+/* access(path, X_OK) as the child will see it: it runs from the job's
+ * cwd, so a relative path ("./run.sh", a "." in PATH) is taken from there,
+ * not from the daemon's own directory. */
+static int job_access(const char *cwd, const char *path)
+{
+    if (path[0] == '/' || !cwd || !*cwd)
+        return access(path, X_OK);
+    char *full;
+    if (asprintf(&full, "%s/%s", cwd, path) < 0)
+        return -1;
+    int rc = access(full, X_OK);
+    int e = errno;
+    free(full);
+    errno = e;
+    return rc;
+}
+
 /* Search PATH in the parent: execvp may allocate, which a child of a
- * threaded process must not do. */
-static int resolve(struct launch *l, const char *cmd)
+ * threaded process must not do.  The PATH is the job's (the environment it
+ * was submitted with), as a shell in the submitter's session would search,
+ * else the daemon's.  -1 with errno ENOENT (not found) or EACCES (found,
+ * not executable). */
+static int resolve(struct launch *l, const char *cmd, const char *path)
 {
     if (strchr(cmd, '/')) {
         l->path = cmd;
-        return access(cmd, X_OK);
+        return job_access(l->cwd, cmd);
     }
-    const char *path = getenv("PATH");
     if (!path)
         path = "/usr/bin:/bin";
+    int err = ENOENT;
     for (const char *p = path; *p;) {
         const char *c = strchr(p, ':');
         size_t n = c ? (size_t)(c - p) : strlen(p);
@@ -117,14 +137,25 @@ static int resolve(struct launch *l, const char *cmd)
             l->pathbuf = NULL;
             return -1;
         }
-        if (access(l->pathbuf, X_OK) == 0) {
+        if (job_access(l->cwd, l->pathbuf) == 0) {
             l->path = l->pathbuf;
             return 0;
         }
+        if (errno == EACCES)
+            err = EACCES;
         p += n + (c ? 1 : 0);
     }
-    errno = ENOENT;
+    errno = err;
     return -1;
+}
+
+/* The PATH a job's command is searched in: its environment's, else ours. */
+static const char *job_path(const struct job *j)
+{
+    json_t *env = j->js->environment;
+    if (json_is_object(env))
+        return json_string_value(json_object_get(env, "PATH"));
+    return getenv("PATH");
 }
 
 static hwloc_topology_t host_topology(void)
@@ -260,8 +291,12 @@ static int exec_tasks(struct instance *inst, struct job *j, char **reason)
         goto out;
     }
     l.cwd = j->js->cwd;
-    if (resolve(&l, l.argv[0]) < 0) {
-        if (asprintf(reason, "%s: command not found", l.argv[0]) < 0)
+    if (resolve(&l, l.argv[0], job_path(j)) < 0) {
+        /* The shell's exit codes: 126 found but not executable, 127 not found. */
+        bool denied = errno == EACCES;
+        j->exitcode = denied ? 126 : 127;
+        if (asprintf(reason, "%s: %s", l.argv[0],
+                     denied ? "permission denied" : "command not found") < 0)
             *reason = NULL;
         goto out;
     }

@@ -1,0 +1,40 @@
+#!/bin/bash
+# qa-exec: a job's command is found as the submitter's shell would find it:
+# in the PATH of the environment it was submitted with (was the daemon's),
+# and a relative command ("./run.sh") from the job's working directory (was
+# the daemon's); a command that is not there exits 127, one that is not
+# executable 126 (both were 1), with the reason in strata run's message.
+source "$(dirname "$0")/daemon-lib.sh"
+G=${STRATA_CONFORMANCE:?}/data/resource/grugs/tiny.graphml
+mkdir -p "$TMP/bin" "$TMP/work"
+printf '#!/bin/sh\necho "mytool ran in $(pwd)"\n' >"$TMP/bin/mytool"
+chmod +x "$TMP/bin/mytool"
+cp "$TMP/bin/mytool" "$TMP/work/local.sh"
+printf 'echo never\n' >"$TMP/work/plain.sh" # not executable
+# The daemon runs from elsewhere, with a PATH that lacks $TMP/bin.
+(cd / && daemon_start -L "$G" && echo "$D_PID $STRATA_URI" >"$TMP/d")
+read -r D_PID STRATA_URI <"$TMP/d"
+export STRATA_URI
+PIDS+=("$D_PID")
+
+out=$(cd "$TMP/work" && PATH="$TMP/bin:$PATH" "$STRATA" run mytool 2>&1)
+[ "$out" = "mytool ran in $TMP/work" ] && ok "command from the job's PATH" || fail "job PATH: $out"
+out=$(cd "$TMP/work" && "$STRATA" run ./local.sh 2>&1)
+[ "$out" = "mytool ran in $TMP/work" ] && ok "relative command from the job's cwd" ||
+    fail "relative command: $out"
+out=$(cd "$TMP/work" && "$STRATA" run ./plain.sh 2>&1)
+rc=$?
+[ "$rc" -eq 126 ] && [[ "$out" == *"./plain.sh: permission denied" ]] && ok "not executable: 126" ||
+    fail "not executable: rc $rc: $out"
+out=$(cd "$TMP/work" && "$STRATA" run no-such-command-qa 2>&1)
+rc=$?
+[ "$rc" -eq 127 ] && [[ "$out" == *"no-such-command-qa: command not found" ]] &&
+    ok "not found: 127" || fail "not found: rc $rc: $out"
+id=$("$STRATA" jobs -a -n 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+check "job info keeps exitcode 127 and result failed" \
+    bash -c "'$STRATA' job info $id | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(not (d[\"exitcode\"] == 127 and d[\"result\"] == \"failed\"))'"
+# Without the submitter's environment the daemon's PATH is searched.
+out=$("$STRATA" run --no-env echo plain 2>&1)
+[ "$out" = "plain" ] && ok "--no-env: the daemon's PATH" || fail "--no-env: $out"
+daemon_stop
+finish
