@@ -84,9 +84,6 @@ struct rq_job *rq_job_find(struct rq *rq, int64_t id);
 int rq_job_add(struct rq *rq, int64_t id, enum rq_job_state st, int64_t at,
                const char *jobspec_fn, double overhead);
 
-/* true if some job still holds an allocation or a reservation. */
-bool rq_jobs_busy(const struct rq *rq);
-
 /* Print the `list`/`info` line of a job on stdout. */
 void rq_job_print(const struct rq_job *job);
 

@@ -72,14 +72,6 @@ int rq_job_add(struct rq *rq, int64_t id, enum rq_job_state st, int64_t at,
     return 0;
 }
 
-bool rq_jobs_busy(const struct rq *rq)
-{
-    for (size_t i = 0; i < rq->njobs; i++)
-        if (rq->jobs[i].state == RQ_ALLOCATED || rq->jobs[i].state == RQ_RESERVED)
-            return true;
-    return false;
-}
-
 void rq_job_print(const struct rq_job *job)
 {
     printf("INFO: %" PRId64 ", %s, %" PRId64 ", %s, %g\n", job->id, state_names[job->state],

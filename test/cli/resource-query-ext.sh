@@ -398,5 +398,42 @@ check "first: both nodes and both chassis1 pools, one each per slot" \
 "$rq" -L "$tmp/pools.json" -f jgf -S CA -P firstnodex -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>&1
 check "firstnodex: the same request matches" grep -q 'RESOURCES=ALLOCATED' "$tmp/out"
 
+# attach grows the graph while a job holds a node: the job keeps it, the
+# grafted node is found up and free and the next job takes it (lab is the
+# pools graph above; the graft names the same root, so lab is reused).
+{
+    printf '{"graph":{"directed":false,"nodes":['
+    jgf_v 0 cluster lab '' /lab
+    printf ,; jgf_v 11 chassis '' '"id":2,' /lab/chassis2
+    printf ,; jgf_v 12 node n7 '"id":7,' /lab/chassis2/n7
+    printf ,; jgf_v 13 core '' '"id":0,' /lab/chassis2/n7/core0
+    printf '],"edges":[{"source":"0","target":"11"},{"source":"11","target":"12"},'
+    printf '{"source":"12","target":"13"}]}}\n'
+} >"$tmp/graft.json"
+jobspec "$tmp/onenode.yaml" <<'YAML'
+  - type: slot
+    count: 1
+    label: s
+    with:
+      - type: node
+        count: 1
+        with:
+          - type: core
+            count: 1
+YAML
+printf '%s\n' "match allocate $tmp/onenode.yaml" "match allocate $tmp/onenode.yaml" \
+    "match allocate $tmp/onenode.yaml" "attach $tmp/graft.json" "find sched-now=free" \
+    "match allocate $tmp/onenode.yaml" "find sched-now=allocated" quit >"$tmp/cmds"
+"$rq" -L "$tmp/pools.json" -f jgf -S CA -P low -t "$tmp/out" <"$tmp/cmds" >/dev/null 2>"$tmp/err"
+check "attach with jobs running: no error" test ! -s "$tmp/err"
+check "attach with jobs running: before it, the third job found nothing" \
+    test "$(grep -c 'No matching resources found' "$tmp/out")" = 1
+check "attach with jobs running: the grafted node is free" \
+    bash -c "sed -n '/JOBID=3/,/sched-now=free/p' '$tmp/out' | grep -q -- '-n7\\['"
+check "attach with jobs running: the next job takes the grafted node" \
+    bash -c "sed -n '/sched-now=free/,/JOBID=4/p' '$tmp/out' | grep -q -- '-n7\\[1:x\\]'"
+check "attach with jobs running: the earlier jobs keep their nodes" \
+    test "$(sed -n '/JOBID=4/,$p' "$tmp/out" | grep -o -- '-n[0-9]*\[' | sort | tr '\n' ' ')" = "-n0[ -n1[ -n7[ "
+
 echo "1..$n"
 [ "$failed" = 0 ]
