@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "policy/policy.h"
@@ -350,6 +351,34 @@ static int check_queues(const char *list)
     return 0;
 }
 
+/* An output file's directory must exist and be writable, and the file must
+ * not be a directory: found now, not after a long simulation. */
+static int check_output(const char *opt, const char *path, bool is_dir)
+{
+    if (!path)
+        return 0;
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (is_dir != S_ISDIR(st.st_mode) || access(path, W_OK) < 0) {
+            fprintf(stderr, "strata-sim: %s %s: %s\n", opt, path,
+                    is_dir != S_ISDIR(st.st_mode)
+                        ? (is_dir ? "not a directory" : "is a directory")
+                        : strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    const char *parent = !slash ? "." : slash == dir ? "/" : (*slash = '\0', dir);
+    if (access(parent, W_OK | X_OK) < 0) {
+        fprintf(stderr, "strata-sim: %s %s: %s\n", opt, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Options that only make sense together, and names checked up front so a
  * typo is reported at once, not after a large trace has been read. */
 static int check_args(const struct options *o)
@@ -380,7 +409,13 @@ static int check_args(const struct options *o)
     if (check_list("queue policy", o->queue_policies, queue_policy_ok, QPOLICIES) < 0 ||
         check_list("match policy", o->match_policies, match_policy_ok, policy_hint()) < 0)
         return -1;
-    return o->queues ? check_queues(o->queues) : 0;
+    if (o->queues && check_queues(o->queues) < 0)
+        return -1;
+    if (check_output("--jobs-out", o->jobs_out, false) < 0 ||
+        check_output("--summary-out", o->summary_out, false) < 0 ||
+        check_output("--plot-dir", o->plot_dir, true) < 0)
+        return -1;
+    return 0;
 }
 
 /* After a one-line error: where to read more.  -1. */

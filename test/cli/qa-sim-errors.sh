@@ -66,8 +66,13 @@ printf '; MaxNodes: 4\n1 0 0 10 4 -1 -1 -1 -1 -1 1 1 1 1 1 -1 -1 -1\n2 0 0 10 5 
 expect 0 "strata-sim: nodes.swf has no MaxProcs: a flat machine of its MaxNodes (4) cores" \
     --trace nodes.swf --summary-out nodes.json
 grep -q '"too_big": 1' nodes.json && ok "MaxNodes limits job sizes" || not_ok "MaxNodes limit: $(cat nodes.json)"
-expect 1 "strata-sim: $TMP/no/x.json: No such file or directory" --trace ok.swf -q \
+# Outputs that cannot be written are found before the simulation runs.
+expect 2 "strata-sim: --summary-out $TMP/no/x.json: No such file or directory" --trace ok.swf -q \
     --summary-out "$TMP/no/x.json"
+expect 2 "strata-sim: --jobs-out $TMP: is a directory" --trace ok.swf -q --jobs-out "$TMP"
+expect 2 "strata-sim: --plot-dir ok.swf: not a directory" --trace ok.swf -q --plot-dir ok.swf
+"$SIM" --trace ok.swf -q --jobs-out jobs.csv --summary-out sum.json && [ -s jobs.csv ] && [ -s sum.json ] &&
+    ok "outputs written" || not_ok "outputs written"
 printf '{"submit": 0, "run": 5, "procs": 1}\n{"submit": "x", "run": 1, "procs": 1}\n' >t1.jsonl
 expect 1 'strata-sim: t1.jsonl:2: "submit" must be an integer' --trace t1.jsonl --procs 4
 printf '{"submit": 0, "procs": 1}\n' >t2.jsonl
