@@ -316,6 +316,11 @@ static int load_resources(struct instance *inst, struct st_error *err)
     inst->g = reader_load(fmt, o->load, allow, err);
     if (!inst->g)
         return -1;
+    /* An allowlist without core (a typo in -W) leaves a graph no job fits. */
+    int ncores = 0;
+    atom_t core = graph_atom_find(inst->g, "core");
+    if (allow && (core == ATOM_NONE || !graph_by_type(inst->g, core, &ncores) || ncores == 0))
+        return st_errorf(err, EINVAL, "--allowlist '%s' keeps no core of this host", allow);
     inst->graph_is_host = o->load == NULL;
     struct match_params p = {.policy = o->match_policy,
                              .subsystems = "CA",

@@ -31,6 +31,8 @@ expect 2 "stratad: unknown queue policy 'bogus' (fcfs, easy, hybrid, conservativ
 expect 2 "stratad: --queue-depth: '0' is not 1..1000000" -L "$G" --queue-depth=0
 expect 2 "stratad: unexpected argument 'extra'" -L "$G" extra
 expect 1 "stratad: $TMP/none.graphml: No such file or directory" -L "$TMP/none.graphml"
+# An hwloc allowlist without core (a typo) would start an instance no job fits.
+expect 1 "stratad: --allowlist 'nodes,cores' keeps no core of this host" -W nodes,cores
 printf '<graphml><bad' >"$TMP/bad.graphml"
 expect 1 "stratad: $TMP/bad.graphml:1: Couldn't find end of Start Tag bad" -L "$TMP/bad.graphml"
 printf '{"graph": ' >"$TMP/bad.json"
