@@ -171,12 +171,20 @@ int strata_cmd_tree(const struct strata_global *g, int argc, char **argv)
         if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0) {
             o.all = true;
         } else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
-            o.depth = atoi(argv[++i]);
+            char *end;
+            long d = strtol(argv[++i], &end, 10);
+            if (end == argv[i] || *end || d < 1 || d > 1000) {
+                fprintf(stderr, "strata tree: -d: '%s' is not a depth from 1 to 1000\n",
+                        argv[i]);
+                return 2;
+            }
+            o.depth = (int)d;
         } else {
             fprintf(strcmp(argv[i], "--help") == 0 ? stdout : stderr,
                     "Usage: strata tree [-a|--all] [-d DEPTH]\n"
                     "Show this instance and the instances its running jobs run, recursively,\n"
-                    "with the job counts of each level (-a: every job, not only instances).\n");
+                    "with the job counts of each level (-a: every job, not only instances;\n"
+                    "-d: at most DEPTH levels, default 16).\n");
             return strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }

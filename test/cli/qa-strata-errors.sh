@@ -38,6 +38,7 @@ expect 2 "strata tree-run: unknown option '--bogus' (a command starting with '-'
 "$STRATA" batch --help >"$TMP/out" 2>&1 && grep -q '^Usage: strata batch' "$TMP/out" &&
     ok "batch --help" || fail "batch --help: $(head -1 "$TMP/out")"
 expect 2 "strata: unknown command 'bogus'" bogus
+expect 2 "strata tree: -d: 'abc' is not a depth from 1 to 1000" --uri="ipc://$TMP/nobody" tree -d abc
 
 daemon_start -L "$G"
 expect 2 "strata jobs: -u: no user 'no-such-user-qa'" jobs -u no-such-user-qa
