@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <yaml.h>
 
@@ -298,6 +299,11 @@ int config_load(const char *path, char ***args, int *nargs, struct st_error *err
     FILE *f = fopen(path, "r");
     if (!f)
         return st_errorf(err, errno, "%s: %s", path, strerror(errno));
+    struct stat st; /* a directory opens, then reads as "input error" */
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return st_errorf(err, EISDIR, "%s: %s", path, strerror(EISDIR));
+    }
     yaml_parser_t p;
     struct cfg c = {.path = path, .err = err};
     int rc = -1;

@@ -370,8 +370,15 @@ static int setup_dirs(struct instance *inst, struct st_error *err)
         return st_errorf(err, ENOMEM, "out of memory");
     if (!inst->opts.statedir)
         inst->opts.statedir = inst->opts.rundir;
-    if (mkdirs(inst->opts.rundir) < 0 || mkdirs(inst->opts.statedir) < 0)
-        return st_errorf(err, errno, "%s: %s", inst->opts.rundir, strerror(errno));
+    const char *dirs[] = {inst->opts.rundir, inst->opts.statedir};
+    for (int i = 0; i < 2; i++) {
+        /* mkdirs() accepts what exists: a file there must be named too. */
+        struct stat st;
+        if (mkdirs(dirs[i]) < 0 || stat(dirs[i], &st) < 0 ||
+            (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)))
+            return st_errorf(err, errno, "%s %s: %s", i ? "--statedir" : "--rundir", dirs[i],
+                             strerror(errno));
+    }
     if (asprintf(&inst->uri, "ipc://%s/rpc", inst->opts.rundir) < 0 ||
         asprintf(&inst->event_uri, "ipc://%s/events", inst->opts.rundir) < 0)
         return st_errorf(err, ENOMEM, "out of memory");

@@ -31,6 +31,11 @@ expect 2 "stratad: unknown queue policy 'bogus' (fcfs, easy, hybrid, conservativ
 expect 2 "stratad: --queue-depth: '0' is not 1..1000000" -L "$G" --queue-depth=0
 expect 2 "stratad: unexpected argument 'extra'" -L "$G" extra
 expect 1 "stratad: $TMP/none.graphml: No such file or directory" -L "$TMP/none.graphml"
+# Directories named where a file is wanted, and the reverse, are named.
+expect 2 "stratad: $TMP: Is a directory" -C "$TMP"
+: >"$TMP/afile"
+expect 1 "stratad: --statedir $TMP/afile: Not a directory" -L "$G" --statedir "$TMP/afile"
+expect 1 "stratad: --statedir /proc/nope: No such file or directory" -L "$G" --statedir /proc/nope
 # An hwloc allowlist without core (a typo) would start an instance no job fits.
 expect 1 "stratad: --allowlist 'nodes,cores' keeps no core of this host" -W nodes,cores
 printf '<graphml><bad' >"$TMP/bad.graphml"
