@@ -1,6 +1,7 @@
 /* reader: the format dispatcher behind resource-query -f. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "resource/reader.h"
 
@@ -43,6 +44,11 @@ graph_t *reader_load(const char *format, const char *path, const char *allowlist
     /* Only hwloc reads the live topology when no file is given. */
     if (!path && formats[i].kind != READ_HWLOC)
         return st_errorf_null(err, EINVAL, "%s: a file to load is required", format);
+    /* A directory opens as a file in some readers and then fails to read
+     * with a message that does not say why ("read error", "IO error"). */
+    struct stat st;
+    if (path && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return st_errorf_null(err, EISDIR, "%s: %s", path, strerror(EISDIR));
     /* The allowlist only filters hwloc topologies; Fluxion merely warns for
      * other formats, so it is ignored here too. */
     switch (formats[i].kind) {

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <jansson.h>
@@ -392,6 +393,9 @@ int sim_workload_load(const char *path, const struct sim_load_opts *o, struct si
     if (!path || !o || !w)
         return st_errorf(err, EINVAL, "workload: invalid argument");
     memset(w, 0, sizeof *w);
+    struct stat st; /* gzopen opens a directory; its first read fails */
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return st_errorf(err, EISDIR, "%s: %s", path, strerror(EISDIR));
     gzFile gz = gzopen(path, "rb");
     if (!gz)
         return st_errorf(err, errno ? errno : EIO, "%s: %s", path,

@@ -59,6 +59,8 @@ expect 2 "strata-sim: unknown match policy 'bogus' (first, firstnodex, high, low
     --trace nonexistent.swf --match-policy bogus
 # Inputs: exit 1, naming the file (and line, field).
 expect 1 "strata-sim: nonexistent.swf: No such file or directory" --trace nonexistent.swf --procs 4
+expect 1 "strata-sim: $TMP: Is a directory" --trace "$TMP" --procs 4
+expect 1 "strata-sim: $TMP: Is a directory" --trace ok.swf --machine "$TMP"
 expect 1 "strata-sim: empty.swf: no '; MaxProcs:' or '; MaxNodes:' header: give --procs N, --nodes N [--cores-per-node C] or --machine FILE" \
     --trace empty.swf
 # Only MaxNodes (as the Lublin traces): a flat machine of that many cores, said.

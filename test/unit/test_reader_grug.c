@@ -530,6 +530,12 @@ START_TEST(test_dispatch)
     /* a GRUG given as JGF fails in the JGF reader, naming the file */
     ck_assert_ptr_null(reader_load("jgf", conformance("grugs/tiny.graphml"), NULL, &err));
     ck_assert_msg(strstr(err.text, "tiny.graphml"), "%s", err.text);
+    /* a directory is said to be one, by every reader (they read "IO error") */
+    static const char *const fmts[] = {"grug", "jgf", "hwloc", "rv1exec"};
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        TL_ASSERT_NULL_ERRNO(reader_load(fmts[i], "/", NULL, &err), EISDIR);
+        ck_assert_str_eq(err.text, "/: Is a directory");
+    }
 }
 END_TEST
 
