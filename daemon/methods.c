@@ -12,6 +12,7 @@
 #include "daemon/instance.h"
 #include "daemon/instance_live.h"
 #include "daemon/stratad.h"
+#include "jobspec/jobspec.h"
 #include "resource/hostlist.h"
 #include "resource/idset.h"
 
@@ -621,16 +622,19 @@ static json_t *vertex_props(struct instance *inst, vtx_t v)
 }
 
 /* "KEY" or "KEY=VALUE"; a key a --requires could name (not empty, no '=',
- * no leading '^', which means "not"). */
+ * no leading '^', which means "not", none of RFC 31's operator characters). */
 static int prop_split(const char *s, char *key, size_t n, const char **value,
                       struct st_error *err)
 {
     size_t k = s ? strcspn(s, "=") : 0;
-    if (!s || k == 0 || k >= n || s[0] == '^' || strcspn(s, ", \t") < k)
+    if (k > 0 && k < n) {
+        memcpy(key, s, k);
+        key[k] = '\0';
+    }
+    if (!s || k == 0 || k >= n || strcspn(s, ", \t") < k || !jobspec_property_name_valid(key))
         return st_errorf(err, EINVAL, "properties: \"%s\" is not KEY[=VALUE] (a key without "
-                         "',', blanks or a leading '^')", s ? s : "(missing)");
-    memcpy(key, s, k);
-    key[k] = '\0';
+                         "',', blanks, a leading '^' or any of !&'\"^`|())",
+                         s ? s : "(missing)");
     *value = s[k] ? s + k + 1 : "";
     return 0;
 }

@@ -597,6 +597,12 @@ int jobspec_property_check(const char *name, char *badchar)
     return 0;
 }
 
+bool jobspec_property_name_valid(const char *name)
+{
+    char bad;
+    return name && name[0] != '^' && jobspec_property_check(name, &bad) == 0;
+}
+
 static int check_constraint_value(struct pctx *c, const char *op, const struct ynode *n,
                                   const char *s)
 {

@@ -150,6 +150,11 @@ struct jobspec_shape {
     const char *const *argv;     /* command, NULL-terminated */
 };
 
+/* true if name can be a node property that a jobspec's constraints (and so
+ * --requires) can ask for: not empty, no leading '^' (that means "not"), none
+ * of the characters RFC 31 forbids (!&'"^`|()).  false for NULL. */
+bool jobspec_property_name_valid(const char *name);
+
 /* Parse a duration string: "30s", "2m", "1.5h", "1d", "100ms" or plain
  * seconds, into *seconds.  0 on success; -1 with EINVAL on a bad string
  * (negative, hex, inf/nan, unknown suffix) or NULL argument, *seconds then

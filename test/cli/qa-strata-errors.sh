@@ -50,6 +50,11 @@ expect 1 "strata submit: jobspecs[0]: unsatisfiable: it asks for more than this 
     submit -n 100000 true
 expect 1 "strata cancel: job 999: no such job" cancel 999
 expect 2 "strata: 'abc' is not a job id" job info abc
+# A property no --requires could name is refused, not stored.
+expect 1 "strata resource property: properties: \"a|b=1\" is not KEY[=VALUE] (a key without ',', blanks, a leading '^' or any of !&'\"^\`|())" \
+    resource property set 0 'a|b=1'
+"$STRATA" resource property set 0 fast=1 >/dev/null && ok "a good property is set" ||
+    fail "good property"
 # A good request still works (events 1 sees it and ends), and -u takes a
 # name as well as a uid.
 timeout 20 "$STRATA" events 1 >"$TMP/events" 2>&1 &

@@ -660,6 +660,20 @@ START_TEST(test_badparam)
 }
 END_TEST
 
+/* Property names a node may carry so that a constraint can ask for them. */
+START_TEST(test_property_name_valid)
+{
+    static const char *const good[] = {"fast", "ib", "a.b-c_d", "x=y", "0"};
+    static const char *const bad[] = {"", "^fast", "a|b", "a&b", "a!", "(x)", "a'b",
+                                      "a\"b", "a`b", "a^b"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        ck_assert_msg(jobspec_property_name_valid(good[i]), "%s refused", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(!jobspec_property_name_valid(bad[i]), "%s accepted", bad[i]);
+    ck_assert(!jobspec_property_name_valid(NULL));
+}
+END_TEST
+
 static Suite *jobspec_suite(void)
 {
     Suite *s = suite_create("jobspec");
@@ -685,6 +699,7 @@ static Suite *jobspec_suite(void)
     tcase_add_loop_test(tc, test_inline_case, 0,
                         sizeof(inline_cases) / sizeof(inline_cases[0]));
     tcase_add_test(tc, test_deep_nesting_rejected);
+    tcase_add_test(tc, test_property_name_valid);
     tcase_add_test(tc, test_badparam);
     suite_add_tcase(s, tc);
     return s;
