@@ -57,7 +57,12 @@ strata_client_t *strata_cli_open(const struct strata_global *g)
 
 int strata_cli_fail(const char *cmd, const struct st_error *err)
 {
-    fprintf(stderr, "strata %s: %s\n", cmd, err->text[0] ? err->text : strerror(errno));
+    const char *text = err->text[0] ? err->text : strerror(errno);
+    /* The daemon's errors often start with the method ("jobs: ..."): once. */
+    size_t n = strlen(cmd);
+    if (strncmp(text, cmd, n) == 0 && strncmp(text + n, ": ", 2) == 0)
+        text += n + 2;
+    fprintf(stderr, "strata %s: %s\n", cmd, text);
     return 1;
 }
 

@@ -43,6 +43,7 @@ expect 2 "strata tree: -d: 'abc' is not a depth from 1 to 1000" --uri="ipc://$TM
 daemon_start -L "$G"
 expect 2 "strata jobs: -u: no user 'no-such-user-qa'" jobs -u no-such-user-qa
 expect 2 "strata jobs: -n: 'x' is not a whole number from 0 to 1000000000" jobs -n x
+expect 1 'strata jobs: unknown state "bogus"' jobs -s run,bogus
 expect 2 "strata events: COUNT: 'abc' is not a whole number from 1 to 1000000000" events abc
 expect 2 "strata submit: no command given (or use --jobspec=FILE)" submit
 expect 2 "strata run: no command given (or use --jobspec=FILE)" run
