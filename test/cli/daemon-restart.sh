@@ -4,7 +4,8 @@
 # state.  The journal limit is low (16 records), so that the kills also land
 # before, during and after compactions (daemon-journal.sh kills at each
 # step of one on purpose).  Running jobs whose processes were lost fail with the reason.  A
-# corrupt journal tail is reported, not silently ignored.
+# corrupt journal tail is reported, not silently ignored.  Property changes
+# made at random kill points keep the last acknowledged value.
 . "$(dirname "$0")/daemon-lib.sh"
 GRUG=$SHARED/conformance/data/resource/grugs/tiny.graphml
 STATE=$TMP/state
@@ -83,5 +84,40 @@ daemon_stop
 : >"$TMP/stratad.err"
 daemon_start -L "$GRUG" --noexec -s "$STATE"
 check "clean after the tail was cut" test ! -s "$TMP/stratad.err" -o -z "$(grep corrupt "$TMP/stratad.err")"
+daemon_stop
+
+# property changes at random kill points (compactions between, 16-record
+# limit): after a restart the value is the last acknowledged one, or the
+# one sent after it (journaled, the reply not yet out)
+PSTATE=$TMP/pstate
+acked=0
+seq_now() {
+    "$STRATA" resource property get 0 | sed -n 's/.* seq=\([0-9]*\).*/\1/p'
+}
+for round in 1 2 3 4; do
+    daemon_start -L "$GRUG" --noexec -s "$PSTATE" --journal-max-records=16
+    got=$(seq_now)
+    got=${got:-0}
+    check "props round $round: seq=$got after $acked acknowledged" \
+        test "$got" -ge "$acked" -a "$got" -le $((acked + 1))
+    # Bounded: each set gives up after 10 s, the loop after 300 sets.
+    ( for k in $(seq $((got + 1)) $((got + 300))); do
+          "$STRATA" --timeout=10000 resource property set 0 "seq=$k" >/dev/null 2>&1 || break
+          echo "$k"
+      done ) >"$TMP/packs.$round" &
+    sub=$!
+    sleep "0.$((RANDOM % 9 + 1))"
+    kill -9 "$D_PID"
+    for _ in $(seq 600); do kill -0 "$sub" 2>/dev/null || break; sleep 0.1; done
+    kill "$sub" 2>/dev/null
+    wait "$sub" 2>/dev/null
+    a=$(tail -n 1 "$TMP/packs.$round")
+    [ -n "$a" ] && acked=$a
+done
+daemon_start -L "$GRUG" --noexec -s "$PSTATE" --journal-max-records=16
+got=$(seq_now)
+check "props: seq=${got:-none} after $acked acknowledged in the last round" \
+    test "${got:-0}" -ge "$acked" -a "${got:-0}" -le $((acked + 1))
+check "props: the journal was compacted" sh -c "sed -n 2p '$PSTATE/journal' | grep -q '\"type\":\"resources\"'"
 daemon_stop
 finish
