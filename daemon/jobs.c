@@ -1,6 +1,5 @@
 /* jobs: the job table and the job lifecycle. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -578,108 +577,6 @@ void inst_kick(struct instance *inst)
     pthread_kill(inst->main_thread, SIGUSR1);
 }
 
-/* ---- events' text ----------------------------------------------------------
- *
- * Every job publishes five events; json_dumps of each was a good part of a
- * small job's cost.  Events are flat objects of numbers and plain strings:
- * their text is written here, as json_dumps(JSON_COMPACT) writes it (keys
- * in insertion order, reals as "%.17g" with a ".0" when they would read as
- * integers).  Anything else (a nested value, a string needing escapes)
- * goes through json_dumps. */
-
-struct tbuf {
-    char *p;
-    size_t len, cap;
-};
-
-static bool tbuf_put(struct tbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return false;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return true;
-}
-
-/* "s" if it needs no escape (printable ASCII without '"' and '\\'). */
-static bool put_plain_string(struct tbuf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '"' ||
-            s[i] == '\\')
-            return false;
-    return tbuf_put(b, "\"", 1) && tbuf_put(b, s, n) && tbuf_put(b, "\"", 1);
-}
-
-/* A real as jansson writes it ("%.17g", ".0" added to an integral value). */
-static bool put_real(struct tbuf *b, double v)
-{
-    char num[40];
-    int n = isfinite(v) ? snprintf(num, sizeof num, "%.17g", v) : -1;
-    /* An exponent (jansson trims it) or another locale's decimal point:
-     * rare, left to json_dumps. */
-    if (n < 0 || (size_t)n + 3 > sizeof num || strpbrk(num, "e,"))
-        return false;
-    if (!strchr(num, '.')) {
-        memcpy(num + n, ".0", 3);
-        n += 2;
-    }
-    return tbuf_put(b, num, (size_t)n);
-}
-
-static bool put_flat_value(struct tbuf *b, json_t *v)
-{
-    char num[32];
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        return put_plain_string(b, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER:
-        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return tbuf_put(b, num, strlen(num));
-    case JSON_REAL:
-        return put_real(b, json_real_value(v));
-    case JSON_TRUE:
-        return tbuf_put(b, "true", 4);
-    case JSON_FALSE:
-        return tbuf_put(b, "false", 5);
-    case JSON_NULL:
-        return tbuf_put(b, "null", 4);
-    default:
-        return false;
-    }
-}
-
-/* json_dumps(o, JSON_COMPACT) of a flat object o. */
-static char *event_text(json_t *o)
-{
-    struct tbuf b = {0};
-    bool ok = tbuf_put(&b, "{", 1);
-    const char *key;
-    json_t *v;
-    bool first = true;
-    json_object_foreach(o, key, v)
-    {
-        ok = ok && (first || tbuf_put(&b, ",", 1)) && put_plain_string(&b, key, strlen(key)) &&
-             tbuf_put(&b, ":", 1) && put_flat_value(&b, v);
-        first = false;
-        if (!ok)
-            break;
-    }
-    if (ok && tbuf_put(&b, "}", 1))
-        return b.p;
-    free(b.p);
-    return json_dumps(o, JSON_COMPACT);
-}
-
 void inst_publish(struct instance *inst, const char *event, json_t *body)
 {
     if (!body)
@@ -688,7 +585,7 @@ void inst_publish(struct instance *inst, const char *event, json_t *body)
     json_object_set_new(body, "seq", json_integer(++inst->event_seq));
     json_object_set_new(body, "event", json_string(event));
     events_record(inst, body);
-    char *s = inst->server ? event_text(body) : NULL;
+    char *s = inst->server ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (s)
         server_publish(inst, s);
