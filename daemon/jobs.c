@@ -519,7 +519,10 @@ void inst_queue_event(void *arg, const struct queue_job *qj, const struct queue_
         job_started(inst, j);
     } else if (st->state == QUEUE_JOB_REJECTED) {
         char msg[128];
-        snprintf(msg, sizeof msg, "unsatisfiable: %s", strerror(st->reject_errno));
+        /* ENODEV: the resources changed (drain, shrink) so that it never fits. */
+        snprintf(msg, sizeof msg, "unsatisfiable: %s",
+                 st->reject_errno == ENODEV ? "this instance's resources can never satisfy it"
+                                            : strerror(st->reject_errno));
         inst_job_finish(inst, j, JOB_RESULT_FAILED, msg);
     }
 }

@@ -77,7 +77,7 @@ static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
         /* Words for the user rather than strerror(ENODEV): "No such device". */
         snprintf(msg, sizeof msg, "%s",
                  err && err->text[0] ? err->text
-                 : e == ENODEV       ? "it asks for more than this instance has"
+                 : e == ENODEV       ? "this instance's resources can never satisfy it"
                                      : strerror(e));
         jobspec_destroy(js);
         json_decref(spec);

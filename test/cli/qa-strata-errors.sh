@@ -47,10 +47,23 @@ expect 1 'strata jobs: unknown state "bogus"' jobs -s run,bogus
 expect 2 "strata events: COUNT: 'abc' is not a whole number from 1 to 1000000000" events abc
 expect 2 "strata submit: no command given (or use --jobspec=FILE)" submit
 expect 2 "strata run: no command given (or use --jobspec=FILE)" run
-expect 1 "strata submit: jobspecs[0]: unsatisfiable: it asks for more than this instance has" \
+expect 1 "strata submit: jobspecs[0]: unsatisfiable: this instance's resources can never satisfy it" \
     submit -n 100000 true
 expect 1 "strata cancel: job 999: no such job" cancel 999
 expect 2 "strata: 'abc' is not a job id" job info abc
+# A pending job the resources stop satisfying (its property removed) fails
+# with the reason in words, not strerror(ENODEV) ("No such device").
+"$STRATA" resource property set node0 qa_fast >/dev/null
+"$STRATA" resource property set node1 qa_fast >/dev/null
+hold=$("$STRATA" submit -N 2 --exclusive --noexec -t 30 true)
+wants=$("$STRATA" submit --requires=qa_fast --noexec -t 5 true)
+"$STRATA" resource property rm node0 qa_fast >/dev/null
+"$STRATA" resource property rm node1 qa_fast >/dev/null
+reason() { "$STRATA" job info "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("reason"))'; }
+wait_for 50 bash -c "'$STRATA' job info $wants | grep -q '\"result\": \"failed\"'"
+[ "$(reason "$wants")" = "unsatisfiable: this instance's resources can never satisfy it" ] &&
+    ok "pending job rejected in words" || fail "pending job rejected: $(reason "$wants")"
+"$STRATA" cancel "$hold"
 # A property no --requires could name is refused, not stored.
 expect 1 "strata resource property: properties: \"a|b=1\" is not KEY[=VALUE] (a key without ',', blanks, a leading '^' or any of !&'\"^\`|())" \
     resource property set 0 'a|b=1'
