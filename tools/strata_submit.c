@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,13 +204,88 @@ static void *follow_thread(void *arg)
     return NULL;
 }
 
+/* ---- run: an interrupt cancels the job ------------------------------------------ */
+
+/* SIGINT, SIGTERM and SIGHUP are blocked while run waits and taken by this
+ * thread with sigwait(): the first cancels the job (the wait then returns
+ * with its result), a second one leaves at once.  Without it, Ctrl-C ended
+ * the client and left the job running with nobody watching it.  SIGUSR2
+ * only wakes the thread when the wait is over. */
+struct interrupter {
+    const struct strata_global *g;
+    int64_t id;
+    sigset_t set;
+    volatile sig_atomic_t done; /* set by the main thread before SIGUSR2 */
+    volatile sig_atomic_t sig;  /* the first interrupt, 0 if none */
+};
+
+static void *interrupt_thread(void *arg)
+{
+    struct interrupter *in = arg;
+    int sig;
+    while (sigwait(&in->set, &sig) == 0 && !in->done) {
+        if (sig == SIGUSR2)
+            continue;
+        if (in->sig) /* a second interrupt: do not wait for the cancel */
+            _exit(128 + sig);
+        in->sig = sig;
+        fprintf(stderr, "strata: interrupt: canceling job %lld (again to leave now)\n",
+                (long long)in->id);
+        strata_client_t *c = strata_client_open(in->g->uri, in->g->timeout_ms, NULL);
+        json_t *res = NULL;
+        if (!c || strata_client_call(c, "cancel", json_pack("{s:[I]}", "ids", (json_int_t)in->id),
+                                     &res, NULL) < 0)
+            fprintf(stderr, "strata: could not cancel job %lld\n", (long long)in->id);
+        json_decref(res);
+        strata_client_close(c);
+    }
+    return NULL;
+}
+
+/* The interrupts, blocked in every thread: this must happen before the
+ * client library starts its own threads (at open), or the kernel hands
+ * the signal to one of those and its default action ends the process.
+ * old receives the mask to restore.  0, or -1 (errno). */
+static int interrupts_block(sigset_t *set, sigset_t *old)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGUSR2);
+    int rc = pthread_sigmask(SIG_BLOCK, set, old);
+    return rc == 0 ? 0 : (errno = rc, -1);
+}
+
+/* Start taking the interrupts of in->set (blocked already): 0, or -1 and
+ * run goes on without (the signals stay blocked until run ends). */
+static int interrupts_start(struct interrupter *in, pthread_t *t)
+{
+    return pthread_create(t, NULL, interrupt_thread, in) == 0 ? 0 : -1;
+}
+
+static void interrupts_stop(struct interrupter *in, pthread_t t)
+{
+    in->done = 1;
+    pthread_kill(t, SIGUSR2);
+    pthread_join(t, NULL);
+}
+
 /* run: wait while streaming the output, then exit like the job (Flux's
  * convention: its exit code, or 1 if it did not complete).  The submit
  * reply told where job outputs go (output_dir); the wait's reply carries
  * the result, so a job that ends at once costs a submit and a wait. */
-static int run_wait(strata_client_t *c, int64_t id, const char *dir)
+static int run_wait(const struct strata_global *g, strata_client_t *c, int64_t id,
+                    const char *dir, const sigset_t *blocked)
 {
     struct st_error err = {{0}};
+    struct interrupter in = {.g = g, .id = id};
+    pthread_t it;
+    bool interruptible = false;
+    if (blocked) {
+        in.set = *blocked;
+        interruptible = interrupts_start(&in, &it) == 0;
+    }
     char out[4096], errp[4096];
     snprintf(out, sizeof out, "%s/%lld.out", dir ? dir : "", (long long)id);
     snprintf(errp, sizeof errp, "%s/%lld.err", dir ? dir : "", (long long)id);
@@ -225,6 +301,8 @@ static int run_wait(strata_client_t *c, int64_t id, const char *dir)
     }
     json_t *info = NULL;
     int rc = strata_wait(c, id, &info, &err);
+    if (interruptible)
+        interrupts_stop(&in, it);
     if (threaded) {
         char b = 1;
         while (write(fl.stop[1], &b, 1) < 0 && errno == EINTR)
@@ -249,7 +327,7 @@ static int run_wait(strata_client_t *c, int64_t id, const char *dir)
     if (code == 0 && result && strcmp(result, "completed") != 0)
         code = 1;
     json_decref(info);
-    return code;
+    return in.sig ? 128 + in.sig : code; /* as a shell reports an interrupted command */
 }
 
 static int submit_and_print(const struct strata_global *g, struct submit_opts *o,
@@ -259,6 +337,8 @@ static int submit_and_print(const struct strata_global *g, struct submit_opts *o
     char *text = jobspec_to_json(js);
     json_t *spec = text ? json_loads(text, 0, NULL) : NULL;
     free(text);
+    sigset_t set, old;
+    bool blocked = run && interrupts_block(&set, &old) == 0;
     strata_client_t *c = spec ? strata_cli_open(g) : NULL;
     json_t *res = NULL;
     int rc = 1;
@@ -276,8 +356,9 @@ static int submit_and_print(const struct strata_global *g, struct submit_opts *o
          * only when the instance is local (ipc://). */
         const char *uri = strata_uri_resolve(g->uri, NULL);
         bool local = uri && strncmp(uri, "ipc://", 6) == 0;
-        rc = run ? run_wait(c, json_integer_value(json_array_get(json_object_get(res, "ids"), 0)),
-                           local ? json_string_value(json_object_get(res, "output_dir")) : NULL)
+        rc = run ? run_wait(g, c, json_integer_value(json_array_get(json_object_get(res, "ids"), 0)),
+                           local ? json_string_value(json_object_get(res, "output_dir")) : NULL,
+                           blocked ? &set : NULL)
                  : 0;
     } else if (c) {
         spec = NULL;
@@ -286,6 +367,8 @@ static int submit_and_print(const struct strata_global *g, struct submit_opts *o
     json_decref(spec);
     json_decref(res);
     strata_client_close(c);
+    if (blocked) /* an interrupt still pending now ends us as it would have */
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }
 

@@ -3,7 +3,8 @@
 # in the PATH of the environment it was submitted with (was the daemon's),
 # and a relative command ("./run.sh") from the job's working directory (was
 # the daemon's); a command that is not there exits 127, one that is not
-# executable 126 (both were 1), with the reason in strata run's message.
+# executable 126 (both were 1), with the reason in strata run's message; an
+# interrupt of strata run cancels its job.
 source "$(dirname "$0")/daemon-lib.sh"
 G=${STRATA_CONFORMANCE:?}/data/resource/grugs/tiny.graphml
 mkdir -p "$TMP/bin" "$TMP/work"
@@ -36,5 +37,28 @@ check "job info keeps exitcode 127 and result failed" \
 # Without the submitter's environment the daemon's PATH is searched.
 out=$("$STRATA" run --no-env echo plain 2>&1)
 [ "$out" = "plain" ] && ok "--no-env: the daemon's PATH" || fail "--no-env: $out"
+# Ctrl-C on strata run cancels the job (it was left running, unwatched) and
+# exits 130 as a shell reports an interrupted command; SIGTERM likewise (143).
+for sig in INT TERM; do
+    out=$(python3 - "$STRATA" "$sig" <<'PY'
+import signal, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "run", "sleep", "60"], stderr=subprocess.PIPE, text=True)
+time.sleep(1.0)
+p.send_signal(getattr(signal, "SIG" + sys.argv[2]))
+try:
+    rc = p.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    p.kill()
+    rc = "hung"
+print(rc, p.stderr.read().splitlines()[0] if rc != "hung" else "")
+PY
+)
+    want=$([ "$sig" = INT ] && echo 130 || echo 143)
+    id=$("$STRATA" jobs -a -n 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+    st=$("$STRATA" jobs -a -n 1 | awk 'NR == 2 { print $4 }')
+    [[ "$out" == "$want strata: interrupt: canceling job $id (again to leave now)" && "$st" = CA ]] &&
+        ok "SIG$sig on strata run: job $id canceled, exit $want" ||
+        fail "SIG$sig on strata run: '$out', job $id state $st"
+done
 daemon_stop
 finish
