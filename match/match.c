@@ -362,6 +362,7 @@ void match_destroy(matcher_t *m)
     for (size_t i = 0; i < m->njobs; i++)
         free(m->jobs[i].spans);
     free(m->jobs);
+    free(m->stale);
     for (int k = 0; k < m->nf; k++)
         free(m->fnames[k]);
     policy_destroy(m->policy);
@@ -400,12 +401,19 @@ static struct mjob *job_new(matcher_t *m, int64_t jobid)
     return j;
 }
 
-void match_job_drop(matcher_t *m, struct mjob *j)
+/* Forget a job that never held anything (a failed commit). */
+static void job_discard(matcher_t *m, struct mjob *j)
 {
     free(j->spans);
     size_t i = (size_t) (j - m->jobs);
     memmove(&m->jobs[i], &m->jobs[i + 1], (m->njobs - i - 1) * sizeof(*j));
     m->njobs--;
+}
+
+void match_job_drop(matcher_t *m, struct mjob *j)
+{
+    match_stale_gone(m, j);
+    job_discard(m, j);
 }
 
 /* ---- match ops ----------------------------------------------------------------------------
@@ -575,30 +583,43 @@ static bool root_may_fit(const struct msel *s, int64_t t, int64_t dur)
     return true;
 }
 
+/* The root search key of time t admits the request (match_stale_admits). */
+static bool key_admits(const struct msel *s, int64_t t)
+{
+    int64_t tot[MATCH_MAX_FILTERS] = {0};
+    match_request_totals(s->m, s->m->reqs, s->ntop, tot);
+    return match_stale_admits(s->m, t, tot);
+}
+
 /* The earliest time after now at which the request fits: availability only
- * grows when a job's window ends, so those are the only candidates. */
+ * grows when a job's window ends, so those are the only candidates.  With
+ * stale search keys (match_stale_admits) an end can be skipped; a later
+ * start is then a candidate too, as every point is in the reference. */
 static int reserve_search(struct msel *s, int64_t now, int64_t dur, int64_t *at)
 {
     matcher_t *m = s->m;
     if (m->njobs == 0)
         return -1;
-    int64_t *ends = malloc(m->njobs * sizeof(*ends));
+    bool stale = m->nstale > 0;
+    int64_t *ends = malloc((stale ? 2 : 1) * m->njobs * sizeof(*ends));
     if (!ends) {
         s->error = ENOMEM;
         return -1;
     }
     size_t n = 0;
     for (size_t i = 0; i < m->njobs; i++) {
-        int64_t e = m->jobs[i].at + m->jobs[i].duration;
+        int64_t b = m->jobs[i].at, e = b + m->jobs[i].duration;
         if (e > now && e < m->graph_end)
             ends[n++] = e;
+        if (stale && b > now && b < m->graph_end)
+            ends[n++] = b;
     }
     qsort(ends, n, sizeof(*ends), cmp_i64);
     int rc = -1;
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && ends[i] == ends[i - 1])
             continue;
-        if (!root_may_fit(s, ends[i], dur))
+        if (!root_may_fit(s, ends[i], dur) || (stale && !key_admits(s, ends[i])))
             continue;
         if (select_at(s, ends[i], dur, false) == 0) {
             *at = ends[i];
@@ -623,10 +644,11 @@ int match_commit_job(struct msel *s, int64_t jobid, bool reserved, writer_t *w)
     job->reserved = reserved;
     if (match_commit(s, job, w) < 0) {
         int e = errno;
-        match_job_drop(m, job);
+        job_discard(m, job);
         errno = e;
         return -1;
     }
+    match_stale_touch(m, job->at, job->duration);
     if (m->pol->stop_on_first)
         match_update_weights_job(m, job, s->now);
     return 0;

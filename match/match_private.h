@@ -106,6 +106,15 @@ struct mjob {
     size_t nspans, cap;
 };
 
+/* A scheduled point of the root filter whose search key the reference
+ * leaves stale (elastic.c): the root's filter totals changed by delta[]
+ * (per filter type) while the point at t existed, and no span over t was
+ * added or removed since. */
+struct mstale {
+    int64_t t;
+    int64_t delta[MATCH_MAX_FILTERS];
+};
+
 struct mfilter_entry {
     atom_t hl; /* ATOM_NONE: any type (ALL) */
     int lli;   /* index into matcher.ftypes */
@@ -182,6 +191,10 @@ struct matcher {
     /* jobs */
     struct mjob *jobs;
     size_t njobs, capjobs;
+
+    /* stale root search keys, sorted by t (elastic.c, match_stale_*) */
+    struct mstale *stale;
+    size_t nstale;
 };
 
 /* A compiled jobspec constraint (hostlists and idsets decoded once). */
@@ -264,6 +277,26 @@ int match_refilter(matcher_t *m);
  * expanded: expand the jobs' holds (match_job_unhold) before the graft.
  * 0, or -1 with errno (EINVAL: NULL m or from out of range; ENOMEM). */
 int match_prime_attached(matcher_t *m, vtx_t from);
+/* elastic.c: the reference's earliest-time search reads the root filter's
+ * points by a key (the point's free amount of the root's first filter type)
+ * that a change of the totals does not update: after an attach or remove
+ * while jobs exist, every point then present keeps its former key until a
+ * span over it is added or removed (or the point goes).  A stale point's
+ * key is its free amount minus the deltas since; the search skips a
+ * candidate whose key is below the request.
+ *
+ * match_stale_touch: a span over [at, at + duration) was added (a job
+ * committed): the points in it are keyed afresh.  No-op without stale
+ * points or on a NULL m. */
+void match_stale_touch(matcher_t *m, int64_t at, int64_t duration);
+/* Job j (still in the table) is going: its window is keyed afresh and its
+ * end point goes if no other job starts or ends there.  No-op without stale
+ * points or on NULL arguments. */
+void match_stale_gone(matcher_t *m, const struct mjob *j);
+/* true unless t is a stale point whose key is below what the request
+ * (filter-type totals tot[], as match_request_totals) needs of the root's
+ * first tracked filter type; true on NULL arguments. */
+bool match_stale_admits(const matcher_t *m, int64_t t, const int64_t *tot);
 /* Record a job and commit the current selection for it (emit to w). */
 int match_commit_job(struct msel *s, int64_t jobid, bool reserved, writer_t *w);
 void match_tag_walk_stats(matcher_t *m, const struct mjob *j, struct match_stats *st);
