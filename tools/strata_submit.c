@@ -95,6 +95,20 @@ static char *own(struct submit_opts *o, char *s)
     return s;
 }
 
+/* "key=<value as a JSON string>": a name or a directory with '"' or '\\'
+ * in it must stay what it is, not become other JSON (or a backspace). */
+static char *setattr_string(const char *key, const char *value)
+{
+    json_t *v = json_string(value);
+    char *q = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    json_decref(v);
+    char *s = NULL;
+    if (q && asprintf(&s, "%s=%s", key, q) < 0)
+        s = NULL;
+    free(q);
+    return s;
+}
+
 static int parse_one_opt(struct submit_opts *o, int c, const char *arg)
 {
     struct st_error err;
@@ -108,7 +122,11 @@ static int parse_one_opt(struct submit_opts *o, int c, const char *arg)
     switch (c) {
     case SO_NOENV: o->no_env = true; return 0;
     case SO_NAME:
-        if (asprintf(&s, "system.job.name=\"%s\"", arg) < 0 || !own(o, s))
+        if (!*arg) {
+            fprintf(stderr, "strata: --name: the name must not be empty\n");
+            return -1;
+        }
+        if (!(s = own(o, setattr_string("system.job.name", arg))))
             return -1;
         return jobspec_strv_push(&o->cli.setattr, s);
     case SO_NOEXEC: o->noexec = true; return 0;
@@ -129,7 +147,7 @@ static int add_environment(struct submit_opts *o, struct jobspec_strv *env)
         if (jobspec_strv_push(env, o->cli.env.v[i]) < 0)
             return -1;
     char cwd[4096], *s;
-    if (getcwd(cwd, sizeof cwd) && asprintf(&s, "system.cwd=\"%s\"", cwd) >= 0 && own(o, s))
+    if (getcwd(cwd, sizeof cwd) && (s = own(o, setattr_string("system.cwd", cwd))))
         return jobspec_strv_push(&o->cli.setattr, s);
     return 0;
 }

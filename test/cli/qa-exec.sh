@@ -37,6 +37,16 @@ check "job info keeps exitcode 127 and result failed" \
 # Without the submitter's environment the daemon's PATH is searched.
 out=$("$STRATA" run --no-env echo plain 2>&1)
 [ "$out" = "plain" ] && ok "--no-env: the daemon's PATH" || fail "--no-env: $out"
+# A working directory and a --name with '"' and '\' in them reach the job as
+# they are (they were pasted into JSON text: the cwd became another path).
+odd="$TMP/we\"ird\\dir"
+mkdir -p "$odd"
+out=$(cd "$odd" && "$STRATA" run --name 'my "job"' pwd 2>&1)
+[ "$out" = "$odd" ] && ok "cwd with quote and backslash" || fail "odd cwd: '$out' want '$odd'"
+"$STRATA" jobs -a -n 1 | grep -q 'my "job"' && ok "--name with quotes" || fail "--name with quotes"
+out=$("$STRATA" submit --name= true 2>&1)
+[ $? -eq 2 ] && [[ "$out" == "strata: --name: the name must not be empty"* ]] && ok "empty --name refused" ||
+    fail "empty --name: $out"
 # Ctrl-C on strata run cancels the job (it was left running, unwatched) and
 # exits 130 as a shell reports an interrupted command; SIGTERM likewise (143).
 for sig in INT TERM; do
