@@ -141,9 +141,8 @@ strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_e
             nng_close(c->req);
         free(c);
         if (rv == NNG_EINVAL || rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP)
-            return st_errorf_null(err, EINVAL,
-                                  "%s: not a stratad URI (ipc://PATH or tls+tcp://HOST:PORT)",
-                                  uri);
+            return st_errorf_null(
+                err, EINVAL, "%s: not a stratad URI (ipc://PATH or tls+tcp://HOST:PORT)", uri);
         return st_errorf_null(err, e, "%s: %s (is stratad running?)", uri, nng_strerror(rv));
     }
     /* No resend: a request the daemon acted on must not be applied twice. */

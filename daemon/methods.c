@@ -632,7 +632,8 @@ static int prop_split(const char *s, char *key, size_t n, const char **value,
         key[k] = '\0';
     }
     if (!s || k == 0 || k >= n || strcspn(s, ", \t") < k || !jobspec_property_name_valid(key))
-        return st_errorf(err, EINVAL, "properties: \"%s\" is not KEY[=VALUE] (a key without "
+        return st_errorf(err, EINVAL,
+                         "properties: \"%s\" is not KEY[=VALUE] (a key without "
                          "',', blanks, a leading '^' or any of !&'\"^`|())",
                          s ? s : "(missing)");
     *value = s[k] ? s + k + 1 : "";

@@ -29,8 +29,7 @@ static const char usage_text[] =
     "  -v, --verbose        print \"FILE: valid\" for valid files\n"
     "      --emit           print each valid jobspec back (YAML, or JSON with --json)\n"
     "\n"
-    "Build options (print a V1 jobspec like `flux submit` would):\n"
-    JOBSPEC_CLI_HELP
+    "Build options (print a V1 jobspec like `flux submit` would):\n" JOBSPEC_CLI_HELP
     "      --json           print JSON instead of YAML\n"
     "      --yaml           print YAML (the default; undoes an earlier --json)\n"
     "  -h, --help           show this help\n";
@@ -135,12 +134,14 @@ static int run_validate(const struct options *o, char **files, int nfiles)
 {
     if (nfiles == 0) {
         fputs("jobspec-validate: give one or more jobspec files (\"-\" reads stdin), or "
-              "--build\n", stderr);
+              "--build\n",
+              stderr);
         return try_help();
     }
     if (o->shape_given) { /* silently ignored, they would hide a missing --build */
         fputs("jobspec-validate: -N, -n, -c, -g, -t and the other shape options need "
-              "--build\n", stderr);
+              "--build\n",
+              stderr);
         return try_help();
     }
     int rc = 0;
@@ -181,8 +182,8 @@ int main(int argc, char **argv)
     /* When building, "+" stops at the first non-option so that the command
      * keeps its own options without needing "--"; when validating, options
      * may follow the file names. */
-    const char *optstring = wants_build(argc, argv) ? "+hqv" JOBSPEC_CLI_SHORTOPTS
-                                                : "hqv" JOBSPEC_CLI_SHORTOPTS;
+    const char *optstring =
+        wants_build(argc, argv) ? "+hqv" JOBSPEC_CLI_SHORTOPTS : "hqv" JOBSPEC_CLI_SHORTOPTS;
     while ((c = getopt_long(argc, argv, optstring, long_opts, NULL)) != -1) {
         if ((rc = handle_opt(&o, c, optarg)) != 0)
             break;

@@ -232,8 +232,10 @@ static int check_fields(json_t *o, const char *where, struct st_error *err)
         int n = snprintf(word, sizeof word, " %s ", key);
         if (n < 0 || (size_t) n >= sizeof word ||
             !strstr(" id submit run requested procs priority jobspec shape queue ", word))
-            return st_errorf(err, EINVAL, "%s: unknown field \"%s\" (id, submit, run, "
-                             "requested, procs, priority, jobspec, shape, queue)", where, key);
+            return st_errorf(err, EINVAL,
+                             "%s: unknown field \"%s\" (id, submit, run, "
+                             "requested, procs, priority, jobspec, shape, queue)",
+                             where, key);
     }
     return 0;
 }

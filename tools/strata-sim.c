@@ -343,8 +343,10 @@ static int check_queues(const char *list)
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(t, ':');
         if (colon == t || (colon && !queue_policy_exists(colon + 1))) {
-            fprintf(stderr, "strata-sim: --queues: bad item '%s' (NAME[:fcfs|easy|hybrid|"
-                    "conservative])\n", t);
+            fprintf(stderr,
+                    "strata-sim: --queues: bad item '%s' (NAME[:fcfs|easy|hybrid|"
+                    "conservative])\n",
+                    t);
             return -1;
         }
     }
@@ -393,8 +395,10 @@ static int check_args(const struct options *o)
         return -1;
     }
     if (m->format && !reader_format_valid(m->format)) {
-        fprintf(stderr, "strata-sim: unknown --format '%s' (grug, jgf, jgf_shorthand, hwloc, "
-                "rv1exec)\n", m->format);
+        fprintf(stderr,
+                "strata-sim: unknown --format '%s' (grug, jgf, jgf_shorthand, hwloc, "
+                "rv1exec)\n",
+                m->format);
         return -1;
     }
     if (strcmp(o->plot_format, "png") != 0 && strcmp(o->plot_format, "svg") != 0) {
@@ -515,13 +519,17 @@ static int load(struct program *p)
     if (sim_workload_load(o->trace, &lo, &p->w, &err) < 0)
         goto fail;
     if (!p->g && sim_trace_procs(&p->w) <= 0) {
-        fprintf(stderr, "strata-sim: %s: no '; MaxProcs:' or '; MaxNodes:' header: give "
-                "--procs N, --nodes N [--cores-per-node C] or --machine FILE\n", o->trace);
+        fprintf(stderr,
+                "strata-sim: %s: no '; MaxProcs:' or '; MaxNodes:' header: give "
+                "--procs N, --nodes N [--cores-per-node C] or --machine FILE\n",
+                o->trace);
         return -1;
     }
     if (!p->g && p->w.max_procs <= 0 && !o->quiet)
-        fprintf(stderr, "strata-sim: %s has no MaxProcs: a flat machine of its MaxNodes "
-                "(%lld) cores\n", o->trace, (long long) p->w.max_nodes);
+        fprintf(stderr,
+                "strata-sim: %s has no MaxProcs: a flat machine of its MaxNodes "
+                "(%lld) cores\n",
+                o->trace, (long long) p->w.max_nodes);
     if (!p->g) {
         o->machine.procs = sim_trace_procs(&p->w);
         if (!(p->g = sim_machine_create(&o->machine, &err)))

@@ -483,8 +483,10 @@ int strata_cmd_tree_run(const struct strata_global *g, int argc, char **argv)
             return 0;
         } else {
             /* Not taken as the command: "--help" or a typo would run as jobs. */
-            fprintf(stderr, "strata tree-run: unknown option '%s' (a command starting "
-                    "with '-' goes after --)\n", a);
+            fprintf(stderr,
+                    "strata tree-run: unknown option '%s' (a command starting "
+                    "with '-' goes after --)\n",
+                    a);
             return 2;
         }
     }

@@ -664,8 +664,8 @@ END_TEST
 START_TEST(test_property_name_valid)
 {
     static const char *const good[] = {"fast", "ib", "a.b-c_d", "x=y", "0"};
-    static const char *const bad[] = {"", "^fast", "a|b", "a&b", "a!", "(x)", "a'b",
-                                      "a\"b", "a`b", "a^b"};
+    static const char *const bad[] = {"",    "^fast", "a|b",  "a&b", "a!",
+                                      "(x)", "a'b",   "a\"b", "a`b", "a^b"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         ck_assert_msg(jobspec_property_name_valid(good[i]), "%s refused", good[i]);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

@@ -27,7 +27,7 @@ static const struct {
     size_t jobs;   /* jobs kept: the 5-processor one only fits 5 or more */
 } cases[] = {
     {"; MaxProcs: 8\n", 8, 2},
-    {"; MaxNodes: 4\n", 4, 1},                 /* Lublin-style: nodes only */
+    {"; MaxNodes: 4\n", 4, 1},                  /* Lublin-style: nodes only */
     {"; MaxNodes: 2\n; MaxProcs: 16\n", 16, 2}, /* MaxProcs wins */
     {"; MaxProcs: 16\n; MaxNodes: 2\n", 16, 2}, /* in either order */
     {"; nothing\n", 0, 2},                      /* unknown: nothing dropped */
