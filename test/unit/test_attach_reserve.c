@@ -1,0 +1,331 @@
+/* Unit tests for the reference's stale root search keys after a re-size
+ * with jobs (match/elastic.c, match_stale_*): a reservation's earliest time
+ * after an attach.  Our own graphs: cluster0 with node0, node1 attached
+ * later, each with `n` cores; whole-node and n-core jobs of an hour.
+ *
+ * The rule: an attach (or remove) while jobs exist leaves each point of
+ * the root filter (the jobs' starts and ends) keyed by its former free
+ * cores until a span over it is added or removed; the search skips a
+ * candidate whose key is below the request.  t3028 009 in small is
+ * test_skips_stale_end. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobspec/jobspec.h"
+#include "match/instance_grow.h"
+#include "match/match_private.h"
+#include "resource/reader.h"
+#include "testlib.h"
+
+/* Append a JGF vertex to buf. */
+static void vertex(char *buf, size_t n, int id, const char *type, int vid, const char *path)
+{
+    const char *base = strrchr(path, '/') + 1;
+    size_t len = strlen(buf);
+    snprintf(buf + len, n - len,
+             "%s{\"id\": \"%d\", \"metadata\": {\"type\": \"%s\", \"basename\": \"%s\", "
+             "\"name\": \"%s\", \"id\": %d, \"uniq_id\": %d, \"rank\": -1, \"exclusive\": "
+             "false, \"unit\": \"\", \"size\": 1, \"paths\": {\"containment\": \"%s\"}}}",
+             buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, path);
+}
+
+static void edge(char *buf, size_t n, int src, int dst)
+{
+    size_t len = strlen(buf);
+    snprintf(buf + len, n - len,
+             "%s{\"source\": \"%d\", \"target\": \"%d\", \"metadata\": {\"subsystem\": "
+             "\"containment\"}}",
+             buf[len - 1] != '[' ? ", " : "", src, dst);
+}
+
+/* cluster0 with node `node` and its `ncores` cores (ids 10 + node and
+ * 100 * (node + 1) + c). */
+static char *node_jgf(int node, int ncores)
+{
+    static char text[16384];
+    char p[128];
+    snprintf(text, sizeof text, "{\"graph\": {\"nodes\": [");
+    vertex(text, sizeof text, 0, "cluster", 0, "/cluster0");
+    snprintf(p, sizeof p, "/cluster0/node%d", node);
+    vertex(text, sizeof text, 10 + node, "node", node, p);
+    for (int c = 0; c < ncores; c++) {
+        snprintf(p, sizeof p, "/cluster0/node%d/core%d", node, c);
+        vertex(text, sizeof text, 100 * (node + 1) + c, "core", c, p);
+    }
+    size_t len = strlen(text);
+    snprintf(text + len, sizeof text - len, "], \"edges\": [");
+    edge(text, sizeof text, 0, 10 + node);
+    for (int c = 0; c < ncores; c++)
+        edge(text, sizeof text, 10 + node, 100 * (node + 1) + c);
+    len = strlen(text);
+    snprintf(text + len, sizeof text - len, "]}}");
+    return text;
+}
+
+static jobspec_t *parse(const char *text)
+{
+    struct st_error err = {{0}};
+    jobspec_t *js = jobspec_parse_string(text, strlen(text), "test", &err);
+    ck_assert_msg(js != NULL, "%s", err.text);
+    return js;
+}
+
+/* A slot of n cores for dur seconds. */
+static jobspec_t *cores(int n, int dur)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "version: 9999\nresources:\n  - type: slot\n    count: 1\n    label: default\n"
+             "    with:\n      - type: core\n        count: %d\nattributes:\n  system:\n"
+             "    duration: %d\ntasks:\n  - command: [ app ]\n    slot: default\n"
+             "    count:\n      per_slot: 1\n",
+             n, dur);
+    return parse(buf);
+}
+
+/* One exclusive node with n cores, for an hour (the jobspec of t3028). */
+static jobspec_t *whole_node(int n)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "version: 9999\nresources:\n  - type: node\n    count: 1\n    exclusive: true\n"
+             "    with:\n      - type: slot\n        count: 1\n        label: default\n"
+             "        with:\n          - type: core\n            count: %d\n"
+             "attributes:\n  system:\n    duration: 3600\ntasks:\n  - command: [ app ]\n"
+             "    slot: default\n    count:\n      per_slot: 1\n",
+             n);
+    return parse(buf);
+}
+
+static graph_t *g;
+static matcher_t *m;
+
+static void start(int ncores, const char *policy)
+{
+    struct st_error err = {{0}};
+    g = reader_jgf_parse(node_jgf(0, ncores), "node0", &err);
+    ck_assert_msg(g != NULL, "%s", err.text);
+    struct match_params p = {0};
+    p.policy = policy;
+    m = match_create(g, &p, &err);
+    ck_assert_msg(m != NULL, "%s", err.text);
+}
+
+static void teardown(void)
+{
+    match_destroy(m);
+    graph_destroy(g);
+    m = NULL;
+    g = NULL;
+}
+
+/* Run op for job id; the time it was scheduled at, or -1 (errno set). */
+static int64_t run(enum match_op op, jobspec_t *js, int64_t id)
+{
+    int64_t at = 0;
+    struct st_error err = {{0}};
+    if (match_run(m, op, js, id, &at, NULL, NULL, &err) < 0)
+        return -1;
+    return at;
+}
+
+static void attach(int node, int ncores)
+{
+    struct st_error err = {{0}};
+    ck_assert_msg(match_attach_live(m, node_jgf(node, ncores), &err) == 0, "%s", err.text);
+}
+
+/* t3028 009 in small: node0 (2 cores) allocated over [0, 3600) and
+ * reserved over [3600, 7200); node1 attached, taken over [0, 3600);
+ * job 1 cancelled, node0 taken again over [0, 3600).  The point at 3600
+ * was never inside a span added or removed after the attach: its key is
+ * the 0 cores free there before (2 of 4 now), so a whole node is reserved
+ * on node0 at 7200, not on node1 at 3600.  The same jobs without the attach
+ * in between (both nodes there from the start) reserve at 3600. */
+static int64_t job7(bool attach_between)
+{
+    jobspec_t *node = whole_node(2);
+    if (!attach_between)
+        attach(1, 2);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, node, 1), 0);
+    if (attach_between) {
+        ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, node, 2), 3600);
+        ck_assert_int_eq(run(MATCH_ALLOCATE, node, 3), -1);
+        attach(1, 2);
+        ck_assert_uint_eq(m->nstale, 2); /* 3600 and 7200 */
+        ck_assert_int_eq(run(MATCH_ALLOCATE, node, 4), 0);
+    } else {
+        ck_assert_int_eq(run(MATCH_ALLOCATE, node, 4), 0);
+        ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, node, 2), 3600);
+        ck_assert_uint_eq(m->nstale, 0);
+    }
+    ck_assert_int_eq(match_cancel(m, 1, NULL), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, node, 5), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, node, 6), -1);
+    ck_assert_int_eq(errno, EBUSY);
+    int64_t at = run(MATCH_ALLOCATE_ORELSE_RESERVE, node, 7);
+    jobspec_destroy(node);
+    return at;
+}
+
+START_TEST(test_skips_stale_end)
+{
+    start(2, "low");
+    ck_assert_int_eq(job7(true), 7200);
+    teardown();
+    start(2, "low");
+    ck_assert_int_eq(job7(false), 3600);
+    teardown();
+}
+END_TEST
+
+/* Removing a span over a stale point keys it afresh.  node0's two cores
+ * busy over [0, 3600), then reserved one by one over [3600, 7200) (jobs 2
+ * and 3); node1 attached, taken over [0, 3600), node0 again over [0, 3600).
+ * Two cores are free at 3600 (node1's) but the key says 0: the search gives
+ * 7200.  Cancelling job 2 (over 3600) refreshes the point: 3 cores free,
+ * node1's two of them at 3600. */
+START_TEST(test_cancel_refreshes)
+{
+    start(2, "low");
+    jobspec_t *two = cores(2, 3600), *one = cores(1, 3600);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, two, 1), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, one, 2), 3600);
+    ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, one, 3), 3600);
+    attach(1, 2);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, two, 4), 0); /* node1 */
+    ck_assert_int_eq(match_cancel(m, 1, NULL), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, two, 5), 0); /* node0 */
+    ck_assert_int_eq(run(MATCH_WITHOUT_ALLOCATING_FUTURE, two, 6), 7200);
+    ck_assert_int_eq(match_cancel(m, 2, NULL), 0);
+    ck_assert_int_eq(run(MATCH_WITHOUT_ALLOCATING_FUTURE, two, 7), 3600);
+    /* the point at 7200 is still job 3's end: still stale */
+    ck_assert_uint_eq(m->nstale, 1);
+    ck_assert_int_eq(match_cancel(m, 3, NULL), 0);
+    ck_assert_uint_eq(m->nstale, 0); /* no job ends there: the point went */
+    jobspec_destroy(two);
+    jobspec_destroy(one);
+    teardown();
+}
+END_TEST
+
+/* Adding a span over a stale point keys it afresh.  node0's four cores
+ * busy over [0, 3600) and reserved over [3600, 7200); node1 (4 cores)
+ * attached; on node1, 2 cores over [0, 3600) and 2 over [0, 7200) (over
+ * 3600: the point is keyed again).  2 cores are free at 3600 on node1 and
+ * the key says so: 3600.  Without the 7200-second job (node1's other two
+ * cores busy over [0, 3600) instead) the key at 3600 stays stale (4 free,
+ * less the 4 attached: 0) and the search gives 7200. */
+static int64_t refresh_by_commit(bool over)
+{
+    start(4, "low");
+    jobspec_t *four = cores(4, 3600), *two = cores(2, 3600), *two_long = cores(2, 7200);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, four, 1), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, four, 2), 3600);
+    attach(1, 4);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, two, 3), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, over ? two_long : two, 4), 0);
+    int64_t at = run(MATCH_WITHOUT_ALLOCATING_FUTURE, two, 5);
+    jobspec_destroy(four);
+    jobspec_destroy(two);
+    jobspec_destroy(two_long);
+    teardown();
+    return at;
+}
+
+START_TEST(test_commit_refreshes)
+{
+    ck_assert_int_eq(refresh_by_commit(true), 3600);
+    ck_assert_int_eq(refresh_by_commit(false), 7200);
+}
+END_TEST
+
+/* Removing what was attached gives the points their keys back: no stale
+ * point is left and the search is the plain one. */
+START_TEST(test_remove_restores)
+{
+    start(2, "low");
+    jobspec_t *node = whole_node(2);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, node, 1), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, node, 2), 3600);
+    attach(1, 2);
+    ck_assert_uint_eq(m->nstale, 2);
+    struct st_error err = {{0}};
+    ck_assert_msg(match_remove_path(m, "/cluster0/node1", &err) == 0, "%s", err.text);
+    ck_assert_uint_eq(m->nstale, 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, node, 3), 7200);
+    jobspec_destroy(node);
+    teardown();
+}
+END_TEST
+
+/* An attach without jobs leaves nothing stale (no point exists). */
+START_TEST(test_attach_idle)
+{
+    start(2, "low");
+    attach(1, 2);
+    ck_assert_uint_eq(m->nstale, 0);
+    jobspec_t *node = whole_node(2);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, node, 1), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, node, 2), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, node, 3), 3600);
+    jobspec_destroy(node);
+    teardown();
+}
+END_TEST
+
+START_TEST(test_stale_bad_params)
+{
+    int64_t tot[MATCH_MAX_FILTERS] = {0};
+    /* NULL matcher or job: nothing to do, nothing refused */
+    match_stale_touch(NULL, 0, 3600);
+    match_stale_gone(NULL, NULL);
+    ck_assert(match_stale_admits(NULL, 3600, tot));
+    start(2, "low");
+    jobspec_t *node = whole_node(2);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, node, 1), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, node, 2), 3600);
+    attach(1, 2);
+    ck_assert_uint_eq(m->nstale, 2);
+    match_stale_gone(m, NULL);
+    ck_assert(match_stale_admits(m, 3600, NULL));
+    /* an empty or negative window touches nothing */
+    match_stale_touch(m, 3600, 0);
+    match_stale_touch(m, 3600, -5);
+    ck_assert_uint_eq(m->nstale, 2);
+    /* 2 cores free at 3600 now, 0 before the attach: the key is 0, which
+     * a request of no core passes and one of 1 core does not */
+    ck_assert(match_stale_admits(m, 3600, tot));
+    tot[0] = 1;
+    ck_assert(!match_stale_admits(m, 3600, tot));
+    ck_assert(match_stale_admits(m, 7200, tot)); /* 4 free, key 2 */
+    ck_assert(match_stale_admits(m, 5000, tot)); /* not a point */
+    match_stale_touch(m, 3600, 1);
+    ck_assert_uint_eq(m->nstale, 1);
+    ck_assert(match_stale_admits(m, 3600, tot));
+    jobspec_destroy(node);
+    teardown();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("attach_reserve");
+    TCase *tc = tcase_create("stale_keys");
+    tcase_add_test(tc, test_skips_stale_end);
+    tcase_add_test(tc, test_cancel_refreshes);
+    tcase_add_test(tc, test_commit_refreshes);
+    tcase_add_test(tc, test_remove_restores);
+    tcase_add_test(tc, test_attach_idle);
+    tcase_add_test(tc, test_stale_bad_params);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tl_run(suite());
+}
