@@ -492,6 +492,9 @@ int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv
     return code;
 }
 
+static int command_index(int argc, char **argv, bool *bad);
+static int check_script(const char *script);
+
 /* batch and alloc are submit and run with the instance attribute. */
 static int submit_instance(const struct strata_global *g, int argc, char **argv, int run)
 {
@@ -514,12 +517,16 @@ int strata_cmd_batch(const struct strata_global *g, int argc, char **argv)
                         "Submit SCRIPT to run inside a new instance over the job's allocation.\n");
         return 2;
     }
+    bool bad;
+    int i = command_index(argc, argv, &bad);
+    if (!bad && i < argc && check_script(argv[i]) < 0)
+        return 1;
     return submit_instance(g, argc, argv, 0);
 }
 
 /* Where the command starts after strata submit's options (argc if none).
- * Unknown options are left for submit to report. */
-static int command_index(int argc, char **argv)
+ * Unknown options are left for submit to report; *bad tells there was one. */
+static int command_index(int argc, char **argv, bool *bad)
 {
     static const struct option opts[] = {
         JOBSPEC_CLI_LONGOPTS,
@@ -530,10 +537,36 @@ static int command_index(int argc, char **argv)
     };
     optind = 1;
     opterr = 0;
-    while (getopt_long(argc, argv, "+" JOBSPEC_CLI_SHORTOPTS "qh", opts, NULL) != -1)
-        ;
+    *bad = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "+" JOBSPEC_CLI_SHORTOPTS "qh", opts, NULL)) != -1)
+        *bad |= c == '?';
     opterr = 1;
     return optind;
+}
+
+/* A batch script must be there now, not only fail in the new instance
+ * (exit 127, no reason given): looked up as the job will look it up, in
+ * PATH unless it names a directory.  0, or -1 with a message. */
+static int check_script(const char *script)
+{
+    if (strchr(script, '/')) {
+        if (access(script, X_OK) == 0)
+            return 0;
+        fprintf(stderr, "strata batch: %s: %s\n", script, strerror(errno));
+        return -1;
+    }
+    const char *path = getenv("PATH");
+    char buf[4096];
+    for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+        size_t n = strcspn(p, ":");
+        snprintf(buf, sizeof buf, "%.*s/%s", (int)n, n ? p : ".", script);
+        if (access(buf, X_OK) == 0)
+            return 0;
+        p += n + (p[n] == ':');
+    }
+    fprintf(stderr, "strata batch: %s: command not found\n", script);
+    return -1;
 }
 
 /* Submit (stdout captured: submit prints the id) and return the job id. */
@@ -693,7 +726,9 @@ int strata_cmd_alloc(const struct strata_global *g, int argc, char **argv)
                "instance; when it exits the instance drains and ends.\n");
         return 0;
     }
-    if (command_index(argc, argv) >= argc)
+    bool bad;
+    /* A bad option is submit's usage error (exit 2), not a failed shell. */
+    if (command_index(argc, argv, &bad) >= argc && !bad)
         return alloc_interactive(g, argc, argv);
     return submit_instance(g, argc, argv, 1);
 }

@@ -38,6 +38,13 @@ expect 2 "strata tree-run: unknown option '--bogus' (a command starting with '-'
 "$STRATA" batch --help >"$TMP/out" 2>&1 && grep -q '^Usage: strata batch' "$TMP/out" &&
     ok "batch --help" || fail "batch --help: $(head -1 "$TMP/out")"
 expect 2 "strata: unknown command 'bogus'" bogus
+# batch: a script that is not there is an error now (the job failed in its
+# new instance with exit 127 and no reason); alloc: a bad option exits 2.
+expect 1 "strata batch: $TMP/no-script: No such file or directory" --uri="ipc://$TMP/nobody" \
+    batch -n 1 "$TMP/no-script"
+expect 1 "strata batch: no-such-script-qa: command not found" --uri="ipc://$TMP/nobody" \
+    batch no-such-script-qa
+expect 2 "alloc: unrecognized option '--bogus'" --uri="ipc://$TMP/nobody" alloc --bogus
 expect 2 "strata tree: -d: 'abc' is not a depth from 1 to 1000" --uri="ipc://$TMP/nobody" tree -d abc
 
 daemon_start -L "$G"
