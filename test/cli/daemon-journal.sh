@@ -35,7 +35,7 @@ sleep 0.3
 kill "$ev" 2>/dev/null
 check "no event for the refused job" sh -c "! grep -q '\"id\":$((a + 2))' '$TMP/events' && ! grep -q 'sleep' '$TMP/events'"
 check "stats: 2 jobs submitted" sh -c "'$STRATA' stats | grep -q '\"submitted\": 2'"
-kill -9 "$D_PID"
+daemon_kill9
 daemon_start -L "$GRUG" --noexec -s "$TMP/s1"
 check "after a restart: the 2 acknowledged jobs, nothing else" test "$(njobs)" = 2
 check "no corrupt tail reported" sh -c "! grep -q corrupt '$TMP/stratad.err'"
@@ -56,7 +56,7 @@ lines=$(wc -l <"$TMP/s2/journal")
 check "journal small ($lines lines for 44 jobs)" test "$lines" -le 40
 check "snapshot record at its head" sh -c "head -n 1 '$TMP/s2/journal' | grep -q '\"type\":\"snapshot\"'"
 check "5 inactive kept" test "$("$STRATA" jobs -s inactive --json | grep -c '"id"')" = 5
-kill -9 "$D_PID"
+daemon_kill9
 daemon_start -L "$GRUG" --noexec -s "$TMP/s2" --journal-max-records=16 --inactive-limit=5
 ids=$("$STRATA" jobs -a --json | python3 -c 'import json,sys; print(" ".join(str(j["id"]) for j in json.load(sys.stdin)["jobs"]))')
 check "after kill -9: 4 holds and the 5 newest inactive ($ids)" test "$ids" = "44 43 42 41 40 39 38 37 36"
@@ -77,7 +77,7 @@ wait_for 50 grep -q "compaction failed" "$TMP/stratad.err"
 check "failed compaction reported" grep -q "compaction failed (the journal is kept as it is): No space left on device" "$TMP/stratad.err"
 check "no journal.tmp left behind" test ! -e "$TMP/s2b/journal.tmp"
 check "no job purged by a failed compaction ($(njobs))" test "$(njobs)" = 12
-kill -9 "$D_PID"
+daemon_kill9
 daemon_start -L "$GRUG" --noexec -s "$TMP/s2b"
 check "the journal still has all 12" test "$(njobs)" = 12
 daemon_stop

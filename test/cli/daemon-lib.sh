@@ -3,6 +3,7 @@
 # daemon_start ARGS...   start stratad on a fresh temporary rundir; sets
 #                        STRATA_URI, D_PID, D_DIR; waits (bounded) for it
 # daemon_stop            shutdown, then kill if it does not exit
+# daemon_kill9           kill -9, and wait until it is gone
 # ok / fail / check      tiny assertion helpers; the script exits 1 at the end
 #                        if anything failed
 # The EXIT trap always kills the daemons it started.
@@ -51,6 +52,14 @@ daemon_stop() {
     for _ in $(seq 100); do kill -0 "$D_PID" 2>/dev/null || return 0; sleep 0.1; done
     kill -9 "$D_PID" 2>/dev/null
     return 1
+}
+
+# daemon_kill9: kill -9 the daemon and wait until it is gone, sockets and
+# all (a start on the same rundir right after could find them still in use)
+daemon_kill9() {
+    kill -9 "$D_PID" 2>/dev/null
+    wait "$D_PID" 2>/dev/null
+    return 0
 }
 
 # job_field ID KEY: one field of `strata job info`

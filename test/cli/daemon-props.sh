@@ -63,7 +63,7 @@ start
 hold=$("$STRATA" submit -N 1 --requires fast -t 3600 true)
 wait_state "$hold" run 50
 "$STRATA" resource drain 1 # the hold keeps running on a drained node
-kill -9 "$D_PID"
+daemon_kill9
 start
 check "restart: properties as they were ($(props | tr '\n' ' '))" test "$(props)" = "/tiny0/rack0/node0 color=red
 /tiny0/rack0/node1 fast tmp=1"
@@ -78,7 +78,7 @@ for i in $(seq 20); do "$STRATA" submit -q -t 0 true; done
 "$STRATA" resource drain 0
 wait_for 30 sh -c "'$STRATA' stats | grep -q '\"compactions\": [1-9]'"
 check "compacted with a resources record after the head" sh -c "sed -n 2p '$S/journal' | grep -q '\"type\":\"resources\"'"
-kill -9 "$D_PID"
+daemon_kill9
 start
 check "after a compaction and kill -9: properties ($(props | tr '\n' ' '))" test "$(props)" = "/tiny0/rack0/node0 color=red
 /tiny0/rack0/node1 fast"
@@ -95,7 +95,7 @@ check "refused with the journal error" grep -q "could not be recorded in the jou
 check "... and not made" test "$("$STRATA" resource property get 0)" = "/tiny0/rack0/node0"
 "$STRATA" resource drain 1 && "$STRATA" resource property set 1 slow >/dev/null
 check "the next changes are made" test "$(down)/$("$STRATA" resource property get 1)" = "1//tiny0/rack0/node1 slow"
-kill -9 "$D_PID"
+daemon_kill9
 start
 check "after kill -9: the refused change absent, the others there" test "$(down)/$(props | tr '\n' ' ')" = "1//tiny0/rack0/node0 /tiny0/rack0/node1 slow "
 check "no corrupt tail" sh -c "! grep -q 'corrupt\|truncated' '$TMP/stratad.err'"

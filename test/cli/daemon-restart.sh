@@ -34,7 +34,7 @@ for round in 1 2 3 4; do
       done ) >"$TMP/ids.$round" &
     sub=$!
     sleep "0.$((RANDOM % 9 + 1))"
-    kill -9 "$D_PID"
+    daemon_kill9
     for _ in $(seq 600); do kill -0 "$sub" 2>/dev/null || break; sleep 0.1; done
     kill "$sub" 2>/dev/null
     wait "$sub" 2>/dev/null
@@ -60,7 +60,7 @@ daemon_start -L "$GRUG" -s "$TMP/state2"
 id=$("$STRATA" submit sh -c "echo \$\$ >$TMP/job.pid; exec sleep 100")
 wait_state "$id" run
 wait_for 50 test -s "$TMP/job.pid"
-kill -9 "$D_PID"
+daemon_kill9
 kill "$(cat "$TMP/job.pid")" 2>/dev/null
 daemon_start -L "$GRUG" -s "$TMP/state2"
 check "lost job failed" test "$(job_field "$id" result)" = failed
@@ -107,7 +107,7 @@ for round in 1 2 3 4; do
       done ) >"$TMP/packs.$round" &
     sub=$!
     sleep "0.$((RANDOM % 9 + 1))"
-    kill -9 "$D_PID"
+    daemon_kill9
     for _ in $(seq 600); do kill -0 "$sub" 2>/dev/null || break; sleep 0.1; done
     kill "$sub" 2>/dev/null
     wait "$sub" 2>/dev/null
