@@ -1,9 +1,10 @@
 /* instance_grow: growing a matcher's graph while jobs hold resources on it.
  *
- * match_attach() refuses while jobs exist (the reference's resource-query
- * behaviour, which the conformance suite checks).  A nested instance whose
- * parent grows its allocation (docs/nested.md, "grow and shrink") must take
- * the new resources while its jobs run: the graft itself does not touch the
+ * match_attach() refuses while jobs exist; match_attach_live() grafts
+ * beside them.  resource-query's `attach` uses it (the reference attaches
+ * next to an allocation and a reservation, Fluxion's t3028), and so does a
+ * nested instance whose parent grows its allocation (docs/nested.md, "grow
+ * and shrink"): the new resources arrive while its jobs run.  The graft does not touch the
  * existing vertices' planners; the pruning filters of the new subtrees are
  * primed and their ancestors' totals updated in place (match/elastic.c's
  * incremental path, as a removal does), the jobs keep their filter spans.
