@@ -7,11 +7,13 @@
  * runs scheduling passes (inst_tick()).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -362,6 +364,38 @@ static int read_secret(struct instance *inst, struct st_error *err)
     return inst->secret ? 0 : st_errorf(err, ENOMEM, "out of memory");
 }
 
+/* One stratad per state directory: a second one would append to the same
+ * journal (and, on the same rundir, replay it before failing to bind).
+ * STATEDIR/lock is flock()ed for the life of the process (the descriptor is
+ * never closed; O_CLOEXEC keeps it from the jobs) and holds our pid for
+ * the message of the next one.  The kernel drops the lock when we die. */
+static int lock_statedir(const char *dir, struct st_error *err)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/lock", dir) >= (int)sizeof path)
+        return st_errorf(err, ENAMETOOLONG, "--statedir %s: %s", dir, strerror(ENAMETOOLONG));
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return st_errorf(err, errno, "%s: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = read(fd, pid, sizeof pid - 1);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        if (e != EWOULDBLOCK)
+            return st_errorf(err, e, "%s: %s", path, strerror(e));
+        return st_errorf(err, EBUSY, "--statedir %s is in use by another stratad%s%s%s", dir,
+                         *pid ? " (pid " : "", pid, *pid ? ")" : "");
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || write(fd, pid, (size_t)n) != n)
+        return st_errorf(err, errno, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
 static int setup_dirs(struct instance *inst, struct st_error *err)
 {
     if (inst->opts.secret_file && read_secret(inst, err) < 0)
@@ -379,6 +413,8 @@ static int setup_dirs(struct instance *inst, struct st_error *err)
             return st_errorf(err, errno, "%s %s: %s", i ? "--statedir" : "--rundir", dirs[i],
                              strerror(errno));
     }
+    if (lock_statedir(inst->opts.statedir, err) < 0)
+        return -1;
     if (asprintf(&inst->uri, "ipc://%s/rpc", inst->opts.rundir) < 0 ||
         asprintf(&inst->event_uri, "ipc://%s/events", inst->opts.rundir) < 0)
         return st_errorf(err, ENOMEM, "out of memory");

@@ -2,9 +2,9 @@
 # qa-stratad-errors: stratad's bad options are one line and exit 2 before
 # anything is loaded (an unknown match policy was exit 1, found only when the
 # matcher was built; an unknown -f only when loading); bad resource files name
-# the file and exit 1; a second stratad on a live rundir exits 1 and leaves
-# the first one serving and its journal unchanged; a rundir left by kill -9
-# (stale sockets) is reused.
+# the file and exit 1; a second stratad on a live statedir exits 1 at once
+# and leaves the first one serving and its journal unchanged; a rundir left
+# by kill -9 (stale sockets, the lock) is reused.
 source "$(dirname "$0")/daemon-lib.sh"
 G=${STRATA_CONFORMANCE:?}/data/resource/grugs/tiny.graphml
 
@@ -46,16 +46,23 @@ expect 1 "stratad: $TMP/bad.json:1:10: unexpected token near end of file" -L "$T
 D_DIR_FIXED=$TMP/live daemon_start -L "$G" -P "policy=high node_centric=true"
 ok "custom -P string starts"
 id=$("$STRATA" submit --noexec -t 100 true)
+wait_state "$id" run # its start is journaled too: the sum is taken after it
+sleep 0.2
 sum=$(md5sum <"$TMP/live/journal")
-# A second stratad on the live rundir: refused (exit 1), journal untouched,
-# and the first one answers again (nng may drop the probed listener for a
-# moment; stratad restarts it).
-timeout 20 "$STRATAD" --rundir "$TMP/live" -L "$G" >"$TMP/out2" 2>"$TMP/err2"
-rc=$?
-[ "$rc" -eq 1 ] && grep -q "Address in use" "$TMP/err2" && ok "second stratad refused" ||
-    fail "second stratad: exit $rc: $(cat "$TMP/err2")"
+# A second stratad on the live rundir, or on another rundir with the same
+# statedir (it ran, appending to the same journal): refused at once (exit 1),
+# naming the first one, before it reads the journal or probes the socket;
+# the journal is untouched and the first one keeps serving.
+for rd in "$TMP/live" "$TMP/other"; do
+    timeout 20 "$STRATAD" --rundir "$rd" --statedir "$TMP/live" -L "$G" >"$TMP/out2" 2>"$TMP/err2"
+    rc=$?
+    [ "$rc" -eq 1 ] &&
+        [ "$(cat "$TMP/err2")" = "stratad: --statedir $TMP/live is in use by another stratad (pid $D_PID)" ] &&
+        ok "second stratad (rundir $rd) refused" ||
+        fail "second stratad (rundir $rd): exit $rc: $(cat "$TMP/err2")"
+done
 [ "$(md5sum <"$TMP/live/journal")" = "$sum" ] && ok "journal unchanged" || fail "journal changed"
-check "first stratad still serves job $id" wait_for 50 job_info_quiet "$id"
+check "first stratad still serves job $id" job_info_quiet "$id"
 # kill -9 leaves the sockets behind: a new stratad on that rundir starts.
 { kill -9 "$D_PID"; wait "$D_PID"; } 2>/dev/null
 D_DIR_FIXED=$TMP/live daemon_start -L "$G"
