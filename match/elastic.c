@@ -321,7 +321,7 @@ static int stale_record(matcher_t *m, const int64_t *before)
     root_totals(m, d);
     for (int k = 0; k < m->nf; k++)
         d[k] -= before[k];
-    if (m->njobs == 0 || m->nf == 0 || delta_zero(d, m->nf))
+    if (!m->stale_keys || m->njobs == 0 || m->nf == 0 || delta_zero(d, m->nf))
         return 0;
     size_t np;
     int64_t *pts = job_points(m, &np);

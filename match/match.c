@@ -306,6 +306,7 @@ matcher_t *match_create(graph_t *g, const struct match_params *params, struct st
         params && params->graph_duration > 0 ? params->graph_duration : DEFAULT_DURATION;
     m->graph_end = m->graph_start + dur;
     m->traverser = params ? params->traverser : MATCH_TRAVERSER_SIMPLE;
+    m->stale_keys = params && params->stale_search_keys;
     m->a_node = graph_atom_find(g, "node");
     m->a_storage_node = graph_atom_find(g, "storage_node");
     m->a_slot = -2; /* never a graph atom */

@@ -55,6 +55,14 @@ struct match_params {
     enum match_traverser traverser;
     int64_t graph_start;       /* default 0 */
     int64_t graph_duration;    /* default 3153600000 (100 years) */
+    /* Reference-compatible reservation search after an attach or remove
+     * beside jobs: the root's search keys of the jobs' time points keep
+     * their former free amounts until a span over them changes, so a
+     * reservation can start later than the earliest free time, as
+     * Fluxion's does (docs/matching.md, t3028 009).  resource-query sets
+     * it to be a drop-in; off (the default: stratad, strata-sim), every
+     * search uses the true free amounts. */
+    bool stale_search_keys;
 };
 
 /* Visit counts of the last traversal (resource-query -e, cancel stats). */

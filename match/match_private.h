@@ -192,7 +192,9 @@ struct matcher {
     struct mjob *jobs;
     size_t njobs, capjobs;
 
-    /* stale root search keys, sorted by t (elastic.c, match_stale_*) */
+    /* stale root search keys, sorted by t (elastic.c, match_stale_*);
+     * recorded only when stale_keys (match_params.stale_search_keys) */
+    bool stale_keys;
     struct mstale *stale;
     size_t nstale;
 };

@@ -354,6 +354,7 @@ static matcher_t *create_matcher(const struct options *o, graph_t *g, struct st_
         .traverser = o->traverser,
         .graph_start = 0,
         .graph_duration = 3153600000,
+        .stale_search_keys = true, /* a drop-in for Fluxion's, t3028 */
     };
     return match_create(g, &params, err);
 }
