@@ -129,8 +129,7 @@ static void shrink_ancestors(matcher_t *m, struct mjob *j, const struct mspan *s
         if (ji < 0 || state[ji] != P_KEEP || j->spans[ji].filter_span <= 0)
             continue;
         bool removed = false;
-        if (planner_multi_reduce_span(m->filt[a], j->spans[ji].filter_span, amounts,
-                                      (size_t) m->nf, &removed) == 0 &&
+        if (match_filter_reduce(m, a, j->spans[ji].filter_span, amounts, &removed) == 0 &&
             removed)
             j->spans[ji].filter_span = 0;
     }

@@ -48,9 +48,66 @@ bool match_xchk_free(const matcher_t *m, vtx_t v, int64_t at, int64_t dur)
 int64_t match_filter_avail(const matcher_t *m, vtx_t v, int k, int64_t at, int64_t dur)
 {
     const planner_multi_t *p = m->filt[v];
-    if (!p)
-        return m->ftot[(size_t) v * (size_t) m->nf + (size_t) k];
+    /* an anchor type is tracked at the root alone: below it, nothing of it
+     * is there to ask for (its planner dimension only carries spans) */
+    if (!p || (k >= m->fstride && v != graph_root(m->g, m->dom)))
+        return match_ftot(m, v, k);
     return planner_multi_avail_during(p, (size_t) k, at, dur);
+}
+
+/* ---- filter planner shape ----
+ * The root's filter has one dimension per filter type.  Below the root
+ * (when the anchor types are root-only, fstride < nf) a filter has the
+ * per-vertex types and one dimension more, the sum of the anchor types: no
+ * one asks it for an anchor type, but a job's span there must stay while
+ * it holds anything tracked below (jobid-span, partial cancel), as with a
+ * dimension per anchor type, at the cost of one. */
+
+static const char anchor_dim[] = "(anchor types)";
+
+size_t match_filter_dims(const matcher_t *m, vtx_t v)
+{
+    if (!m || m->fstride == m->nf || v == graph_root(m->g, m->dom))
+        return m ? (size_t) m->nf : 0;
+    return (size_t) m->fstride + 1;
+}
+
+size_t match_filter_vec(const matcher_t *m, vtx_t v, const int64_t *full, int64_t *out)
+{
+    if (!m || !full || !out)
+        return 0;
+    size_t n = match_filter_dims(m, v);
+    if (n == (size_t) m->nf) {
+        memcpy(out, full, n * sizeof(*out));
+        return n;
+    }
+    memcpy(out, full, (size_t) m->fstride * sizeof(*out));
+    out[m->fstride] = 0;
+    for (int k = m->fstride; k < m->nf; k++)
+        out[m->fstride] += full[k];
+    return n;
+}
+
+size_t match_filter_names(const matcher_t *m, vtx_t v, const char **names)
+{
+    size_t n = m && names ? match_filter_dims(m, v) : 0;
+    for (size_t k = 0; k < n; k++)
+        names[k] = k < (size_t) m->nf && (k < (size_t) m->fstride || n == (size_t) m->nf)
+                       ? m->fnames[k]
+                       : anchor_dim;
+    return n;
+}
+
+int match_filter_reduce(matcher_t *m, vtx_t v, int64_t span, const int64_t *amounts,
+                        bool *removed)
+{
+    if (!m || v < 0 || v >= m->nv || !m->filt[v] || !amounts) {
+        errno = EINVAL;
+        return -1;
+    }
+    int64_t vec[MATCH_MAX_FILTERS + 1];
+    size_t n = match_filter_vec(m, v, amounts, vec);
+    return planner_multi_reduce_span(m->filt[v], span, vec, n, removed);
 }
 
 static planner_t *plans_get(matcher_t *m, vtx_t v)
@@ -72,11 +129,13 @@ static planner_t *xchk_get(matcher_t *m, vtx_t v)
 static planner_multi_t *filt_get(matcher_t *m, vtx_t v)
 {
     if (!m->filt[v]) {
-        int64_t tot[MATCH_MAX_FILTERS];
-        for (int k = 0; k < m->nf; k++)
-            tot[k] = m->ftot[(size_t) v * (size_t) m->nf + (size_t) k];
-        m->filt[v] = planner_multi_create(m->graph_start, m->graph_end - m->graph_start, tot,
-                                          (const char *const *) m->fnames, (size_t) m->nf);
+        int64_t tot[MATCH_MAX_FILTERS], vec[MATCH_MAX_FILTERS + 1];
+        const char *names[MATCH_MAX_FILTERS + 1];
+        match_plan_totals(m, v, tot);
+        size_t n = match_filter_vec(m, v, tot, vec);
+        match_filter_names(m, v, names);
+        m->filt[v] =
+            planner_multi_create(m->graph_start, m->graph_end - m->graph_start, vec, names, n);
     }
     return m->filt[v];
 }
@@ -224,8 +283,9 @@ static void commit_vertex(struct cpass *c, vtx_t v, int64_t needs, bool excl, en
             any = any || below[k] > 0;
         if (any) {
             planner_multi_t *f = filt_get(m, v);
-            if (!f || (sp.filter_span =
-                           planner_multi_add_span(f, s->at, s->dur, below, (size_t) m->nf)) < 0)
+            int64_t vec[MATCH_MAX_FILTERS + 1];
+            size_t n = match_filter_vec(m, v, below, vec);
+            if (!f || (sp.filter_span = planner_multi_add_span(f, s->at, s->dur, vec, n)) < 0)
                 goto error;
         }
     }
@@ -428,14 +488,18 @@ static int unhold_vertex(matcher_t *m, const struct mjob *job, struct mspan *sp)
         sp->plan_span = 0;
         return -1;
     }
-    const int64_t *tot = &m->ftot[(size_t) v * (size_t) m->nf];
+    int64_t tot[MATCH_MAX_FILTERS] = {0};
+    if (m->fmask[v])
+        match_subtree_totals(m, v, tot);
     bool any = false;
     for (int k = 0; k < m->nf; k++)
         any = any || tot[k] > 0;
     if (m->fmask[v] && any) {
         planner_multi_t *f = filt_get(m, v);
-        if (!f || (sp->filter_span = planner_multi_add_span(f, job->at, job->duration, tot,
-                                                            (size_t) m->nf)) < 0) {
+        int64_t vec[MATCH_MAX_FILTERS + 1];
+        size_t n = match_filter_vec(m, v, tot, vec);
+        if (!f ||
+            (sp->filter_span = planner_multi_add_span(f, job->at, job->duration, vec, n)) < 0) {
             sp->filter_span = 0;
             return -1;
         }

@@ -63,18 +63,18 @@ static int vlist_push(struct vlist *l, vtx_t v)
  * (its children must be up to date). */
 static void refresh_vertex(matcher_t *m, vtx_t v)
 {
-    size_t nf = (size_t) m->nf;
+    size_t st = (size_t) m->fstride;
     int n = 0;
     const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
-    int64_t *tot = &m->ftot[(size_t) v * nf];
-    memset(tot, 0, nf * sizeof(*tot));
+    int64_t *tot = &m->ftot[(size_t) v * st];
+    memset(tot, 0, st * sizeof(*tot));
     for (int i = 0; i < n; i++) {
-        const int64_t *ct = &m->ftot[(size_t) ch[i] * nf];
+        const int64_t *ct = &m->ftot[(size_t) ch[i] * st];
         atom_t t = graph_type(m->g, ch[i]);
-        for (size_t k = 0; k < nf; k++)
+        for (size_t k = 0; k < st; k++)
             tot[k] += ct[k] + (t == m->ftypes[k] ? graph_size(m->g, ch[i]) : 0);
     }
-    match_set_filter_state(m, v, tot);
+    match_set_filter_state(m, v);
 }
 
 /* Refresh the subtree of v, children first. */
@@ -115,9 +115,14 @@ static int refresh_ancestors(matcher_t *m, const struct vlist *anc)
     for (size_t i = anc->n; i-- > 0;) {
         vtx_t a = anc->v[i];
         refresh_vertex(m, a);
-        if (m->filt[a] &&
-            planner_multi_update(m->filt[a], &m->ftot[(size_t) a * (size_t) m->nf],
-                                 (const char *const *) m->fnames, (size_t) m->nf) < 0)
+        if (!m->filt[a])
+            continue;
+        int64_t tot[MATCH_MAX_FILTERS], vec[MATCH_MAX_FILTERS + 1];
+        const char *names[MATCH_MAX_FILTERS + 1];
+        match_plan_totals(m, a, tot);
+        size_t nd = match_filter_vec(m, a, tot, vec);
+        match_filter_names(m, a, names);
+        if (planner_multi_update(m->filt[a], vec, names, nd) < 0)
             rc = -1;
     }
     return rc;
@@ -159,16 +164,19 @@ static int refilter_job(matcher_t *m, struct mjob *j, int64_t *acc)
             any = any || amt[k] > 0;
         sp->filter_span = 0;
         if (any && m->fmask[sp->v] && rc == 0) {
+            int64_t vec[MATCH_MAX_FILTERS + 1];
+            size_t nd = match_filter_vec(m, sp->v, amt, vec);
             if (!m->filt[sp->v]) {
-                int64_t tot[MATCH_MAX_FILTERS];
-                for (int k = 0; k < m->nf; k++)
-                    tot[k] = m->ftot[(size_t) sp->v * nf + (size_t) k];
-                m->filt[sp->v] =
-                    planner_multi_create(m->graph_start, m->graph_end - m->graph_start, tot,
-                                         (const char *const *) m->fnames, nf);
+                int64_t tot[MATCH_MAX_FILTERS], tvec[MATCH_MAX_FILTERS + 1];
+                const char *names[MATCH_MAX_FILTERS + 1];
+                match_plan_totals(m, sp->v, tot);
+                match_filter_vec(m, sp->v, tot, tvec);
+                match_filter_names(m, sp->v, names);
+                m->filt[sp->v] = planner_multi_create(
+                    m->graph_start, m->graph_end - m->graph_start, tvec, names, nd);
             }
             if (!m->filt[sp->v] || (sp->filter_span = planner_multi_add_span(
-                                        m->filt[sp->v], j->at, j->duration, amt, nf)) < 0) {
+                                        m->filt[sp->v], j->at, j->duration, vec, nd)) < 0) {
                 sp->filter_span = 0;
                 rc = -1;
             }
@@ -273,7 +281,7 @@ static void root_totals(const matcher_t *m, int64_t *tot)
 {
     vtx_t root = graph_root(m->g, m->dom);
     for (int k = 0; k < m->nf; k++)
-        tot[k] = root == VTX_NONE ? 0 : m->ftot[(size_t) root * (size_t) m->nf + (size_t) k];
+        tot[k] = root == VTX_NONE ? 0 : match_ftot(m, root, k);
 }
 
 /* The distinct start and end times of the jobs after the graph start (the
@@ -429,6 +437,30 @@ bool match_stale_admits(const matcher_t *m, int64_t t, const int64_t *tot)
 
 /* ---- attach ----------------------------------------------------------------------------- */
 
+/* Whether v hangs below the root (its first parents lead there). */
+static bool below_root(const matcher_t *m, vtx_t v)
+{
+    vtx_t root = graph_root(m->g, m->dom), a = v;
+    for (vtx_t p = first_parent(m, a); p != VTX_NONE; p = first_parent(m, p))
+        a = p;
+    return a == root && v != root;
+}
+
+/* acc[k] += sign * the sizes of v's subtree's (v included) vertices of
+ * each anchor type: what the subtree adds to the root's anchor totals. */
+static void add_anchors(const matcher_t *m, vtx_t v, int64_t *acc, int sign)
+{
+    int64_t sum[MATCH_MAX_FILTERS] = {0};
+    atom_t t = graph_type(m->g, v);
+    for (int k = m->fstride; k < m->nf; k++)
+        if (t == m->ftypes[k])
+            sum[k] += graph_size(m->g, v);
+    if (m->fstride < m->nf)
+        match_anchors_below(m, v, sum);
+    for (int k = m->fstride; k < m->nf; k++)
+        acc[k] += sign * sum[k];
+}
+
 /* Prime what an attach added: vertices [from, nv) hanging below older ones
  * (a new vertex with no older parent is either below another new one or
  * unreachable from the root, which priming from the root never visits
@@ -444,6 +476,8 @@ static int prime_growth(matcher_t *m, vtx_t from)
             continue;
         refresh_subtree(m, v);
         rc = collect_ancestors(m, v, mark, mark, &anc);
+        if (below_root(m, v))
+            add_anchors(m, v, m->atot, 1);
     }
     if (rc == 0 && refresh_ancestors(m, &anc) < 0)
         rc = match_refilter(m);
@@ -468,7 +502,18 @@ int match_prime_attached(matcher_t *m, vtx_t from)
         if (match_grow_state(m) < 0)
             return -1;
         refresh_atoms(m);
-        rc = m->nf > 0 ? prime_growth(m, from) : 0;
+        if (m->fstride < m->nf && match_root_type_below(m, from, m->nv)) {
+            /* the anchor entries now name a vertex below the root */
+            int64_t *wide = calloc((size_t) m->nv * (size_t) m->nf, sizeof(*wide));
+            if (!wide)
+                return -1;
+            free(m->ftot);
+            m->ftot = wide;
+            m->fstride = m->nf;
+            rc = match_refilter(m);
+        } else {
+            rc = m->nf > 0 ? prime_growth(m, from) : 0;
+        }
         reset_weights(m);
     }
     if (rc == 0 && stale_record(m, before) < 0) {
@@ -625,6 +670,22 @@ static void drop_subtree_state(matcher_t *m, const struct removal *r)
     }
 }
 
+/* What the removed subtrees held of each anchor type (gone[k], k >=
+ * fstride), if they hang below the root (its totals lose it). */
+static void gone_anchors(const matcher_t *m, const struct removal *r, int64_t *gone)
+{
+    memset(gone, 0, MATCH_MAX_FILTERS * sizeof(*gone));
+    vtx_t root = graph_root(m->g, m->dom);
+    if (root == VTX_NONE || m->sseq[root] != r->anc)
+        return;
+    for (size_t i = 0; i < r->gone.n; i++) {
+        atom_t t = graph_type(m->g, r->gone.v[i]);
+        for (int k = m->fstride; k < m->nf; k++)
+            if (t == m->ftypes[k])
+                gone[k] += graph_size(m->g, r->gone.v[i]);
+    }
+}
+
 /* The first policy's child weights back to the static totals, as priming
  * every filter did: the former remove re-primed the whole graph, and output
  * order under `first` depends on these weights, so the outputs stay those
@@ -660,10 +721,14 @@ static int remove_roots(matcher_t *m, const vtx_t *roots, int n, struct st_error
         st_errorf(err, ENOMEM, "out of memory");
         goto done;
     }
+    int64_t gone[MATCH_MAX_FILTERS];
+    gone_anchors(m, &r, gone);
     if (graph_remove_subtrees(m->g, roots, n, m->dom) < 0) {
         st_errorf(err, errno, "can't remove %s", graph_name(m->g, roots[0]));
         goto done;
     }
+    for (int k = m->fstride; k < m->nf; k++)
+        m->atot[k] -= gone[k];
     drop_subtree_state(m, &r);
     if (graph_full_rebuild(m->g))
         rc = match_refilter(m);

@@ -92,7 +92,7 @@ static bool has_filter_span(const matcher_t *m, const struct mspan *sp)
     if (!sp->inhold || !m->fmask[sp->v])
         return false;
     for (int k = 0; k < m->nf; k++)
-        if (m->ftot[(size_t) sp->v * (size_t) m->nf + (size_t) k] > 0)
+        if (match_ftot(m, sp->v, k) > 0)
             return true;
     return false;
 }
@@ -398,7 +398,7 @@ static void agfilter_text(const matcher_t *m, vtx_t v, char *buf, size_t len)
     size_t off = (size_t) snprintf(buf, len, "{");
     for (int i = 0; i < n && off < len; i++) {
         int k = order[i];
-        int64_t tot = m->ftot[(size_t) v * (size_t) m->nf + (size_t) k];
+        int64_t tot = match_ftot(m, v, k);
         int64_t avail = held ? 0 : match_filter_avail(m, v, k, m->graph_start, 1);
         off += (size_t) snprintf(buf + off, len - off, "%s\"%s\": \"used:%lld, total:%lld\"",
                                  i ? ", " : "", m->fnames[k], (long long) (tot - avail),

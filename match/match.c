@@ -189,10 +189,21 @@ static int parse_filters(matcher_t *m, const char *spec, struct st_error *err)
     return rc;
 }
 
+/* After the -p types: the anchor types, last (types [fstride, nf)), kept
+ * for the root alone unless a vertex below the root has its type. */
+static int anchor_types(matcher_t *m, struct st_error *err)
+{
+    int listed = m->nf;
+    if (anchor_leaf_types(m, err) < 0)
+        return -1;
+    m->fstride = match_root_type_below(m, 0, graph_vertex_count(m->g)) ? m->nf : listed;
+    return 0;
+}
+
 /* A vertex's filter mask, specified set and first-policy weight from its
- * subtree totals tot (one per filter).  Shared by the full prime and the
- * incremental one of elastic.c. */
-void match_set_filter_state(matcher_t *m, vtx_t v, const int64_t *tot)
+ * subtree totals.  Shared by the full prime and the incremental one of
+ * elastic.c. */
+void match_set_filter_state(matcher_t *m, vtx_t v)
 {
     uint32_t mask = 0, spec = 0;
     atom_t t = graph_type(m->g, v);
@@ -200,7 +211,7 @@ void match_set_filter_state(matcher_t *m, vtx_t v, const int64_t *tot)
         int k = m->fent[i].lli;
         if (m->fent[i].hl == ATOM_NONE || m->fent[i].hl == t) {
             spec |= 1u << k;
-            if (tot[k] > 0)
+            if (match_ftot(m, v, k) > 0)
                 mask |= 1u << k;
         }
     }
@@ -220,27 +231,89 @@ int64_t match_weight_static(const matcher_t *m, vtx_t v)
 {
     if (!m || v < 0 || v >= m->nv || !m->fmask[v])
         return 0;
-    return m->ftot[(size_t) v * (size_t) m->nf + (size_t) __builtin_ctz(m->fmask[v])];
+    return match_ftot(m, v, __builtin_ctz(m->fmask[v]));
+}
+
+int64_t match_ftot(const matcher_t *m, vtx_t v, int k)
+{
+    if (!m || v < 0 || v >= m->nv || k < 0 || k >= m->nf)
+        return 0;
+    if (k < m->fstride)
+        return m->ftot[(size_t) v * (size_t) m->fstride + (size_t) k];
+    return v == graph_root(m->g, m->dom) ? m->atot[k] : 0;
+}
+
+void match_plan_totals(const matcher_t *m, vtx_t v, int64_t *tot)
+{
+    if (!m || !tot || v < 0 || v >= m->nv)
+        return;
+    for (int k = 0; k < m->nf; k++)
+        tot[k] = k < m->fstride ? match_ftot(m, v, k) : m->atot[k];
+}
+
+void match_anchors_below(const matcher_t *m, vtx_t v, int64_t *acc)
+{
+    if (!m || !acc || v < 0 || v >= graph_vertex_count(m->g))
+        return;
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
+    for (int i = 0; i < n; i++) {
+        atom_t t = graph_type(m->g, ch[i]);
+        for (int k = m->fstride; k < m->nf; k++)
+            if (t == m->ftypes[k])
+                acc[k] += graph_size(m->g, ch[i]);
+        match_anchors_below(m, ch[i], acc);
+    }
+}
+
+void match_subtree_totals(const matcher_t *m, vtx_t v, int64_t *tot)
+{
+    if (!m || !tot || v < 0 || v >= m->nv)
+        return;
+    for (int k = 0; k < m->nf; k++)
+        tot[k] = match_ftot(m, v, k);
+    if (m->fstride < m->nf && v != graph_root(m->g, m->dom))
+        match_anchors_below(m, v, tot);
+}
+
+bool match_root_type_below(const matcher_t *m, vtx_t from, vtx_t to)
+{
+    if (!m)
+        return false;
+    vtx_t root = graph_root(m->g, m->dom);
+    if (root == VTX_NONE)
+        return false;
+    atom_t rt = graph_type(m->g, root);
+    for (vtx_t v = from < 0 ? 0 : from; v < to; v++)
+        if (v != root && graph_vertex_live(m->g, v) && graph_type(m->g, v) == rt)
+            return true;
+    return false;
 }
 
 
-/* Sum filter-type sizes strictly below v; track them where an entry says so. */
+/* Sum filter-type sizes strictly below v; track them where an entry says
+ * so.  A per-vertex type goes into v's row; an anchor type is summed for
+ * the root alone (every vertex below it is visited once). */
 static void prime_vertex(matcher_t *m, vtx_t v)
 {
     int n = 0;
     const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
-    int64_t *tot = &m->ftot[(size_t) v * (size_t) m->nf];
-    for (int k = 0; k < m->nf; k++)
+    size_t st = (size_t) m->fstride;
+    int64_t *tot = &m->ftot[(size_t) v * st];
+    for (size_t k = 0; k < st; k++)
         tot[k] = 0;
     for (int i = 0; i < n; i++) {
         vtx_t c = ch[i];
         prime_vertex(m, c);
-        const int64_t *ct = &m->ftot[(size_t) c * (size_t) m->nf];
+        const int64_t *ct = &m->ftot[(size_t) c * st];
         atom_t t = graph_type(m->g, c);
-        for (int k = 0; k < m->nf; k++)
+        for (size_t k = 0; k < st; k++)
             tot[k] += ct[k] + (t == m->ftypes[k] ? graph_size(m->g, c) : 0);
+        for (int k = m->fstride; k < m->nf; k++)
+            if (t == m->ftypes[k])
+                m->atot[k] += graph_size(m->g, c);
     }
-    match_set_filter_state(m, v, tot);
+    match_set_filter_state(m, v);
 }
 
 void match_prime_filters(matcher_t *m)
@@ -252,6 +325,7 @@ void match_prime_filters(matcher_t *m)
         m->fmask[v] = 0;
         m->fspec[v] = 0;
     }
+    memset(m->atot, 0, sizeof(m->atot));
     if (root != VTX_NONE && m->nf > 0)
         prime_vertex(m, root);
 }
@@ -273,7 +347,7 @@ int match_grow_state(matcher_t *m)
     int32_t old = m->nv;
     if (n <= old)
         return 0;
-    size_t nf = m->nf ? (size_t) m->nf : 1;
+    size_t nf = m->fstride ? (size_t) m->fstride : 1;
     GROW(m->plans, n, old);
     GROW(m->xchk, n, old);
     GROW(m->filt, n, old);
@@ -316,7 +390,7 @@ matcher_t *match_create(graph_t *g, const struct match_params *params, struct st
     m->pol = policy_ops(m->policy);
     if (m->graph_start < 0 || parse_subsystems(m, sub, err) < 0 ||
         parse_filters(m, params ? params->prune_filters : NULL, err) < 0 ||
-        anchor_leaf_types(m, err) < 0)
+        anchor_types(m, err) < 0)
         goto error;
     if (match_grow_state(m) < 0) {
         st_errorf(err, ENOMEM, "out of memory");

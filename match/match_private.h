@@ -133,8 +133,14 @@ struct matcher {
     /* well-known type atoms (ATOM_NONE if the graph has none) */
     atom_t a_node, a_storage_node, a_slot;
 
-    /* pruning filters */
+    /* pruning filters: types [0, fstride) are tracked at any vertex an
+     * entry names (the -p types); types [fstride, nf) are the leaf types
+     * only the root tracks (the cluster anchor, anchor_leaf_types), whose
+     * totals the root alone keeps, in atot.  fstride is nf when a vertex
+     * below the root has the root's type (the anchor entries name it). */
     int nf;
+    int fstride;
+    int64_t atot[MATCH_MAX_FILTERS]; /* the root's totals of types >= fstride */
     atom_t ftypes[MATCH_MAX_FILTERS];
     char *fnames[MATCH_MAX_FILTERS];
     struct mfilter_entry fent[32];
@@ -145,7 +151,7 @@ struct matcher {
     planner_t **plans;
     planner_t **xchk;
     planner_multi_t **filt;
-    int64_t *ftot;   /* nv * nf subtree totals */
+    int64_t *ftot;   /* nv * fstride subtree totals (match_ftot reads them) */
     uint32_t *fmask; /* filter types tracked at the vertex */
     uint32_t *fspec; /* filter types an entry covers at the vertex (even if absent) */
     int64_t *weight; /* first policy's child order key (match_weight_static, then
@@ -241,6 +247,24 @@ bool match_constraint_eval(const struct mconstraint *c, const graph_t *g, vtx_t 
 /* commit.c */
 int64_t match_plan_avail(const matcher_t *m, vtx_t v, int64_t at, int64_t dur);
 bool match_xchk_free(const matcher_t *m, vtx_t v, int64_t at, int64_t dur);
+/* The shape of v's filter planner: the root's has a dimension per filter
+ * type (nf); below the root, when the anchor types are root-only, the
+ * per-vertex types and one dimension for the sum of the anchor types
+ * (fstride + 1).  match_filter_dims: that count (0 on a NULL m).
+ * match_filter_vec: an nf-entry vector (totals or amounts) as v's planner
+ * takes it, into out (MATCH_MAX_FILTERS + 1 entries); returns the count.
+ * match_filter_names: v's planner's type names into names (as many).  Both
+ * write nothing and return 0 on a NULL m or array. */
+size_t match_filter_dims(const matcher_t *m, vtx_t v);
+size_t match_filter_vec(const matcher_t *m, vtx_t v, const int64_t *full, int64_t *out);
+size_t match_filter_names(const matcher_t *m, vtx_t v, const char **names);
+/* Reduce the span of v's filter by amounts (nf entries, one per filter
+ * type), as planner_multi_reduce_span; -1 with EINVAL on a NULL m or
+ * amounts, v out of range or without a filter. */
+int match_filter_reduce(matcher_t *m, vtx_t v, int64_t span, const int64_t *amounts,
+                        bool *removed);
+/* What v's filter has free of type k over [at, at + dur): its total
+ * (match_ftot) without a planner; 0 for an anchor type below the root. */
 int64_t match_filter_avail(const matcher_t *m, vtx_t v, int k, int64_t at, int64_t dur);
 int match_commit(struct msel *s, struct mjob *job, writer_t *w);
 int match_emit_only(struct msel *s, writer_t *w);
@@ -265,6 +289,28 @@ void match_job_foreach(const matcher_t *m, const struct mjob *j, match_vertex_fn
 
 /* match.c */
 struct mjob *match_job_find(const matcher_t *m, int64_t jobid);
+/* The total of filter type k strictly below v: its ftot entry for a
+ * per-vertex type (k < fstride); for an anchor type, the root's total at
+ * the root and 0 elsewhere (no other vertex tracks it).  0 on bad
+ * arguments. */
+int64_t match_ftot(const matcher_t *m, vtx_t v, int k);
+/* The totals v's filter planner is made or re-sized with (nf entries):
+ * match_ftot for the per-vertex types, the root's total for an anchor type
+ * at every vertex.  Below the root an anchor type's amount is never asked
+ * of a planner; its dimension only carries the jobs' spans (whose amounts
+ * are never above the root's total).  No-op on bad arguments. */
+void match_plan_totals(const matcher_t *m, vtx_t v, int64_t *tot);
+/* The exact totals of every filter type strictly below v (nf entries):
+ * what a vertex held whole uses of its filter.  An anchor type is counted
+ * over v's subtree (O(subtree) below the root).  No-op on bad arguments. */
+void match_subtree_totals(const matcher_t *m, vtx_t v, int64_t *tot);
+/* Add to acc[k] (nf entries) the sizes of the anchor-type vertices strictly
+ * below v in the dominant tree.  No-op on bad arguments. */
+void match_anchors_below(const matcher_t *m, vtx_t v, int64_t *acc);
+/* Whether a live vertex in [from, to) other than the root has the root's
+ * type: then the anchor types are tracked below the root too, and need
+ * per-vertex totals (fstride = nf).  false on a NULL m. */
+bool match_root_type_below(const matcher_t *m, vtx_t from, vtx_t to);
 int match_grow_state(matcher_t *m);
 void match_job_drop(matcher_t *m, struct mjob *j);
 /* (Re)compute filter totals from the graph; drops every filter planner. */
@@ -303,8 +349,9 @@ bool match_stale_admits(const matcher_t *m, int64_t t, const int64_t *tot);
 int match_commit_job(struct msel *s, int64_t jobid, bool reserved, writer_t *w);
 void match_tag_walk_stats(matcher_t *m, const struct mjob *j, struct match_stats *st);
 
-/* See match.c. */
-void match_set_filter_state(matcher_t *m, vtx_t v, const int64_t *tot);
+/* v's filter mask, specified set and first-policy weight from its totals
+ * (match_ftot: its ftot row, and the anchor totals at the root). */
+void match_set_filter_state(matcher_t *m, vtx_t v);
 /* The first policy's weight of v before any job's update passed through
  * it: the subtree total of v's first tracked filter type (filter order of
  * -p), 0 if v tracks none or on a NULL m / v out of range. */
