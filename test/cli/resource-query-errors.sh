@@ -129,6 +129,40 @@ else
     cat "$tmp/badjs.err"
 fi
 
+# R files that do not parse: update names the file given (not "R");
+# partial-cancel prints the reference's one line only (its stderr is fixed);
+# files that cannot be read say why (match keeps the reference's bare text).
+printf '{bad\n' > "$tmp/bad.json"
+printf '{"version": 1}\n' > "$tmp/noexec.json"
+(cd "$data" && "$rq" "${tiny[@]}" > "$tmp/rfile.out" 2> "$tmp/rfile.err") <<EOF
+update allocate rv1exec $tmp/bad.json 5 0 10
+update allocate rv1exec $tmp/noexec.json 5 0 10
+update allocate jgf grugs 5 0 10
+match allocate $js
+partial-cancel 1 rv1exec $tmp/bad.json
+partial-cancel 1 rv1exec $tmp/no-such.json
+attach $tmp/no-such.json
+match allocate $tmp/no-such.json
+info 1
+quit
+EOF
+cat > "$tmp/rfile.want" <<EOF
+ERROR: can't update job 5: $tmp/bad.json:1:4: string or '}' expected near 'bad'
+ERROR: can't update job 5: $tmp/noexec.json: missing "execution" object
+ERROR: can't open grugs: Is a directory
+ERROR: error encountered while removing job 1
+ERROR: can't open $tmp/no-such.json: No such file or directory
+ERROR: can't open $tmp/no-such.json: No such file or directory
+ERROR: can't open $tmp/no-such.json
+EOF
+if diff -u "$tmp/rfile.want" "$tmp/rfile.err" &&
+    grep -q "^INFO: 1, ALLOCATED, 0, $js, " "$tmp/rfile.out"; then
+    ok "R file errors name the file"
+else
+    not_ok "R file errors name the file"
+fi
+
 echo "1..$n"
+
 echo "resource-query-errors: $((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
