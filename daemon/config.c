@@ -18,7 +18,9 @@
  *     batch: {policy: easy, queue-depth: 64}
  *     debug: fcfs             # just the policy
  *
- * Errors name the file, line and column.
+ * Errors name the file, line and column, bad values too: they are checked
+ * here with the ranges and names stratad's options take (stratad checks
+ * the arguments again, but could only name the option).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +31,8 @@
 #include <yaml.h>
 
 #include "daemon/stratad.h"
+#include "policy/policy.h"
+#include "resource/reader.h"
 
 static const char *const bool_keys[] = {"noexec"};
 static const char *const value_keys[] = {
@@ -61,6 +65,60 @@ static int cfg_error(struct cfg *c, const yaml_event_t *ev, const char *what, co
                      ev->start_mark.column + 1, what, arg ? " " : "", arg ? arg : "");
 }
 
+/* The numeric values and the ranges stratad's options take (stratad.c
+ * checks them again; a bad one found here can name its place in the file). */
+static const struct {
+    const char *key;
+    long long lo, hi;
+    const char *what; /* "'VALUE' is WHAT" */
+} number_keys[] = {
+    {"queue-depth", 1, QUEUE_MAX_QUEUE_DEPTH, "not 1..1000000"},
+    {"reservation-depth", 1, QUEUE_MAX_RESERVATION_DEPTH, "not 1..100000"},
+    {"default-duration", 1, 3153600000LL, "not a number of seconds (1..3153600000)"},
+    {"kill-grace", 0, 3600, "not 0..3600 seconds"},
+    {"contexts", 1, 1024, "not 1..1024"},
+    {"max-request", 64, 1LL << 30, "not 64..1073741824 bytes"},
+    {"journal-max-records", 0, INT64_MAX / 4, "not 0 or 16 and more"},
+    {"inactive-limit", 0, INT64_MAX / 4, "not a count"},
+};
+
+static int bad_value(struct cfg *c, const yaml_event_t *ev, const char *key, const char *value,
+                     const char *what)
+{
+    return st_errorf(c->err, EINVAL, "%s:%zu:%zu: %s: '%s' is %s", c->path,
+                     ev->start_mark.line + 1, ev->start_mark.column + 1, key, value, what);
+}
+
+/* A value stratad would refuse, refused here with the file's place. */
+static int check_value(struct cfg *c, const yaml_event_t *ev, const char *key, const char *value)
+{
+    long long v;
+    for (size_t i = 0; i < sizeof number_keys / sizeof *number_keys; i++) {
+        if (strcmp(key, number_keys[i].key) != 0)
+            continue;
+        bool ok = config_number(value, number_keys[i].lo, number_keys[i].hi, &v) == 0;
+        if (ok && strcmp(key, "journal-max-records") == 0)
+            ok = v == 0 || v >= 16; /* a smaller journal would compact all the time */
+        return ok ? 0 : bad_value(c, ev, key, value, number_keys[i].what);
+    }
+    if ((strcmp(key, "queue-policy") == 0 || strcmp(key, "policy") == 0) &&
+        !queue_policy_exists(value))
+        return bad_value(c, ev, key, value, "not a queue policy (fcfs, easy, hybrid, "
+                                            "conservative)");
+    if (strcmp(key, "load-format") == 0 && !reader_format_valid(value))
+        return bad_value(c, ev, key, value, "not a format (grug, jgf, hwloc, rv1exec)");
+    if (strcmp(key, "match-policy") == 0) {
+        struct st_error perr = {{0}};
+        policy_t *mp = policy_create(value, &perr);
+        policy_destroy(mp);
+        if (!mp)
+            return st_errorf(c->err, EINVAL, "%s:%zu:%zu: %s: %s", c->path,
+                             ev->start_mark.line + 1, ev->start_mark.column + 1, key,
+                             perr.text[0] ? perr.text : "not a match policy");
+    }
+    return 0;
+}
+
 static int append_arg(struct cfg *c, char *a)
 {
     char **v = a ? realloc(c->args, (size_t)(c->n + 1) * sizeof *v) : NULL;
@@ -85,6 +143,8 @@ static int add_arg(struct cfg *c, const char *key, int kind, const char *value,
             return 0;
         if (asprintf(&a, "--%s", key) < 0)
             a = NULL;
+    } else if (check_value(c, ev, key, value) < 0) {
+        return -1;
     } else if (asprintf(&a, "--%s=%s", key, value) < 0) {
         a = NULL;
     }
@@ -152,6 +212,8 @@ static int queue_param_event(struct cfg *c, yaml_parser_t *p, const yaml_event_t
             known |= strcmp(q->key, queue_keys[i]) == 0;
         return known ? 0 : cfg_error(c, ev, "unknown queue parameter", q->key);
     }
+    if (check_value(c, ev, q->key, (const char *)ev->data.scalar.value) < 0)
+        return -1;
     size_t len = strlen(q->spec);
     snprintf(q->spec + len, q->n - len, "%s%s=%s", strchr(q->spec, ':') ? "," : ":", q->key,
              (const char *)ev->data.scalar.value);
@@ -176,9 +238,12 @@ static int queue_event(struct cfg *c, yaml_parser_t *p, const yaml_event_t *ev, 
     if (ev->type == YAML_SCALAR_EVENT) { /* NAME: POLICY, or NAME: (null) */
         const char *v = (const char *)ev->data.scalar.value;
         size_t len = strlen(spec);
-        if (*v && strcmp(v, "~") != 0 && strcmp(v, "null") != 0)
+        if (*v && strcmp(v, "~") != 0 && strcmp(v, "null") != 0) {
             snprintf(spec + len, n - len, ":policy=%s", v);
-        rc = add_queue_arg(c, spec);
+            rc = check_value(c, ev, "policy", v);
+        }
+        if (rc == 0)
+            rc = add_queue_arg(c, spec);
     } else if (ev->type == YAML_MAPPING_START_EVENT && name_pending) {
         struct qparams q = {.spec = spec, .n = n};
         rc = each_event(c, p, queue_param_event, &q);

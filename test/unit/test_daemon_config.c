@@ -85,6 +85,57 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
+/* A value stratad would refuse is refused by config_load with its place:
+ * "FILE:LINE:COL: KEY: what is wrong", and no arguments come back. */
+START_TEST(test_bad_values)
+{
+    const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"queue-depth: abc\n", ":1:14: queue-depth: 'abc' is not 1..1000000"},
+        {"noexec: true\nreservation-depth: 0\n", ":2:20: reservation-depth: '0' is not"},
+        {"kill-grace: 3601\n", ":1:13: kill-grace: '3601' is not 0..3600 seconds"},
+        {"max-request: 63\n", ":1:14: max-request: '63' is not 64.."},
+        {"journal-max-records: 5\n", ":1:22: journal-max-records: '5' is not 0 or 16"},
+        {"default-duration: 1h\n", ":1:19: default-duration: '1h' is not a number"},
+        {"contexts: -1\n", ":1:11: contexts: '-1' is not 1..1024"},
+        {"inactive-limit: x\n", ":1:17: inactive-limit: 'x' is not a count"},
+        {"queue-policy: fifo\n", ":1:15: queue-policy: 'fifo' is not a queue policy"},
+        {"load-format: xml\n", ":1:14: load-format: 'xml' is not a format"},
+        {"match-policy: nope\n", ":1:15: match-policy: "},
+        {"queues:\n  b: {policy: easy, queue-depth: 0}\n",
+         ":2:34: queue-depth: '0' is not 1..1000000"},
+        {"queues:\n  b:\n    reservation-depth: many\n", ":3:24: reservation-depth: 'many'"},
+        {"queues:\n  b: {policy: fifo}\n", ":2:15: policy: 'fifo' is not a queue policy"},
+        {"queues:\n  debug: fifo\n", ":2:10: policy: 'fifo' is not a queue policy"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char **args = (char **)&args; /* must stay as it is */
+        int n = -5;
+        struct st_error err = {{0}};
+        ck_assert_int_eq(load(cases[i].text, &args, &n, &err), -1);
+        ck_assert_int_eq(errno, EINVAL);
+        ck_assert_msg(strstr(err.text, cases[i].want), "'%s': got '%s'", cases[i].text,
+                      err.text);
+        ck_assert_ptr_eq(strstr(err.text, "/tmp/test_daemon_config."), err.text);
+        ck_assert_ptr_eq(args, (char **)&args);
+        ck_assert_int_eq(n, -5);
+    }
+    /* the edges of the ranges are good values */
+    char **args = NULL;
+    int n = 0;
+    struct st_error err = {{0}};
+    ck_assert_int_eq(load("queue-depth: 1000000\nkill-grace: 0\njournal-max-records: 16\n"
+                          "queue-policy: conservative\nmatch-policy: lonodex\n"
+                          "queues:\n  b: {queue-depth: 1, policy: hybrid}\n",
+                          &args, &n, &err),
+                     0);
+    ck_assert_int_eq(n, 6);
+    ck_assert_str_eq(args[5], "--queue=b:queue-depth=1,policy=hybrid");
+    config_free(args, n);
+}
+END_TEST
+
 START_TEST(test_queue_spec)
 {
     char name[64];
@@ -151,6 +202,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_scalars_and_queues);
     tcase_add_test(tc, test_bad_files);
+    tcase_add_test(tc, test_bad_values);
     tcase_add_test(tc, test_queue_spec);
     tcase_add_test(tc, test_number);
     suite_add_tcase(s, tc);
