@@ -220,11 +220,12 @@ static int syntax_error(struct builder *b, const yaml_parser_t *p)
         return st_errorf(b->err, ENOMEM, "%s: out of memory", b->name);
     const char *problem = p->problem ? p->problem : "syntax error";
     yaml_mark_t m = p->problem_mark;
+    /* JSON is read by the same YAML parser: the words must fit both. */
     if (p->context)
-        return st_errorf(b->err, EINVAL, "%s:%zu:%zu: invalid YAML: %s %s", b->name, m.line + 1,
-                         m.column + 1, problem, p->context);
-    return st_errorf(b->err, EINVAL, "%s:%zu:%zu: invalid YAML: %s", b->name, m.line + 1,
-                     m.column + 1, problem);
+        return st_errorf(b->err, EINVAL, "%s:%zu:%zu: not valid YAML or JSON: %s %s", b->name,
+                         m.line + 1, m.column + 1, problem, p->context);
+    return st_errorf(b->err, EINVAL, "%s:%zu:%zu: not valid YAML or JSON: %s", b->name,
+                     m.line + 1, m.column + 1, problem);
 }
 
 static int run_parser(struct builder *b, const char *buf, size_t len)

@@ -107,7 +107,7 @@ static const struct {
     {"attributes_bad_properties4.yaml",
      "18:21: attributes.system.constraints.properties[0] has invalid character '^'"},
     {"attributes_not_mapping.yaml", "14:13: attributes must be a mapping"},
-    {"invalid_yaml1.yaml", "1:9: invalid YAML: mapping values are not allowed"},
+    {"invalid_yaml1.yaml", "1:9: not valid YAML or JSON: mapping values are not allowed"},
     {"missing_attributes.yaml", "1:1: attributes is required"},
     {"missing_resources.yaml", "1:1: resources is required"},
     {"missing_tasks.yaml", "1:1: tasks is required"},
@@ -469,7 +469,7 @@ static const struct {
      "\t\"tasks\": [{\"command\": [\"a\"], \"slot\": \"s\", \"count\": {\"total\": 1}}],\n"
      "\t\"attributes\": {\"system\": {\"duration\": 1.5}}\n}\n",
      NULL},
-    {"{\"version\": 1, \"resources\": [}", "t.yaml:1:30: invalid YAML"},
+    {"{\"version\": 1, \"resources\": [}", "t.yaml:1:30: not valid YAML or JSON"},
 };
 
 START_TEST(test_inline_case)
