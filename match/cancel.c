@@ -23,6 +23,10 @@
  *
  * Everything is checked (R parsed, its vertices resolved) before the first
  * planner changes: a failed partial cancel changes nothing.
+ *
+ * A partial cancel that leaves the job running keys the stale root search
+ * points in its window afresh (match_stale_touch, elastic.c), as a commit
+ * or a full cancel does.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -298,6 +302,11 @@ int match_partial_cancel(matcher_t *m, int64_t jobid, const char *reader, const 
     if (*full) {
         match_release_job(m, j);
         match_job_drop(m, j);
+    } else {
+        /* Spans over the job's window shrank: as with a commit or a full
+         * cancel, the stale root search points there are keyed afresh
+         * (the reference's span reduction re-keys them). */
+        match_stale_touch(m, j->at, j->duration);
     }
     return 0;
 }

@@ -20,16 +20,18 @@
 #include "resource/reader.h"
 #include "testlib.h"
 
-/* Append a JGF vertex to buf. */
+/* Append a JGF vertex to buf (a node runs on the broker rank of its
+ * number, for an rv1exec partial cancel; the others have no rank). */
 static void vertex(char *buf, size_t n, int id, const char *type, int vid, const char *path)
 {
     const char *base = strrchr(path, '/') + 1;
+    int rank = strcmp(type, "node") == 0 ? vid : -1;
     size_t len = strlen(buf);
     snprintf(buf + len, n - len,
              "%s{\"id\": \"%d\", \"metadata\": {\"type\": \"%s\", \"basename\": \"%s\", "
-             "\"name\": \"%s\", \"id\": %d, \"uniq_id\": %d, \"rank\": -1, \"exclusive\": "
+             "\"name\": \"%s\", \"id\": %d, \"uniq_id\": %d, \"rank\": %d, \"exclusive\": "
              "false, \"unit\": \"\", \"size\": 1, \"paths\": {\"containment\": \"%s\"}}}",
-             buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, path);
+             buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, rank, path);
 }
 
 static void edge(char *buf, size_t n, int src, int dst)
@@ -97,6 +99,20 @@ static jobspec_t *whole_node(int n)
              "attributes:\n  system:\n    duration: 3600\ntasks:\n  - command: [ app ]\n"
              "    slot: default\n    count:\n      per_slot: 1\n",
              n);
+    return parse(buf);
+}
+
+/* One core on each of two nodes (shared) for dur seconds. */
+static jobspec_t *spread(int dur)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "version: 9999\nresources:\n  - type: node\n    count: 2\n    with:\n"
+             "      - type: slot\n        count: 1\n        label: default\n        with:\n"
+             "          - type: core\n            count: 1\nattributes:\n  system:\n"
+             "    duration: %d\ntasks:\n  - command: [ app ]\n    slot: default\n"
+             "    count:\n      per_slot: 1\n",
+             dur);
     return parse(buf);
 }
 
@@ -260,6 +276,47 @@ START_TEST(test_commit_refreshes)
 }
 END_TEST
 
+/* A partial cancel that leaves the job running keys the points in its
+ * window afresh, as a cancel or commit does.  node0 and node1 (2 cores
+ * each, ranks 0 and 1; node1 attached before any job); job 1 holds a core
+ * of each over [0, 7200), job 2 the other two over [0, 3600); node2 (4
+ * cores) attached: the point at 3600 is keyed 2 (6 free), 7200 is keyed 4
+ * (8 free).  Job 3 takes node2 over [0, 3600) (a span over 0, not 3600).
+ * 4 cores in a slot fit on node2 at 3600, but its key says 2: 7200.
+ * Releasing job 1's rank 1 (its core on node1) frees a core over
+ * [0, 7200): 7 free at 3600.  Without the refresh the key would be 3
+ * (7 less the 4 attached) and the search would still give 7200; with it
+ * the point is fresh: 3600. */
+START_TEST(test_partial_cancel_refreshes)
+{
+    static const char *r_rank1 =
+        "{\"version\": 1, \"execution\": {\"R_lite\": [{\"rank\": \"1\", \"children\": "
+        "{\"core\": \"0\"}}], \"nodelist\": [\"node1\"], \"starttime\": 0, "
+        "\"expiration\": 7200}}";
+    start(2, "low");
+    attach(1, 2);
+    jobspec_t *long_spread = spread(7200), *short_spread = spread(3600), *four = cores(4, 3600);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, long_spread, 1), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, short_spread, 2), 0);
+    attach(2, 4);
+    ck_assert_uint_eq(m->nstale, 2); /* 3600, 7200 */
+    ck_assert_int_eq(run(MATCH_ALLOCATE, four, 3), 0);
+    ck_assert_uint_eq(m->nstale, 2);
+    ck_assert_int_eq(run(MATCH_WITHOUT_ALLOCATING_FUTURE, four, 4), 7200);
+    struct st_error err = {{0}};
+    bool full = true;
+    ck_assert_msg(match_partial_cancel(m, 1, "rv1exec", r_rank1, &full, NULL, &err) == 0, "%s",
+                  err.text);
+    ck_assert(!full);
+    ck_assert_int_eq(run(MATCH_WITHOUT_ALLOCATING_FUTURE, four, 5), 3600);
+    ck_assert_uint_eq(m->nstale, 1); /* 7200: the end of the window */
+    jobspec_destroy(long_spread);
+    jobspec_destroy(short_spread);
+    jobspec_destroy(four);
+    teardown();
+}
+END_TEST
+
 /* Removing what was attached gives the points their keys back: no stale
  * point is left and the search is the plain one. */
 START_TEST(test_remove_restores)
@@ -336,6 +393,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_exact_search_by_default);
     tcase_add_test(tc, test_cancel_refreshes);
     tcase_add_test(tc, test_commit_refreshes);
+    tcase_add_test(tc, test_partial_cancel_refreshes);
     tcase_add_test(tc, test_remove_restores);
     tcase_add_test(tc, test_attach_idle);
     tcase_add_test(tc, test_stale_bad_params);
