@@ -17,6 +17,7 @@ struct strata_client {
     nng_socket req;
     int timeout_ms;
     char *secret; /* sent with every request on a tls+tcp:// endpoint */
+    char *uri;    /* for messages */
 };
 
 /* Events come from the SUB socket beside an ipc:// endpoint, or, over
@@ -120,6 +121,10 @@ strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_e
     if (!uri)
         return NULL;
     strata_client_t *c = calloc(1, sizeof *c);
+    if (c && !(c->uri = strdup(uri))) {
+        free(c);
+        c = NULL;
+    }
     if (!c)
         return st_errorf_null(err, ENOMEM, "out of memory");
     int rv = nng_req0_open(&c->req);
@@ -128,6 +133,7 @@ strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_e
             int e = errno;
             nng_close(c->req);
             free(c->secret);
+            free(c->uri);
             free(c);
             errno = e;
             return NULL;
@@ -139,6 +145,7 @@ strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_e
         int e = nng_to_errno(rv);
         if (c->req.id)
             nng_close(c->req);
+        free(c->uri);
         free(c);
         if (rv == NNG_EINVAL || rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP)
             return st_errorf_null(
@@ -159,6 +166,7 @@ void strata_client_close(strata_client_t *c)
     int e = errno;
     nng_close(c->req);
     free(c->secret);
+    free(c->uri);
     free(c);
     errno = e;
 }
@@ -173,6 +181,10 @@ static char *roundtrip(strata_client_t *c, const void *buf, size_t len, int time
     size_t n = 0;
     if (rv == 0)
         rv = nng_recv(c->req, &reply, &n, NNG_FLAG_ALLOC);
+    /* "request: Connection reset" did not say that the instance is gone. */
+    if (rv == NNG_ECONNRESET || rv == NNG_ECONNSHUT || rv == NNG_ECONNREFUSED)
+        return st_errorf_null(err, nng_to_errno(rv),
+                              "lost the connection to %s (the instance stopped or restarted)", c->uri);
     if (rv != 0)
         return st_errorf_null(err, nng_to_errno(rv), "request: %s", nng_strerror(rv));
     char *out = malloc(n + 1);

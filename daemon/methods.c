@@ -41,13 +41,33 @@ struct pending_sub {
     bool noexec;
 };
 
+/* The first resource type of r[0..n) that this instance's graph has no
+ * vertex of, or NULL.  Inside an xor_slot an unknown type only rules that
+ * alternative out (the matcher's rule), so those are not looked at. */
+static const char *unknown_type(const graph_t *g, const struct js_resource *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(r[i].type, "xor_slot") == 0)
+            continue;
+        int count = 0;
+        atom_t a = graph_atom_find(g, r[i].type);
+        if (strcmp(r[i].type, "slot") != 0 &&
+            (a == ATOM_NONE || !graph_by_type(g, a, &count) || count == 0))
+            return r[i].type;
+        const char *t = unknown_type(g, r[i].with, r[i].nwith);
+        if (t)
+            return t;
+    }
+    return NULL;
+}
+
 static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
                      struct pending_sub *out, struct st_error *err)
 {
     char *text = json_is_string(v) ? strdup(json_string_value(v))
                                    : json_is_object(v) ? json_dumps(v, JSON_COMPACT) : NULL;
     if (!text)
-        return st_errorf(err, EINVAL, "jobspecs[%zu]: must be an object or a string", idx);
+        return st_errorf(err, EINVAL, "jobspec[%zu]: must be an object or a string", idx);
     char name[32];
     snprintf(name, sizeof name, "jobspec[%zu]", idx);
     jobspec_t *js = jobspec_parse_string(text, strlen(text), name, err);
@@ -65,6 +85,16 @@ static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
         jobspec_destroy(js);
         return st_errorf(err, ENOMEM, "out of memory");
     }
+    /* The matcher's words for this are the reference's ("... known to
+     * fluxion", which resource-query must print): say it for strata. */
+    const char *bad_type = unknown_type(inst->g, js->resources, js->nresources);
+    if (bad_type) {
+        st_errorf(err, EINVAL, "jobspec[%zu]: unsatisfiable: this instance has no resource of "
+                  "type \"%s\"", idx, bad_type);
+        jobspec_destroy(js);
+        json_decref(spec);
+        return -1;
+    }
     /* A request the graph can never satisfy is refused now, as Flux's
      * feasibility check does, rather than failing later in the queue. */
     int64_t at = (int64_t)inst_now();
@@ -81,7 +111,7 @@ static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
                                      : strerror(e));
         jobspec_destroy(js);
         json_decref(spec);
-        return st_errorf(err, e == ENOENT ? ENODEV : e, "jobspecs[%zu]: unsatisfiable: %s", idx,
+        return st_errorf(err, e == ENOENT ? ENODEV : e, "jobspec[%zu]: unsatisfiable: %s", idx,
                          msg);
     }
     if (js->queue) {
@@ -94,7 +124,7 @@ static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
             snprintf(names + len, sizeof names - len, "%s%s", q ? ", " : "", qn);
         }
         if (!known) {
-            st_errorf(err, ENOENT, "jobspecs[%zu]: no queue named \"%s\" (queues: %s)", idx,
+            st_errorf(err, ENOENT, "jobspec[%zu]: no queue named \"%s\" (queues: %s)", idx,
                       js->queue, names);
             jobspec_destroy(js);
             json_decref(spec);

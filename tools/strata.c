@@ -501,12 +501,23 @@ static int cmd_simple(const struct strata_global *g, int argc, char **argv, cons
     return call_print(g, argv[0], method, NULL, NULL);
 }
 
+/* 1 if a raw reply is an error ("ok": false, or not a reply at all), so that
+ * scripts can tell a refused request from an answered one. */
+static int raw_reply_failed(const char *reply)
+{
+    json_t *r = json_loads(reply, 0, NULL);
+    int failed = !json_is_true(json_object_get(r, "ok"));
+    json_decref(r);
+    return failed;
+}
+
 /* call: any method, or raw bytes (for testing the daemon's error replies). */
 static int cmd_call(const struct strata_global *g, int argc, char **argv)
 {
     if (want_help(argc, argv) || argc < 2 || argc > 3) {
         fputs("Usage: strata call METHOD [PARAMS-JSON]\n"
               "       strata call --raw TEXT     send TEXT as the request, print the reply\n"
+              "                                  (exit 1 if the reply is not ok)\n"
               "Call any protocol method (docs/protocol.md); prints the result as JSON.\n",
               argc < 2 || argc > 3 ? stderr : stdout);
         return argc < 2 || argc > 3 ? 2 : 0;
@@ -515,7 +526,9 @@ static int cmd_call(const struct strata_global *g, int argc, char **argv)
         strata_client_t *c = argc == 3 ? strata_cli_open(g) : NULL;
         struct st_error err = {{0}};
         char *reply = c ? strata_client_call_raw(c, argv[2], strlen(argv[2]), &err) : NULL;
-        int rc = reply ? (puts(reply), 0) : c ? strata_cli_fail("call", &err) : 1;
+        int rc = reply ? (puts(reply), raw_reply_failed(reply))
+                 : c   ? strata_cli_fail("call", &err)
+                       : 1;
         free(reply);
         strata_client_close(c);
         return rc;

@@ -62,7 +62,7 @@ struct submit_opts {
     int count;
 };
 
-static int cc_arg(const char *s, int *count)
+static int cc_arg(const char *cmd, const char *s, int *count)
 {
     long a, b;
     char *end;
@@ -79,7 +79,7 @@ static int cc_arg(const char *s, int *count)
     *count = (int)a;
     return 0;
 bad:
-    fprintf(stderr, "strata: --cc: '%s' is not N or A-B (at most 1000000 jobs)\n", s);
+    fprintf(stderr, "strata %s: --cc: '%s' is not N or A-B (at most 1000000 jobs)\n", cmd, s);
     return -1;
 }
 
@@ -109,13 +109,28 @@ static char *setattr_string(const char *key, const char *value)
     return s;
 }
 
-static int parse_one_opt(struct submit_opts *o, int c, const char *arg)
+/* getopt's '?' (unknown option) or ':' (missing argument), said as
+ * "strata CMD: ..." (getopt's own messages start with argv[0], "alloc"). */
+static bool bad_getopt(const char *cmd, int c, char **argv)
+{
+    /* After a missing argument or an unknown long option, optind is past
+     * the option; an unknown short one is in optopt. */
+    if (c == '?' && optopt)
+        fprintf(stderr, "strata %s: invalid option -- '%c'\n", cmd, optopt);
+    else if (c == '?')
+        fprintf(stderr, "strata %s: unrecognized option '%s'\n", cmd, argv[optind - 1]);
+    else if (c == ':')
+        fprintf(stderr, "strata %s: option '%s' requires an argument\n", cmd, argv[optind - 1]);
+    return c == '?' || c == ':';
+}
+
+static int parse_one_opt(struct submit_opts *o, const char *cmd, int c, const char *arg)
 {
     struct st_error err;
     int rc = jobspec_cli_option(&o->cli, c, arg, &err);
     if (rc != 0) {
         if (rc < 0)
-            fprintf(stderr, "strata: %s\n", err.text);
+            fprintf(stderr, "strata %s: %s\n", cmd, err.text);
         return rc < 0 ? -1 : 0;
     }
     char *s;
@@ -123,7 +138,7 @@ static int parse_one_opt(struct submit_opts *o, int c, const char *arg)
     case SO_NOENV: o->no_env = true; return 0;
     case SO_NAME:
         if (!*arg) {
-            fprintf(stderr, "strata: --name: the name must not be empty\n");
+            fprintf(stderr, "strata %s: --name: the name must not be empty\n", cmd);
             return -1;
         }
         if (!(s = own(o, setattr_string("system.job.name", arg))))
@@ -131,7 +146,7 @@ static int parse_one_opt(struct submit_opts *o, int c, const char *arg)
         return jobspec_strv_push(&o->cli.setattr, s);
     case SO_NOEXEC: o->noexec = true; return 0;
     case SO_JOBSPEC: o->jobspec_file = arg; return 0;
-    case SO_CC: return cc_arg(arg, &o->count);
+    case SO_CC: return cc_arg(cmd, arg, &o->count);
     case 'q': o->quiet = true; return 0;
     default: return -1;
     }
@@ -403,13 +418,14 @@ int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int 
                              : "Submit a job and print its id (one per line with --cc).\n";
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+" JOBSPEC_CLI_SHORTOPTS "qh", opts, NULL)) != -1) {
+    opterr = 0; /* bad_getopt() says it, naming "strata CMD" rather than argv[0] */
+    while ((c = getopt_long(argc, argv, "+:" JOBSPEC_CLI_SHORTOPTS "qh", opts, NULL)) != -1) {
         if (c == 'h') {
             printf(submit_usage, cmd, cmd, what);
             opts_free(&o);
             return 0;
         }
-        if (parse_one_opt(&o, c, optarg) < 0) {
+        if (bad_getopt(cmd, c, argv) || parse_one_opt(&o, cmd, c, optarg) < 0) {
             fprintf(stderr, "Try 'strata %s --help'.\n", cmd);
             opts_free(&o);
             return 2;

@@ -3,7 +3,10 @@
 # exit 2 (usage) or 1 (the instance refused, or none answers): bad --timeout,
 # -u/-n of jobs, events COUNT, a string that is no URI, a socket nobody
 # listens on, tree-run --help (was run as a job's command), batch --help, a
-# submit without a command, an unsatisfiable request in words.
+# submit without a command, an unsatisfiable request in words; option errors
+# of submit/run/alloc name "strata CMD"; a JSON syntax error is not called
+# YAML only; a resource type the instance lacks in strata's words, one
+# "jobspec[N]" naming; call --raw exits 1 on ok:false; a lost connection.
 source "$(dirname "$0")/daemon-lib.sh"
 G=${STRATA_CONFORMANCE:?}/data/resource/grugs/tiny.graphml
 
@@ -44,7 +47,20 @@ expect 1 "strata batch: $TMP/no-script: No such file or directory" --uri="ipc://
     batch -n 1 "$TMP/no-script"
 expect 1 "strata batch: no-such-script-qa: command not found" --uri="ipc://$TMP/nobody" \
     batch no-such-script-qa
-expect 2 "alloc: unrecognized option '--bogus'" --uri="ipc://$TMP/nobody" alloc --bogus
+expect 2 "strata alloc: unrecognized option '--bogus'" --uri="ipc://$TMP/nobody" alloc --bogus
+# submit's option errors name the command (getopt said "alloc: ...", the
+# parsers "strata: ...")
+expect 2 "strata alloc: invalid option -- 'Z'" --uri="ipc://$TMP/nobody" alloc -Z
+expect 2 "strata alloc: option '-n' requires an argument" --uri="ipc://$TMP/nobody" alloc -n
+expect 2 "strata submit: -N: count must be >= 1" --uri="ipc://$TMP/nobody" submit -N 0 true
+expect 2 "strata submit: option '--name' requires an argument" --uri="ipc://$TMP/nobody" \
+    submit --name
+expect 2 "strata submit: --cc: 'x' is not N or A-B (at most 1000000 jobs)" \
+    --uri="ipc://$TMP/nobody" submit --cc=x true
+# a JSON jobspec with a syntax error is not called YAML only
+printf '{"version": 1, "resources": [}\n' >"$TMP/bad.json"
+expect 1 "strata submit: $TMP/bad.json:1:30: not valid YAML or JSON: did not find expected node content while parsing a flow node" \
+    --uri="ipc://$TMP/nobody" submit --jobspec="$TMP/bad.json"
 expect 2 "strata tree: -d: 'abc' is not a depth from 1 to 1000" --uri="ipc://$TMP/nobody" tree -d abc
 
 daemon_start -L "$G"
@@ -54,9 +70,28 @@ expect 1 'strata jobs: unknown state "bogus"' jobs -s run,bogus
 expect 2 "strata events: COUNT: 'abc' is not a whole number from 1 to 1000000000" events abc
 expect 2 "strata submit: no command given (or use --jobspec=FILE)" submit
 expect 2 "strata run: no command given (or use --jobspec=FILE)" run
-expect 1 "strata submit: jobspecs[0]: unsatisfiable: this instance's resources can never satisfy it" \
+expect 1 "strata submit: jobspec[0]: unsatisfiable: this instance's resources can never satisfy it" \
     submit -n 100000 true
 expect 1 "strata cancel: job 999: no such job" cancel 999
+# A type the instance has none of, in strata's words (the matcher's are
+# resource-query's: "... known to fluxion"); one name for the index.
+js='{"version":1,"resources":[{"type":"slot","count":1,"label":"t","with":[{"type":"qa_gpu","count":1}]}],"tasks":[{"command":["true"],"slot":"t","count":{"per_slot":1}}],"attributes":{"system":{"duration":1}}}'
+printf '%s\n' "$js" >"$TMP/qa_gpu.json"
+expect 1 'strata submit: jobspec[0]: unsatisfiable: this instance has no resource of type "qa_gpu"' \
+    submit --jobspec="$TMP/qa_gpu.json"
+good=${js/qa_gpu/core}
+expect 1 'strata call: jobspec[1]: unsatisfiable: this instance has no resource of type "qa_gpu"' \
+    call submit "{\"jobspecs\":[$good,$js]}"
+expect 1 'strata call: jobspec[0]: must be an object or a string' call submit '{"jobspecs":[7]}'
+# call --raw prints the reply and exits 1 when it is not ok
+"$STRATA" call --raw '{"version":1,"method":"no.such"}' >"$TMP/out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q '"ok":false' "$TMP/out" && ok "call --raw: ok:false exits 1" ||
+    fail "call --raw: ok:false: exit $rc, $(cat "$TMP/out")"
+"$STRATA" call --raw '{"version":1,"method":"ping"}' >"$TMP/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q '"ok":true' "$TMP/out" && ok "call --raw: ok:true exits 0" ||
+    fail "call --raw: ok:true: exit $rc, $(cat "$TMP/out")"
 expect 2 "strata: 'abc' is not a job id" job info abc
 # A pending job the resources stop satisfying (its property removed) fails
 # with the reason in words, not strerror(ENODEV) ("No such device").
@@ -85,5 +120,20 @@ id=$("$STRATA" submit --noexec -t 1 true)
 wait "$EV" && grep -q '"event"' "$TMP/events" && ok "events 1" || fail "events 1: $(cat "$TMP/events")"
 check "jobs -u NAME" bash -c "'$STRATA' jobs -a -u '$(id -un)' | grep -q '^ *$id '"
 check "jobs -u UID" bash -c "'$STRATA' jobs -a -u '$(id -u)' -n 1 | grep -q '^ *$id '"
+# An instance that goes away during a request: said so, not "request:
+# Connection reset".  A fresh instance: no job there makes events.
 daemon_stop
+daemon_start -L "$G"
+last=$("$STRATA" call events.poll '{"timeout":0}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["last"])')
+timeout 40 "$STRATA" call events.poll "{\"after\":$last,\"timeout\":30000}" >"$TMP/out" \
+    2>"$TMP/err" &
+CALL=$!
+sleep 1 # the request is parked in the daemon by then
+daemon_kill9
+wait "$CALL"
+rc=$?
+got=$(head -1 "$TMP/err")
+[ $rc -eq 1 ] && [ "$got" = "strata call: lost the connection to $STRATA_URI (the instance stopped or restarted)" ] &&
+    ok "lost connection in words" || fail "lost connection: exit $rc, '$got'"
 finish
