@@ -45,7 +45,7 @@ out=$(cd "$odd" && "$STRATA" run --name 'my "job"' pwd 2>&1)
 [ "$out" = "$odd" ] && ok "cwd with quote and backslash" || fail "odd cwd: '$out' want '$odd'"
 "$STRATA" jobs -a -n 1 | grep -q 'my "job"' && ok "--name with quotes" || fail "--name with quotes"
 out=$("$STRATA" submit --name= true 2>&1)
-[ $? -eq 2 ] && [[ "$out" == "strata: --name: the name must not be empty"* ]] && ok "empty --name refused" ||
+[ $? -eq 2 ] && [[ "$out" == "strata submit: --name: the name must not be empty"* ]] && ok "empty --name refused" ||
     fail "empty --name: $out"
 # Ctrl-C on strata run cancels the job (it was left running, unwatched) and
 # exits 130 as a shell reports an interrupted command; SIGTERM likewise (143).
