@@ -66,6 +66,22 @@ int strata_cli_fail(const char *cmd, const struct st_error *err)
     return 1;
 }
 
+bool strata_cli_bad_option(const char *cmd, int c, char *const *argv)
+{
+    const char *sp = cmd ? " " : "";
+    cmd = cmd ? cmd : "";
+    /* After a missing argument or an unknown long option, optind is past
+     * the option; an unknown short one is in optopt. */
+    if (c == '?' && optopt)
+        fprintf(stderr, "strata%s%s: invalid option -- '%c'\n", sp, cmd, optopt);
+    else if (c == '?')
+        fprintf(stderr, "strata%s%s: unrecognized option '%s'\n", sp, cmd, argv[optind - 1]);
+    else if (c == ':')
+        fprintf(stderr, "strata%s%s: option '%s' requires an argument\n", sp, cmd,
+                argv[optind - 1]);
+    return c == '?' || c == ':';
+}
+
 /* One call, result printed as JSON (for commands without a table). */
 static int call_print(const struct strata_global *g, const char *cmd, const char *method,
                       json_t *params, json_t **keep)
@@ -267,7 +283,8 @@ static int cmd_jobs(const struct strata_global *g, int argc, char **argv)
     bool as_json = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "as:u:n:q:h", o, NULL)) != -1) {
+    opterr = 0; /* strata_cli_bad_option() says it */
+    while ((c = getopt_long(argc, argv, ":as:u:n:q:h", o, NULL)) != -1) {
         switch (c) {
         case 'a': json_object_del(params, "states"); break;
         case 's': json_object_set_new(params, "states", split_states(optarg)); break;
@@ -281,7 +298,11 @@ static int cmd_jobs(const struct strata_global *g, int argc, char **argv)
         case 'q': json_object_set_new(params, "queue", json_string(optarg)); break;
         case 'j': as_json = true; break;
         case 'h': fputs(jobs_usage, stdout); json_decref(params); return 0;
-        default: fputs(jobs_usage, stderr); json_decref(params); return 2;
+        default:
+            strata_cli_bad_option("jobs", c, argv);
+            fputs(jobs_usage, stderr);
+            json_decref(params);
+            return 2;
         }
     }
     if (as_json)
@@ -673,7 +694,8 @@ int main(int argc, char **argv)
                                       {"help", no_argument, NULL, 'h'},
                                       {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "+h", o, NULL)) != -1) {
+    opterr = 0; /* strata_cli_bad_option() says it, not with argv[0]'s path */
+    while ((c = getopt_long(argc, argv, "+:h", o, NULL)) != -1) {
         switch (c) {
         case 'u': g.uri = optarg; break;
         case 'T': {
@@ -684,7 +706,10 @@ int main(int argc, char **argv)
             break;
         }
         case 'h': fputs(main_usage, stdout); return 0;
-        default: fputs(main_usage, stderr); return 2;
+        default:
+            strata_cli_bad_option(NULL, c, argv);
+            fputs(main_usage, stderr);
+            return 2;
         }
     }
     if (optind >= argc) {

@@ -9,6 +9,8 @@
 #ifndef STRATA_TOOLS_STRATA_H
 #define STRATA_TOOLS_STRATA_H
 
+#include <stdbool.h>
+
 #include "daemon/client.h"
 
 /* Global options, parsed before the command. */
@@ -22,6 +24,12 @@ strata_client_t *strata_cli_open(const struct strata_global *g);
 
 /* Print "strata CMD: message" on stderr and return 1. */
 int strata_cli_fail(const char *cmd, const struct st_error *err);
+
+/* After getopt_long with opterr = 0 and a ':' leading the short options:
+ * for its '?' (unknown option) or ':' (missing argument) print getopt's
+ * message as "strata CMD: ..." ("strata: ..." if cmd is NULL) rather than
+ * with argv[0], and return true; false for any other c. */
+bool strata_cli_bad_option(const char *cmd, int c, char *const *argv);
 
 /* strata start [STRATAD-OPTIONS] [-- COMMAND...] (strata_start.c). */
 int strata_cmd_start(const struct strata_global *g, int argc, char **argv);

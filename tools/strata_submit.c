@@ -109,21 +109,6 @@ static char *setattr_string(const char *key, const char *value)
     return s;
 }
 
-/* getopt's '?' (unknown option) or ':' (missing argument), said as
- * "strata CMD: ..." (getopt's own messages start with argv[0], "alloc"). */
-static bool bad_getopt(const char *cmd, int c, char **argv)
-{
-    /* After a missing argument or an unknown long option, optind is past
-     * the option; an unknown short one is in optopt. */
-    if (c == '?' && optopt)
-        fprintf(stderr, "strata %s: invalid option -- '%c'\n", cmd, optopt);
-    else if (c == '?')
-        fprintf(stderr, "strata %s: unrecognized option '%s'\n", cmd, argv[optind - 1]);
-    else if (c == ':')
-        fprintf(stderr, "strata %s: option '%s' requires an argument\n", cmd, argv[optind - 1]);
-    return c == '?' || c == ':';
-}
-
 static int parse_one_opt(struct submit_opts *o, const char *cmd, int c, const char *arg)
 {
     struct st_error err;
@@ -418,14 +403,14 @@ int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int 
                              : "Submit a job and print its id (one per line with --cc).\n";
     int c;
     optind = 1;
-    opterr = 0; /* bad_getopt() says it, naming "strata CMD" rather than argv[0] */
+    opterr = 0; /* said by strata_cli_bad_option(): "strata CMD", not argv[0] */
     while ((c = getopt_long(argc, argv, "+:" JOBSPEC_CLI_SHORTOPTS "qh", opts, NULL)) != -1) {
         if (c == 'h') {
             printf(submit_usage, cmd, cmd, what);
             opts_free(&o);
             return 0;
         }
-        if (bad_getopt(cmd, c, argv) || parse_one_opt(&o, cmd, c, optarg) < 0) {
+        if (strata_cli_bad_option(cmd, c, argv) || parse_one_opt(&o, cmd, c, optarg) < 0) {
             fprintf(stderr, "Try 'strata %s --help'.\n", cmd);
             opts_free(&o);
             return 2;

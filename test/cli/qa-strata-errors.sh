@@ -57,6 +57,13 @@ expect 2 "strata submit: option '--name' requires an argument" --uri="ipc://$TMP
     submit --name
 expect 2 "strata submit: --cc: 'x' is not N or A-B (at most 1000000 jobs)" \
     --uri="ipc://$TMP/nobody" submit --cc=x true
+# jobs' and the global options' getopt errors too (they said "jobs: ..." and
+# the program's path)
+expect 2 "strata jobs: unrecognized option '--bogus'" --uri="ipc://$TMP/nobody" jobs --bogus
+expect 2 "strata jobs: option '-u' requires an argument" --uri="ipc://$TMP/nobody" jobs -u
+expect 2 "strata jobs: invalid option -- 'Z'" --uri="ipc://$TMP/nobody" jobs -Z
+expect 2 "strata: unrecognized option '--bogus'" --bogus ping
+expect 2 "strata: option '--uri' requires an argument" --uri
 # a JSON jobspec with a syntax error is not called YAML only
 printf '{"version": 1, "resources": [}\n' >"$TMP/bad.json"
 expect 1 "strata submit: $TMP/bad.json:1:30: not valid YAML or JSON: did not find expected node content while parsing a flow node" \
