@@ -184,7 +184,8 @@ static char *roundtrip(strata_client_t *c, const void *buf, size_t len, int time
     /* "request: Connection reset" did not say that the instance is gone. */
     if (rv == NNG_ECONNRESET || rv == NNG_ECONNSHUT || rv == NNG_ECONNREFUSED)
         return st_errorf_null(err, nng_to_errno(rv),
-                              "lost the connection to %s (the instance stopped or restarted)", c->uri);
+                              "lost the connection to %s (the instance stopped or restarted)",
+                              c->uri);
     if (rv != 0)
         return st_errorf_null(err, nng_to_errno(rv), "request: %s", nng_strerror(rv));
     char *out = malloc(n + 1);

@@ -90,7 +90,8 @@ static int bad_value(struct cfg *c, const yaml_event_t *ev, const char *key, con
 }
 
 /* A value stratad would refuse, refused here with the file's place. */
-static int check_value(struct cfg *c, const yaml_event_t *ev, const char *key, const char *value)
+static int check_value(struct cfg *c, const yaml_event_t *ev, const char *key,
+                       const char *value)
 {
     long long v;
     for (size_t i = 0; i < sizeof number_keys / sizeof *number_keys; i++) {
@@ -103,8 +104,8 @@ static int check_value(struct cfg *c, const yaml_event_t *ev, const char *key, c
     }
     if ((strcmp(key, "queue-policy") == 0 || strcmp(key, "policy") == 0) &&
         !queue_policy_exists(value))
-        return bad_value(c, ev, key, value, "not a queue policy (fcfs, easy, hybrid, "
-                                            "conservative)");
+        return bad_value(c, ev, key, value,
+                         "not a queue policy (fcfs, easy, hybrid, conservative)");
     if (strcmp(key, "load-format") == 0 && !reader_format_valid(value))
         return bad_value(c, ev, key, value, "not a format (grug, jgf, hwloc, rv1exec)");
     if (strcmp(key, "match-policy") == 0) {
@@ -212,7 +213,7 @@ static int queue_param_event(struct cfg *c, yaml_parser_t *p, const yaml_event_t
             known |= strcmp(q->key, queue_keys[i]) == 0;
         return known ? 0 : cfg_error(c, ev, "unknown queue parameter", q->key);
     }
-    if (check_value(c, ev, q->key, (const char *)ev->data.scalar.value) < 0)
+    if (check_value(c, ev, q->key, (const char *) ev->data.scalar.value) < 0)
         return -1;
     size_t len = strlen(q->spec);
     snprintf(q->spec + len, q->n - len, "%s%s=%s", strchr(q->spec, ':') ? "," : ":", q->key,

@@ -89,8 +89,9 @@ static int parse_one(struct instance *inst, json_t *v, size_t idx, bool noexec,
      * fluxion", which resource-query must print): say it for strata. */
     const char *bad_type = unknown_type(inst->g, js->resources, js->nresources);
     if (bad_type) {
-        st_errorf(err, EINVAL, "jobspec[%zu]: unsatisfiable: this instance has no resource of "
-                  "type \"%s\"", idx, bad_type);
+        st_errorf(err, EINVAL,
+                  "jobspec[%zu]: unsatisfiable: this instance has no resource of type \"%s\"",
+                  idx, bad_type);
         jobspec_destroy(js);
         json_decref(spec);
         return -1;

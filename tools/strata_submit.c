@@ -131,7 +131,8 @@ static int parse_one_opt(struct submit_opts *o, const char *cmd, int c, const ch
         return jobspec_strv_push(&o->cli.setattr, s);
     case SO_NOEXEC: o->noexec = true; return 0;
     case SO_JOBSPEC: o->jobspec_file = arg; return 0;
-    case SO_CC: return cc_arg(cmd, arg, &o->count);
+    case SO_CC:
+        return cc_arg(cmd, arg, &o->count);
     case 'q': o->quiet = true; return 0;
     default: return -1;
     }

@@ -110,7 +110,7 @@ START_TEST(test_bad_values)
         {"queues:\n  debug: fifo\n", ":2:10: policy: 'fifo' is not a queue policy"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char **args = (char **)&args; /* must stay as it is */
+        char **args = (char **) &args; /* must stay as it is */
         int n = -5;
         struct st_error err = {{0}};
         ck_assert_int_eq(load(cases[i].text, &args, &n, &err), -1);
@@ -118,7 +118,7 @@ START_TEST(test_bad_values)
         ck_assert_msg(strstr(err.text, cases[i].want), "'%s': got '%s'", cases[i].text,
                       err.text);
         ck_assert_ptr_eq(strstr(err.text, "/tmp/test_daemon_config."), err.text);
-        ck_assert_ptr_eq(args, (char **)&args);
+        ck_assert_ptr_eq(args, (char **) &args);
         ck_assert_int_eq(n, -5);
     }
     /* the edges of the ranges are good values */
