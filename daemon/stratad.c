@@ -604,6 +604,15 @@ static char **merge_config(int *argc, char **argv, char **cfg, int ncfg)
     return v;
 }
 
+/* The config file's arguments and the merged argument vector (the options
+ * point into them until the end). */
+static void free_args(char **cfg, int ncfg, char **all, char **argv)
+{
+    config_free(cfg, ncfg);
+    if (all != argv)
+        free(all);
+}
+
 int main(int argc, char **argv)
 {
     struct instance inst = {
@@ -621,12 +630,16 @@ int main(int argc, char **argv)
             return 2;
         }
         drop_file_queues(argc, argv, cfg, &ncfg);
-        if (!(all = merge_config(&argc, argv, cfg, ncfg)))
+        if (!(all = merge_config(&argc, argv, cfg, ncfg))) {
+            config_free(cfg, ncfg);
             return 1;
+        }
     }
     int rc = parse_opts(argc, all, &inst.opts);
-    if (rc != 0)
+    if (rc != 0) {
+        free_args(cfg, ncfg, all, argv);
         return rc;
+    }
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -650,6 +663,7 @@ int main(int argc, char **argv)
         server_stop(&inst);
         instance_free(&inst);
         free(rundir_alloc);
+        free_args(cfg, ncfg, all, argv);
         return 1;
     }
     write_uri_file(&inst);
@@ -665,8 +679,6 @@ int main(int argc, char **argv)
     unlink(path);
     instance_free(&inst);
     free(rundir_alloc);
-    config_free(cfg, ncfg);
-    if (all != argv)
-        free(all);
+    free_args(cfg, ncfg, all, argv);
     return 0;
 }
