@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "resource/writer.h"
@@ -127,4 +128,30 @@ char *mf_find(matcher_t *m, const char *expr)
     char *s = writer_render(w);
     writer_destroy(w);
     return s;
+}
+
+char *mf_find_names(matcher_t *m, const char *expr)
+{
+    char *s = mf_find(m, expr);
+    char *o = malloc(strlen(s) + 1);
+    ck_assert_ptr_nonnull(o);
+    char *w = o;
+    for (const char *p = s; *p;) {
+        while (*p == ' ' || *p == '-')
+            p++;
+        while (*p && *p != '\n')
+            *w++ = *p++;
+        if (*p == '\n')
+            *w++ = *p++;
+    }
+    *w = '\0';
+    free(s);
+    return o;
+}
+
+void mf_assert_find(matcher_t *m, const char *expr, const char *want)
+{
+    char *got = mf_find_names(m, expr);
+    ck_assert_msg(strcmp(got, want) == 0, "find %s:\n%s\nwanted:\n%s", expr, got, want);
+    free(got);
 }

@@ -54,4 +54,12 @@ jobspec_t *mf_spec(const char *resources, int duration);
 /* The simple-writer text of `find expr` (asserting success); free() it. */
 char *mf_find(matcher_t *m, const char *expr);
 
+/* The vertex names `find expr` lists, one a line, without the tree's
+ * indentation ("core0[1:x]\ngpu0[1:x]\n..."), so that assertions read as
+ * the output; free() it. */
+char *mf_find_names(matcher_t *m, const char *expr);
+
+/* Asserts that `find expr` lists exactly `want` (as mf_find_names). */
+void mf_assert_find(matcher_t *m, const char *expr, const char *want);
+
 #endif

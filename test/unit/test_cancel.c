@@ -72,34 +72,6 @@ static int pcancel(matcher_t *m, int64_t id, const char *reader, const char *r, 
     return match_partial_cancel(m, id, reader, r, full, st, &err);
 }
 
-/* Names of the vertices a find lists, one per line, indentation dropped:
- * "core0[1:x]\ngpu0[1:x]\n..." so that assertions read as the output. */
-static char *names(matcher_t *m, const char *expr)
-{
-    char *s = mf_find(m, expr);
-    char *o = malloc(strlen(s) + 1);
-    ck_assert_ptr_nonnull(o);
-    char *w = o;
-    for (const char *p = s; *p;) {
-        while (*p == ' ' || *p == '-')
-            p++;
-        while (*p && *p != '\n')
-            *w++ = *p++;
-        if (*p == '\n')
-            *w++ = *p++;
-    }
-    *w = '\0';
-    free(s);
-    return o;
-}
-
-static void assert_find(matcher_t *m, const char *expr, const char *want)
-{
-    char *got = names(m, expr);
-    ck_assert_msg(strcmp(got, want) == 0, "find %s:\n%s\nwanted:\n%s", expr, got, want);
-    free(got);
-}
-
 /* Every planner answer of every vertex at a few times: plans, x_checker,
  * each filter type.  Two snapshots are equal iff no planner changed in a
  * way a match could see. */
@@ -140,13 +112,13 @@ START_TEST(test_cross_rack)
     allocate(m, js, 1);
     /* before: every touched vertex is tagged; filter spans only where a
      * tracked type (core, node) was consumed below: not on the leaves */
-    assert_find(m, "jobid-tag=1",
+    mf_assert_find(m, "jobid-tag=1",
                 "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode0[1:x]\n"
                 "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode1[1:x]\nrack0[1:x]\n"
                 "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode2[1:x]\n"
                 "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode3[1:x]\nrack1[1:x]\n"
                 "cluster0[1:x]\n");
-    assert_find(m, "jobid-span=1",
+    mf_assert_find(m, "jobid-span=1",
                 "socket0[1:x]\nnode0[1:x]\nsocket0[1:x]\nnode1[1:x]\n"
                 "rack0[1:x]\nsocket0[1:x]\nnode2[1:x]\nsocket0[1:x]\n"
                 "node3[1:x]\nrack1[1:x]\ncluster0[1:x]\n");
@@ -158,15 +130,15 @@ START_TEST(test_cross_rack)
     ck_assert(match_job_exists(m, 1));
     ck_assert_int_eq(st.preorder, 0);
     ck_assert_int_eq(st.postorder, 0);
-    assert_find(m, "jobid-tag=1",
+    mf_assert_find(m, "jobid-tag=1",
                 "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode0[1:x]\n"
                 "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode1[1:x]\nrack0[1:x]\n"
                 "cluster0[1:x]\n");
-    assert_find(m, "jobid-span=1",
+    mf_assert_find(m, "jobid-span=1",
                 "socket0[1:x]\nnode0[1:x]\nsocket0[1:x]\nnode1[1:x]\n"
                 "rack0[1:x]\ncluster0[1:x]\n");
     /* rack1 holds nothing of the job any more: not allocated, all free */
-    char *alloc = names(m, "sched-now=allocated");
+    char *alloc = mf_find_names(m, "sched-now=allocated");
     ck_assert_ptr_null(strstr(alloc, "rack1"));
     ck_assert_ptr_null(strstr(alloc, "node2"));
     ck_assert_ptr_nonnull(strstr(alloc, "rack0"));
@@ -214,19 +186,19 @@ START_TEST(test_bare_tags)
     int64_t *fresh = snapshot(m);
     jobspec_t *js = bare_nodes(3);
     allocate(m, js, 1);
-    assert_find(m, "jobid-tag=1",
+    mf_assert_find(m, "jobid-tag=1",
                 "node0[1:x]\nnode1[1:x]\nrack0[1:x]\nnode2[1:x]\nrack1[1:x]\n"
                 "cluster0[1:x]\n");
-    assert_find(m, "jobid-span=1", "");
+    mf_assert_find(m, "jobid-span=1", "");
     char *r = rv1("0-3");
     bool full = true;
     ck_assert_int_eq(pcancel(m, 1, "rv1exec", r, &full, NULL), 0);
     ck_assert(!full);
     ck_assert(match_job_exists(m, 1));
-    assert_find(m, "jobid-tag=1", "rack0[1:x]\nrack1[1:x]\ncluster0[1:x]\n");
-    assert_find(m, "jobid-span=1", "");
-    assert_find(m, "jobid-alloc=1", "");
-    assert_find(m, "sched-now=allocated", "");
+    mf_assert_find(m, "jobid-tag=1", "rack0[1:x]\nrack1[1:x]\ncluster0[1:x]\n");
+    mf_assert_find(m, "jobid-span=1", "");
+    mf_assert_find(m, "jobid-alloc=1", "");
+    mf_assert_find(m, "sched-now=allocated", "");
     /* nothing is held: every planner is as before the job */
     int64_t *now = snapshot(m);
     assert_same(m, fresh, now);
@@ -271,16 +243,16 @@ START_TEST(test_bare_exclusive)
     bool full = true;
     ck_assert_int_eq(pcancel(m, 1, "rv1exec", r, &full, NULL), 0);
     ck_assert(!full);
-    char *tags = names(m, "jobid-tag=1");
+    char *tags = mf_find_names(m, "jobid-tag=1");
     ck_assert_ptr_nonnull(strstr(tags, "rack0[1:x]"));
     ck_assert_ptr_nonnull(strstr(tags, "node2[1:x]"));
     ck_assert_ptr_null(strstr(tags, "node0"));
     free(tags);
-    char *alloc = names(m, "jobid-alloc=1");
+    char *alloc = mf_find_names(m, "jobid-alloc=1");
     ck_assert_ptr_null(strstr(alloc, "rack0"));
     ck_assert_ptr_nonnull(strstr(alloc, "rack1[1:x]"));
     free(alloc);
-    char *busy = names(m, "sched-now=allocated");
+    char *busy = mf_find_names(m, "sched-now=allocated");
     ck_assert_ptr_null(strstr(busy, "rack0"));
     ck_assert_ptr_nonnull(strstr(busy, "rack1[1:x]"));
     free(busy);
@@ -289,7 +261,7 @@ START_TEST(test_bare_exclusive)
                              "        with:\n          - type: node\n            count: 2",
                              100);
     allocate(m, js2, 2);
-    alloc = names(m, "jobid-alloc=2");
+    alloc = mf_find_names(m, "jobid-alloc=2");
     ck_assert_ptr_nonnull(strstr(alloc, "rack0[1:x]"));
     free(alloc);
     free(r);
@@ -320,7 +292,7 @@ START_TEST(test_full)
     }
     ck_assert(full);
     ck_assert(!match_job_exists(m, 1));
-    assert_find(m, "jobid-tag=1", "");
+    mf_assert_find(m, "jobid-tag=1", "");
     int64_t *now = snapshot(m);
     assert_same(m, fresh, now);
     /* the job is gone: another partial cancel or a cancel finds nothing */
@@ -353,12 +325,12 @@ START_TEST(test_find_under_hold)
                                         "sched-now=allocated"};
     char *before[4];
     for (int i = 0; i < 4; i++)
-        before[i] = names(m, exprs[i]);
+        before[i] = mf_find_names(m, exprs[i]);
     /* the socket tracks cores below it: it has a (virtual) filter span */
     ck_assert_str_eq(before[0], "socket0[1:x]\nnode0[1:x]\nrack0[1:x]\ncluster0[1:x]\n");
     ck_assert_int_eq(match_job_unhold(m, match_job_find(m, 1)), 0);
     for (int i = 0; i < 4; i++) {
-        char *after = names(m, exprs[i]);
+        char *after = mf_find_names(m, exprs[i]);
         ck_assert_msg(strcmp(before[i], after) == 0, "%s:\n%s\nvs\n%s", exprs[i], before[i],
                       after);
         free(after);
@@ -407,7 +379,7 @@ START_TEST(test_jgf)
     char *r = jgf_node1(1);
     ck_assert_int_eq(pcancel(m, 1, "jgf", r, &full, NULL), 0);
     ck_assert(!full);
-    assert_find(m, "jobid-tag=1",
+    mf_assert_find(m, "jobid-tag=1",
                 "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode0[1:x]\nrack0[1:x]\n"
                 "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode2[1:x]\n"
                 "core0[1:x]\ngpu0[1:x]\nsocket0[1:x]\nnode3[1:x]\nrack1[1:x]\n"
@@ -429,7 +401,7 @@ START_TEST(test_failed_changes_nothing)
     jobspec_t *js = cross_rack();
     allocate(m, js, 1);
     int64_t *before = snapshot(m);
-    char *tags = names(m, "jobid-tag=1"), *spans = names(m, "jobid-span=1");
+    char *tags = mf_find_names(m, "jobid-tag=1"), *spans = mf_find_names(m, "jobid-span=1");
     size_t nspans = match_job_find(m, 1)->nspans;
     char *bad_rank = rv1("-1");
     char *bad_jgf = jgf_node1(-1);
@@ -454,7 +426,7 @@ START_TEST(test_failed_changes_nothing)
         assert_same(m, before, after);
         free(after);
         ck_assert_uint_eq(match_job_find(m, 1)->nspans, nspans);
-        char *t = names(m, "jobid-tag=1"), *s = names(m, "jobid-span=1");
+        char *t = mf_find_names(m, "jobid-tag=1"), *s = mf_find_names(m, "jobid-span=1");
         ck_assert_str_eq(t, tags);
         ck_assert_str_eq(s, spans);
         free(t);
@@ -505,7 +477,7 @@ START_TEST(test_badparam)
     /* a NULL err is allowed */
     TL_ASSERT_ERRNO(match_partial_cancel(m, 9, "rv1exec", r, &full, NULL, NULL), ENOENT);
     /* nothing of job 1 was released by any of these */
-    char *t = names(m, "jobid-tag=1");
+    char *t = mf_find_names(m, "jobid-tag=1");
     ck_assert_ptr_nonnull(strstr(t, "node0"));
     free(t);
     free(r);

@@ -36,33 +36,6 @@ static void allocate(matcher_t *m, jobspec_t *js, int64_t id)
                   err.text);
 }
 
-/* The find output's vertex names, one a line, without the tree dashes. */
-static char *names(matcher_t *m, const char *expr)
-{
-    char *s = mf_find(m, expr);
-    char *o = malloc(strlen(s) + 1);
-    ck_assert_ptr_nonnull(o);
-    char *w = o;
-    for (const char *p = s; *p;) {
-        while (*p == ' ' || *p == '-')
-            p++;
-        while (*p && *p != '\n')
-            *w++ = *p++;
-        if (*p == '\n')
-            *w++ = *p++;
-    }
-    *w = '\0';
-    free(s);
-    return o;
-}
-
-static void assert_find(matcher_t *m, const char *expr, const char *want)
-{
-    char *got = names(m, expr);
-    ck_assert_msg(strcmp(got, want) == 0, "find %s:\n%s\nwanted:\n%s", expr, got, want);
-    free(got);
-}
-
 /* Every vertex's totals equal those of a matcher made afresh on the graph. */
 static void assert_fresh(const matcher_t *m)
 {
@@ -159,12 +132,12 @@ START_TEST(test_anchor_only_span)
                 "              - type: gpu\n                count: 1",
                 100);
     allocate(m, js, 1);
-    assert_find(m, "jobid-span=1", "socket0[1:x]\nnode0[1:x]\nrack0[1:x]\ncluster0[1:x]\n");
+    mf_assert_find(m, "jobid-span=1", "socket0[1:x]\nnode0[1:x]\nrack0[1:x]\ncluster0[1:x]\n");
     int kg = type_index(m, "gpu");
     ck_assert_int_eq(match_filter_avail(m, mf_cluster, kg, 0, 1), 3);
     ck_assert_int_eq(match_cancel(m, 1, NULL), 0);
     ck_assert_int_eq(match_filter_avail(m, mf_cluster, kg, 0, 1), 4);
-    assert_find(m, "jobid-span=1", "");
+    mf_assert_find(m, "jobid-span=1", "");
     jobspec_destroy(js);
     match_destroy(m);
 }
