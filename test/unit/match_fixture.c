@@ -155,3 +155,24 @@ void mf_assert_find(matcher_t *m, const char *expr, const char *want)
     ck_assert_msg(strcmp(got, want) == 0, "find %s:\n%s\nwanted:\n%s", expr, got, want);
     free(got);
 }
+
+void mf_jgf_vertex(char *buf, size_t n, int id, const char *type, int vid, int rank,
+                   const char *path)
+{
+    const char *base = strrchr(path, '/') + 1;
+    size_t len = strlen(buf);
+    snprintf(buf + len, n - len,
+             "%s{\"id\": \"%d\", \"metadata\": {\"type\": \"%s\", \"basename\": \"%s\", "
+             "\"name\": \"%s\", \"id\": %d, \"uniq_id\": %d, \"rank\": %d, \"exclusive\": "
+             "false, \"unit\": \"\", \"size\": 1, \"paths\": {\"containment\": \"%s\"}}}",
+             buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, rank, path);
+}
+
+void mf_jgf_edge(char *buf, size_t n, int src, int dst)
+{
+    size_t len = strlen(buf);
+    snprintf(buf + len, n - len,
+             "%s{\"source\": \"%d\", \"target\": \"%d\", \"metadata\": {\"subsystem\": "
+             "\"containment\"}}",
+             buf[len - 1] != '[' ? ", " : "", src, dst);
+}

@@ -62,4 +62,12 @@ char *mf_find_names(matcher_t *m, const char *expr);
 /* Asserts that `find expr` lists exactly `want` (as mf_find_names). */
 void mf_assert_find(matcher_t *m, const char *expr, const char *want);
 
+/* JGF text for tests that build small graphs: append one vertex (JGF id,
+ * type, its id, rank or -1, containment path) or one containment edge to the
+ * list being written in buf (n bytes); the list's '[' must be there, and a
+ * ", " goes before every element but the first. */
+void mf_jgf_vertex(char *buf, size_t n, int id, const char *type, int vid, int rank,
+                   const char *path);
+void mf_jgf_edge(char *buf, size_t n, int src, int dst);
+
 #endif

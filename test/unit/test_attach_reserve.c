@@ -18,50 +18,29 @@
 #include "match/instance_grow.h"
 #include "match/match_private.h"
 #include "resource/reader.h"
+#include "test/unit/match_fixture.h"
 #include "testlib.h"
 
-/* Append a JGF vertex to buf (a node runs on the broker rank of its
- * number, for an rv1exec partial cancel; the others have no rank). */
-static void vertex(char *buf, size_t n, int id, const char *type, int vid, const char *path)
-{
-    const char *base = strrchr(path, '/') + 1;
-    int rank = strcmp(type, "node") == 0 ? vid : -1;
-    size_t len = strlen(buf);
-    snprintf(buf + len, n - len,
-             "%s{\"id\": \"%d\", \"metadata\": {\"type\": \"%s\", \"basename\": \"%s\", "
-             "\"name\": \"%s\", \"id\": %d, \"uniq_id\": %d, \"rank\": %d, \"exclusive\": "
-             "false, \"unit\": \"\", \"size\": 1, \"paths\": {\"containment\": \"%s\"}}}",
-             buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, rank, path);
-}
-
-static void edge(char *buf, size_t n, int src, int dst)
-{
-    size_t len = strlen(buf);
-    snprintf(buf + len, n - len,
-             "%s{\"source\": \"%d\", \"target\": \"%d\", \"metadata\": {\"subsystem\": "
-             "\"containment\"}}",
-             buf[len - 1] != '[' ? ", " : "", src, dst);
-}
-
 /* cluster0 with node `node` and its `ncores` cores (ids 10 + node and
- * 100 * (node + 1) + c). */
+ * 100 * (node + 1) + c); the node's rank is its number (for an rv1exec
+ * partial cancel), the others have none. */
 static char *node_jgf(int node, int ncores)
 {
     static char text[16384];
     char p[128];
     snprintf(text, sizeof text, "{\"graph\": {\"nodes\": [");
-    vertex(text, sizeof text, 0, "cluster", 0, "/cluster0");
+    mf_jgf_vertex(text, sizeof text, 0, "cluster", 0, -1, "/cluster0");
     snprintf(p, sizeof p, "/cluster0/node%d", node);
-    vertex(text, sizeof text, 10 + node, "node", node, p);
+    mf_jgf_vertex(text, sizeof text, 10 + node, "node", node, node, p);
     for (int c = 0; c < ncores; c++) {
         snprintf(p, sizeof p, "/cluster0/node%d/core%d", node, c);
-        vertex(text, sizeof text, 100 * (node + 1) + c, "core", c, p);
+        mf_jgf_vertex(text, sizeof text, 100 * (node + 1) + c, "core", c, -1, p);
     }
     size_t len = strlen(text);
     snprintf(text + len, sizeof text - len, "], \"edges\": [");
-    edge(text, sizeof text, 0, 10 + node);
+    mf_jgf_edge(text, sizeof text, 0, 10 + node);
     for (int c = 0; c < ncores; c++)
-        edge(text, sizeof text, 10 + node, 100 * (node + 1) + c);
+        mf_jgf_edge(text, sizeof text, 10 + node, 100 * (node + 1) + c);
     len = strlen(text);
     snprintf(text + len, sizeof text - len, "]}}");
     return text;

@@ -186,51 +186,29 @@ START_TEST(test_reduce)
 }
 END_TEST
 
-/* Append a JGF vertex (size 1) to buf. */
-static void jvertex(char *buf, size_t n, int id, const char *type, int vid, int rank,
-                    const char *path)
-{
-    const char *base = strrchr(path, '/') + 1;
-    size_t len = strlen(buf);
-    snprintf(buf + len, n - len,
-             "%s{\"id\": \"%d\", \"metadata\": {\"type\": \"%s\", \"basename\": \"%s\", "
-             "\"name\": \"%s\", \"id\": %d, \"uniq_id\": %d, \"rank\": %d, \"exclusive\": "
-             "false, \"unit\": \"\", \"size\": 1, \"paths\": {\"containment\": \"%s\"}}}",
-             buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, rank, path);
-}
-
-static void jedge(char *buf, size_t n, int src, int dst)
-{
-    size_t len = strlen(buf);
-    snprintf(buf + len, n - len,
-             "%s{\"source\": \"%d\", \"target\": \"%d\", \"metadata\": {\"subsystem\": "
-             "\"containment\"}}",
-             buf[len - 1] != '[' ? ", " : "", src, dst);
-}
-
 /* node4 under rack0: a `mid` vertex (type mid_type) with two gpus and a core. */
 static char *graft_jgf(const char *mid_type)
 {
     static char t[8192];
     char p[160];
     snprintf(t, sizeof t, "{\"graph\": {\"nodes\": [");
-    jvertex(t, sizeof t, 0, "cluster", 0, -1, "/cluster0");
-    jvertex(t, sizeof t, 1, "rack", 0, -1, "/cluster0/rack0");
-    jvertex(t, sizeof t, 100, "node", 4, 4, "/cluster0/rack0/node4");
+    mf_jgf_vertex(t, sizeof t, 0, "cluster", 0, -1, "/cluster0");
+    mf_jgf_vertex(t, sizeof t, 1, "rack", 0, -1, "/cluster0/rack0");
+    mf_jgf_vertex(t, sizeof t, 100, "node", 4, 4, "/cluster0/rack0/node4");
     snprintf(p, sizeof p, "/cluster0/rack0/node4/%s0", mid_type);
-    jvertex(t, sizeof t, 101, mid_type, 0, 4, p);
+    mf_jgf_vertex(t, sizeof t, 101, mid_type, 0, 4, p);
     for (int i = 0; i < 3; i++) {
         char q[200];
         snprintf(q, sizeof q, "%s/%s%d", p, i < 2 ? "gpu" : "core", i < 2 ? i : 0);
-        jvertex(t, sizeof t, 102 + i, i < 2 ? "gpu" : "core", i < 2 ? i : 0, 4, q);
+        mf_jgf_vertex(t, sizeof t, 102 + i, i < 2 ? "gpu" : "core", i < 2 ? i : 0, 4, q);
     }
     size_t len = strlen(t);
     snprintf(t + len, sizeof t - len, "], \"edges\": [");
-    jedge(t, sizeof t, 0, 1);
-    jedge(t, sizeof t, 1, 100);
-    jedge(t, sizeof t, 100, 101);
+    mf_jgf_edge(t, sizeof t, 0, 1);
+    mf_jgf_edge(t, sizeof t, 1, 100);
+    mf_jgf_edge(t, sizeof t, 100, 101);
     for (int i = 0; i < 3; i++)
-        jedge(t, sizeof t, 101, 102 + i);
+        mf_jgf_edge(t, sizeof t, 101, 102 + i);
     len = strlen(t);
     snprintf(t + len, sizeof t - len, "]}}");
     return t;
