@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/util/platform.h>
 #include <nng/supplemental/tls/tls.h>
 
 #include "daemon/client.h"
@@ -24,14 +24,17 @@ struct strata_client {
  * tls+tcp:// (where the daemon has no PUB socket: a subscriber could not
  * prove it holds the secret), by polling "events.poll" on a client. */
 struct strata_events {
-    nng_socket sub;
     strata_client_t *poll;
     json_t *batch; /* events of the last poll not yet returned */
     size_t next;
     int64_t after; /* last seq returned */
 };
 
-enum { POLL_SLICE_MS = 10000 };
+/* A poll waits at most POLL_SLICE_MS at the daemon; its reply is awaited
+ * POLL_GRACE_MS longer.  A poll lost with its connection (the daemon's
+ * endpoint watch reopened the listener, docs/stratad.md) is asked again
+ * from the same sequence number, so nothing is missed. */
+enum { POLL_SLICE_MS = 2000, POLL_GRACE_MS = 3000, POLL_RETRY_MS = 100 };
 
 static int nng_to_errno(int rv)
 {
@@ -290,29 +293,19 @@ int strata_job_info(strata_client_t *c, int64_t id, json_t **info, struct st_err
     return id_call(c, "info", id, info, err);
 }
 
-/* The events endpoint sits beside the rpc one: ipc://DIR/rpc -> ipc://DIR/events. */
-static char *events_uri(const char *uri)
-{
-    const char *slash = strrchr(uri, '/');
-    char *e = NULL;
-    if (slash && asprintf(&e, "%.*sevents", (int)(slash + 1 - uri), uri) < 0)
-        e = NULL;
-    return e;
-}
-
-static bool is_tls(const char *uri)
-{
-    return strncmp(uri, "tls+tcp://", 10) == 0;
-}
-
-/* Over TLS: a client (it carries the secret) and the current last seq. */
+/* A client (over TLS it carries the secret) and the current last seq.
+ * Events come through the "events.poll" method, not the PUB socket: a SUB
+ * connection receives only what is published once the daemon has taken its
+ * pipe in, so the events of a job submitted just after subscribing could be
+ * lost; a poll asks from a sequence number and misses nothing the daemon's
+ * store still keeps. */
 static strata_events_t *events_open_poll(const char *uri, struct st_error *err)
 {
     strata_events_t *e = calloc(1, sizeof *e);
     if (!e)
         return st_errorf_null(err, ENOMEM, "out of memory");
     json_t *res = NULL;
-    e->poll = strata_client_open(uri, POLL_SLICE_MS + 10000, err);
+    e->poll = strata_client_open(uri, POLL_SLICE_MS + POLL_GRACE_MS, err);
     if (!e->poll || strata_client_call(e->poll, "events.poll",
                                        json_pack("{s:i, s:i}", "after", -1, "timeout", 0), &res,
                                        err) < 0) {
@@ -332,29 +325,7 @@ strata_events_t *strata_events_open(const char *uri, struct st_error *err)
     uri = strata_uri_resolve(uri, err);
     if (!uri)
         return NULL;
-    if (is_tls(uri))
-        return events_open_poll(uri, err);
-    char *eu = events_uri(uri);
-    strata_events_t *e = eu ? calloc(1, sizeof *e) : NULL;
-    if (!e) {
-        free(eu);
-        return st_errorf_null(err, ENOMEM, "out of memory");
-    }
-    int rv = nng_sub0_open(&e->sub);
-    if (rv == 0)
-        rv = nng_socket_set(e->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
-    if (rv == 0)
-        rv = nng_dial(e->sub, eu, NULL, 0);
-    if (rv != 0) {
-        if (e->sub.id)
-            nng_close(e->sub);
-        free(e);
-        st_errorf(err, nng_to_errno(rv), "%s: %s", eu, nng_strerror(rv));
-        free(eu);
-        return NULL;
-    }
-    free(eu);
-    return e;
+    return events_open_poll(uri, err);
 }
 
 void strata_events_close(strata_events_t *e)
@@ -362,10 +333,7 @@ void strata_events_close(strata_events_t *e)
     if (!e)
         return;
     int er = errno;
-    if (e->poll)
-        strata_client_close(e->poll);
-    else
-        nng_close(e->sub);
+    strata_client_close(e->poll);
     json_decref(e->batch);
     free(e);
     errno = er;
@@ -385,8 +353,15 @@ static json_t *events_next_poll(strata_events_t *e, int timeout_ms)
         json_t *res = NULL;
         if (strata_client_call(e->poll, "events.poll",
                                json_pack("{s:I, s:i}", "after", (json_int_t)e->after,
-                                         "timeout", slice), &res, NULL) < 0)
-            return NULL;
+                                         "timeout", slice), &res, NULL) < 0) {
+            /* A refusal (a wrong secret, a bad request) ends the stream;
+             * a lost or unanswered poll is asked again from the same seq. */
+            if (errno == EACCES || errno == EPERM || errno == EINVAL || errno == EPROTO ||
+                (left >= 0 && (left -= slice) <= 0))
+                return NULL;
+            nng_msleep(POLL_RETRY_MS);
+            continue;
+        }
         json_decref(e->batch);
         e->batch = json_incref(json_object_get(res, "events"));
         e->next = 0;
@@ -404,20 +379,5 @@ json_t *strata_events_next(strata_events_t *e, int timeout_ms)
         errno = EINVAL;
         return NULL;
     }
-    if (e->poll)
-        return events_next_poll(e, timeout_ms);
-    nng_socket_set_ms(e->sub, NNG_OPT_RECVTIMEO,
-                      timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);
-    char *buf;
-    size_t n;
-    int rv = nng_recv(e->sub, &buf, &n, NNG_FLAG_ALLOC);
-    if (rv != 0) {
-        errno = nng_to_errno(rv);
-        return NULL;
-    }
-    json_t *ev = json_loadb(buf, n, 0, NULL);
-    nng_free(buf, n);
-    if (!ev)
-        errno = EPROTO;
-    return ev;
+    return events_next_poll(e, timeout_ms);
 }

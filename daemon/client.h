@@ -4,7 +4,8 @@
  * synchronous request/reply in the protocol of docs/protocol.md; the
  * convenience functions below build the params for the common methods, and
  * strata_client_call() reaches any method.  Events (job state changes) come
- * from a separate SUB connection: strata_events_open().
+ * through a separate connection that long-polls "events.poll":
+ * strata_events_open().
  *
  * Errors: -1 or NULL with errno set (the daemon's errno for refused
  * requests: EPERM, ENOENT, EINVAL...; ECONNREFUSED/ENOENT when no instance
@@ -63,10 +64,13 @@ int strata_cancel(strata_client_t *c, int64_t id, struct st_error *err);
 /* Job details including R; caller json_decref()s *info. */
 int strata_job_info(strata_client_t *c, int64_t id, json_t **info, struct st_error *err);
 
-/* Subscribe to the instance's events: its uri's "events" socket beside the
- * rpc one, or, for a tls+tcp:// uri, the "events.poll" method (with the
- * shared secret, as every request there), from the events after now.  NULL
- * with errno/err (EACCES: a wrong secret). */
+/* Subscribe to the instance's events, from the events after now, through
+ * the "events.poll" method on a connection of its own (over tls+tcp:// with
+ * the shared secret, as every request there): none is missed while the
+ * daemon's store keeps it (a reader more than 8,192 events behind sees a gap
+ * in the sequence numbers), and a poll lost with its connection is asked
+ * again.  The PUB socket beside the rpc one ("events") stays for other
+ * subscribers.  NULL with errno/err (EACCES: a wrong secret). */
 strata_events_t *strata_events_open(const char *uri, struct st_error *err);
 void strata_events_close(strata_events_t *e);
 
