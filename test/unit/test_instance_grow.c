@@ -12,45 +12,42 @@
 #include "match/instance_grow.h"
 #include "match/match_private.h"
 #include "resource/reader.h"
+#include "test/unit/match_fixture.h"
 #include "testlib.h"
-
-/* A JGF vertex and its containment edge from parent (NULL: none). */
-static void vertex(char *buf, size_t n, const char *id, const char *type, int vid, int rank,
-                   const char *path)
-{
-    const char *base = strrchr(path, '/') + 1;
-    size_t len = strlen(buf);
-    snprintf(buf + len, n - len,
-             "%s{\"id\": \"%s\", \"metadata\": {\"type\": \"%s\", \"basename\": \"%s\", "
-             "\"name\": \"%s\", \"id\": %d, \"uniq_id\": %s, \"rank\": %d, \"exclusive\": false, "
-             "\"unit\": \"\", \"size\": 1, \"paths\": {\"containment\": \"%s\"}}}",
-             len > 0 && buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, rank, path);
-}
 
 /* cluster0 with node N (cores 2N, 2N+1) below it. */
 static char *node_jgf(int node)
 {
     static char text[4096];
-    char p[128], id[4][16];
+    char p[128];
     snprintf(text, sizeof text, "{\"graph\": {\"nodes\": [");
-    snprintf(id[0], sizeof id[0], "0");
-    snprintf(id[1], sizeof id[1], "%d", 10 + node);
-    snprintf(id[2], sizeof id[2], "%d", 100 + 2 * node);
-    snprintf(id[3], sizeof id[3], "%d", 101 + 2 * node);
-    vertex(text, sizeof text, id[0], "cluster", 0, -1, "/cluster0");
+    mf_jgf_vertex(text, sizeof text, 0, "cluster", 0, -1, "/cluster0");
     snprintf(p, sizeof p, "/cluster0/node%d", node);
-    vertex(text, sizeof text, id[1], "node", node, node, p);
+    mf_jgf_vertex(text, sizeof text, 10 + node, "node", node, node, p);
     for (int c = 0; c < 2; c++) {
         snprintf(p, sizeof p, "/cluster0/node%d/core%d", node, 2 * node + c);
-        vertex(text, sizeof text, id[2 + c], "core", 2 * node + c, node, p);
+        mf_jgf_vertex(text, sizeof text, 100 + 2 * node + c, "core", 2 * node + c, node, p);
     }
-    size_t len = strlen(text);
-    snprintf(text + len, sizeof text - len,
-             "], \"edges\": [{\"source\": \"0\", \"target\": \"%s\", \"metadata\": {\"subsystem\": "
-             "\"containment\"}}, {\"source\": \"%s\", \"target\": \"%s\", \"metadata\": "
-             "{\"subsystem\": \"containment\"}}, {\"source\": \"%s\", \"target\": \"%s\", "
-             "\"metadata\": {\"subsystem\": \"containment\"}}]}}",
-             id[1], id[1], id[2], id[1], id[3]);
+    strcat(text, "], \"edges\": [");
+    mf_jgf_edge(text, sizeof text, 0, 10 + node);
+    for (int c = 0; c < 2; c++)
+        mf_jgf_edge(text, sizeof text, 10 + node, 100 + 2 * node + c);
+    strcat(text, "]}}");
+    return text;
+}
+
+/* cluster0/node0 with one more core (core9) below it. */
+static char *extra_core_jgf(void)
+{
+    static char text[4096];
+    snprintf(text, sizeof text, "{\"graph\": {\"nodes\": [");
+    mf_jgf_vertex(text, sizeof text, 0, "cluster", 0, -1, "/cluster0");
+    mf_jgf_vertex(text, sizeof text, 10, "node", 0, 0, "/cluster0/node0");
+    mf_jgf_vertex(text, sizeof text, 109, "core", 9, 0, "/cluster0/node0/core9");
+    strcat(text, "], \"edges\": [");
+    mf_jgf_edge(text, sizeof text, 0, 10);
+    mf_jgf_edge(text, sizeof text, 10, 109);
+    strcat(text, "]}}");
     return text;
 }
 
@@ -66,22 +63,6 @@ static jobspec_t *cores(int n)
     jobspec_t *js = jobspec_parse_string(buf, strlen(buf), "test", &err);
     ck_assert_msg(js != NULL, "%s", err.text);
     return js;
-}
-
-/* cluster0/node0 with one more core (core9) below it. */
-static char *extra_core_jgf(void)
-{
-    static char text[4096];
-    snprintf(text, sizeof text, "{\"graph\": {\"nodes\": [");
-    vertex(text, sizeof text, "0", "cluster", 0, -1, "/cluster0");
-    vertex(text, sizeof text, "10", "node", 0, 0, "/cluster0/node0");
-    vertex(text, sizeof text, "109", "core", 9, 0, "/cluster0/node0/core9");
-    size_t len = strlen(text);
-    snprintf(text + len, sizeof text - len,
-             "], \"edges\": [{\"source\": \"0\", \"target\": \"10\", \"metadata\": "
-             "{\"subsystem\": \"containment\"}}, {\"source\": \"10\", \"target\": \"109\", "
-             "\"metadata\": {\"subsystem\": \"containment\"}}]}}");
-    return text;
 }
 
 /* One exclusive node with n cores. */
