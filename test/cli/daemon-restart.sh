@@ -7,6 +7,16 @@
 # corrupt journal tail is reported, not silently ignored.  Property changes
 # made at random kill points keep the last acknowledged value.
 . "$(dirname "$0")/daemon-lib.sh"
+
+# kill9_during PID: kill -9 the daemon after a random 0.1-0.9 s while the
+# client loop PID runs, then end that loop (bounded: 60 s).
+kill9_during() {
+    sleep "0.$((RANDOM % 9 + 1))"
+    daemon_kill9
+    for _ in $(seq 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
 GRUG=$SHARED/conformance/data/resource/grugs/tiny.graphml
 STATE=$TMP/state
 D_DIR_FIXED=$TMP/run
@@ -33,11 +43,7 @@ for round in 1 2 3 4; do
           "$STRATA" --timeout=10000 submit -N 1 --exclusive -t 3600 true 2>/dev/null || break
       done ) >"$TMP/ids.$round" &
     sub=$!
-    sleep "0.$((RANDOM % 9 + 1))"
-    daemon_kill9
-    for _ in $(seq 600); do kill -0 "$sub" 2>/dev/null || break; sleep 0.1; done
-    kill "$sub" 2>/dev/null
-    wait "$sub" 2>/dev/null
+    kill9_during "$sub"
     while read -r id; do acked+=("$id"); done <"$TMP/ids.$round"
 done
 
@@ -106,11 +112,7 @@ for round in 1 2 3 4; do
           echo "$k"
       done ) >"$TMP/packs.$round" &
     sub=$!
-    sleep "0.$((RANDOM % 9 + 1))"
-    daemon_kill9
-    for _ in $(seq 600); do kill -0 "$sub" 2>/dev/null || break; sleep 0.1; done
-    kill "$sub" 2>/dev/null
-    wait "$sub" 2>/dev/null
+    kill9_during "$sub"
     a=$(tail -n 1 "$TMP/packs.$round")
     [ -n "$a" ] && acked=$a
 done
