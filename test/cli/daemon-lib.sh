@@ -21,10 +21,62 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM
 [ -n "${KEEP_TMP:-}" ] && trap - EXIT
 
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+# The watchdog: a test still running after STRATA_TEST_WATCHDOG seconds
+# (default 240; meson stops it at 300) prints where it is, so that a hang
+# on a CI machine leaves a trace: the processes under it, each stratad's
+# threads (gdb when it is there, else their kernel states) and the end of
+# stratad.err; then it stops the test.
+watchdog() {
+    local main=$1 limit=$2 p t mine=() daemons=()
+    for _ in $(seq "$limit"); do
+        sleep 1 </dev/null >/dev/null 2>&1
+        kill -0 "$main" 2>/dev/null || exit 0
+    done
+    # the processes under the test (by parent links), the test's own first
+    local -A parent=()
+    for p in /proc/[0-9]*; do
+        t=$(cut -d' ' -f4 "$p/stat" 2>/dev/null) && parent[${p#/proc/}]=$t
+    done
+    mine=("$main")
+    for ((i = 0; i < ${#mine[@]}; i++)); do
+        for p in "${!parent[@]}"; do
+            [ "${parent[$p]}" = "${mine[$i]}" ] && [ "$p" != "$BASHPID" ] && mine+=("$p")
+        done
+    done
+    {
+        echo "WATCHDOG: $(basename "$0") still running after ${limit}s; its processes:"
+        for p in "${mine[@]:1}"; do
+            t=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+            echo "  $p ($(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)): $t"
+            [ "${t%% *}" = "$STRATAD" ] && daemons+=("$p")
+        done
+        for p in "${daemons[@]}"; do
+            echo "== stratad $p"
+            if command -v gdb >/dev/null; then
+                timeout 30 gdb -batch -p "$p" -ex "info threads" -ex "thread 1" \
+                    -ex "bt -frame-info short-location 16" 2>/dev/null | grep -E '^( *[0-9*]|#)'
+            else
+                for t in /proc/"$p"/task/*; do
+                    echo "  thread ${t##*/}: $(cut -d' ' -f3 "$t/stat") $(cat "$t/wchan" 2>/dev/null)"
+                done
+            fi
+        done
+        echo "== stratad.err (end)"
+        tail -n 20 "$TMP/stratad.err" 2>/dev/null
+    } >&2
+    # the test, then what it waits for (a client blocked on its reply)
+    kill -TERM "${mine[@]}" 2>/dev/null
+    exit 0
+}
+watchdog $$ "${STRATA_TEST_WATCHDOG:-240}" &
+PIDS+=("$!")
+disown "$!" # (its end at cleanup is not news)
+
+ok() { echo "ok: $* [${SECONDS}s]"; }
+fail() { echo "FAIL: $* [${SECONDS}s]"; FAILS=$((FAILS + 1)); }
 # check DESC CMD...: CMD must succeed
 check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 finish() { [ "$FAILS" -eq 0 ] && { echo "all passed"; exit 0; }; echo "$FAILS failure(s)"; exit 1; }
