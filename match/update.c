@@ -5,7 +5,9 @@
  * exclusive vertex; rv1exec: ranks and, per rank, core/gpu/... local ids).
  * They are marked as a selection, their ancestors as shared, and committed
  * by the same pass as a match (commit.c), which fails without changing
- * anything when an exclusive vertex is not free.
+ * anything when an exclusive vertex is not free.  A JGF R may carry a
+ * top-level "free_ranks" idset: ranks a partial release already gave back,
+ * so their vertices are not replayed (the job is rebuilt as it stands).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,6 +41,12 @@ static void mark_up(matcher_t *m, vtx_t v, int64_t needs, bool excl)
     }
 }
 
+/* true if rank was released before the R was written (free_ranks). */
+static bool rank_freed(const idset_t *freed, int32_t rank)
+{
+    return freed && rank >= 0 && idset_test(freed, rank);
+}
+
 static int mark_jgf(matcher_t *m, const char *text, bool shorthand, bool *has_root,
                     struct st_error *err)
 {
@@ -49,9 +57,18 @@ static int mark_jgf(matcher_t *m, const char *text, bool shorthand, bool *has_ro
     vtx_t *map = calloc(doc->nvertices + 1, sizeof(*map));
     vtx_t *extra = NULL;
     size_t nextra = 0;
+    idset_t *freed = NULL;
     if (!map) {
         st_errorf(err, ENOMEM, "out of memory");
         goto done;
+    }
+    if (doc->free_ranks) {
+        struct st_error ierr = {0};
+        freed = idset_decode(doc->free_ranks, &ierr);
+        if (!freed) {
+            st_errorf(err, EINVAL, "R: free_ranks \"%s\": %s", doc->free_ranks, ierr.text);
+            goto done;
+        }
     }
     reader_jgf_doc_resolve(doc, m->g, map);
     for (size_t i = 0; i < doc->nvertices; i++) {
@@ -65,11 +82,15 @@ static int mark_jgf(matcher_t *m, const char *text, bool shorthand, bool *has_ro
      * shared where nothing marked them yet, and an explicit mark wins. */
     vtx_t root = graph_root(m->g, m->dom);
     for (size_t i = 0; i < doc->nvertices; i++) {
+        if (rank_freed(freed, doc->vertices[i].rank))
+            continue;
         mark_up(m, map[i], 1, false);
         *has_root = *has_root || map[i] == root;
     }
     for (size_t i = 0; i < doc->nvertices; i++) {
         const struct reader_jgf_vertex *dv = &doc->vertices[i];
+        if (rank_freed(freed, dv->rank))
+            continue;
         m->sneeds[map[i]] = dv->size > 0 ? dv->size : 1;
         m->sexcl[map[i]] = dv->exclusive;
     }
@@ -78,11 +99,14 @@ static int mark_jgf(matcher_t *m, const char *text, bool shorthand, bool *has_ro
             st_errorf(err, errno, "can't expand jgf_shorthand");
             goto done;
         }
-        for (size_t i = 0; i < nextra; i++)
-            mark_up(m, extra[i], graph_size(m->g, extra[i]), true);
+        for (size_t i = 0; i < nextra; i++) {
+            if (!rank_freed(freed, graph_rank(m->g, extra[i])))
+                mark_up(m, extra[i], graph_size(m->g, extra[i]), true);
+        }
     }
     rc = 0;
 done:
+    idset_destroy(freed);
     free(extra);
     free(map);
     reader_jgf_doc_destroy(doc);
