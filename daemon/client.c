@@ -35,6 +35,9 @@ struct strata_events {
  * endpoint watch reopened the listener, docs/stratad.md) is asked again
  * from the same sequence number, so nothing is missed. */
 enum { POLL_SLICE_MS = 2000, POLL_GRACE_MS = 3000, POLL_RETRY_MS = 100 };
+/* A read-only request whose connection was lost is sent again at most
+ * CLIENT_READ_RETRIES times, CLIENT_RETRY_MS apart. */
+enum { CLIENT_READ_RETRIES = 3, CLIENT_RETRY_MS = 50 };
 
 static int nng_to_errno(int rv)
 {
@@ -174,6 +177,17 @@ void strata_client_close(strata_client_t *c)
     errno = e;
 }
 
+/* Requests that change nothing at the daemon: safe to send again. */
+static bool read_only(const char *method)
+{
+    static const char *const names[] = {"ping", "jobs", "info", "wait", "resource.list",
+                                        "resource.status", "stats"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(method, names[i]) == 0)
+            return true;
+    return false;
+}
+
 static char *roundtrip(strata_client_t *c, const void *buf, size_t len, int timeout_ms,
                        size_t *outlen, struct st_error *err)
 {
@@ -186,7 +200,7 @@ static char *roundtrip(strata_client_t *c, const void *buf, size_t len, int time
         rv = nng_recv(c->req, &reply, &n, NNG_FLAG_ALLOC);
     /* "request: Connection reset" did not say that the instance is gone. */
     if (rv == NNG_ECONNRESET || rv == NNG_ECONNSHUT || rv == NNG_ECONNREFUSED)
-        return st_errorf_null(err, nng_to_errno(rv),
+        return st_errorf_null(err, ECONNRESET,
                               "lost the connection to %s (the instance stopped or restarted)",
                               c->uri);
     if (rv != 0)
@@ -230,7 +244,21 @@ int strata_client_call(strata_client_t *c, const char *method, json_t *params, j
         return st_errorf(err, errno, "%s: cannot encode the request", method);
     size_t n;
     int timeout = strcmp(method, "wait") == 0 ? 0 : c->timeout_ms;
+    nng_time start = nng_clock();
     char *reply = roundtrip(c, req, strlen(req), timeout, &n, err);
+    /* A request that only reads is asked again when its connection was
+     * lost (the daemon's endpoint watch may close a listener's connections
+     * to reopen it, docs/stratad.md), within what is left of the timeout.
+     * Anything else is not: the daemon may have acted on it. */
+    for (int again = 0; !reply && again < CLIENT_READ_RETRIES && errno == ECONNRESET &&
+                        read_only(method);
+         again++) {
+        int left = timeout ? timeout - (int)(nng_clock() - start) : 0;
+        if (timeout && left <= 0)
+            break;
+        nng_msleep(CLIENT_RETRY_MS);
+        reply = roundtrip(c, req, strlen(req), left, &n, err);
+    }
     free(req);
     if (!reply)
         return -1;

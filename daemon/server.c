@@ -60,6 +60,8 @@ struct watched {
     const char *uri;
     uint16_t peer_proto;
     atomic_llong added; /* connections that reached the socket */
+    int parked_fd;      /* a probe still waiting for the server's half, or -1 */
+    int parked_rounds;  /* watch rounds it has waited */
 };
 
 struct worker {
@@ -252,6 +254,7 @@ static int open_sockets(struct instance *inst, struct server *s, struct st_error
     const uint16_t peers[2] = {SP_PROTO_REQ0, SP_PROTO_SUB0};
     for (int i = 0; i < 2; i++) {
         struct watched *w = &s->watch[i];
+        w->parked_fd = -1;
         w->sock = socks[i];
         w->uri = uris[i];
         w->peer_proto = peers[i];
@@ -285,7 +288,8 @@ static struct timespec time_after(int ms)
  * its wait is over before the listener had a chance. */
 enum { SERVER_PROBE_SLICE_MS = 5 };
 
-/* Read n bytes within slices waits.  0, or -1. */
+/* Read n bytes within slices waits.  0; 1 when the time ran out first;
+ * -1 on an error or an end of file. */
 static int read_within(int fd, unsigned char *buf, size_t n, int slices)
 {
     size_t got = 0;
@@ -303,7 +307,7 @@ static int read_within(int fd, unsigned char *buf, size_t n, int slices)
             return -1;
         got += (size_t)k;
     }
-    return got == n ? 0 : -1;
+    return got == n ? 0 : 1;
 }
 
 /* Wait, at most slices times, for a connection to reach w's socket after
@@ -316,17 +320,39 @@ static bool added_since(struct watched *w, long long seen, int slices)
     return atomic_load(&w->added) != seen;
 }
 
+/* A probe connection must not hang up before the server has written its
+ * half of the handshake: that is the very trigger of the bug.  One whose
+ * half did not come within the probe's wait (a loaded machine) is parked
+ * and closed by a later round once the half has arrived (or after
+ * SERVER_PARK_ROUNDS rounds, when nothing is listening any more); while
+ * one is parked, the endpoint is not probed again. */
+enum { SERVER_PARK_ROUNDS = 60 };
+
+/* true when w has no parked probe connection (any is closed once safe) */
+static bool unpark(struct watched *w)
+{
+    if (w->parked_fd < 0)
+        return true;
+    struct pollfd p = {.fd = w->parked_fd, .events = POLLIN};
+    if (poll(&p, 1, 0) == 0 && ++w->parked_rounds < SERVER_PARK_ROUNDS)
+        return false;
+    close(w->parked_fd);
+    w->parked_fd = -1;
+    return true;
+}
+
 /* Does the listener w still hand connections to its socket?  Connect as a
  * client (SP protocol w->peer_proto), read the server's 8-byte handshake,
- * send ours, and wait for a connection to reach the socket.  Our
- * connection waits for the server's half before it can close, so that the
- * probe cannot itself trip the bug it looks for.  1 alive, 0 not, -1
- * cannot tell (the probe itself failed: no socket, a path too long). */
+ * send ours, and wait for a connection to reach the socket.  1 alive, 0
+ * not, -1 cannot tell: the probe itself failed (no socket, a path too
+ * long), a parked probe connection is still waiting, or the server's half
+ * did not come in time (the transport of a stuck listener still does its
+ * handshake: a slow one is load, not the bug). */
 static int probe_ipc(struct watched *w, int ms)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     const char *path = strncmp(w->uri, "ipc://", 6) == 0 ? w->uri + 6 : NULL;
-    if (!path || strlen(path) >= sizeof sa.sun_path)
+    if (!path || strlen(path) >= sizeof sa.sun_path || !unpark(w))
         return -1;
     memcpy(sa.sun_path, path, strlen(path) + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -337,9 +363,17 @@ static int probe_ipc(struct watched *w, int ms)
     unsigned char head[8];
     const unsigned char mine[8] = {0, 'S', 'P', 0, (unsigned char)(w->peer_proto >> 8),
                                    (unsigned char)(w->peer_proto & 0xff), 0, 0};
-    int alive = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-                read_within(fd, head, sizeof head, slices) == 0 && head[0] == 0 &&
-                head[1] == 'S' && head[2] == 'P' && head[3] == 0 &&
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        close(fd);
+        return 0; /* the endpoint is gone (its file removed?): listen again */
+    }
+    int rc = read_within(fd, head, sizeof head, slices);
+    if (rc == 1) {
+        w->parked_fd = fd;
+        w->parked_rounds = 0;
+        return -1;
+    }
+    int alive = rc == 0 && head[0] == 0 && head[1] == 'S' && head[2] == 'P' && head[3] == 0 &&
                 send(fd, mine, sizeof mine, MSG_NOSIGNAL) == (ssize_t)sizeof mine &&
                 added_since(w, seen, slices);
     close(fd);
@@ -397,6 +431,9 @@ static void watch_stop(struct server *s)
     pthread_mutex_unlock(&s->wlock);
     pthread_join(s->watcher, NULL);
     s->watching = false;
+    for (int i = 0; i < 2; i++)
+        if (s->watch[i].parked_fd >= 0)
+            close(s->watch[i].parked_fd);
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->wlock);
 }

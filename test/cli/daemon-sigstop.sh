@@ -45,5 +45,27 @@ check "... and said so" grep -q "stopped accepting (nng 1.5" "$TMP/stratad.err"
 id=$("$STRATA" submit -t 0 true)
 check "jobs run after it" wait_state "$id" inactive 50
 check "events still arrive" wait_for 50 grep -q "\"id\":$id," "$TMP/events"
+
+# clients that hang up at once, the daemon running: the listener is stuck
+# until the watch reopens it, closing the connections it holds; a request
+# that only reads, caught among them, is asked again and answered
+r0=$(restarts)
+hang_up() {
+    python3 - "$D_DIR/rpc" <<'PY'
+import socket, sys
+for _ in range(20):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.close()
+PY
+}
+hang_up
+t0=$(date +%s%N)
+check "a ping among hung-up clients is answered" sh -c "'$STRATA' ping >/dev/null"
+t=$((($(date +%s%N) - t0) / 1000000))
+check "... within the watch's time ($t ms)" test "$t" -lt 15000
+check "... by a reopened listener ($(restarts) restarts, $r0 before)" test "$(restarts)" -gt "$r0"
+hang_up
+check "strata jobs too" sh -c "'$STRATA' jobs -a --json | grep -q '\"id\": $id'"
 daemon_stop
 finish
