@@ -131,7 +131,8 @@ fi
 
 # R files that do not parse: update names the file given (not "R");
 # partial-cancel prints the reference's one line only (its stderr is fixed);
-# files that cannot be read say why (match keeps the reference's bare text).
+# files that cannot be read say why (match and attach keep the reference's
+# bare text: t3028 008 compares attach's stderr).
 printf '{bad\n' > "$tmp/bad.json"
 printf '{"version": 1}\n' > "$tmp/noexec.json"
 (cd "$data" && "$rq" "${tiny[@]}" > "$tmp/rfile.out" 2> "$tmp/rfile.err") <<EOF
@@ -152,7 +153,7 @@ ERROR: can't update job 5: $tmp/noexec.json: missing "execution" object
 ERROR: can't open grugs: Is a directory
 ERROR: error encountered while removing job 1
 ERROR: can't open $tmp/no-such.json: No such file or directory
-ERROR: can't open $tmp/no-such.json: No such file or directory
+ERROR: can't open $tmp/no-such.json
 ERROR: can't open $tmp/no-such.json
 EOF
 if diff -u "$tmp/rfile.want" "$tmp/rfile.err" &&
