@@ -227,6 +227,9 @@ struct msel {
     struct mreq *xgroups[16]; /* first xor_slot of each group */
     int nxgroups;
     int64_t nvariants; /* xor variants to try, in order */
+    /* > 0 while a slot's members are explored: an exclusive vertex chosen
+     * there, at any depth, is consumed whole (its available amount) */
+    int in_slot;
     /* the selection comes from a traversal, which checked every selected
      * vertex's availability; otherwise (a replayed R) the commit checks
      * that no other job's hold covers an exclusive vertex */

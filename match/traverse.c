@@ -492,9 +492,12 @@ static void ties_to_later(const matcher_t *m, int32_t *a, int32_t n)
 }
 
 /* Choose the best groups of `type` until `count` is reached; equal scores
- * in graph order, or the later first when ties_later. */
+ * in graph order, or the later first when ties_later.  With whole_excl (a
+ * choice inside a slot) an exclusive group takes its whole available
+ * amount: 1 of a 1562 GB disk under a slot's socket is the whole disk, as
+ * the slot's own members are (reference 2.6; t3026 lassen/corona). */
 static int choose_best_k(matcher_t *m, const struct meglist *l, atom_t type, int64_t count,
-                         bool ties_later)
+                         bool ties_later, bool whole_excl)
 {
     int32_t n = collect_sorted(m, l, type, 0);
     if (n < 0)
@@ -504,7 +507,8 @@ static int choose_best_k(matcher_t *m, const struct meglist *l, atom_t type, int
     int64_t left = count;
     for (int32_t i = 0; i < n && left > 0; i++) {
         struct meg *e = &m->eg[m->tmp[i]];
-        e->needs = e->count < left ? e->count : left;
+        bool whole = whole_excl && e->excl;
+        e->needs = whole || e->count < left ? e->count : left;
         left -= e->needs;
     }
     return 0;
@@ -942,7 +946,10 @@ static int dom_slot(struct msel *s, vtx_t u, const struct mreq *slot, struct meg
     matcher_t *m = s->m;
     struct meglist sl = {-1, -1};
     int64_t mult = match_calc_count(&slot->count, INT64_MAX / 4);
-    if (explore(s, u, slot->with, slot->nwith, false, true, &sl, mult, true) < 0)
+    s->in_slot++;
+    int rc = explore(s, u, slot->with, slot->nwith, false, true, &sl, mult, true);
+    s->in_slot--;
+    if (rc < 0)
         return s->error ? -1 : 0;
     enum { MAXSHAPE = 16 };
     int32_t off[MAXSHAPE], cnt[MAXSHAPE];
@@ -1180,7 +1187,7 @@ static int choose_all(struct msel *s, const struct mreq *R, int nR, const struct
          * `high` take core35 of node1, not of node0); a lone slot keeps
          * graph order (flexible/cmds04). */
         bool or_slots = c->alt && m->traverser == MATCH_TRAVERSER_FLEXIBLE;
-        if (choose_best_k(m, l, a->type, count, or_slots) < 0) {
+        if (choose_best_k(m, l, a->type, count, or_slots, s->in_slot > 0) < 0) {
             s->error = ENOMEM;
             return -1;
         }
