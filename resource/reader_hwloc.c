@@ -11,9 +11,10 @@
  *
  * Children are visited in hwloc's order: normal children, then memory
  * children, then I/O children.  uniq_ids count created vertices only; ids are
- * hwloc logical indexes, except for GPUs (the index in the OS device name:
- * cuda1, opencl0d1, rsmi1 -> gpu1), storage (numbered in discovery order)
- * and nodes (the numeric suffix of the host name).
+ * hwloc logical indexes (for storage, among all OS devices: disks after 8
+ * network/IB devices start at 8), except for GPUs (the index in the OS
+ * device name: cuda1, opencl0d1, rsmi1 -> gpu1) and nodes (the numeric
+ * suffix of the host name).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,7 +39,6 @@ struct walker {
     int32_t next_rank;
     int32_t rank; /* rank of the node being walked */
     int64_t ngpu;
-    int64_t nstorage;
 };
 
 /* What an hwloc object becomes. */
@@ -161,7 +161,10 @@ static bool osdev_kind(struct walker *w, hwloc_obj_t o, struct kind *k)
         const char *sz = hwloc_obj_get_info_by_name(o, "Size");
         int64_t kb = sz ? strtoll(sz, NULL, 10) : 0;
         snprintf(k->type, sizeof(k->type), "storage");
-        set_name(k, "storage", w->nstorage++);
+        /* Numbered among every OS device, not among disks: catalyst's
+         * sda-sdd (after eno1-4, hsi0/1, qib0/1) are storage8-11 in
+         * Fluxion's output (t3026), corona's first device nvme0n1 storage0. */
+        set_name(k, "storage", (int64_t) o->logical_index);
         k->size = kb >= 1000000 ? kb / 1000000 : 1;
         k->unit = "GB";
         const char *dev = hwloc_obj_get_info_by_name(o, "LinuxDeviceID");

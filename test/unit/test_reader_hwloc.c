@@ -84,7 +84,10 @@ START_TEST(test_full)
     ch = graph_children(g, containment(g), ch[0], &nc);
     ck_assert_int_eq(nc, 3);
     ck_assert_str_eq(graph_name(g, ch[1]), "gpu0");
-    ck_assert_str_eq(graph_name(g, ch[2]), "storage0");
+    /* a disk's id is its logical index among all OS devices (cuda0 and
+     * opencl0d0 come first) */
+    ck_assert_str_eq(graph_name(g, ch[2]), "storage2");
+    ck_assert_int_eq(graph_id(g, ch[2]), 2);
     ck_assert_int_eq(graph_size(g, ch[2]), 1562);
     ck_assert_str_eq(graph_atom_str(g, graph_unit(g, ch[2])), "GB");
     ck_assert_str_eq(graph_property(g, ch[2], "LinuxDeviceID"), "259:0");
