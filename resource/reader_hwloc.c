@@ -275,75 +275,21 @@ static int add_child(struct walker *w, const struct kind *k, vtx_t parent, const
     return 0;
 }
 
-/* The vertex type an I/O object becomes, without side effects; NULL if
- * none. */
-static const char *io_vertex_type(hwloc_obj_t o)
+/* Children of o under parent: normal, then memory, then I/O (hwloc's
+ * order).  An object that is no vertex (filtered out, or a bridge) passes
+ * its parent down.  hwloc 2 makes an hwloc-1 NUMA node with children a
+ * Group holding the NUMA node as a memory child next to the devices, so
+ * with group and numanode filtered out the devices hang from the socket,
+ * after the group's cores: Fluxion shows corona116's nvme0n1 between
+ * socket0's core5 and core6 (t3026), chimera's GPUs under socket0 with -W
+ * node,socket,core,gpu (basics/020, b3cac06; its numanode0 in an older
+ * file came from a run without -W). */
+static int walk_children(struct walker *w, hwloc_obj_t o, vtx_t parent, const char *ppath)
 {
-    if (osdev_is_gpu(o) && !gpu_seen_before(o))
-        return "gpu";
-    if (o->type == HWLOC_OBJ_OS_DEVICE && o->attr->osdev.type == HWLOC_OBJ_OSDEV_BLOCK)
-        return "storage";
-    return NULL;
-}
-
-/* true if an I/O object in the list, or below it, becomes a vertex. */
-static bool io_has_vertex(const struct walker *w, hwloc_obj_t first)
-{
-    for (hwloc_obj_t c = first; c; c = c->next_sibling) {
-        const char *t = io_vertex_type(c);
-        if ((t && allowed(w, t)) || io_has_vertex(w, c->io_first_child))
-            return true;
-    }
-    return false;
-}
-
-/* A NUMA node that takes the I/O devices of its group: added whatever the
- * allowlist says, then its own children. */
-static int walk_numa_for_io(struct walker *w, hwloc_obj_t numa, vtx_t parent, const char *ppath,
-                            vtx_t *v, char **path)
-{
-    struct kind k;
-    classify(w, numa, &k);
-    if (add_child(w, &k, parent, ppath, v, path) < 0)
+    if (walk_list(w, o->first_child, parent, ppath) < 0 ||
+        walk_list(w, o->memory_first_child, parent, ppath) < 0)
         return -1;
-    if (walk_list(w, numa->first_child, *v, *path) < 0 ||
-        walk_list(w, numa->memory_first_child, *v, *path) < 0 ||
-        walk_list(w, numa->io_first_child, *v, *path) < 0)
-        return -1;
-    return 0;
-}
-
-/* Children of o under parent: normal, then memory, then I/O.
- *
- * hwloc 1 hung I/O devices from NUMA nodes; hwloc 2 turns such a NUMA node
- * into a Group holding the NUMA node as a memory child next to the devices.
- * When that Group is not a vertex, Fluxion still places the devices under
- * a numanode vertex (basics/020: GPUs under numanode0/1 with -W
- * node,socket,core,gpu), so the first NUMA node then becomes one even if the
- * allowlist omits numanode. */
-static int walk_children(struct walker *w, hwloc_obj_t o, bool o_is_vertex, vtx_t parent,
-                         const char *ppath)
-{
-    hwloc_obj_t numa = o->memory_first_child;
-    bool io_to_numa = !o_is_vertex && o->type == HWLOC_OBJ_GROUP && numa &&
-                      numa->type == HWLOC_OBJ_NUMANODE && io_has_vertex(w, o->io_first_child);
-    vtx_t io_parent = parent;
-    char *io_path = NULL;
-    int rc = -1;
-    if (walk_list(w, o->first_child, parent, ppath) < 0)
-        return -1;
-    for (hwloc_obj_t m = o->memory_first_child; m; m = m->next_sibling) {
-        if (m == numa && io_to_numa) {
-            if (walk_numa_for_io(w, m, parent, ppath, &io_parent, &io_path) < 0)
-                goto done;
-        } else if (walk(w, m, parent, ppath) < 0) {
-            goto done;
-        }
-    }
-    rc = walk_list(w, o->io_first_child, io_parent, io_path ? io_path : ppath);
-done:
-    free(io_path);
-    return rc;
+    return walk_list(w, o->io_first_child, parent, ppath);
 }
 
 static int walk(struct walker *w, hwloc_obj_t o, vtx_t parent, const char *ppath)
@@ -356,7 +302,7 @@ static int walk(struct walker *w, hwloc_obj_t o, vtx_t parent, const char *ppath
         free(path);
         return -1;
     }
-    int rc = walk_children(w, o, is_vertex, is_vertex ? v : parent, is_vertex ? path : ppath);
+    int rc = walk_children(w, o, is_vertex ? v : parent, is_vertex ? path : ppath);
     free(path);
     return rc;
 }
