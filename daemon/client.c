@@ -337,10 +337,7 @@ static strata_events_t *events_open_poll(const char *uri, struct st_error *err)
     if (!e->poll || strata_client_call(e->poll, "events.poll",
                                        json_pack("{s:i, s:i}", "after", -1, "timeout", 0), &res,
                                        err) < 0) {
-        int er = errno;
-        strata_client_close(e->poll);
-        free(e);
-        errno = er;
+        strata_events_close(e);
         return NULL;
     }
     e->after = json_integer_value(json_object_get(res, "last"));
