@@ -46,11 +46,13 @@ id=$("$STRATA" submit -t 0 true)
 check "jobs run after it" wait_state "$id" inactive 50
 check "events still arrive" wait_for 50 grep -q "\"id\":$id," "$TMP/events"
 
-# clients that hang up at once, the daemon running: the listener is stuck
-# until the watch reopens it, closing the connections it holds; a request
-# that only reads, caught among them, is asked again and answered
+# clients that hang up before the handshake (made sure of by stopping the
+# daemon meanwhile): the listener is stuck until the watch reopens it,
+# closing the connections it holds; a request that only reads, sent right
+# after and caught among them, is asked again and answered
 r0=$(restarts)
 hang_up() {
+    kill -STOP "$D_PID"
     python3 - "$D_DIR/rpc" <<'PY'
 import socket, sys
 for _ in range(20):
@@ -58,6 +60,7 @@ for _ in range(20):
     s.connect(sys.argv[1])
     s.close()
 PY
+    kill -CONT "$D_PID"
 }
 hang_up
 t0=$(date +%s%N)
