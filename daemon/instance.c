@@ -146,6 +146,23 @@ const char *instance_child_uri(int64_t id)
     return c ? c->uri : NULL;
 }
 
+/* Job id as the instance.* methods may act on it: it exists, uid owns it
+ * (or owns the daemon) and it was started as an instance.  NULL with err
+ * filled (ENOENT, EPERM, EINVAL) otherwise; the running state each method
+ * needs is its own check. */
+static struct job *own_instance_job(struct instance *inst, int64_t id, uint32_t uid,
+                                    struct st_error *err)
+{
+    struct job *j = inst_job(inst, id);
+    if (!j)
+        return st_errorf_null(err, ENOENT, "job %lld: no such job", (long long)id);
+    if (uid != j->uid && uid != inst->owner)
+        return st_errorf_null(err, EPERM, "job %lld: not yours", (long long)j->id);
+    if (!instance_job_is_instance(j))
+        return st_errorf_null(err, EINVAL, "job %lld is not an instance job", (long long)j->id);
+    return j;
+}
+
 /* Check everything, then allocate, then store: a refused or failed
  * registration leaves the registry as it was. */
 static int register_check(struct instance *inst, json_t *params, uint32_t uid,
@@ -165,13 +182,9 @@ static int register_check(struct instance *inst, json_t *params, uint32_t uid,
         return st_errorf(err, EINVAL,
                          "instance.register: \"statedir\" must be a string, \"pid\" an integer, "
                          "\"wrapper\" a pid, \"reconnect\" a boolean");
-    struct job *j = inst_job(inst, json_integer_value(id));
+    struct job *j = own_instance_job(inst, json_integer_value(id), uid, err);
     if (!j)
-        return st_errorf(err, ENOENT, "job %lld: no such job", (long long)json_integer_value(id));
-    if (uid != j->uid && uid != inst->owner)
-        return st_errorf(err, EPERM, "job %lld: not yours", (long long)j->id);
-    if (!instance_job_is_instance(j))
-        return st_errorf(err, EINVAL, "job %lld is not an instance job", (long long)j->id);
+        return -1;
     if (j->state != JOB_RUN)
         return st_errorf(err, EBUSY, "job %lld is not running", (long long)j->id);
     struct child *c = child_find(j->id);
@@ -327,13 +340,9 @@ int instance_method_R(struct instance *inst, json_t *params, uint32_t uid, void 
     json_t *id = json_object_get(params, "id");
     if (!json_is_integer(id))
         return st_errorf(err, EINVAL, "instance.R: needs an integer \"id\"");
-    struct job *j = inst_job(inst, json_integer_value(id));
+    struct job *j = own_instance_job(inst, json_integer_value(id), uid, err);
     if (!j)
-        return st_errorf(err, ENOENT, "job %lld: no such job", (long long)json_integer_value(id));
-    if (uid != j->uid && uid != inst->owner)
-        return st_errorf(err, EPERM, "job %lld: not yours", (long long)j->id);
-    if (!instance_job_is_instance(j))
-        return st_errorf(err, EINVAL, "job %lld is not an instance job", (long long)j->id);
+        return -1;
     if (j->state != JOB_RUN || !j->R)
         return st_errorf(err, EBUSY, "job %lld is not running", (long long)j->id);
     *result = json_pack("{s:s}", "R", j->R);

@@ -189,6 +189,51 @@ START_TEST(test_register_refusals)
 }
 END_TEST
 
+/* instance.R refuses what instance.register refuses (the same job checks),
+ * and a running instance with no R yet; it gives the R of one that has it. */
+START_TEST(test_R_refusals)
+{
+    struct st_error err = {{0}};
+    json_t *res = NULL;
+    errno = 0;
+    ck_assert_int_eq(instance_method_R(NULL, NULL, 0, NULL, &res, &err), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(instance_method_R(&inst, NULL, 1000, NULL, NULL, &err), -1);
+    static const struct {
+        uint32_t uid;
+        const char *params;
+        int errnum;
+    } cases[] = {
+        {1000, "{}", EINVAL},
+        {1000, "{\"id\": \"2\"}", EINVAL},
+        {1000, "{\"id\": 7}", ENOENT},
+        {2000, "{\"id\": 2}", EPERM},
+        {1000, "{\"id\": 1}", EINVAL},
+        {1000, "{\"id\": 3}", EBUSY},
+        {1000, "{\"id\": 2}", EBUSY}, /* running, no R */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *p = json_loads(cases[i].params, 0, NULL);
+        ck_assert_ptr_nonnull(p);
+        errno = 0;
+        err.text[0] = '\0';
+        ck_assert_int_eq(instance_method_R(&inst, p, cases[i].uid, NULL, &res, &err), -1);
+        ck_assert_int_eq(errno, cases[i].errnum);
+        ck_assert(err.text[0] != '\0');
+        ck_assert_ptr_null(res);
+        json_decref(p);
+    }
+    char R[] = "{\"version\": 1}";
+    jobs[1].R = R;
+    json_t *p = json_pack("{s:i}", "id", 2);
+    ck_assert_int_eq(instance_method_R(&inst, p, 1000, NULL, &res, &err), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(res, "R")), R);
+    json_decref(res);
+    json_decref(p);
+    jobs[1].R = NULL;
+}
+END_TEST
+
 START_TEST(test_register_and_annotate)
 {
     struct st_error err = {{0}};
@@ -316,6 +361,7 @@ int main(void)
     tcase_add_test(tc, test_wrap_plain_job_unchanged);
     tcase_add_test(tc, test_wrap_instance);
     tcase_add_test(tc, test_register_refusals);
+    tcase_add_test(tc, test_R_refusals);
     tcase_add_test(tc, test_register_and_annotate);
     tcase_add_test(tc, test_annotate_bad_params);
     tcase_add_test(tc, test_grace);
