@@ -249,15 +249,24 @@ static void report_end(struct run *r, int code)
     }
 }
 
+/* The signals the wrapper waits for: a child's end and the three that end
+ * the instance.  strata_cmd_instance_run() blocks exactly these so that
+ * wait_end() can take them with sigtimedwait: one list keeps the two in
+ * step. */
+static void end_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGCHLD);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
 /* Sleep in sigtimedwait until something ends the instance's life. */
 static enum end_why wait_end(struct run *r)
 {
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
+    end_signals(&set);
     struct timespec tick = {0, 100 * 1000000L};
     for (;;) {
         int sig = sigtimedwait(&set, NULL, &tick);
@@ -442,11 +451,7 @@ int strata_cmd_instance_run(const struct strata_global *g, int argc, char **argv
             r.grace = atof(argv[++i]);
     }
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
+    end_signals(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);
     /* The parent stratad killed: without a grace we hear it at once; with
      * one we notice (getppid()) and wait for it to come back. */
