@@ -331,20 +331,32 @@ void instance_child_release(int64_t id)
     }
 }
 
+struct job *instance_job_live(struct instance *inst, json_t *params, uint32_t uid,
+                              const char *method, struct st_error *err)
+{
+    if (!inst)
+        return st_errorf_null(err, EINVAL, "%s: NULL argument", method ? method : "instance");
+    json_t *id = json_object_get(params, "id");
+    if (!json_is_integer(id))
+        return st_errorf_null(err, EINVAL, "%s: needs an integer \"id\"",
+                              method ? method : "instance");
+    struct job *j = own_instance_job(inst, json_integer_value(id), uid, err);
+    if (!j)
+        return NULL;
+    if (j->state != JOB_RUN || !j->R)
+        return st_errorf_null(err, EBUSY, "job %lld is not running", (long long)j->id);
+    return j;
+}
+
 int instance_method_R(struct instance *inst, json_t *params, uint32_t uid, void *worker,
                       json_t **result, struct st_error *err)
 {
     (void)worker;
     if (!inst || !result)
         return st_errorf(err, EINVAL, "instance.R: NULL argument");
-    json_t *id = json_object_get(params, "id");
-    if (!json_is_integer(id))
-        return st_errorf(err, EINVAL, "instance.R: needs an integer \"id\"");
-    struct job *j = own_instance_job(inst, json_integer_value(id), uid, err);
+    struct job *j = instance_job_live(inst, params, uid, "instance.R", err);
     if (!j)
         return -1;
-    if (j->state != JOB_RUN || !j->R)
-        return st_errorf(err, EBUSY, "job %lld is not running", (long long)j->id);
     *result = json_pack("{s:s}", "R", j->R);
     return *result ? 0 : st_errorf(err, ENOMEM, "out of memory");
 }

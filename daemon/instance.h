@@ -66,6 +66,15 @@ int instance_method_register(struct instance *inst, json_t *params, uint32_t uid
 int instance_method_R(struct instance *inst, json_t *params, uint32_t uid, void *worker,
                       json_t **result, struct st_error *err);
 
+/* The running instance job that params' "id" names, as the methods on a
+ * live instance (instance.R, instance.grow, instance.shrink) take it: an
+ * integer id of an existing instance job, uid's own or uid the instance
+ * owner, running and holding its R.  NULL with err filled otherwise, the
+ * errors prefixed with method where the id itself is bad: EINVAL (no
+ * integer id, not an instance job, NULL inst), ENOENT, EPERM, EBUSY. */
+struct job *instance_job_live(struct instance *inst, json_t *params, uint32_t uid,
+                              const char *method, struct st_error *err);
+
 /* Add "instance": true and, once registered, "uri", "statedir" and
  * "child_pid" to a job's JSON summary o.  No-op on NULL arguments. */
 void instance_job_annotate(const struct job *j, json_t *o);

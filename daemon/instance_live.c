@@ -370,19 +370,9 @@ static int child_call(int64_t id, const char *method, json_t *params, json_t **r
 static struct job *live_job(struct instance *inst, json_t *params, uint32_t uid,
                             const char *method, struct st_error *err)
 {
-    json_t *id = json_object_get(params, "id");
-    if (!json_is_integer(id))
-        return st_errorf_null(err, EINVAL, "%s: needs an integer \"id\"", method);
-    struct job *j = inst_job(inst, json_integer_value(id));
+    struct job *j = instance_job_live(inst, params, uid, method, err);
     if (!j)
-        return st_errorf_null(err, ENOENT, "job %lld: no such job",
-                              (long long)json_integer_value(id));
-    if (uid != j->uid && uid != inst->owner)
-        return st_errorf_null(err, EPERM, "job %lld: not yours", (long long)j->id);
-    if (!instance_job_is_instance(j))
-        return st_errorf_null(err, EINVAL, "job %lld is not an instance job", (long long)j->id);
-    if (j->state != JOB_RUN || !j->R)
-        return st_errorf_null(err, EBUSY, "job %lld is not running", (long long)j->id);
+        return NULL;
     if (!instance_child_uri(j->id))
         return st_errorf_null(err, ESRCH, "job %lld: its instance has not registered (yet)",
                               (long long)j->id);

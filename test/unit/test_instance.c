@@ -234,6 +234,34 @@ START_TEST(test_R_refusals)
 }
 END_TEST
 
+/* instance_job_live: bad arguments, the method named in an id error, and
+ * the running instance job with its R. */
+START_TEST(test_job_live)
+{
+    struct st_error err = {{0}};
+    json_t *p = json_pack("{s:i}", "id", 2);
+    errno = 0;
+    ck_assert_ptr_null(instance_job_live(NULL, p, 1000, "instance.grow", &err));
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_ptr_null(instance_job_live(&inst, NULL, 1000, "instance.grow", &err));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_str_eq(err.text, "instance.grow: needs an integer \"id\"");
+    ck_assert_ptr_null(instance_job_live(&inst, NULL, 1000, NULL, NULL));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_ptr_null(instance_job_live(&inst, p, 1000, "x", &err)); /* no R yet */
+    ck_assert_int_eq(errno, EBUSY);
+    ck_assert_str_eq(err.text, "job 2 is not running");
+    char R[] = "{}";
+    jobs[1].R = R;
+    ck_assert_ptr_eq(instance_job_live(&inst, p, 1000, "x", &err), &jobs[1]);
+    ck_assert_ptr_null(instance_job_live(&inst, p, 2000, "x", &err));
+    ck_assert_int_eq(errno, EPERM);
+    jobs[1].R = NULL;
+    json_decref(p);
+}
+END_TEST
+
 START_TEST(test_register_and_annotate)
 {
     struct st_error err = {{0}};
@@ -362,6 +390,7 @@ int main(void)
     tcase_add_test(tc, test_wrap_instance);
     tcase_add_test(tc, test_register_refusals);
     tcase_add_test(tc, test_R_refusals);
+    tcase_add_test(tc, test_job_live);
     tcase_add_test(tc, test_register_and_annotate);
     tcase_add_test(tc, test_annotate_bad_params);
     tcase_add_test(tc, test_grace);
