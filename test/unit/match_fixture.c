@@ -119,6 +119,27 @@ jobspec_t *mf_spec(const char *resources, int duration)
     return js;
 }
 
+jobspec_t *mf_slots(int nslots, const char *type, int count, int duration)
+{
+    char r[256];
+    snprintf(r, sizeof(r),
+             "  - type: slot\n    count: %d\n    label: default\n    with:\n"
+             "      - type: %s\n        count: %d",
+             nslots, type, count);
+    return mf_spec(r, duration);
+}
+
+jobspec_t *mf_whole_nodes(int nnodes, int ncores, int duration)
+{
+    char r[512];
+    snprintf(r, sizeof(r),
+             "  - type: node\n    count: %d\n    exclusive: true\n    with:\n"
+             "      - type: slot\n        count: 1\n        label: default\n        with:\n"
+             "          - type: core\n            count: %d",
+             nnodes, ncores);
+    return mf_spec(r, duration);
+}
+
 char *mf_find(matcher_t *m, const char *expr)
 {
     writer_t *w = writer_create(WRITER_SIMPLE, mf_g);

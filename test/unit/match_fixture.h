@@ -1,5 +1,6 @@
 /* test/unit/match_fixture.h: the small hand-built graphs and helpers the
- * match tests share (test_match, test_match_hold, test_cancel).
+ * match tests share (test_match, test_match_hold, test_cancel,
+ * test_match_anchor, test_attach_reserve, test_instance_grow).
  *
  * MF_PLAIN and MF_RANKED build the same two-node machine:
  *
@@ -50,6 +51,15 @@ matcher_t *mf_make(const char *policy, const char *filters);
 /* A jobspec with `resources` (YAML lines under "resources:"), one task per
  * slot labelled "default", and a duration; asserts that it parses. */
 jobspec_t *mf_spec(const char *resources, int duration);
+
+/* slot[nslots] -> type[count]: the flat request most tests make
+ * ("slot[1]->core[n]": n cores together; "slot[n]->core[1]": anywhere),
+ * through mf_spec. */
+jobspec_t *mf_slots(int nslots, const char *type, int count, int duration);
+
+/* node[nnodes] (exclusive: true) -> slot[1] -> core[ncores]: whole nodes,
+ * ncores asked for on each, through mf_spec. */
+jobspec_t *mf_whole_nodes(int nnodes, int ncores, int duration);
 
 /* The simple-writer text of `find expr` (asserting success); free() it. */
 char *mf_find(matcher_t *m, const char *expr);

@@ -46,53 +46,25 @@ static char *node_jgf(int node, int ncores)
     return text;
 }
 
-static jobspec_t *parse(const char *text)
-{
-    struct st_error err = {{0}};
-    jobspec_t *js = jobspec_parse_string(text, strlen(text), "test", &err);
-    ck_assert_msg(js != NULL, "%s", err.text);
-    return js;
-}
-
 /* A slot of n cores for dur seconds. */
 static jobspec_t *cores(int n, int dur)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf,
-             "version: 9999\nresources:\n  - type: slot\n    count: 1\n    label: default\n"
-             "    with:\n      - type: core\n        count: %d\nattributes:\n  system:\n"
-             "    duration: %d\ntasks:\n  - command: [ app ]\n    slot: default\n"
-             "    count:\n      per_slot: 1\n",
-             n, dur);
-    return parse(buf);
+    return mf_slots(1, "core", n, dur);
 }
 
 /* One exclusive node with n cores, for an hour (the jobspec of t3028). */
 static jobspec_t *whole_node(int n)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf,
-             "version: 9999\nresources:\n  - type: node\n    count: 1\n    exclusive: true\n"
-             "    with:\n      - type: slot\n        count: 1\n        label: default\n"
-             "        with:\n          - type: core\n            count: %d\n"
-             "attributes:\n  system:\n    duration: 3600\ntasks:\n  - command: [ app ]\n"
-             "    slot: default\n    count:\n      per_slot: 1\n",
-             n);
-    return parse(buf);
+    return mf_whole_nodes(1, n, 3600);
 }
 
 /* One core on each of two nodes (shared) for dur seconds. */
 static jobspec_t *spread(int dur)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf,
-             "version: 9999\nresources:\n  - type: node\n    count: 2\n    with:\n"
-             "      - type: slot\n        count: 1\n        label: default\n        with:\n"
-             "          - type: core\n            count: 1\nattributes:\n  system:\n"
-             "    duration: %d\ntasks:\n  - command: [ app ]\n    slot: default\n"
-             "    count:\n      per_slot: 1\n",
-             dur);
-    return parse(buf);
+    return mf_spec("  - type: node\n    count: 2\n    with:\n"
+                   "      - type: slot\n        count: 1\n        label: default\n        with:\n"
+                   "          - type: core\n            count: 1",
+                   dur);
 }
 
 static graph_t *g;

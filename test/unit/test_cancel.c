@@ -36,12 +36,7 @@ static jobspec_t *cross_rack(void)
 /* slot[n]->node[1]: whole nodes, nothing below them asked for. */
 static jobspec_t *bare_nodes(int n)
 {
-    char r[256];
-    snprintf(r, sizeof(r),
-             "  - type: slot\n    count: %d\n    label: default\n    with:\n"
-             "      - type: node\n        count: 1",
-             n);
-    return mf_spec(r, 100);
+    return mf_slots(n, "node", 1, 100);
 }
 
 static void allocate(matcher_t *m, jobspec_t *js, int64_t id)

@@ -53,32 +53,13 @@ static char *extra_core_jgf(void)
 
 static jobspec_t *cores(int n)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf,
-             "version: 9999\nresources:\n  - type: slot\n    count: 1\n    label: default\n"
-             "    with:\n      - type: core\n        count: %d\nattributes:\n  system:\n"
-             "    duration: 3600\ntasks:\n  - command: [ app ]\n    slot: default\n"
-             "    count:\n      per_slot: 1\n", n);
-    struct st_error err = {{0}};
-    jobspec_t *js = jobspec_parse_string(buf, strlen(buf), "test", &err);
-    ck_assert_msg(js != NULL, "%s", err.text);
-    return js;
+    return mf_slots(1, "core", n, 3600);
 }
 
 /* One exclusive node with n cores. */
 static jobspec_t *whole_node(int n)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf,
-             "version: 9999\nresources:\n  - type: node\n    count: 1\n    exclusive: true\n"
-             "    with:\n      - type: slot\n        count: 1\n        label: default\n"
-             "        with:\n          - type: core\n            count: %d\n"
-             "attributes:\n  system:\n    duration: 3600\ntasks:\n  - command: [ app ]\n"
-             "    slot: default\n    count:\n      per_slot: 1\n", n);
-    struct st_error err = {{0}};
-    jobspec_t *js = jobspec_parse_string(buf, strlen(buf), "test", &err);
-    ck_assert_msg(js != NULL, "%s", err.text);
-    return js;
+    return mf_whole_nodes(1, n, 3600);
 }
 
 static graph_t *g;

@@ -41,12 +41,7 @@ static matcher_t *make(const char *policy)
 /* slot[1]->core[n] with an omitted prefix. */
 static jobspec_t *cores(int n, int duration)
 {
-    char r[256];
-    snprintf(r, sizeof(r),
-             "  - type: slot\n    count: 1\n    label: default\n    with:\n"
-             "      - type: core\n        count: %d",
-             n);
-    return mf_spec(r, duration);
+    return mf_slots(1, "core", n, duration);
 }
 
 /* Run one match; returns rc and fills out (simple writer text). */
@@ -529,12 +524,7 @@ static const char node2_jgf[] =
  * simple-writer text ("FAIL" if none). */
 static char *alloc_cores(matcher_t *m, int n, int64_t id)
 {
-    char r[256];
-    snprintf(r, sizeof(r),
-             "  - type: slot\n    count: %d\n    label: default\n    with:\n"
-             "      - type: core\n        count: 1",
-             n);
-    jobspec_t *js = mf_spec(r, 10);
+    jobspec_t *js = mf_slots(n, "core", 1, 10);
     int64_t at;
     char *out = NULL;
     int rc = run(m, MATCH_ALLOCATE, js, id, &at, &out);
@@ -776,18 +766,14 @@ START_TEST(test_anchor_leaf_types)
     free(s);
     writer_destroy(w);
     /* a job's gpus count at the root */
-    jobspec_t *js = mf_spec("  - type: slot\n    count: 3\n    label: default\n    with:\n"
-                            "      - type: gpu\n        count: 1",
-                            10);
+    jobspec_t *js = mf_slots(3, "gpu", 1, 10);
     int64_t at = 0;
     ck_assert_int_eq(match_run(m, MATCH_ALLOCATE, js, 1, &at, NULL, NULL, &err), 0);
     a = root_agfilter(m);
     ck_assert_ptr_nonnull(strstr(a, "\"gpu\": \"used:3, total:4\""));
     free(a);
     /* more gpus than the machine has left: busy now, satisfiable later */
-    jobspec_t *js2 = mf_spec("  - type: slot\n    count: 2\n    label: default\n    with:\n"
-                             "      - type: gpu\n        count: 1",
-                             10);
+    jobspec_t *js2 = mf_slots(2, "gpu", 1, 10);
     errno = 0;
     ck_assert_int_eq(match_run(m, MATCH_ALLOCATE, js2, 2, &at, NULL, NULL, &err), -1);
     ck_assert_int_eq(errno, EBUSY);

@@ -232,9 +232,7 @@ START_TEST(test_attach_remove)
     ck_assert_int_eq(match_ftot(m, mf_cluster, kg), 2);
     assert_fresh(m);
     /* what remains still matches: two gpus, then none */
-    jobspec_t *js = mf_spec("  - type: slot\n    count: 2\n    label: default\n    with:\n"
-                            "      - type: gpu\n        count: 1",
-                            100);
+    jobspec_t *js = mf_slots(2, "gpu", 1, 100);
     allocate(m, js, 1);
     ck_assert_int_eq(match_filter_avail(m, mf_cluster, kg, 0, 1), 0);
     jobspec_destroy(js);

@@ -48,20 +48,12 @@ static matcher_t *make(const char *policy)
 /* n whole nodes (exclusive: true), one core asked for on each. */
 static jobspec_t *nodes(int n, int duration)
 {
-    char r[512];
-    snprintf(r, sizeof(r),
-             "  - type: node\n    count: %d\n    exclusive: true\n    with:\n"
-             "      - type: slot\n        count: 1\n        label: default\n        with:\n"
-             "          - type: core\n            count: 1",
-             n);
-    return mf_spec(r, duration);
+    return mf_whole_nodes(n, 1, duration);
 }
 
 static jobspec_t *core1(int duration)
 {
-    return mf_spec("  - type: slot\n    count: 1\n    label: default\n    with:\n"
-                   "      - type: core\n        count: 1",
-                   duration);
+    return mf_slots(1, "core", 1, duration);
 }
 
 static int run(matcher_t *m, enum match_op op, jobspec_t *js, int64_t id, int64_t *at)
