@@ -145,14 +145,48 @@ START_TEST(test_wrap_instance)
 }
 END_TEST
 
-static int reg(uint32_t uid, const char *params, json_t **res, struct st_error *err)
+/* The signature of the instance.* request handlers. */
+typedef int method_fn(struct instance *, json_t *, uint32_t, void *, json_t **,
+                      struct st_error *);
+
+/* Call method on inst with params given as JSON text. */
+static int call(method_fn *method, uint32_t uid, const char *params, json_t **res,
+                struct st_error *err)
 {
     json_t *p = json_loads(params, 0, NULL);
     ck_assert_ptr_nonnull(p);
     *res = NULL;
-    int rc = instance_method_register(&inst, p, uid, NULL, res, err);
+    int rc = method(&inst, p, uid, NULL, res, err);
     json_decref(p);
     return rc;
+}
+
+static int reg(uint32_t uid, const char *params, json_t **res, struct st_error *err)
+{
+    return call(instance_method_register, uid, params, res, err);
+}
+
+struct refusal {
+    uint32_t uid;
+    const char *params;
+    int errnum;
+};
+
+/* Each case fails with its errno and a message, gives no result and
+ * stores nothing. */
+static void assert_refusals(method_fn *method, const struct refusal *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct st_error err = {{0}};
+        json_t *res = NULL;
+        errno = 0;
+        ck_assert_msg(call(method, cases[i].uid, cases[i].params, &res, &err) == -1, "%s",
+                      cases[i].params);
+        ck_assert_int_eq(errno, cases[i].errnum);
+        ck_assert(err.text[0] != '\0');
+        ck_assert_ptr_null(res);
+        ck_assert_ptr_null(instance_child_uri(2)); /* nothing stored */
+    }
 }
 
 START_TEST(test_register_refusals)
@@ -162,11 +196,7 @@ START_TEST(test_register_refusals)
     ck_assert_int_eq(instance_method_register(NULL, NULL, 0, NULL, &res, &err), -1);
     ck_assert_int_eq(errno, EINVAL);
     ck_assert_int_eq(instance_method_register(&inst, NULL, 0, NULL, NULL, &err), -1);
-    static const struct {
-        uint32_t uid;
-        const char *params;
-        int errnum;
-    } cases[] = {
+    static const struct refusal cases[] = {
         {1000, "{}", EINVAL},
         {1000, "{\"id\": 2}", EINVAL},
         {1000, "{\"id\": \"2\", \"uri\": \"ipc:///x\"}", EINVAL},
@@ -178,14 +208,7 @@ START_TEST(test_register_refusals)
         {1000, "{\"id\": 1, \"uri\": \"ipc:///x\"}", EINVAL},
         {1000, "{\"id\": 3, \"uri\": \"ipc:///x\"}", EBUSY},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        errno = 0;
-        ck_assert_int_eq(reg(cases[i].uid, cases[i].params, &res, &err), -1);
-        ck_assert_int_eq(errno, cases[i].errnum);
-        ck_assert(err.text[0] != '\0');
-        ck_assert_ptr_null(res);
-        ck_assert_ptr_null(instance_child_uri(2)); /* nothing stored */
-    }
+    assert_refusals(instance_method_register, cases, sizeof cases / sizeof *cases);
 }
 END_TEST
 
@@ -199,11 +222,7 @@ START_TEST(test_R_refusals)
     ck_assert_int_eq(instance_method_R(NULL, NULL, 0, NULL, &res, &err), -1);
     ck_assert_int_eq(errno, EINVAL);
     ck_assert_int_eq(instance_method_R(&inst, NULL, 1000, NULL, NULL, &err), -1);
-    static const struct {
-        uint32_t uid;
-        const char *params;
-        int errnum;
-    } cases[] = {
+    static const struct refusal cases[] = {
         {1000, "{}", EINVAL},
         {1000, "{\"id\": \"2\"}", EINVAL},
         {1000, "{\"id\": 7}", ENOENT},
@@ -212,24 +231,12 @@ START_TEST(test_R_refusals)
         {1000, "{\"id\": 3}", EBUSY},
         {1000, "{\"id\": 2}", EBUSY}, /* running, no R */
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        json_t *p = json_loads(cases[i].params, 0, NULL);
-        ck_assert_ptr_nonnull(p);
-        errno = 0;
-        err.text[0] = '\0';
-        ck_assert_int_eq(instance_method_R(&inst, p, cases[i].uid, NULL, &res, &err), -1);
-        ck_assert_int_eq(errno, cases[i].errnum);
-        ck_assert(err.text[0] != '\0');
-        ck_assert_ptr_null(res);
-        json_decref(p);
-    }
+    assert_refusals(instance_method_R, cases, sizeof cases / sizeof *cases);
     char R[] = "{\"version\": 1}";
     jobs[1].R = R;
-    json_t *p = json_pack("{s:i}", "id", 2);
-    ck_assert_int_eq(instance_method_R(&inst, p, 1000, NULL, &res, &err), 0);
+    ck_assert_int_eq(call(instance_method_R, 1000, "{\"id\": 2}", &res, &err), 0);
     ck_assert_str_eq(json_string_value(json_object_get(res, "R")), R);
     json_decref(res);
-    json_decref(p);
     jobs[1].R = NULL;
 }
 END_TEST
