@@ -74,6 +74,16 @@ static int held_node(const matcher_t *m, int64_t jobid)
     return -1;
 }
 
+/* Allocate `whole` (one whole node) now as job 1: the node it holds. */
+static int hold_node(matcher_t *m, jobspec_t *whole)
+{
+    int64_t at;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, whole, 1, &at), 0);
+    int n = held_node(m, 1);
+    ck_assert_int_ge(n, 0);
+    return n;
+}
+
 static char *rv1(int rank, int coreid)
 {
     char *s = malloc(256);
@@ -92,10 +102,7 @@ START_TEST(test_hold_one_span)
     matcher_t *m = make("first");
     char *free0 = mf_find(m, "sched-now=free");
     jobspec_t *js = nodes(1, 50);
-    int64_t at;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at), 0);
-    int n = held_node(m, 1);
-    ck_assert_int_ge(n, 0);
+    int n = hold_node(m, js);
     ck_assert_int_eq(m->nholds, 1);
     for (int k = 0; k < 4; k++) {
         ck_assert_ptr_null(m->plans[mf_core[n][k]]);
@@ -137,9 +144,7 @@ START_TEST(test_hold_blocks_others)
     matcher_t *m = make("first");
     jobspec_t *whole = nodes(1, 50), *one = core1(50);
     int64_t at;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, whole, 1, &at), 0);
-    int n = held_node(m, 1);
-    ck_assert_int_ge(n, 0);
+    int n = hold_node(m, whole);
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(run(m, MATCH_ALLOCATE, one, 2 + i, &at), 0);
     for (int k = 0; k < 4; k++)
@@ -169,10 +174,7 @@ START_TEST(test_hold_update)
     build();
     matcher_t *m = make_filtered("first", _i ? "ALL:socket" : NULL);
     jobspec_t *whole = nodes(1, 100);
-    int64_t at;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, whole, 1, &at), 0);
-    int n = held_node(m, 1);
-    ck_assert_int_ge(n, 0);
+    int n = hold_node(m, whole);
     char *before = mf_find(m, "sched-now=allocated");
     char *r = rv1(n, 2);
     struct st_error err = {{0}};
@@ -247,10 +249,7 @@ START_TEST(test_unhold)
     build();
     matcher_t *m = make("first");
     jobspec_t *whole = nodes(1, 100);
-    int64_t at;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, whole, 1, &at), 0);
-    int n = held_node(m, 1);
-    ck_assert_int_ge(n, 0);
+    int n = hold_node(m, whole);
     char *agf = mf_find(m, "agfilter=true");
     struct mjob *j = match_job_find(m, 1);
     ck_assert_int_eq(match_job_unhold(m, j), 0);
@@ -322,9 +321,7 @@ START_TEST(test_hold_remove)
     matcher_t *m = make("first");
     jobspec_t *whole = nodes(1, 50), *one = core1(50);
     int64_t at;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, whole, 1, &at), 0);
-    int n = held_node(m, 1);
-    ck_assert_int_ge(n, 0);
+    int n = hold_node(m, whole);
     char path[64];
     snprintf(path, sizeof(path), "/cluster0/node%d/socket1", n);
     struct st_error err = {{0}};
