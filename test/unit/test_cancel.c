@@ -39,6 +39,18 @@ static jobspec_t *bare_nodes(int n)
     return mf_slots(n, "node", 1, 100);
 }
 
+/* rack[n] (exclusive) -> slot[1] -> node[2]: whole racks of two nodes. */
+static jobspec_t *whole_racks(int n, int duration)
+{
+    char r[256];
+    snprintf(r, sizeof(r),
+             "  - type: rack\n    count: %d\n    exclusive: true\n    with:\n"
+             "      - type: slot\n        count: 1\n        label: default\n"
+             "        with:\n          - type: node\n            count: 2",
+             n);
+    return mf_spec(r, duration);
+}
+
 static void allocate(matcher_t *m, jobspec_t *js, int64_t id)
 {
     struct st_error err = {{0}};
@@ -152,10 +164,7 @@ START_TEST(test_cross_rack)
     ck_assert_int_eq(match_filter_avail(m, mf_rack[1], kc, 0, 1), 4);
     ck_assert_int_eq(match_filter_avail(m, mf_rack[0], kn, 0, 1), 0);
     /* the released rack takes a new job at once */
-    jobspec_t *js2 = mf_spec("  - type: rack\n    count: 1\n    exclusive: true\n    with:\n"
-                             "      - type: slot\n        count: 1\n        label: default\n"
-                             "        with:\n          - type: node\n            count: 2",
-                             10);
+    jobspec_t *js2 = whole_racks(1, 10);
     allocate(m, js2, 2);
     /* cancel stats walk the tags left: the root, its two racks, rack0's
      * two nodes, each node's socket, each socket's three children */
@@ -198,10 +207,7 @@ START_TEST(test_bare_tags)
     int64_t *now = snapshot(m);
     assert_same(m, fresh, now);
     /* a whole rack is free for another job */
-    jobspec_t *js2 = mf_spec("  - type: rack\n    count: 2\n    exclusive: true\n    with:\n"
-                             "      - type: slot\n        count: 1\n        label: default\n"
-                             "        with:\n          - type: node\n            count: 2",
-                             10);
+    jobspec_t *js2 = whole_racks(2, 10);
     allocate(m, js2, 2);
     ck_assert_int_eq(match_cancel(m, 2, NULL), 0);
     /* cancel walks the bare tags: root, 2 racks, 2 x 2 nodes looked at */
@@ -229,10 +235,7 @@ START_TEST(test_bare_exclusive)
 {
     mf_build(MF_RACKS);
     matcher_t *m = mf_make("low", "ALL:memory");
-    jobspec_t *js = mf_spec("  - type: rack\n    count: 2\n    exclusive: true\n    with:\n"
-                            "      - type: slot\n        count: 1\n        label: default\n"
-                            "        with:\n          - type: node\n            count: 2",
-                            100);
+    jobspec_t *js = whole_racks(2, 100);
     allocate(m, js, 1);
     char *r = rv1("0-1");
     bool full = true;
@@ -251,10 +254,7 @@ START_TEST(test_bare_exclusive)
     ck_assert_ptr_null(strstr(busy, "rack0"));
     ck_assert_ptr_nonnull(strstr(busy, "rack1[1:x]"));
     free(busy);
-    jobspec_t *js2 = mf_spec("  - type: rack\n    count: 1\n    exclusive: true\n    with:\n"
-                             "      - type: slot\n        count: 1\n        label: default\n"
-                             "        with:\n          - type: node\n            count: 2",
-                             100);
+    jobspec_t *js2 = whole_racks(1, 100);
     allocate(m, js2, 2);
     alloc = mf_find_names(m, "jobid-alloc=2");
     ck_assert_ptr_nonnull(strstr(alloc, "rack0[1:x]"));
