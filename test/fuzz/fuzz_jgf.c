@@ -11,16 +11,15 @@
 #include <string.h>
 
 #include "resource/reader.h"
+#include "test/fuzz/fuzz_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     struct st_error err = { { 0 } };
     struct reader_jgf_doc *doc = reader_jgf_doc_parse(text, "fuzz", &err);
     if (!doc) {

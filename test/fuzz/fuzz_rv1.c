@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "resource/reader.h"
+#include "test/fuzz/fuzz_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,11 +41,9 @@ static void check_hostlist(const hostlist_t *hl)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     struct st_error err = { { 0 } };
     struct reader_rv1 *r = reader_rv1_parse(text, "fuzz", &err);
     if (!r) {
