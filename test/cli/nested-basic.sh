@@ -12,13 +12,8 @@ G=$SHARED/bench/bench1000.graphml
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 # The initial program of the long-lived instances: holds (bounded) until
-# $TMP/stop exists.  Its command line carries $TMP, like every process of
-# the hierarchy.
-cat >"$TMP/hold.sh" <<'SH'
-#!/bin/bash
-for _ in $(seq 600); do [ -e "$(dirname "$0")/stop" ] && exit 0; sleep 0.2; done
-SH
-chmod +x "$TMP/hold.sh"
+# $TMP/stop exists.
+make_hold
 
 daemon_start --load "$G" --noexec
 ROOT=$STRATA_URI

@@ -11,11 +11,7 @@
 . "$(dirname "$0")/nested-lib.sh"
 G=$SHARED/bench/bench1000.graphml
 
-cat >"$TMP/hold.sh" <<'SH'
-#!/bin/bash
-for _ in $(seq 600); do sleep 0.2; done
-SH
-chmod +x "$TMP/hold.sh"
+make_hold # nothing here creates $TMP/stop: the holds last until the faults end them
 
 allocated_cores() {
     "$STRATA" call resource.list |

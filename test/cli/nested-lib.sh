@@ -23,6 +23,16 @@ nested_cleanup() {
 trap nested_cleanup EXIT
 [ -n "${KEEP_TMP:-}" ] && trap - EXIT
 
+# make_hold [STOP]: write $TMP/hold.sh, the initial program of long-lived
+# instances: it holds (bounded: 600 x 0.2 s) until the file STOP (default
+# "stop"; '$1'-style words are the script's own arguments) exists beside
+# it.  Its command line carries $TMP, like every process of the hierarchy.
+make_hold() {
+    printf '#!/bin/bash\nfor _ in $(seq 600); do [ -e "$(dirname "$0")/%s" ] && exit 0; sleep 0.2; done\n' \
+        "${1:-stop}" >"$TMP/hold.sh"
+    chmod +x "$TMP/hold.sh"
+}
+
 # info_field URI ID KEY: one field of a job's info at an instance
 info_field() {
     "$STRATA" --uri "$1" job info "$2" |

@@ -12,11 +12,7 @@
 G=$SHARED/bench/bench1000.graphml
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-cat >"$TMP/hold.sh" <<'SH'
-#!/bin/bash
-for _ in $(seq 600); do [ -e "$(dirname "$0")/stop" ] && exit 0; sleep 0.2; done
-SH
-chmod +x "$TMP/hold.sh"
+make_hold
 
 allocated() {
     "$STRATA" call resource.list |

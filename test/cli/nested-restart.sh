@@ -13,11 +13,7 @@
 . "$(dirname "$0")/nested-lib.sh"
 G=$SHARED/bench/bench1000.graphml
 
-cat >"$TMP/hold.sh" <<'SH'
-#!/bin/bash
-for _ in $(seq 600); do [ -e "$(dirname "$0")/stop.$1" ] && exit 0; sleep 0.2; done
-SH
-chmod +x "$TMP/hold.sh"
+make_hold 'stop.$1' # hold.sh NAME holds until $TMP/stop.NAME
 
 allocated_cores() {
     "$STRATA" call resource.list |
