@@ -26,14 +26,9 @@ consistent() {
     uri=$(info_field "$ROOT" "$id" uri)
     "$STRATA" job info "$id" >"$TMP/pinfo.json"
     "$STRATA" --uri "$uri" call resource.list >"$TMP/clist.json"
-    python3 - "$TMP/pinfo.json" "$TMP/clist.json" <<'PY' || return 1
-import json, sys
-def expand(ids):
-    out = set()
-    for part in filter(None, str(ids).split(',')):
-        a, _, b = part.partition('-')
-        out.update(range(int(a), int(b or a) + 1))
-    return out
+    python3 - "$TMP/pinfo.json" "$TMP/clist.json" "$HERE/nested-check.py" <<'PY' || return 1
+import json, runpy, sys
+expand = runpy.run_path(sys.argv[3])['expand']  # idset text -> set of ints
 info = json.load(open(sys.argv[1])); cl = json.load(open(sys.argv[2]))
 R = info['R']
 pranks = set()
