@@ -6,26 +6,12 @@
 # the internal JSON ("<shape>:1:214: ...").
 set -u
 JV=${JOBSPEC_VALIDATE:-jobspec-validate}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
+. "$(dirname "$0")/qa-lib.sh"
+qa_tap
 
 # expect RC STDERR ARGS...: exit code and the whole of stderr.
-expect() {
-    local want_rc=$1 want=$2
-    shift 2
-    "$JV" "$@" >"$TMP/out" 2>"$TMP/err"
-    local rc=$? got
-    got=$(sed "s|^.*jobspec-validate: unrecognized|jobspec-validate: unrecognized|" "$TMP/err")
-    if [ "$rc" -eq "$want_rc" ] && [ "$got" = "$want" ]; then
-        ok "$*"
-    else
-        not_ok "$*: exit $rc, '$got' (want $want_rc, '$want')"
-    fi
-}
+qa_run() { "$JV" "$@"; }
+qa_err() { sed "s|^.*jobspec-validate: unrecognized|jobspec-validate: unrecognized|" "$TMP/err"; }
 TRY="Try 'jobspec-validate --help'."
 
 expect 2 "jobspec-validate: unrecognized option '--bogus'
@@ -44,8 +30,7 @@ expect 1 "jobspec-validate: attributes.system.constraints.hostlist[0] is not a v
 expect 1 "jobspec-validate: cannot run 2 tasks on 3 nodes: more nodes than tasks" --build -N 3 -n 2 true
 # Good uses are unchanged: validating a built jobspec, and --help on stdout.
 "$JV" --build -N 2 -n 4 -t 1m true >"$TMP/j.yaml" && "$JV" "$TMP/j.yaml" && ok "build then validate" ||
-    not_ok "build then validate"
-"$JV" --help | grep -q '^Usage: jobspec-validate' && ok "--help" || not_ok "--help"
+    fail "build then validate"
+"$JV" --help | grep -q '^Usage: jobspec-validate' && ok "--help" || fail "--help"
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+qa_tap_end

@@ -4,27 +4,12 @@
 # command line and 1 for a bad input, and are found before the trace is read.
 set -u
 SIM=${STRATA_SIM:-strata-sim}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/qa-lib.sh"
+qa_tap
 cd "$TMP" || exit 1
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
 
 # expect RC FIRST-LINE ARGS...: exit code and first stderr line.
-expect() {
-    local want_rc=$1 want=$2
-    shift 2
-    "$SIM" "$@" >out.txt 2>err.txt
-    local rc=$? got
-    got=$(head -1 err.txt)
-    if [ "$rc" -eq "$want_rc" ] && [ "$got" = "$want" ]; then
-        ok "$*"
-    else
-        not_ok "$*: exit $rc, '$got' (want $want_rc, '$want')"
-    fi
-}
+qa_run() { "$SIM" "$@"; }
 
 printf '; MaxProcs: 4\n1 0 0 10 1 -1 -1 1 20 -1 1 1 1 1 1 -1 -1 -1\n' >ok.swf
 : >empty.swf
@@ -67,14 +52,14 @@ expect 1 "strata-sim: empty.swf: no '; MaxProcs:' or '; MaxNodes:' header: give 
 printf '; MaxNodes: 4\n1 0 0 10 4 -1 -1 -1 -1 -1 1 1 1 1 1 -1 -1 -1\n2 0 0 10 5 -1 -1 -1 -1 -1 1 1 1 1 1 -1 -1 -1\n' >nodes.swf
 expect 0 "strata-sim: nodes.swf has no MaxProcs: a flat machine of its MaxNodes (4) cores" \
     --trace nodes.swf --summary-out nodes.json
-grep -q '"too_big": 1' nodes.json && ok "MaxNodes limits job sizes" || not_ok "MaxNodes limit: $(cat nodes.json)"
+grep -q '"too_big": 1' nodes.json && ok "MaxNodes limits job sizes" || fail "MaxNodes limit: $(cat nodes.json)"
 # Outputs that cannot be written are found before the simulation runs.
 expect 2 "strata-sim: --summary-out $TMP/no/x.json: No such file or directory" --trace ok.swf -q \
     --summary-out "$TMP/no/x.json"
 expect 2 "strata-sim: --jobs-out $TMP: is a directory" --trace ok.swf -q --jobs-out "$TMP"
 expect 2 "strata-sim: --plot-dir ok.swf: not a directory" --trace ok.swf -q --plot-dir ok.swf
 "$SIM" --trace ok.swf -q --jobs-out jobs.csv --summary-out sum.json && [ -s jobs.csv ] && [ -s sum.json ] &&
-    ok "outputs written" || not_ok "outputs written"
+    ok "outputs written" || fail "outputs written"
 printf '{"submit": 0, "run": 5, "procs": 1}\n{"submit": "x", "run": 1, "procs": 1}\n' >t1.jsonl
 expect 1 'strata-sim: t1.jsonl:2: "submit" must be an integer' --trace t1.jsonl --procs 4
 printf '{"submit": 0, "procs": 1}\n' >t2.jsonl
@@ -87,7 +72,6 @@ expect 1 'strata-sim: t4.jsonl:1: a job must be a JSON object' --trace t4.jsonl 
 
 # Good runs still work: a custom policy string and a valid JSON job.
 printf '{"id": 3, "submit": 0, "run": 1, "requested": 2, "procs": 1, "priority": 0}\n' >good.jsonl
-"$SIM" --trace good.jsonl --procs 4 --match-policy "policy=high" -q && ok "good run" || not_ok "good run"
+"$SIM" --trace good.jsonl --procs 4 --match-policy "policy=high" -q && ok "good run" || fail "good run"
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+qa_tap_end

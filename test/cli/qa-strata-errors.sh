@@ -10,19 +10,11 @@
 source "$(dirname "$0")/daemon-lib.sh"
 G=${STRATA_CONFORMANCE:?}/data/resource/grugs/tiny.graphml
 
+. "$(dirname "$0")/qa-lib.sh"
+
 # expect RC FIRST-STDERR-LINE ARGS...
-expect() {
-    local want_rc=$1 want=$2
-    shift 2
-    "$STRATA" "$@" >"$TMP/out" 2>"$TMP/err"
-    local rc=$? got
-    got=$(head -1 "$TMP/err")
-    if [ "$rc" -eq "$want_rc" ] && [ "$got" = "$want" ]; then
-        ok "strata $*"
-    else
-        fail "strata $*: exit $rc, '$got' (want $want_rc, '$want')"
-    fi
-}
+qa_run() { "$STRATA" "$@"; }
+QA_LABEL=strata
 
 # No instance needed.
 expect 2 "strata: --timeout: 'abc' is not a whole number from 0 to 86400000" --timeout=abc ping

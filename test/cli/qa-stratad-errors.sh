@@ -10,19 +10,11 @@ G=${STRATA_CONFORMANCE:?}/data/resource/grugs/tiny.graphml
 
 job_info_quiet() { "$STRATA" job info "$1" >/dev/null 2>&1; }
 
+. "$(dirname "$0")/qa-lib.sh"
+
 # expect RC FIRST-STDERR-LINE ARGS...
-expect() {
-    local want_rc=$1 want=$2
-    shift 2
-    timeout 20 "$STRATAD" --rundir "$TMP/r.$RANDOM" "$@" >"$TMP/out" 2>"$TMP/err"
-    local rc=$? got
-    got=$(head -1 "$TMP/err")
-    if [ "$rc" -eq "$want_rc" ] && [ "$got" = "$want" ]; then
-        ok "stratad $*"
-    else
-        fail "stratad $*: exit $rc, '$got' (want $want_rc, '$want')"
-    fi
-}
+qa_run() { timeout 20 "$STRATAD" --rundir "$TMP/r.$RANDOM" "$@"; }
+QA_LABEL=stratad
 
 expect 2 "stratad: unknown match policy 'bogus' (first, high, low, lonode, hinode, lonodex, hinodex, firstnodex, locality, variation, or key=value words as resource-query -P takes)" \
     -L "$G" -P bogus
