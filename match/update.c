@@ -2,7 +2,9 @@
  *
  * The R names vertices (JGF: by path, with the amount used and whether it
  * was exclusive; jgf_shorthand additionally implies the whole subtree of an
- * exclusive vertex; rv1exec: ranks and, per rank, core/gpu/... local ids).
+ * exclusive vertex; rv1exec: ranks and, per rank, core/gpu/... local ids,
+ * each of which must exist; a node whose resources it names entirely is
+ * held exclusively).
  * They are marked as a selection, their ancestors as shared, and committed
  * by the same pass as a match (commit.c), which fails without changing
  * anything when an exclusive vertex is not free.  A JGF R may carry a
@@ -113,20 +115,76 @@ done:
     return rc;
 }
 
-/* The descendants of v of type t whose local id is in ids. */
-static void mark_children(matcher_t *m, vtx_t v, atom_t t, const idset_t *ids)
+/* Mark the descendants of v of type t whose local id is in ids; returns
+ * how many were marked. */
+static size_t mark_children(matcher_t *m, vtx_t v, atom_t t, const idset_t *ids)
 {
     int n = 0;
+    size_t found = 0;
     const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
     for (int i = 0; i < n; i++) {
         vtx_t c = ch[i];
         if (graph_type(m->g, c) == t) {
-            if (idset_test(ids, graph_id(m->g, c)))
+            if (idset_test(ids, graph_id(m->g, c))) {
                 mark_up(m, c, graph_size(m->g, c), true);
+                found++;
+            }
         } else {
-            mark_children(m, c, t, ids);
+            found += mark_children(m, c, t, ids);
         }
     }
+    return found;
+}
+
+/* true if every child of v is marked by this update, each exclusively or
+ * itself wholly claimed below: an R that names all of a node's resources
+ * holds the node exclusively (the reference's rv1exec replays emit such a
+ * node as node[1:x], and find no longer lists it as free). */
+static bool wholly_claimed(const matcher_t *m, vtx_t v)
+{
+    int n = 0;
+    const vtx_t *ch = graph_children(m->g, m->dom, v, &n);
+    if (n == 0)
+        return false;
+    for (int i = 0; i < n; i++) {
+        vtx_t c = ch[i];
+        if (m->sseq[c] != m->seq || !(m->sexcl[c] || wholly_claimed(m, c)))
+            return false;
+    }
+    return true;
+}
+
+static vtx_t rank_node(const matcher_t *m, int64_t rank)
+{
+    int n = 0;
+    const vtx_t *vs = graph_by_rank(m->g, (int32_t) rank, &n);
+    for (int i = 0; i < n; i++)
+        if (graph_type(m->g, vs[i]) == m->a_node)
+            return vs[i];
+    return VTX_NONE;
+}
+
+/* Mark what one R_lite entry names on one rank's node.  Every id must
+ * exist: an R naming a resource the node lacks (an asic, core 16 of 16)
+ * cannot be replayed, and nothing is committed. */
+static int mark_rv1_rank(matcher_t *m, const struct reader_rv1_entry *en, int64_t rank,
+                         struct st_error *err)
+{
+    vtx_t node = rank_node(m, rank);
+    if (node == VTX_NONE)
+        return st_errorf(err, ENOENT, "rank %jd not found in the resource graph",
+                         (intmax_t) rank);
+    mark_up(m, node, 1, false);
+    for (int c = 0; c < en->nchildren; c++) {
+        atom_t t = graph_atom_find(m->g, en->child_types[c]);
+        size_t want = idset_count(en->child_ids[c]);
+        size_t got = t == ATOM_NONE ? 0 : mark_children(m, node, t, en->child_ids[c]);
+        if (got < want)
+            return st_errorf(err, ENOENT, "rank %jd: %s %s not found in the resource graph",
+                             (intmax_t) rank, en->child_types[c],
+                             got == 0 ? "ids" : "some ids");
+    }
+    return 0;
 }
 
 static int mark_rv1(matcher_t *m, const char *text, struct st_error *err)
@@ -137,25 +195,17 @@ static int mark_rv1(matcher_t *m, const char *text, struct st_error *err)
     int rc = 0;
     for (int e = 0; e < r->nentries && rc == 0; e++) {
         const struct reader_rv1_entry *en = &r->entries[e];
-        for (int64_t rank = idset_first(en->ranks); rank >= 0;
-             rank = idset_next(en->ranks, rank)) {
-            int n = 0;
-            const vtx_t *vs = graph_by_rank(m->g, (int32_t) rank, &n);
-            vtx_t node = VTX_NONE;
-            for (int i = 0; i < n && node == VTX_NONE; i++)
-                if (graph_type(m->g, vs[i]) == m->a_node)
-                    node = vs[i];
-            if (node == VTX_NONE) {
-                rc = st_errorf(err, ENOENT, "rank %jd not found in the resource graph",
-                               (intmax_t) rank);
-                break;
-            }
-            mark_up(m, node, 1, false);
-            for (int c = 0; c < en->nchildren; c++) {
-                atom_t t = graph_atom_find(m->g, en->child_types[c]);
-                if (t != ATOM_NONE)
-                    mark_children(m, node, t, en->child_ids[c]);
-            }
+        for (int64_t rank = idset_first(en->ranks); rank >= 0 && rc == 0;
+             rank = idset_next(en->ranks, rank))
+            rc = mark_rv1_rank(m, en, rank, err);
+    }
+    /* After all entries: a rank may be spread over several of them. */
+    for (int64_t rank = idset_first(r->all_ranks); rank >= 0 && rc == 0;
+         rank = idset_next(r->all_ranks, rank)) {
+        vtx_t node = rank_node(m, rank);
+        if (wholly_claimed(m, node)) {
+            m->sexcl[node] = true;
+            m->sneeds[node] = graph_size(m->g, node);
         }
     }
     reader_rv1_destroy(r);

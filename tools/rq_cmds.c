@@ -367,6 +367,10 @@ static enum rq_next cmd_update(struct rq *rq, int argc, char **argv)
         char lead[64];
         snprintf(lead, sizeof lead, "ERROR: can't update job %" PRId64 ": ", jobid);
         print_r_error(lead, argv[3], &err);
+        /* The reference reports a replay it cannot do like a match that
+         * found nothing (t3022 016: the no-match block in -t, jobid kept
+         * free for the next command). */
+        print_nomatch(rq, jobid, false);
         return RQ_CONTINUE;
     }
     print_writer(rq);
