@@ -61,6 +61,28 @@ static int run(matcher_t *m, enum match_op op, jobspec_t *js, int64_t id, int64_
     return rc;
 }
 
+/* A match that must fail with errno errnum. */
+static void assert_run_fails(matcher_t *m, enum match_op op, jobspec_t *js, int64_t id,
+                             int errnum)
+{
+    int64_t at;
+    errno = 0;
+    ck_assert_msg(run(m, op, js, id, &at, NULL) == -1, "%s of job %lld did not fail",
+                  match_op_name(op), (long long)id);
+    ck_assert_msg(errno == errnum, "%s of job %lld: errno %d, want %d", match_op_name(op),
+                  (long long)id, errno, errnum);
+}
+
+/* Allocate js now as job id; its simple-writer text must hold `want`. */
+static void assert_alloc_names(matcher_t *m, jobspec_t *js, int64_t id, const char *want)
+{
+    int64_t at;
+    char *out;
+    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, id, &at, &out), 0);
+    ck_assert_msg(strstr(out, want) != NULL, "job %lld: no %s in\n%s", (long long)id, want, out);
+    free(out);
+}
+
 static int count_lines(const char *s)
 {
     int n = 0;
@@ -107,19 +129,11 @@ START_TEST(test_locality)
     build();
     matcher_t *m = make("locality");
     jobspec_t *js = cores(1, 10);
-    int64_t at;
-    char *out;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at, &out), 0);
-    ck_assert_msg(strstr(out, "core7[1:x]") != NULL, "%s", out);
-    free(out);
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 2, &at, &out), 0);
-    ck_assert_msg(strstr(out, "core6[1:x]") != NULL, "%s", out);
-    free(out);
+    assert_alloc_names(m, js, 1, "core7[1:x]");
+    assert_alloc_names(m, js, 2, "core6[1:x]");
     ck_assert_int_eq(match_cancel(m, 1, NULL), 0);
     /* free: core0-5 (a run of 6) and core7 (alone): high would take core7 */
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 3, &at, &out), 0);
-    ck_assert_msg(strstr(out, "core5[1:x]") != NULL, "%s", out);
-    free(out);
+    assert_alloc_names(m, js, 3, "core5[1:x]");
     jobspec_destroy(js);
     match_destroy(m);
     teardown();
@@ -141,9 +155,7 @@ START_TEST(test_nodex_whole_node)
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 2, &at, &out), 0);
     ck_assert(strstr(out, "node1[1:x]") != NULL);
     free(out);
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 3, &at, NULL), -1);
-    ck_assert_int_eq(errno, EBUSY);
+    assert_run_fails(m, MATCH_ALLOCATE, js, 3, EBUSY);
     jobspec_destroy(js);
     match_destroy(m);
     teardown();
@@ -163,12 +175,8 @@ START_TEST(test_failed_match_changes_nothing)
     char *mid = mf_find(m, "sched-now=allocated");
     ck_assert_str_eq(before, mid);
     /* 3 cores never fit one socket of 2: slots do not span sockets */
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, big, 3, &at, NULL), -1);
-    ck_assert_int_eq(errno, EBUSY);
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, big, 3, &at, NULL), -1);
-    ck_assert_int_eq(errno, ENODEV);
+    assert_run_fails(m, MATCH_ALLOCATE, big, 3, EBUSY);
+    assert_run_fails(m, MATCH_ALLOCATE_ORELSE_RESERVE, big, 3, ENODEV);
     char *after = mf_find(m, "sched-now=allocated");
     ck_assert_str_eq(before, after);
     ck_assert(!match_job_exists(m, 3));
@@ -196,9 +204,7 @@ START_TEST(test_cancel_restores)
     char *full = mf_find(m, "sched-now=free");
     /* only the shared vertices (cluster, nodes, sockets) are still free */
     ck_assert_int_eq(count_lines(full), 7);
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 9, &at, NULL), -1);
-    ck_assert_int_eq(errno, EBUSY);
+    assert_run_fails(m, MATCH_ALLOCATE, js, 9, EBUSY);
     struct match_stats st = {0};
     ck_assert_int_eq(match_cancel(m, 5, &st), 0);
     ck_assert_int_gt(st.preorder, 0);
@@ -245,16 +251,10 @@ START_TEST(test_reserve_and_sat)
     ck_assert_int_eq(run(m, MATCH_WITHOUT_ALLOCATING_FUTURE, all, 6, &at, NULL), 0);
     ck_assert_int_eq(at, 200);
     ck_assert(!match_job_exists(m, 6));
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE_WITH_SATISFIABILITY, all, 7, &at, NULL), -1);
-    ck_assert_int_eq(errno, EBUSY);
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, huge, 8, &at, NULL), -1);
-    ck_assert_int_eq(errno, ENODEV);
+    assert_run_fails(m, MATCH_ALLOCATE_WITH_SATISFIABILITY, all, 7, EBUSY);
+    assert_run_fails(m, MATCH_ALLOCATE_ORELSE_RESERVE, huge, 8, ENODEV);
     ck_assert_int_eq(run(m, MATCH_SATISFIABILITY, all, 9, &at, NULL), 0);
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_SATISFIABILITY, huge, 9, &at, NULL), -1);
-    ck_assert_int_eq(errno, ENODEV);
+    assert_run_fails(m, MATCH_SATISFIABILITY, huge, 9, ENODEV);
     char *resv = mf_find(m, "sched-future=reserved");
     ck_assert_int_gt(count_lines(resv), 0);
     free(resv);
@@ -277,12 +277,8 @@ START_TEST(test_status_down)
     ck_assert_int_ge(n1, 0);
     ck_assert_int_eq(match_set_status(m, n1, VTX_DOWN), 0);
     int64_t at;
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 1, &at, NULL), -1);
-    ck_assert_int_eq(errno, EBUSY);
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE_WITH_SATISFIABILITY, js, 1, &at, NULL), -1);
-    ck_assert_int_eq(errno, ENODEV);
+    assert_run_fails(m, MATCH_ALLOCATE, js, 1, EBUSY);
+    assert_run_fails(m, MATCH_ALLOCATE_WITH_SATISFIABILITY, js, 1, ENODEV);
     char *down = mf_find(m, "status=down");
     ck_assert_int_eq(count_lines(down), 8); /* node1 subtree + cluster0 */
     free(down);
@@ -485,9 +481,7 @@ START_TEST(test_remove_path)
     free(all);
     for (int i = 2; i <= 5; i++)
         ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, i, &at, NULL), 0);
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, 6, &at, NULL), -1);
-    ck_assert_int_eq(errno, EBUSY);
+    assert_run_fails(m, MATCH_ALLOCATE, js, 6, EBUSY);
     jobspec_destroy(js);
     match_destroy(m);
     teardown();
@@ -690,16 +684,9 @@ START_TEST(test_node_precheck)
                               "        label: default\n        with:\n"
                               "          - type: core\n            count: 1",
                               60);
-    int64_t at;
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, racked, 1, &at, NULL), -1);
-    ck_assert_int_eq(errno, ENODEV);
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE_ORELSE_RESERVE, flat, 2, &at, NULL), -1);
-    ck_assert_int_eq(errno, EBUSY);
-    errno = 0;
-    ck_assert_int_eq(run(m, MATCH_ALLOCATE_WITH_SATISFIABILITY, flat, 3, &at, NULL), -1);
-    ck_assert_int_eq(errno, ENODEV);
+    assert_run_fails(m, MATCH_ALLOCATE_ORELSE_RESERVE, racked, 1, ENODEV);
+    assert_run_fails(m, MATCH_ALLOCATE_ORELSE_RESERVE, flat, 2, EBUSY);
+    assert_run_fails(m, MATCH_ALLOCATE_WITH_SATISFIABILITY, flat, 3, ENODEV);
     ck_assert(!match_job_exists(m, 1) && !match_job_exists(m, 2));
     jobspec_destroy(racked);
     jobspec_destroy(flat);
