@@ -172,10 +172,18 @@ struct refusal {
     int errnum;
 };
 
-/* Each case fails with its errno and a message, gives no result and
- * stores nothing. */
+/* A NULL instance or result pointer is EINVAL; then each case fails with
+ * its errno and a message, gives no result and stores nothing. */
 static void assert_refusals(method_fn *method, const struct refusal *cases, size_t n)
 {
+    struct st_error e = {{0}};
+    json_t *r = NULL;
+    errno = 0;
+    ck_assert_int_eq(method(NULL, NULL, 0, NULL, &r, &e), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(method(&inst, NULL, 1000, NULL, NULL, &e), -1);
+    ck_assert_int_eq(errno, EINVAL);
     for (size_t i = 0; i < n; i++) {
         struct st_error err = {{0}};
         json_t *res = NULL;
@@ -191,11 +199,6 @@ static void assert_refusals(method_fn *method, const struct refusal *cases, size
 
 START_TEST(test_register_refusals)
 {
-    struct st_error err = {{0}};
-    json_t *res = NULL;
-    ck_assert_int_eq(instance_method_register(NULL, NULL, 0, NULL, &res, &err), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    ck_assert_int_eq(instance_method_register(&inst, NULL, 0, NULL, NULL, &err), -1);
     static const struct refusal cases[] = {
         {1000, "{}", EINVAL},
         {1000, "{\"id\": 2}", EINVAL},
@@ -216,12 +219,6 @@ END_TEST
  * and a running instance with no R yet; it gives the R of one that has it. */
 START_TEST(test_R_refusals)
 {
-    struct st_error err = {{0}};
-    json_t *res = NULL;
-    errno = 0;
-    ck_assert_int_eq(instance_method_R(NULL, NULL, 0, NULL, &res, &err), -1);
-    ck_assert_int_eq(errno, EINVAL);
-    ck_assert_int_eq(instance_method_R(&inst, NULL, 1000, NULL, NULL, &err), -1);
     static const struct refusal cases[] = {
         {1000, "{}", EINVAL},
         {1000, "{\"id\": \"2\"}", EINVAL},
@@ -232,6 +229,8 @@ START_TEST(test_R_refusals)
         {1000, "{\"id\": 2}", EBUSY}, /* running, no R */
     };
     assert_refusals(instance_method_R, cases, sizeof cases / sizeof *cases);
+    struct st_error err = {{0}};
+    json_t *res = NULL;
     char R[] = "{\"version\": 1}";
     jobs[1].R = R;
     ck_assert_int_eq(call(instance_method_R, 1000, "{\"id\": 2}", &res, &err), 0);
