@@ -1,9 +1,11 @@
 /* client: REQ/SUB connections to stratad over nng. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -85,6 +87,65 @@ static char *read_secret(struct st_error *err)
     return s ? s : st_errorf_null(err, ENOMEM, "out of memory");
 }
 
+/* A dialer started in a thread of its own, so that the caller waits at
+ * most timeout_ms (0: no limit): nng's own dial waits up to 10 s for the
+ * peer's half of the handshake (a stopped or stuck stratad), whatever the
+ * client's --timeout says.  Past the limit the dialer is closed, which
+ * ends the dial, and NNG_ETIMEDOUT is returned. */
+struct dial_wait {
+    nng_dialer d;
+    int rv;
+    bool done;
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+};
+
+static void *dial_main(void *arg)
+{
+    struct dial_wait *w = arg;
+    int rv = nng_dialer_start(w->d, 0);
+    pthread_mutex_lock(&w->lock);
+    w->rv = rv;
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static int dial_within(nng_dialer d, int timeout_ms)
+{
+    if (timeout_ms <= 0)
+        return nng_dialer_start(d, 0);
+    struct dial_wait w = {.d = d};
+    pthread_t t;
+    pthread_mutex_init(&w.lock, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    if (pthread_create(&t, NULL, dial_main, &w) != 0) {
+        pthread_cond_destroy(&w.cv);
+        pthread_mutex_destroy(&w.lock);
+        return nng_dialer_start(d, 0);
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w.lock);
+    while (!w.done && pthread_cond_timedwait(&w.cv, &w.lock, &until) == 0)
+        ;
+    bool late = !w.done;
+    pthread_mutex_unlock(&w.lock);
+    if (late)
+        nng_dialer_close(d);
+    pthread_join(t, NULL);
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.lock);
+    return late ? NNG_ETIMEDOUT : w.rv;
+}
+
 /* TLS for tls+tcp://HOST:PORT: the server certificate must verify against
  * $STRATA_TLS_CA and name HOST. */
 static int dial_tls(strata_client_t *c, const char *uri, struct st_error *err)
@@ -113,7 +174,7 @@ static int dial_tls(strata_client_t *c, const char *uri, struct st_error *err)
     if (rv == 0)
         rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg);
     if (rv == 0)
-        rv = nng_dialer_start(d, 0);
+        rv = dial_within(d, c->timeout_ms);
     if (cfg)
         nng_tls_config_free(cfg);
     if (rv != 0)
@@ -133,6 +194,7 @@ strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_e
     }
     if (!c)
         return st_errorf_null(err, ENOMEM, "out of memory");
+    c->timeout_ms = timeout_ms;
     int rv = nng_req0_open(&c->req);
     if (rv == 0 && strncmp(uri, "tls+tcp://", 10) == 0) {
         if (dial_tls(c, uri, err) < 0) {
@@ -145,7 +207,10 @@ strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_e
             return NULL;
         }
     } else if (rv == 0) {
-        rv = nng_dial(c->req, uri, NULL, 0);
+        nng_dialer d;
+        rv = nng_dialer_create(&d, c->req, uri);
+        if (rv == 0)
+            rv = dial_within(d, timeout_ms);
     }
     if (rv != 0) {
         int e = nng_to_errno(rv);
@@ -161,7 +226,6 @@ strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_e
     /* No resend: a request the daemon acted on must not be applied twice. */
     nng_socket_set_ms(c->req, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
     nng_socket_set_size(c->req, NNG_OPT_RECVMAXSZ, 0);
-    c->timeout_ms = timeout_ms;
     return c;
 }
 

@@ -32,9 +32,11 @@ const char *strata_uri_resolve(const char *uri, struct st_error *err);
 /* Connect to the instance at uri (see strata_uri_resolve()).  For a
  * tls+tcp://HOST:PORT uri, the server certificate is verified against
  * $STRATA_TLS_CA and HOST, and every request carries the secret read from
- * $STRATA_SECRET_FILE (EINVAL, with err saying what to set, if unset).  Calls time out
- * after timeout_ms (0: no limit; "wait" calls never time out).  Free with
- * strata_client_close().  NULL with errno and err filled. */
+ * $STRATA_SECRET_FILE (EINVAL, with err saying what to set, if unset).  The
+ * connection (ETIMEDOUT) and calls time out after timeout_ms (0: no limit;
+ * "wait" calls never time out); a read-only call whose connection was lost
+ * is sent again within that time.  Free with strata_client_close().  NULL
+ * with errno and err filled. */
 strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_error *err);
 
 /* NULL is a no-op; errno preserved. */

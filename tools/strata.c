@@ -18,7 +18,7 @@
 static const char main_usage[] =
     "Usage: strata [--uri=URI] [--timeout=MS] COMMAND [ARGS...]\n"
     "Talk to a strata instance (stratad).  The instance is --uri, else $STRATA_URI;\n"
-    "--timeout: milliseconds to wait for a reply (default 30000, 0: no limit).\n"
+    "--timeout: milliseconds to wait to connect and for a reply (default 30000, 0: no limit).\n"
     "\n"
     "Commands:\n"
     "  start [OPTS] [-- CMD...]   start an instance (for CMD only, if given)\n"

@@ -31,6 +31,13 @@ kill -STOP "$D_PID"
 gave_up=()
 for i in $(seq 8); do timeout 1 "$STRATA" --timeout=200 ping >/dev/null 2>&1 & gave_up+=("$!"); done
 wait "${gave_up[@]}"
+# --timeout bounds the connection too (nng's own dial waits 10 s for the
+# stopped daemon's half of the handshake)
+t0=$(date +%s%N)
+"$STRATA" --timeout=300 ping >/dev/null 2>"$TMP/err"; rc=$?
+t=$((($(date +%s%N) - t0) / 1000000))
+check "a stopped daemon: --timeout=300 gives up in time ($t ms, rc $rc)" test "$rc" = 1 -a "$t" -lt 3000
+check "... saying it timed out" grep -q "Timed out" "$TMP/err"
 sleep 0.2
 kill -CONT "$D_PID"
 t0=$(date +%s%N)
