@@ -109,6 +109,20 @@ static void attach(int node, int ncores)
     ck_assert_msg(match_attach_live(m, node_jgf(node, ncores), &err) == 0, "%s", err.text);
 }
 
+/* Policy low, node0 with 2 cores: job 1 takes it over [0, 3600), job 2 is
+ * reserved over [3600, 7200); then node1 (2 cores) is attached, which
+ * leaves both points stale.  The whole-node jobspec, for more jobs. */
+static jobspec_t *two_stale_points(void)
+{
+    start(2, "low");
+    jobspec_t *node = whole_node(2);
+    ck_assert_int_eq(run(MATCH_ALLOCATE, node, 1), 0);
+    ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, node, 2), 3600);
+    attach(1, 2);
+    ck_assert_uint_eq(m->nstale, 2);
+    return node;
+}
+
 /* t3028 009 in small: node0 (2 cores) allocated over [0, 3600) and
  * reserved over [3600, 7200); node1 attached, taken over [0, 3600);
  * job 1 cancelled, node0 taken again over [0, 3600).  The point at 3600
@@ -272,12 +286,7 @@ END_TEST
  * point is left and the search is the plain one. */
 START_TEST(test_remove_restores)
 {
-    start(2, "low");
-    jobspec_t *node = whole_node(2);
-    ck_assert_int_eq(run(MATCH_ALLOCATE, node, 1), 0);
-    ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, node, 2), 3600);
-    attach(1, 2);
-    ck_assert_uint_eq(m->nstale, 2);
+    jobspec_t *node = two_stale_points();
     struct st_error err = {{0}};
     ck_assert_msg(match_remove_path(m, "/cluster0/node1", &err) == 0, "%s", err.text);
     ck_assert_uint_eq(m->nstale, 0);
@@ -309,12 +318,7 @@ START_TEST(test_stale_bad_params)
     match_stale_touch(NULL, 0, 3600);
     match_stale_gone(NULL, NULL);
     ck_assert(match_stale_admits(NULL, 3600, tot));
-    start(2, "low");
-    jobspec_t *node = whole_node(2);
-    ck_assert_int_eq(run(MATCH_ALLOCATE, node, 1), 0);
-    ck_assert_int_eq(run(MATCH_ALLOCATE_ORELSE_RESERVE, node, 2), 3600);
-    attach(1, 2);
-    ck_assert_uint_eq(m->nstale, 2);
+    jobspec_t *node = two_stale_points();
     match_stale_gone(m, NULL);
     ck_assert(match_stale_admits(m, 3600, NULL));
     /* an empty or negative window touches nothing */
