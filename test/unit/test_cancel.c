@@ -60,6 +60,17 @@ static void allocate(matcher_t *m, jobspec_t *js, int64_t id)
     ck_assert_int_eq(at, 0);
 }
 
+/* MF_RACKS under policy low with cross_rack() allocated now as job 1: the
+ * matcher, and the jobspec in *js (the caller destroys both). */
+static matcher_t *cross_rack_job(jobspec_t **js)
+{
+    mf_build(MF_RACKS);
+    matcher_t *m = mf_make("low", NULL);
+    *js = cross_rack();
+    allocate(m, *js, 1);
+    return m;
+}
+
 /* An rv1exec R releasing the ranks in `ranks` (an idset text). */
 static char *rv1(const char *ranks)
 {
@@ -113,10 +124,8 @@ static void assert_same(const matcher_t *m, const int64_t *a, const int64_t *b)
  * tag; the other rack and the root keep theirs, reduced. */
 START_TEST(test_cross_rack)
 {
-    mf_build(MF_RACKS);
-    matcher_t *m = mf_make("low", NULL);
-    jobspec_t *js = cross_rack();
-    allocate(m, js, 1);
+    jobspec_t *js;
+    matcher_t *m = cross_rack_job(&js);
     /* before: every touched vertex is tagged; filter spans only where a
      * tracked type (core, node) was consumed below: not on the leaves */
     mf_assert_find(m, "jobid-tag=1",
@@ -366,10 +375,8 @@ static char *jgf_node1(int node_rank)
 
 START_TEST(test_jgf)
 {
-    mf_build(MF_RACKS);
-    matcher_t *m = mf_make("low", NULL);
-    jobspec_t *js = cross_rack();
-    allocate(m, js, 1);
+    jobspec_t *js;
+    matcher_t *m = cross_rack_job(&js);
     bool full = true;
     char *r = jgf_node1(1);
     ck_assert_int_eq(pcancel(m, 1, "jgf", r, &full, NULL), 0);
@@ -391,10 +398,8 @@ END_TEST
  * every planner, the job's tags and spans. */
 START_TEST(test_failed_changes_nothing)
 {
-    mf_build(MF_RACKS);
-    matcher_t *m = mf_make("low", NULL);
-    jobspec_t *js = cross_rack();
-    allocate(m, js, 1);
+    jobspec_t *js;
+    matcher_t *m = cross_rack_job(&js);
     int64_t *before = snapshot(m);
     char *tags = mf_find_names(m, "jobid-tag=1"), *spans = mf_find_names(m, "jobid-span=1");
     size_t nspans = match_job_find(m, 1)->nspans;
@@ -450,10 +455,8 @@ END_TEST
 /* Bad parameters of match_partial_cancel, each with its errno. */
 START_TEST(test_badparam)
 {
-    mf_build(MF_RACKS);
-    matcher_t *m = mf_make("low", NULL);
-    jobspec_t *js = cross_rack();
-    allocate(m, js, 1);
+    jobspec_t *js;
+    matcher_t *m = cross_rack_job(&js);
     struct st_error err = {{0}};
     int64_t at = 0;
     ck_assert_int_eq(match_run(m, MATCH_ALLOCATE_ORELSE_RESERVE, js, 2, &at, NULL, NULL, &err),
