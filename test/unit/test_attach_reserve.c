@@ -61,10 +61,11 @@ static jobspec_t *whole_node(int n)
 /* One core on each of two nodes (shared) for dur seconds. */
 static jobspec_t *spread(int dur)
 {
-    return mf_spec("  - type: node\n    count: 2\n    with:\n"
-                   "      - type: slot\n        count: 1\n        label: default\n        with:\n"
-                   "          - type: core\n            count: 1",
-                   dur);
+    return mf_spec(
+        "  - type: node\n    count: 2\n    with:\n"
+        "      - type: slot\n        count: 1\n        label: default\n        with:\n"
+        "          - type: core\n            count: 1",
+        dur);
 }
 
 static graph_t *g;

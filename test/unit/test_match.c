@@ -68,9 +68,9 @@ static void assert_run_fails(matcher_t *m, enum match_op op, jobspec_t *js, int6
     int64_t at;
     errno = 0;
     ck_assert_msg(run(m, op, js, id, &at, NULL) == -1, "%s of job %lld did not fail",
-                  match_op_name(op), (long long)id);
+                  match_op_name(op), (long long) id);
     ck_assert_msg(errno == errnum, "%s of job %lld: errno %d, want %d", match_op_name(op),
-                  (long long)id, errno, errnum);
+                  (long long) id, errno, errnum);
 }
 
 /* Allocate js now as job id; its simple-writer text must hold `want`. */
@@ -79,7 +79,8 @@ static void assert_alloc_names(matcher_t *m, jobspec_t *js, int64_t id, const ch
     int64_t at;
     char *out;
     ck_assert_int_eq(run(m, MATCH_ALLOCATE, js, id, &at, &out), 0);
-    ck_assert_msg(strstr(out, want) != NULL, "job %lld: no %s in\n%s", (long long)id, want, out);
+    ck_assert_msg(strstr(out, want) != NULL, "job %lld: no %s in\n%s", (long long) id, want,
+                  out);
     free(out);
 }
 
