@@ -38,8 +38,7 @@ check "it is an interactive instance job" bash -c "'$STRATA' job info $ID | grep
 sd=$(info_field "$ROOT" "$ID" statedir)
 check "the drain canceled the instance's running jobs" \
     test "$(grep -c '"result": *"canceled"' "$sd/journal")" = 2
-check "root: the allocation is freed" test "$("$STRATA" call resource.list |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["allocated"]["ncores"])')" = 0
+check "root: the allocation is freed" test "$(allocated_cores)" = 0
 check "nothing of the instance left" no_procs_but "$D_PID"
 
 # A shell that cannot start: the instance still ends.

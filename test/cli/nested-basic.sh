@@ -90,8 +90,7 @@ touch "$TMP/stop"
 check "A2 completes when its program exits" wait_state "$A2" inactive 100
 check "A2 completed" test "$(job_field "$A2" result)" = completed
 "$STRATA" cancel $LEAVES >/dev/null
-check "root: every allocation freed" test "$("$STRATA" call resource.list |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["allocated"]["ncores"])')" = 0
+check "root: every allocation freed" test "$(allocated_cores)" = 0
 check "no process of the hierarchy left but the root" no_procs_but "$D_PID"
 check "bad job path refused" bash -c "! '$STRATA' proxy 1x true 2>/dev/null"
 check "proxy to a finished instance refused" bash -c "! '$STRATA' proxy $A true 2>/dev/null"

@@ -13,11 +13,6 @@ G=$SHARED/bench/bench1000.graphml
 
 make_hold # nothing here creates $TMP/stop: the holds last until the faults end them
 
-allocated_cores() {
-    "$STRATA" call resource.list |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["allocated"]["ncores"])'
-}
-
 # ---- a child dies --------------------------------------------------------------
 daemon_start --load "$G" --noexec
 ROOT=$STRATA_URI

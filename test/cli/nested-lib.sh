@@ -33,6 +33,13 @@ make_hold() {
     chmod +x "$TMP/hold.sh"
 }
 
+# allocated_cores: how many cores of the instance at $STRATA_URI are
+# allocated (resource.list)
+allocated_cores() {
+    "$STRATA" call resource.list |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["allocated"]["ncores"])'
+}
+
 # info_field URI ID KEY: one field of a job's info at an instance
 info_field() {
     "$STRATA" --uri "$1" job info "$2" |

@@ -15,10 +15,6 @@ G=$SHARED/bench/bench1000.graphml
 
 make_hold 'stop.$1' # hold.sh NAME holds until $TMP/stop.NAME
 
-allocated_cores() {
-    "$STRATA" call resource.list |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["allocated"]["ncores"])'
-}
 child_states() {
     "$STRATA" --uri "$1" call jobs |
         python3 -c 'import json,sys; print(" ".join("%d:%s" % (j["id"], j["state"]) for j in sorted(json.load(sys.stdin)["jobs"], key=lambda j: j["id"])))'
