@@ -815,12 +815,6 @@ static int instance_grow(const struct strata_global *g, int64_t id, int argc, ch
     return 0;
 }
 
-static void nap_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Repeat the call while the child drains (bounded: 120 s). */
 static int instance_shrink(const struct strata_global *g, int64_t id, const char *ranks,
                            bool drain)
@@ -848,7 +842,7 @@ static int instance_shrink(const struct strata_global *g, int64_t id, const char
             rc = 0;
             break;
         }
-        nap_ms(100);
+        sleep_ms(100);
     }
     if (rc != 0 && !err.text[0])
         fprintf(stderr, "strata instance shrink: the instance of job %lld is still draining\n",
