@@ -11,6 +11,7 @@
 
 #include "tools/rq.h"
 #include "resource/st_array.h"
+#include "resource/st_time.h"
 
 static const char *const state_names[] = {
     [RQ_INIT] = "INIT",         [RQ_ALLOCATED] = "ALLOCATED", [RQ_RESERVED] = "RESERVED",
@@ -19,9 +20,7 @@ static const char *const state_names[] = {
 
 double rq_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+    return st_mono_seconds();
 }
 
 /* Index of id, or of where it would be inserted. */

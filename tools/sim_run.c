@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "resource/st_array.h"
+#include "resource/st_time.h"
 #include "tools/sim.h"
 
 struct ending {
@@ -179,18 +180,11 @@ static int setup(struct run *rs, struct st_error *err)
 
 /* ---- the loop -------------------------------------------------------------------------- */
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void progress(struct run *rs, size_t submitted, int64_t t, bool last)
 {
     if (!rs->cfg->progress)
         return;
-    double now = wall_now();
+    double now = st_mono_seconds();
     if (!last && now - rs->last_progress < 0.5)
         return;
     rs->last_progress = now;
@@ -322,11 +316,11 @@ int sim_run(const struct sim_config *cfg, struct sim_workload *w, struct sim_res
     memset(r, 0, sizeof *r);
     sim_workload_reset(w);
     struct run rs = {.cfg = cfg, .w = w, .r = r};
-    double t0 = wall_now();
+    double t0 = st_mono_seconds();
     int rc = setup(&rs, err);
     if (rc == 0)
         rc = loop(&rs, err);
-    r->wall_seconds = wall_now() - t0;
+    r->wall_seconds = st_mono_seconds() - t0;
     if (rs.m)
         queue_mgr_pass_stats(rs.m, &r->passes);
     queue_mgr_destroy(rs.m);

@@ -23,6 +23,7 @@
 
 #include "jobspec/cli.h"
 #include "jobspec/jobspec.h"
+#include "resource/st_time.h"
 #include "tools/strata.h"
 
 /* How the wrapper's wait ended. */
@@ -141,13 +142,6 @@ static strata_client_t *wait_child(struct run *r)
     return NULL;
 }
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* instance.register (again, after a parent restart, with reconnect). */
 static int register_child(strata_client_t *parent, int64_t id, const struct run *r,
                           bool reconnect, bool quiet)
@@ -185,7 +179,7 @@ static int parent_call(const struct run *r, const char *method, json_t *params)
  * ends.  Returns false when the grace is over (or there is none). */
 static bool parent_watch(struct run *r)
 {
-    double now = mono_now();
+    double now = st_mono_seconds();
     if (!r->away) {
         bool gone;
         if (!r->adopted) {
@@ -232,8 +226,8 @@ static void report_end(struct run *r, int code)
 {
     if (!r->adopted)
         return;
-    double until = mono_now() + (r->away ? r->grace - (mono_now() - r->away_since) : 2.0);
-    while (mono_now() < until) {
+    double until = st_mono_seconds() + (r->away ? r->grace - (st_mono_seconds() - r->away_since) : 2.0);
+    while (st_mono_seconds() < until) {
         if (r->away) {
             struct st_error err = {{0}};
             strata_client_t *c = strata_client_open(r->parent_uri, 1000, &err);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "jobspec/jobspec.h"
+#include "resource/st_time.h"
 #include "tools/strata.h"
 
 /* The registered URI of job id in the instance at uri (a new string), or
@@ -210,13 +211,6 @@ struct tree_run {
     char **cmd;
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void nap(void)
 {
     struct timespec ts = {0, 20 * 1000000L};
@@ -282,7 +276,7 @@ static int wait_idle(strata_client_t *c)
 static int tree_leaf(strata_client_t *c, const struct tree_run *t, const char *uri,
                      double *elapsed)
 {
-    double t0 = now_s();
+    double t0 = st_mono_seconds();
     /* No environment in the jobspec: the jobs get the instance's (which
      * is ours), and each job's journal record stays small (a copy of the
      * environment was ~3.5 KB of every one of thousands of records). */
@@ -290,7 +284,7 @@ static int tree_leaf(strata_client_t *c, const struct tree_run *t, const char *u
                                   .argv = (const char *const *)t->cmd};
     if (submit_shape(c, &shape, t->njobs, t->noexec, NULL) < 0 || wait_idle(c) < 0)
         return 1;
-    double dt = now_s() - t0;
+    double dt = st_mono_seconds() - t0;
     *elapsed = dt;
     printf("level %d leaf %s: %ld jobs in %.3f s (%.0f jobs/s)\n", t->level, uri, t->njobs, dt,
            dt > 0 ? (double)t->njobs / dt : 0.0);
@@ -377,7 +371,7 @@ static int tree_inner(strata_client_t *c, const struct tree_run *t, const char *
     struct jobspec_shape shape = {.setattr = attr, .env = (const char *const *)environ,
                                   .argv = argv};
     child_share(c, (int)fanout, &shape);
-    double t0 = now_s();
+    double t0 = st_mono_seconds();
     int rc = 0;
     for (long i = 0; i < fanout && rc == 0; i++) {
         long nj = t->njobs / fanout + (i < t->njobs % fanout);
@@ -415,7 +409,7 @@ static int tree_inner(strata_client_t *c, const struct tree_run *t, const char *
     }
     /* The work ends with the last instance; relaying the reports (an info
      * call each, which carries the instance's whole R) is not part of it. */
-    double dt = now_s() - t0;
+    double dt = st_mono_seconds() - t0;
     *elapsed = dt;
     json_array_foreach(ids, i, v)
         if (relay_output(c, json_integer_value(v)) < 0)
