@@ -111,6 +111,16 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* Is "NAME=VALUE" (or "NAME") one of the long options? */
+static bool known_long(const char *word)
+{
+    size_t n = strcspn(word, "=");
+    for (const struct option *o = long_opts; o->name; o++)
+        if (strlen(o->name) == n && strncmp(o->name, word, n) == 0)
+            return true;
+    return false;
+}
+
 static int die_usage(const char *fmt, const char *arg)
 {
     fprintf(stderr, "stratad: ");
@@ -153,7 +163,8 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
 {
     int c;
     long long v;
-    while ((c = getopt_long(argc, argv, "L:f:W:P:Q:r:s:C:h", long_opts, NULL)) != -1) {
+    opterr = 0; /* our own words below: getopt's name argv[0]'s path */
+    while ((c = getopt_long(argc, argv, ":L:f:W:P:Q:r:s:C:h", long_opts, NULL)) != -1) {
         switch (c) {
         case 'L': o->load = optarg; break;
         case 'f': o->load_format = optarg; break;
@@ -214,7 +225,17 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
                 return die_usage("--inactive-limit: '%s' is not a count", optarg);
             o->inactive_limit = v;
             break;
-        default: return die_usage("%s", "bad option");
+        case ':': return die_usage("option '%s' requires an argument", argv[optind - 1]);
+        default: {
+            /* a long option is the word just passed (unknown, or given a
+             * value it takes none of); an unknown short one is optopt */
+            const char *word = argv[optind - 1];
+            if (strncmp(word, "--", 2) == 0)
+                return die_usage(known_long(word + 2) ? "option '%s' takes no value"
+                                                      : "unrecognized option '%s'",
+                                 word);
+            return die_usage("invalid option -- '%s'", (char[]){(char)optopt, '\0'});
+        }
         }
     }
     if (optind < argc)

@@ -22,6 +22,13 @@ expect 2 "stratad: unknown --load-format 'bogus' (grug, jgf, hwloc, rv1exec)" -L
 expect 2 "stratad: unknown queue policy 'bogus' (fcfs, easy, hybrid, conservative)" -L "$G" -Q bogus
 expect 2 "stratad: --queue-depth: '0' is not 1..1000000" -L "$G" --queue-depth=0
 expect 2 "stratad: unexpected argument 'extra'" -L "$G" extra
+# getopt's own words named the binary's path and were followed by a second
+# "bad option" line: one line of ours, as every other usage error
+expect 2 "stratad: unrecognized option '--bogus'" -L "$G" --bogus
+expect 2 "stratad: invalid option -- 'x'" -L "$G" -x
+expect 2 "stratad: option '-L' requires an argument" -L
+expect 2 "stratad: option '--statedir' requires an argument" -L "$G" --statedir
+expect 2 "stratad: option '--noexec=1' takes no value" -L "$G" --noexec=1
 expect 1 "stratad: $TMP/none.graphml: No such file or directory" -L "$TMP/none.graphml"
 # Directories named where a file is wanted, and the reverse, are named.
 expect 2 "stratad: $TMP: Is a directory" -C "$TMP"
