@@ -590,11 +590,13 @@ static enum rq_next cmd_get_property(struct rq *rq, int argc, char **argv)
     return RQ_CONTINUE;
 }
 
+/* An unknown path is reported on the output stream, as get-property does: Fluxion's
+ * stored t3024 002/005 transcripts show the line among the -t output, not on stderr. */
 static vtx_t find_path_or_complain(struct rq *rq, const char *path)
 {
     vtx_t v = graph_find_path(rq->g, path);
     if (v == VTX_NONE)
-        fprintf(stderr, "ERROR: could not find path %s in resource graph\n", path);
+        fprintf(rq->out, "Could not find path %s in resource graph.\n", path);
     return v;
 }
 
