@@ -24,6 +24,7 @@
 #include "daemon/stratad.h"
 #include "policy/policy.h"
 #include "resource/reader.h"
+#include "resource/st_opt.h"
 
 static const char usage_text[] =
     "Usage: stratad [OPTIONS]\n"
@@ -110,16 +111,6 @@ static const struct option long_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
-
-/* Is "NAME=VALUE" (or "NAME") one of the long options? */
-static bool known_long(const char *word)
-{
-    size_t n = strcspn(word, "=");
-    for (const struct option *o = long_opts; o->name; o++)
-        if (strlen(o->name) == n && strncmp(o->name, word, n) == 0)
-            return true;
-    return false;
-}
 
 static int die_usage(const char *fmt, const char *arg)
 {
@@ -225,16 +216,11 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
                 return die_usage("--inactive-limit: '%s' is not a count", optarg);
             o->inactive_limit = v;
             break;
-        case ':': return die_usage("option '%s' requires an argument", argv[optind - 1]);
         default: {
-            /* a long option is the word just passed (unknown, or given a
-             * value it takes none of); an unknown short one is optopt */
-            const char *word = argv[optind - 1];
-            if (strncmp(word, "--", 2) == 0)
-                return die_usage(known_long(word + 2) ? "option '%s' takes no value"
-                                                      : "unrecognized option '%s'",
-                                 word);
-            return die_usage("invalid option -- '%s'", (char[]){(char)optopt, '\0'});
+            char msg[256];
+            return die_usage("%s", st_opt_error(c, argv, long_opts, msg, sizeof msg)
+                                       ? msg
+                                       : "bad option");
         }
         }
     }

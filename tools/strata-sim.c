@@ -16,6 +16,7 @@
 
 #include "policy/policy.h"
 #include "resource/reader.h"
+#include "resource/st_opt.h"
 #include "tools/sim.h"
 
 enum { MAX_RUNS = 64, MAX_QUEUES = 32 };
@@ -437,12 +438,18 @@ static int parse_args(int argc, char **argv, struct options *o)
                           .queue_policies = "fcfs",
                           .match_policies = "first"};
     int c;
-    while ((c = getopt_long(argc, argv, "qh", long_opts, NULL)) != -1) {
+    char msg[256];
+    opterr = 0; /* st_opt_error() says it: getopt's words name argv[0]'s path */
+    while ((c = getopt_long(argc, argv, ":qh", long_opts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             exit(0);
         }
-        if (c == '?' || parse_opt(c, optarg, o) < 0)
+        if (st_opt_error(c, argv, long_opts, msg, sizeof msg)) {
+            fprintf(stderr, "strata-sim: %s\n", msg);
+            return try_help();
+        }
+        if (parse_opt(c, optarg, o) < 0)
             return try_help();
     }
     if (argc == 1) {

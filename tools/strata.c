@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jobspec/jobspec.h"
+#include "resource/st_opt.h"
 #include "tools/strata.h"
 
 static const char main_usage[] =
@@ -68,18 +69,11 @@ int strata_cli_fail(const char *cmd, const struct st_error *err)
 
 bool strata_cli_bad_option(const char *cmd, int c, char *const *argv)
 {
-    const char *sp = cmd ? " " : "";
-    cmd = cmd ? cmd : "";
-    /* After a missing argument or an unknown long option, optind is past
-     * the option; an unknown short one is in optopt. */
-    if (c == '?' && optopt)
-        fprintf(stderr, "strata%s%s: invalid option -- '%c'\n", sp, cmd, optopt);
-    else if (c == '?')
-        fprintf(stderr, "strata%s%s: unrecognized option '%s'\n", sp, cmd, argv[optind - 1]);
-    else if (c == ':')
-        fprintf(stderr, "strata%s%s: option '%s' requires an argument\n", sp, cmd,
-                argv[optind - 1]);
-    return c == '?' || c == ':';
+    char msg[256];
+    if (!st_opt_error(c, argv, NULL, msg, sizeof msg))
+        return false;
+    fprintf(stderr, "strata%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", msg);
+    return true;
 }
 
 /* One call, result printed as JSON (for commands without a table). */

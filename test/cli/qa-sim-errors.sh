@@ -25,6 +25,10 @@ expect 2 "strata-sim: --queue-depth: '0' is not a whole number from 1 to 1000000
 expect 2 "strata-sim: --max-jobs: '0' is not a whole number from 1 to 9223372036854775807" \
     --trace ok.swf --max-jobs 0
 expect 2 "strata-sim: give only one of --procs, --nodes and --machine" --trace ok.swf --procs 1 --nodes 2
+# bad options in our words (getopt's named the binary's path)
+expect 2 "strata-sim: unrecognized option '--bogus'" --trace ok.swf --bogus
+expect 2 "strata-sim: option '--trace' requires an argument" --trace
+expect 2 "strata-sim: option '--quiet=1' takes no value" --trace ok.swf --quiet=1
 expect 2 "strata-sim: --format needs --machine FILE" --trace ok.swf --format grug
 expect 2 "strata-sim: unknown --format 'bogus' (grug, jgf, jgf_shorthand, hwloc, rv1exec)" \
     --trace ok.swf --machine x --format bogus
