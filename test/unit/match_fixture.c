@@ -32,7 +32,7 @@ static vtx_t add(const char *type, int64_t id, int32_t rank, const char *path)
 static vtx_t child(vtx_t parent, const char *ppath, const char *type, int64_t id, int32_t rank,
                    char *out)
 {
-    snprintf(out, 160, "%s/%s%d", ppath, type, (int) id);
+    ck_assert_int_lt(snprintf(out, 160, "%s/%s%d", ppath, type, (int) id), 160);
     vtx_t v = add(type, id, rank, out);
     ck_assert_int_eq(graph_add_edge(mf_g, parent, v, "containment"), 0);
     return v;

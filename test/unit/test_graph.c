@@ -591,7 +591,7 @@ static vtx_t add_ranked(graph_t *g, const char *type, int64_t id, int32_t rank,
 static vtx_t add_node(graph_t *g, vtx_t parent, const char *prefix, int id, int ncores)
 {
     char path[128];
-    snprintf(path, sizeof(path), "%s/node%d", prefix, id);
+    ck_assert_int_lt(snprintf(path, sizeof(path), "%s/node%d", prefix, id), (int) sizeof(path));
     vtx_t n = add_ranked(g, "node", id, id, path);
     ck_assert_int_eq(graph_add_edge(g, parent, n, "containment"), 0);
     for (int c = ncores - 1; c >= 0; c--) { /* descending ids: order is insertion order */
