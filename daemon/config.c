@@ -65,8 +65,9 @@ static int cfg_error(struct cfg *c, const yaml_event_t *ev, const char *what, co
                      ev->start_mark.column + 1, what, arg ? " " : "", arg ? arg : "");
 }
 
-/* The numeric values and the ranges stratad's options take (stratad.c
- * checks them again; a bad one found here can name its place in the file). */
+/* The numeric values and the ranges stratad's options take, on the command
+ * line (stratad.c) and in a config file (here, where a bad one can name its
+ * place in the file): one table for both. */
 static const struct {
     const char *key;
     long long lo, hi;
@@ -89,19 +90,40 @@ static int bad_value(struct cfg *c, const yaml_event_t *ev, const char *key, con
                      ev->start_mark.line + 1, ev->start_mark.column + 1, key, value, what);
 }
 
+int config_number_option(const char *key, const char *value, long long *out, const char **what)
+{
+    if (!key || !value || !out || !what) {
+        if (what)
+            *what = "not a value";
+        errno = EINVAL;
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof number_keys / sizeof *number_keys; i++) {
+        if (strcmp(key, number_keys[i].key) != 0)
+            continue;
+        long long v;
+        bool ok = config_number(value, number_keys[i].lo, number_keys[i].hi, &v) == 0;
+        if (ok && strcmp(key, "journal-max-records") == 0)
+            ok = v == 0 || v >= 16; /* a smaller journal would compact all the time */
+        if (!ok) {
+            *what = number_keys[i].what;
+            return -1;
+        }
+        *out = v;
+        return 0;
+    }
+    return 1;
+}
+
 /* A value stratad would refuse, refused here with the file's place. */
 static int check_value(struct cfg *c, const yaml_event_t *ev, const char *key,
                        const char *value)
 {
     long long v;
-    for (size_t i = 0; i < sizeof number_keys / sizeof *number_keys; i++) {
-        if (strcmp(key, number_keys[i].key) != 0)
-            continue;
-        bool ok = config_number(value, number_keys[i].lo, number_keys[i].hi, &v) == 0;
-        if (ok && strcmp(key, "journal-max-records") == 0)
-            ok = v == 0 || v >= 16; /* a smaller journal would compact all the time */
-        return ok ? 0 : bad_value(c, ev, key, value, number_keys[i].what);
-    }
+    const char *what;
+    int rc = config_number_option(key, value, &v, &what);
+    if (rc <= 0)
+        return rc == 0 ? 0 : bad_value(c, ev, key, value, what);
     if ((strcmp(key, "queue-policy") == 0 || strcmp(key, "policy") == 0) &&
         !queue_policy_exists(value))
         return bad_value(c, ev, key, value,

@@ -112,6 +112,17 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* A numeric option's value (config_number_option()), or its usage error
+ * (2). */
+static int number_opt(const char *key, const char *arg, long long *v)
+{
+    const char *what;
+    if (config_number_option(key, arg, v, &what) == 0)
+        return 0;
+    fprintf(stderr, "stratad: --%s: '%s' is %s\nTry 'stratad --help'.\n", key, arg, what);
+    return 2;
+}
+
 static int die_usage(const char *fmt, const char *arg)
 {
     fprintf(stderr, "stratad: ");
@@ -152,7 +163,7 @@ static int add_queue_spec(struct instance_opts *o, const char *spec)
 
 static int parse_opts(int argc, char **argv, struct instance_opts *o)
 {
-    int c;
+    int c, rc;
     long long v;
     opterr = 0; /* our own words below: getopt's name argv[0]'s path */
     while ((c = getopt_long(argc, argv, ":L:f:W:P:Q:r:s:C:h", long_opts, NULL)) != -1) {
@@ -171,49 +182,47 @@ static int parse_opts(int argc, char **argv, struct instance_opts *o)
         case OPT_SECRET: o->secret_file = optarg; break;
         case 'h': fputs(usage_text, stdout); exit(0);
         case OPT_QDEPTH:
-            if (config_number(optarg, 1, QUEUE_MAX_QUEUE_DEPTH, &v) < 0)
-                return die_usage("--queue-depth: '%s' is not 1..1000000", optarg);
+            if ((rc = number_opt("queue-depth", optarg, &v)) != 0)
+                return rc;
             o->queue_depth = (int)v;
             break;
         case OPT_RDEPTH:
-            if (config_number(optarg, 1, QUEUE_MAX_RESERVATION_DEPTH, &v) < 0)
-                return die_usage("--reservation-depth: '%s' is not 1..100000", optarg);
+            if ((rc = number_opt("reservation-depth", optarg, &v)) != 0)
+                return rc;
             o->reservation_depth = (int)v;
             break;
         case OPT_DEFDUR:
-            if (config_number(optarg, 1, 3153600000LL, &v) < 0)
-                return die_usage("--default-duration: '%s' is not a number of seconds", optarg);
+            if ((rc = number_opt("default-duration", optarg, &v)) != 0)
+                return rc;
             o->default_duration = v;
             break;
         case OPT_GRACE:
-            if (config_number(optarg, 0, 3600, &v) < 0)
-                return die_usage("--kill-grace: '%s' is not 0..3600 seconds", optarg);
+            if ((rc = number_opt("kill-grace", optarg, &v)) != 0)
+                return rc;
             o->kill_grace = (double)v;
             break;
         case OPT_CONTEXTS:
-            if (config_number(optarg, 1, 1024, &v) < 0)
-                return die_usage("--contexts: '%s' is not 1..1024", optarg);
+            if ((rc = number_opt("contexts", optarg, &v)) != 0)
+                return rc;
             o->contexts = (int)v;
             break;
         case OPT_MAXREQ:
-            if (config_number(optarg, 64, 1LL << 30, &v) < 0)
-                return die_usage("--max-request: '%s' is not 64..1073741824 bytes", optarg);
+            if ((rc = number_opt("max-request", optarg, &v)) != 0)
+                return rc;
             o->max_request = (size_t)v;
             break;
-        case OPT_QUEUE: {
-            int rc = add_queue_spec(o, optarg);
-            if (rc)
+        case OPT_QUEUE:
+            if ((rc = add_queue_spec(o, optarg)) != 0)
                 return rc;
             break;
-        }
         case OPT_JMAX:
-            if (config_number(optarg, 0, INT64_MAX / 4, &v) < 0 || (v > 0 && v < 16))
-                return die_usage("--journal-max-records: '%s' is not 0 or 16 and more", optarg);
+            if ((rc = number_opt("journal-max-records", optarg, &v)) != 0)
+                return rc;
             o->journal_max_records = v;
             break;
         case OPT_INACTIVE:
-            if (config_number(optarg, 0, INT64_MAX / 4, &v) < 0)
-                return die_usage("--inactive-limit: '%s' is not a count", optarg);
+            if ((rc = number_opt("inactive-limit", optarg, &v)) != 0)
+                return rc;
             o->inactive_limit = v;
             break;
         default: {

@@ -297,6 +297,13 @@ void config_free(char **args, int n);
 /* A whole decimal number in [lo, hi] (an option's value).  -1 with EINVAL
  * (not a number, out of range, NULL arguments, lo > hi) or ERANGE. */
 int config_number(const char *s, long long lo, long long hi, long long *out);
+/* The value of stratad's numeric option key (without "--": queue-depth,
+ * reservation-depth, default-duration, kill-grace, contexts, max-request,
+ * journal-max-records, inactive-limit), checked against its range: the
+ * one table the command line and the config file share.  0 with *out; -1
+ * with *what the words after "'VALUE' is " ("not 1..1000000"; EINVAL
+ * also for NULL arguments); 1 when key is not a numeric option. */
+int config_number_option(const char *key, const char *value, long long *out, const char **what);
 /* Parse a --queue spec "NAME[:policy=P,queue-depth=N,reservation-depth=N]"
  * into *qp (name copied into name, n bytes; unset fields 0/NULL; policy
  * points into spec, up to the next ',').  The policy name is not checked

@@ -196,6 +196,31 @@ START_TEST(test_number)
 }
 END_TEST
 
+/* The one range table the command line and the config file share. */
+START_TEST(test_number_option)
+{
+    long long v = -7;
+    const char *what = NULL;
+    ck_assert_int_eq(config_number_option("queue-depth", "12", &v, &what), 0);
+    ck_assert_int_eq(v, 12);
+    ck_assert_int_eq(config_number_option("journal-max-records", "0", &v, &what), 0);
+    ck_assert_int_eq(v, 0);
+    v = 42;
+    ck_assert_int_eq(config_number_option("queue-depth", "0", &v, &what), -1);
+    ck_assert_str_eq(what, "not 1..1000000");
+    ck_assert_int_eq(v, 42); /* untouched */
+    ck_assert_int_eq(config_number_option("journal-max-records", "15", &v, &what), -1);
+    ck_assert_str_eq(what, "not 0 or 16 and more");
+    ck_assert_int_eq(config_number_option("kill-grace", "3601", &v, &what), -1);
+    ck_assert_str_eq(what, "not 0..3600 seconds");
+    ck_assert_int_eq(config_number_option("load", "x", &v, &what), 1); /* not numeric */
+    TL_ASSERT_ERRNO(config_number_option(NULL, "1", &v, &what), EINVAL);
+    TL_ASSERT_ERRNO(config_number_option("contexts", NULL, &v, &what), EINVAL);
+    TL_ASSERT_ERRNO(config_number_option("contexts", "1", NULL, &what), EINVAL);
+    TL_ASSERT_ERRNO(config_number_option("contexts", "1", &v, NULL), EINVAL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon_config");
@@ -205,6 +230,7 @@ int main(void)
     tcase_add_test(tc, test_bad_values);
     tcase_add_test(tc, test_queue_spec);
     tcase_add_test(tc, test_number);
+    tcase_add_test(tc, test_number_option);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
