@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The option of "NAME=VALUE" in longs, or NULL. */
-static const struct option *find_long(const struct option *longs, const char *name)
+/* The option of "NAME=VALUE" in longs whose getopt value is val, or NULL.
+ * NAME may be an abbreviation (getopt_long takes a unique prefix, so
+ * "--qui=1" is --quiet given a value). */
+static const struct option *find_long(const struct option *longs, const char *name, int val)
 {
     size_t n = strcspn(name, "=");
     for (const struct option *o = longs; o && o->name; o++)
-        if (strlen(o->name) == n && strncmp(o->name, name, n) == 0)
+        if (o->val == val && strlen(o->name) >= n && strncmp(o->name, name, n) == 0)
             return o;
     return NULL;
 }
@@ -25,10 +27,11 @@ const char *st_opt_error(int c, char *const argv[], const struct option *longs, 
      * value for one given a value it takes none of, and to the character
      * of an unknown short option (its word may still hold more). */
     const char *word = optind > 0 && argv ? argv[optind - 1] : "";
-    const struct option *o = strncmp(word, "--", 2) == 0 ? find_long(longs, word + 2) : NULL;
+    const struct option *o =
+        strncmp(word, "--", 2) == 0 ? find_long(longs, word + 2, optopt) : NULL;
     if (c == ':')
         snprintf(buf, n, "option '%s' requires an argument", word);
-    else if (o && !o->flag && o->val == optopt && strchr(word, '='))
+    else if (o && !o->flag && strchr(word, '='))
         snprintf(buf, n, "option '%s' takes no value", word);
     else if (optopt <= 0 || optopt > 127)
         snprintf(buf, n, "unrecognized option '%s'", word);

@@ -46,6 +46,9 @@ START_TEST(test_words)
     ASSERT_ERROR("option '--load' requires an argument", "--load");
     ASSERT_ERROR("option '--quiet=1' takes no value", "--quiet=1");
     ASSERT_ERROR("option '--noexec=yes' takes no value", "--noexec=yes");
+    /* getopt_long takes a unique abbreviation: it is the same option */
+    ASSERT_ERROR("option '--qui=1' takes no value", "--qui=1");
+    ASSERT_ERROR("option '--noex=yes' takes no value", "--noex=yes");
     ASSERT_ERROR("", "-q", "--load=x", "-Lx", "--noexec"); /* all good */
 }
 END_TEST
