@@ -241,7 +241,9 @@ int match_update(matcher_t *m, bool reserve, const char *reader, const char *r_t
         return st_errorf(err, EINVAL, "R names no vertex of the graph");
     struct msel s = {.m = m, .err = err};
     s.at = at;
-    s.dur = at + duration > m->graph_end ? m->graph_end - at : duration;
+    /* clipped to the graph's end; written so that a huge duration cannot
+     * overflow at + duration (at < graph_end was checked above) */
+    s.dur = duration > m->graph_end - at ? m->graph_end - at : duration;
     (void) reserve; /* the time decides: at > now is a reservation */
     if (match_commit_job(&s, jobid, at > m->graph_start, has_root ? w : NULL) < 0)
         return st_errorf(err, errno, "resources are not free for job %jd", (intmax_t) jobid);

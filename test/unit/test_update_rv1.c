@@ -9,6 +9,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,28 @@ START_TEST(test_missing_resource_fails)
 }
 END_TEST
 
+/* A duration past the graph's end is clipped to it (the reference clips
+ * as a match does), whatever its size: INT64_MAX from a start after 0 must
+ * not overflow into a refusal. */
+START_TEST(test_long_duration_clipped)
+{
+    struct fx f;
+    fx_init(&f);
+    struct st_error err = {{0}};
+    char *r = r_of(0, "\"core\": \"0\"");
+    writer_reset(f.w);
+    ck_assert_msg(match_update(f.m, false, "rv1exec", r, 1, 5, INT64_MAX, f.w, &err) == 0, "%s",
+                  err.text);
+    ck_assert(match_job_exists(f.m, 1));
+    free(r);
+    /* the job ends at the graph's end: core0 is held, core1 still free */
+    char *s = find(&f, "sched-future=reserved or sched-now=allocated");
+    ck_assert_msg(strstr(s, "core0") != NULL && strstr(s, "core1") == NULL, "%s", s);
+    free(s);
+    fx_fini(&f);
+}
+END_TEST
+
 START_TEST(test_bad_arguments)
 {
     struct fx f;
@@ -172,6 +195,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_whole_node_exclusive);
     tcase_add_test(tc, test_part_of_node_shared);
     tcase_add_test(tc, test_missing_resource_fails);
+    tcase_add_test(tc, test_long_duration_clipped);
     tcase_add_test(tc, test_bad_arguments);
     suite_add_tcase(s, tc);
     return s;
