@@ -67,13 +67,19 @@ int strata_cli_fail(const char *cmd, const struct st_error *err)
     return 1;
 }
 
-bool strata_cli_bad_option(const char *cmd, int c, char *const *argv)
+bool strata_cli_bad_long_option(const char *cmd, int c, char *const *argv,
+                                const struct option *longs)
 {
     char msg[256];
-    if (!st_opt_error(c, argv, NULL, msg, sizeof msg))
+    if (!st_opt_error(c, argv, longs, msg, sizeof msg))
         return false;
     fprintf(stderr, "strata%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", msg);
     return true;
+}
+
+bool strata_cli_bad_option(const char *cmd, int c, char *const *argv)
+{
+    return strata_cli_bad_long_option(cmd, c, argv, NULL);
 }
 
 /* One call, result printed as JSON (for commands without a table). */
@@ -293,7 +299,7 @@ static int cmd_jobs(const struct strata_global *g, int argc, char **argv)
         case 'j': as_json = true; break;
         case 'h': fputs(jobs_usage, stdout); json_decref(params); return 0;
         default:
-            strata_cli_bad_option("jobs", c, argv);
+            strata_cli_bad_long_option("jobs", c, argv, o);
             fputs(jobs_usage, stderr);
             json_decref(params);
             return 2;
@@ -701,7 +707,7 @@ int main(int argc, char **argv)
         }
         case 'h': fputs(main_usage, stdout); return 0;
         default:
-            strata_cli_bad_option(NULL, c, argv);
+            strata_cli_bad_long_option(NULL, c, argv, o);
             fputs(main_usage, stderr);
             return 2;
         }

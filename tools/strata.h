@@ -31,6 +31,13 @@ int strata_cli_fail(const char *cmd, const struct st_error *err);
  * with argv[0], and return true; false for any other c. */
 bool strata_cli_bad_option(const char *cmd, int c, char *const *argv);
 
+struct option;
+/* strata_cli_bad_option() knowing the command's long options (may be
+ * NULL), so that one given a value it takes none of ("--all=1") is said to
+ * be so rather than an invalid short option. */
+bool strata_cli_bad_long_option(const char *cmd, int c, char *const *argv,
+                                const struct option *longs);
+
 /* strata start [STRATAD-OPTIONS] [-- COMMAND...] (strata_start.c). */
 int strata_cmd_start(const struct strata_global *g, int argc, char **argv);
 

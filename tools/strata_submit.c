@@ -411,7 +411,7 @@ int strata_cmd_submit(const struct strata_global *g, int argc, char **argv, int 
             opts_free(&o);
             return 0;
         }
-        if (strata_cli_bad_option(cmd, c, argv) || parse_one_opt(&o, cmd, c, optarg) < 0) {
+        if (strata_cli_bad_long_option(cmd, c, argv, opts) || parse_one_opt(&o, cmd, c, optarg) < 0) {
             fprintf(stderr, "Try 'strata %s --help'.\n", cmd);
             opts_free(&o);
             return 2;

@@ -56,6 +56,12 @@ expect 2 "strata jobs: option '-u' requires an argument" --uri="ipc://$TMP/nobod
 expect 2 "strata jobs: invalid option -- 'Z'" --uri="ipc://$TMP/nobody" jobs -Z
 expect 2 "strata: unrecognized option '--bogus'" --bogus ping
 expect 2 "strata: option '--uri' requires an argument" --uri
+# a long option that takes no value, given one (it said "invalid option --
+# 'a'", -a being valid, and "unrecognized" for --noexec)
+expect 2 "strata jobs: option '--all=1' takes no value" --uri="ipc://$TMP/nobody" jobs --all=1
+expect 2 "strata submit: option '--noexec=1' takes no value" --uri="ipc://$TMP/nobody" \
+    submit --noexec=1 true
+expect 2 "strata: option '--help=1' takes no value" --help=1 ping
 # a JSON jobspec with a syntax error is not called YAML only
 printf '{"version": 1, "resources": [}\n' >"$TMP/bad.json"
 expect 1 "strata submit: $TMP/bad.json:1:30: not valid YAML or JSON: did not find expected node content while parsing a flow node" \
