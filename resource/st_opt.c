@@ -27,9 +27,13 @@ const char *st_opt_error(int c, char *const argv[], const struct option *longs, 
      * value for one given a value it takes none of, and to the character
      * of an unknown short option (its word may still hold more). */
     const char *word = optind > 0 && argv ? argv[optind - 1] : "";
-    const struct option *o =
-        strncmp(word, "--", 2) == 0 ? find_long(longs, word + 2, optopt) : NULL;
-    if (c == ':')
+    bool is_long = strncmp(word, "--", 2) == 0;
+    const struct option *o = is_long ? find_long(longs, word + 2, optopt) : NULL;
+    /* a short option short of its argument ends its word, which may be a
+     * cluster ("-au"): name the option, not the word */
+    if (c == ':' && !is_long && optopt > 0 && optopt <= 127)
+        snprintf(buf, n, "option '-%c' requires an argument", optopt);
+    else if (c == ':')
         snprintf(buf, n, "option '%s' requires an argument", word);
     else if (o && !o->flag && strchr(word, '='))
         snprintf(buf, n, "option '%s' takes no value", word);

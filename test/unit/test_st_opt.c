@@ -43,6 +43,7 @@ START_TEST(test_words)
     ASSERT_ERROR("invalid option -- 'x'", "-qx"); /* inside a cluster */
     ASSERT_ERROR("invalid option -- 'x'", "--quiet", "-qx"); /* not the long word before */
     ASSERT_ERROR("option '-L' requires an argument", "-L");
+    ASSERT_ERROR("option '-L' requires an argument", "-qL"); /* -L, not the cluster */
     ASSERT_ERROR("option '--load' requires an argument", "--load");
     ASSERT_ERROR("option '--quiet=1' takes no value", "--quiet=1");
     ASSERT_ERROR("option '--noexec=yes' takes no value", "--noexec=yes");
