@@ -474,6 +474,8 @@ static void weight_of_vertex(const struct mspan *sp, void *arg)
  * every vertex). */
 void match_update_weights_job(matcher_t *m, const struct mjob *job, int64_t now)
 {
+    if (!m->weight)
+        return;
     struct weights w = {m, now, job->at <= now && now < job->at + job->duration};
     match_job_foreach(m, job, weight_of_vertex, &w);
 }

@@ -694,7 +694,7 @@ static void gone_anchors(const matcher_t *m, const struct removal *r, int64_t *g
  * over two arrays, no allocation. */
 static void reset_weights(matcher_t *m)
 {
-    if (m->njobs == 0 || m->nf == 0)
+    if (m->njobs == 0 || m->nf == 0 || !m->weight)
         return;
     for (vtx_t v = 0; v < m->nv; v++)
         m->weight[v] = match_weight_static(m, v);

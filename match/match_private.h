@@ -155,7 +155,8 @@ struct matcher {
     uint32_t *fmask; /* filter types tracked at the vertex */
     uint32_t *fspec; /* filter types an entry covers at the vertex (even if absent) */
     int64_t *weight; /* first policy's child order key (match_weight_static, then
-                      * match_update_weights_job) */
+                      * match_update_weights_job); NULL under a policy that does
+                      * not stop on first (nothing else reads it) */
 
     /* per-selection scratch, nv entries */
     int32_t *sseq; /* selection mark: == seq when selected */
