@@ -38,8 +38,9 @@ struct strata_events {
  * from the same sequence number, so nothing is missed. */
 enum { POLL_SLICE_MS = 2000, POLL_GRACE_MS = 3000, POLL_RETRY_MS = 100 };
 /* A read-only request whose connection was lost is sent again at most
- * CLIENT_READ_RETRIES times, CLIENT_RETRY_MS apart. */
-enum { CLIENT_READ_RETRIES = 3, CLIENT_RETRY_MS = 50 };
+ * CLIENT_READ_RETRIES times, CLIENT_RETRY_MS apart, each time once a ping
+ * was answered within CLIENT_PROBE_MS (a dead instance is not waited on). */
+enum { CLIENT_READ_RETRIES = 3, CLIENT_RETRY_MS = 50, CLIENT_PROBE_MS = 5000 };
 
 static int nng_to_errno(int rv)
 {
@@ -255,8 +256,11 @@ static bool read_only(const char *method)
 static char *roundtrip(strata_client_t *c, const void *buf, size_t len, int timeout_ms,
                        size_t *outlen, struct st_error *err)
 {
-    nng_socket_set_ms(c->req, NNG_OPT_RECVTIMEO,
-                      timeout_ms > 0 ? timeout_ms : NNG_DURATION_INFINITE);
+    nng_duration limit = timeout_ms > 0 ? timeout_ms : NNG_DURATION_INFINITE;
+    nng_socket_set_ms(c->req, NNG_OPT_RECVTIMEO, limit);
+    /* the send too: with the connection lost it waits for a new one (a
+     * request asked again after a lost connection, below) */
+    nng_socket_set_ms(c->req, NNG_OPT_SENDTIMEO, limit);
     int rv = nng_send(c->req, (void *)buf, len, 0);
     char *reply = NULL;
     size_t n = 0;
@@ -288,6 +292,34 @@ char *strata_client_call_raw(strata_client_t *c, const void *buf, size_t len,
     return roundtrip(c, buf, len, c->timeout_ms, &n, err);
 }
 
+/* The request text of method (params taken, may be NULL), with the
+ * client's secret if it has one; NULL on failure (errno set). */
+static char *encode(const strata_client_t *c, const char *method, json_t *params)
+{
+    if (!c->secret)
+        return proto_request_encode(method, params);
+    json_t *o = json_pack("{s:i, s:s, s:o, s:s}", "version", PROTO_VERSION, "method", method,
+                          "params", params ? params : json_object(), "secret", c->secret);
+    char *req = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!req)
+        errno = ENOMEM;
+    return req;
+}
+
+/* true if the instance answers a ping within ms. */
+static bool answers(strata_client_t *c, int ms)
+{
+    struct st_error perr = {{0}};
+    size_t n;
+    char *req = encode(c, "ping", NULL);
+    char *reply = req ? roundtrip(c, req, strlen(req), ms, &n, &perr) : NULL;
+    bool ok = reply != NULL;
+    free(req);
+    free(reply);
+    return ok;
+}
+
 int strata_client_call(strata_client_t *c, const char *method, json_t *params, json_t **result,
                        struct st_error *err)
 {
@@ -295,15 +327,7 @@ int strata_client_call(strata_client_t *c, const char *method, json_t *params, j
         json_decref(params);
         return st_errorf(err, EINVAL, "invalid argument");
     }
-    char *req;
-    if (c->secret) {
-        json_t *o = json_pack("{s:i, s:s, s:o, s:s}", "version", PROTO_VERSION, "method", method,
-                              "params", params ? params : json_object(), "secret", c->secret);
-        req = o ? json_dumps(o, JSON_COMPACT) : NULL;
-        json_decref(o);
-    } else {
-        req = proto_request_encode(method, params);
-    }
+    char *req = encode(c, method, params);
     if (!req)
         return st_errorf(err, errno, "%s: cannot encode the request", method);
     size_t n;
@@ -321,6 +345,16 @@ int strata_client_call(strata_client_t *c, const char *method, json_t *params, j
         if (timeout && left <= 0)
             break;
         nng_msleep(CLIENT_RETRY_MS);
+        /* Sent again to an instance that is gone, the request would wait
+         * for it until the timeout, for ever with none (wait): only an
+         * instance that still answers is asked again. */
+        if (!answers(c, timeout && left < CLIENT_PROBE_MS ? left : CLIENT_PROBE_MS)) {
+            errno = ECONNRESET; /* err still says the connection was lost */
+            break;
+        }
+        left = timeout ? timeout - (int)(nng_clock() - start) : 0;
+        if (timeout && left <= 0)
+            break;
         reply = roundtrip(c, req, strlen(req), left, &n, err);
     }
     free(req);

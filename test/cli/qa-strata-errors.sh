@@ -144,4 +144,20 @@ rc=$?
 got=$(head -1 "$TMP/err")
 [ $rc -eq 1 ] && [ "$got" = "strata call: lost the connection to $STRATA_URI (the instance stopped or restarted)" ] &&
     ok "lost connection in words" || fail "lost connection: exit $rc, '$got'"
+# A read-only call with no time limit (job wait) whose instance died: said
+# so too, not waited on for ever (its retry after a lost connection, meant
+# for a reopened listener, queued the request for a daemon that never came)
+daemon_start -L "$G"
+id=$("$STRATA" submit --noexec -t 60 true)
+timeout 25 "$STRATA" job wait "$id" >"$TMP/out" 2>"$TMP/err" &
+W=$!
+sleep 1 # the wait is parked in the daemon by then
+daemon_kill9
+t0=$SECONDS
+wait "$W"
+rc=$?
+got=$(head -1 "$TMP/err")
+[ $rc -eq 1 ] && [ "$got" = "strata job wait: lost the connection to $STRATA_URI (the instance stopped or restarted)" ] &&
+    ok "job wait on a killed instance ends ($((SECONDS - t0)) s)" ||
+    fail "job wait on a killed instance: exit $rc, '$got'"
 finish
