@@ -35,8 +35,8 @@ const char *strata_uri_resolve(const char *uri, struct st_error *err);
  * $STRATA_SECRET_FILE (EINVAL, with err saying what to set, if unset).  The
  * connection (ETIMEDOUT) and calls time out after timeout_ms (0: no limit;
  * "wait" calls never time out); a read-only call whose connection was lost
- * is sent again within that time.  Free with strata_client_close().  NULL
- * with errno and err filled. */
+ * is sent again within that time if the instance still answers a ping.
+ * Free with strata_client_close().  NULL with errno and err filled. */
 strata_client_t *strata_client_open(const char *uri, int timeout_ms, struct st_error *err);
 
 /* NULL is a no-op; errno preserved. */
