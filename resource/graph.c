@@ -88,7 +88,10 @@ struct graph {
 
     int32_t nv, vcap;
     atom_t *type, *basename, *name, *unit;
-    int64_t *id, *uniq_id, *size;
+    int64_t *id, *size;
+    /* NULL while every vertex's uniq_id is its index (the GRUG reader's
+     * numbering): 8 B a vertex saved; made on the first that is not. */
+    int64_t *uniq_id;
     int32_t *rank;
     uint8_t *status, *removed;
     int32_t *prop_slot; /* NULL until the first property; -1 = none */
@@ -165,7 +168,8 @@ static int vertex_arrays_resize(graph_t *g, int32_t cap)
     size_t n = (size_t) cap;
     if (st_resize(&g->type, n, sizeof(atom_t)) || st_resize(&g->basename, n, sizeof(atom_t)) ||
         st_resize(&g->name, n, sizeof(atom_t)) || st_resize(&g->unit, n, sizeof(atom_t)) ||
-        st_resize(&g->id, n, sizeof(int64_t)) || st_resize(&g->uniq_id, n, sizeof(int64_t)) ||
+        st_resize(&g->id, n, sizeof(int64_t)) ||
+        (g->uniq_id && st_resize(&g->uniq_id, n, sizeof(int64_t))) ||
         st_resize(&g->size, n, sizeof(int64_t)) || st_resize(&g->rank, n, sizeof(int32_t)) ||
         st_resize(&g->status, n, 1) || st_resize(&g->removed, n, 1))
         return -1;
@@ -334,6 +338,21 @@ static int vertex_atoms(graph_t *g, const struct vtx_init *in, atom_t out[4])
     return 0;
 }
 
+/* The explicit uniq_id array, for a vertex whose uniq_id is not its index:
+ * the vertices so far get theirs (their indexes).  -1 on ENOMEM. */
+static int uniq_ids_make(graph_t *g)
+{
+    int64_t *u = malloc((size_t) (g->vcap > 0 ? g->vcap : 1) * sizeof(*u));
+    if (!u) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (int32_t v = 0; v < g->nv; v++)
+        u[v] = v;
+    g->uniq_id = u;
+    return 0;
+}
+
 vtx_t graph_add_vertex(graph_t *g, const struct vtx_init *in)
 {
     atom_t a[4];
@@ -352,13 +371,16 @@ vtx_t graph_add_vertex(graph_t *g, const struct vtx_init *in)
         if (vertex_arrays_resize(g, cap) < 0)
             return VTX_NONE;
     }
+    if (!g->uniq_id && in->uniq_id != g->nv && uniq_ids_make(g) < 0)
+        return VTX_NONE;
     vtx_t v = g->nv++;
     g->type[v] = a[0];
     g->basename[v] = a[1];
     g->name[v] = a[2];
     g->unit[v] = a[3];
     g->id[v] = in->id;
-    g->uniq_id[v] = in->uniq_id;
+    if (g->uniq_id)
+        g->uniq_id[v] = in->uniq_id;
     g->size[v] = in->size;
     g->rank[v] = in->rank;
     g->status[v] = (uint8_t) in->status;
@@ -1663,10 +1685,18 @@ VTX_GETTER(atom_t, graph_type, type, ATOM_NONE)
 VTX_GETTER(atom_t, graph_basename, basename, ATOM_NONE)
 VTX_GETTER(atom_t, graph_name_atom, name, ATOM_NONE)
 VTX_GETTER(int64_t, graph_id, id, -1)
-VTX_GETTER(int64_t, graph_uniq_id, uniq_id, -1)
 VTX_GETTER(int32_t, graph_rank, rank, -1)
 VTX_GETTER(int64_t, graph_size, size, -1)
 VTX_GETTER(atom_t, graph_unit, unit, ATOM_NONE)
+
+int64_t graph_uniq_id(const graph_t *g, vtx_t v)
+{
+    if (!vtx_ok(g, v)) {
+        errno = EINVAL;
+        return -1;
+    }
+    return g->uniq_id ? g->uniq_id[v] : v;
+}
 
 const char *graph_name(const graph_t *g, vtx_t v)
 {
@@ -1865,7 +1895,8 @@ size_t graph_memory_bytes(const graph_t *g)
 {
     if (!g)
         return 0;
-    size_t per_vtx = 4 * sizeof(atom_t) + 3 * sizeof(int64_t) + sizeof(int32_t) + 2;
+    size_t per_vtx = 4 * sizeof(atom_t) + (g->uniq_id ? 3 : 2) * sizeof(int64_t) +
+                     sizeof(int32_t) + 2;
     size_t b = sizeof(*g) + graph_strtab_memory(g->st) + (size_t) g->vcap * per_vtx;
     b += (size_t) g->vcap * sizeof(char *) * (size_t) g->nsub;
     if (g->prop_slot)
