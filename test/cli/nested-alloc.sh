@@ -52,7 +52,15 @@ check "  and its instance job ended" wait_state "$last" inactive 100
 # the signal, and the instance still ends.
 printf 'exec sleep 60\n' | SHELL=/bin/bash "$STRATA" alloc -c1 2>/dev/null &
 APID=$!
-wait_for 100 bash -c "'$STRATA' call jobs '{\"limit\": 1}' | grep -q '\"uri\"'"
+# the newest job is a registered instance other than $last (which may have
+# registered too: waiting for any "uri" raced with alloc's submit)
+new_instance_up() {
+    "$STRATA" call jobs '{"limit": 1}' | python3 -c '
+import json, sys
+j = json.load(sys.stdin)["jobs"][0]
+sys.exit(0 if j["id"] != int(sys.argv[1]) and "uri" in j else 1)' "$1"
+}
+wait_for 100 new_instance_up "$last"
 T=$("$STRATA" call jobs '{"limit": 1}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
 check "an interactive instance is up (job $T)" test "$T" != "$last"
 kill -TERM "$APID"
