@@ -86,7 +86,7 @@ PIDS+=("$ev")
 wait_for 50 grep -q subscribed "$TMP/events"
 sleep 0.2
 id=$("$STRATA" submit true)
-for _ in $(seq 50); do kill -0 "$ev" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 50); do ours "$ev" || break; sleep 0.1; done
 check "events: job.submit and job.state of job $id" grep -q "\"event\":\"job.state\".*\"id\":$id\|\"id\":$id.*\"event\":\"job.state\"" "$TMP/events"
 check "events: sequence numbers increase" python3 -c "
 import json

@@ -32,7 +32,7 @@ for l in lines[:-1]:
     assert b'"sleep"' not in js, 'the refused job was recorded'
 PY
 sleep 0.3
-kill "$ev" 2>/dev/null
+kill_ours TERM "$ev"
 check "no event for the refused job" sh -c "! grep -q '\"id\":$((a + 2))' '$TMP/events' && ! grep -q 'sleep' '$TMP/events'"
 check "stats: 2 jobs submitted" sh -c "'$STRATA' stats | grep -q '\"submitted\": 2'"
 daemon_kill9
@@ -103,7 +103,7 @@ for step in $steps; do
         acked+=("$id")
         [ "$t" -gt 0 ] && holds+=("$id")
     done
-    for _ in $(seq 50); do kill -0 "$D_PID" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do ours "$D_PID" || break; sleep 0.1; done
     check "step $step: the hook killed the daemon" grep -q "killed at compaction step $step" "$TMP/stratad.err"
     # (no compaction after the restart: its own journal.tmp would be seen)
     daemon_start -L "$GRUG" --noexec -s "$s" --journal-max-records=100000 --inactive-limit=100

@@ -4,6 +4,10 @@
 #                        STRATA_URI, D_PID, D_DIR; waits (bounded) for it
 # daemon_stop            shutdown, then kill if it does not exit
 # daemon_kill9           kill -9, and wait until it is gone
+# ours PID / gone PID / kill_ours SIG PID...
+#                        is PID still a process of this test / is it not /
+#                        signal those that are (never a PID the kernel has
+#                        handed on to another process)
 # ok / fail / check      tiny assertion helpers; the script exits 1 at the end
 #                        if anything failed
 # The EXIT trap always kills the daemons it started.
@@ -16,8 +20,45 @@ TMP=$(mktemp -d /tmp/strata-test.XXXXXX)
 chmod 0755 "$TMP"
 PIDS=()
 FAILS=0
+
+# proc_state PID: prints "STATE PPID" of a live PID (fails if there is none)
+proc_state() {
+    local st rest
+    { read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
+    rest=${st##*) } # past "PID (COMM) ": COMM may hold spaces
+    echo "${rest%% *} $(echo "$rest" | cut -d' ' -f2)"
+}
+
+# ours PID: PID is still a live process of this test: a child of this
+# shell, or one whose command line names $TMP (a daemon started from a
+# subshell).  A PID alone does not say so: once the process has exited and
+# been reaped, the kernel hands its PID on, and with pid_max at 32768 and a
+# test suite forking ~1000 processes a second that takes well under a
+# minute.  A kill by such a stale PID hits whatever has the PID now,
+# another test's process (the likely end of a `strata call` in
+# daemon-malformed that printed nothing at all, neither reply nor error).
+ours() {
+    local state ppid cmd
+    read -r state ppid < <(proc_state "$1") || return 1
+    [ "$state" != Z ] || return 1 # exited (bash reaps it soon)
+    [ "$ppid" = "$$" ] && return 0
+    cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)
+    [[ $cmd == *"$TMP"/* || $cmd == *"$TMP" || $cmd == *"$TMP "* ]]
+}
+
+# gone PID: PID is no longer a live process of this test
+gone() { ! ours "$1"; }
+
+# kill_ours SIG PID...: send SIG to each PID that is still ours
+kill_ours() {
+    local sig=$1 p
+    shift
+    for p in "$@"; do [ -n "$p" ] && ours "$p" && kill "-$sig" "$p" 2>/dev/null; done
+    return 0
+}
+
 cleanup() {
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done
+    kill_ours 9 "${PIDS[@]:-}"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -30,10 +71,11 @@ trap 'exit 143' TERM
 # threads (gdb when it is there, else their kernel states) and the end of
 # stratad.err; then it stops the test.
 watchdog() {
-    local main=$1 limit=$2 p t mine=() daemons=()
+    local main=$1 limit=$2 me=$BASHPID p t mine=() daemons=()
     for _ in $(seq "$limit"); do
         sleep 1 </dev/null >/dev/null 2>&1
-        kill -0 "$main" 2>/dev/null || exit 0
+        # (main's PID alone could be another process's by now)
+        [ "$(proc_state "$me" | cut -d' ' -f2)" = "$main" ] || exit 0
     done
     # the processes under the test (by parent links), the test's own first
     local -A parent=()
@@ -101,15 +143,15 @@ daemon_start() {
 
 daemon_stop() {
     "$STRATA" shutdown >/dev/null 2>&1
-    for _ in $(seq 100); do kill -0 "$D_PID" 2>/dev/null || return 0; sleep 0.1; done
-    kill -9 "$D_PID" 2>/dev/null
+    for _ in $(seq 100); do ours "$D_PID" || return 0; sleep 0.1; done
+    kill_ours 9 "$D_PID"
     return 1
 }
 
 # daemon_kill9: kill -9 the daemon and wait until it is gone, sockets and
 # all (a start on the same rundir right after could find them still in use)
 daemon_kill9() {
-    kill -9 "$D_PID" 2>/dev/null
+    kill_ours 9 "$D_PID"
     wait "$D_PID" 2>/dev/null
     return 0
 }

@@ -13,8 +13,8 @@
 kill9_during() {
     sleep "0.$((RANDOM % 9 + 1))"
     daemon_kill9
-    for _ in $(seq 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-    kill "$1" 2>/dev/null
+    for _ in $(seq 600); do ours "$1" || break; sleep 0.1; done
+    kill_ours TERM "$1"
     wait "$1" 2>/dev/null
 }
 GRUG=$SHARED/conformance/data/resource/grugs/tiny.graphml

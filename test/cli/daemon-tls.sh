@@ -49,7 +49,7 @@ evp=$!
 PIDS+=("$evp")
 wait_for 50 grep -q subscribed tlsev
 eid=$("$STRATA" --uri "$U" --timeout 5000 submit -t 0 true)
-for _ in $(seq 100); do kill -0 "$evp" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 100); do ours "$evp" || break; sleep 0.1; done
 check "events over TLS: five events of job $eid, in sequence" python3 - "$eid" <<'PY'
 import json, sys
 evs = [json.loads(l) for l in open('tlsev') if l.startswith('{')]
@@ -73,6 +73,6 @@ STRATA_TLS_CA=other.pem "$STRATA" --uri "$U" --timeout 2000 ping 2>err && fail "
 check "plain bytes on the TLS port get no reply" plain_bytes ok 4 '{"version":1,"method":"shutdown"}'
 check "daemon still up" "$STRATA" ping
 check "shutdown over TLS" "$STRATA" --uri "$U" --timeout 5000 shutdown
-for _ in $(seq 50); do kill -0 "$D_PID" 2>/dev/null || break; sleep 0.1; done
-check "daemon exited" sh -c "! kill -0 $D_PID 2>/dev/null"
+for _ in $(seq 50); do ours "$D_PID" || break; sleep 0.1; done
+check "daemon exited" gone "$D_PID"
 finish

@@ -59,7 +59,7 @@ wait_uri() {
 
 # wait_gone PID N: bounded wait (N x 0.1 s) for a process to exit
 wait_gone() {
-    for _ in $(seq "$2"); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+    for _ in $(seq "$2"); do ours "$1" || return 0; sleep 0.1; done
     return 1
 }
 

@@ -50,7 +50,7 @@ sleep 0.5
 out=$("$STRATA" tree-run -J 7 --noexec true)
 check "one level: the jobs run in this instance" grep -q "^total: 7 jobs, 1 level(s)" <<<"$out"
 sleep 0.5
-kill "$EVP"
+kill_ours TERM "$EVP"
 wait "$EVP" 2>/dev/null
 check "35 events for 7 jobs (events.poll)" test "$("$STRATA" call events.poll "{\"after\": $SEQ0}" |
     python3 -c 'import json,sys; print(len(json.load(sys.stdin)["events"]))')" = 35
