@@ -14,6 +14,7 @@
 
 #include "daemon/client.h"
 #include "daemon/proto.h"
+#include "resource/st_time.h"
 
 struct strata_client {
     nng_socket req;
@@ -120,20 +121,13 @@ static int dial_within(nng_dialer d, int timeout_ms)
     struct dial_wait w = {.d = d};
     pthread_t t;
     pthread_mutex_init(&w.lock, NULL);
-    pthread_cond_init(&w.cv, NULL);
+    st_mono_cond_init(&w.cv);
     if (pthread_create(&t, NULL, dial_main, &w) != 0) {
         pthread_cond_destroy(&w.cv);
         pthread_mutex_destroy(&w.lock);
         return nng_dialer_start(d, 0);
     }
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = st_mono_deadline(timeout_ms);
     pthread_mutex_lock(&w.lock);
     while (!w.done && pthread_cond_timedwait(&w.cv, &w.lock, &until) == 0)
         ;

@@ -43,6 +43,7 @@
 
 #include "daemon/stratad.h"
 #include "resource/st_array.h"
+#include "resource/st_time.h"
 
 enum worker_state { W_RECV, W_SEND, W_PARKED };
 enum { SERVER_MAX_WORKERS = 65536 };
@@ -267,21 +268,6 @@ static int open_sockets(struct instance *inst, struct server *s, struct st_error
 
 /* ---- the endpoint watch (see the top of the file) ---------------------------------- */
 
-/* The time ms milliseconds from now on CLOCK_REALTIME (a condition
- * variable's clock). */
-static struct timespec time_after(int ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /* The probe waits in slices of SERVER_PROBE_SLICE_MS and counts them
  * rather than reading a clock: a stratad that is stopped in the middle of
  * a probe (the case the watch is for) must not find, once continued, that
@@ -396,7 +382,7 @@ static void *watch_main(void *arg)
     struct server *s = arg;
     pthread_mutex_lock(&s->wlock);
     while (!s->stop) {
-        struct timespec until = time_after(SERVER_PROBE_MS);
+        struct timespec until = st_mono_deadline(SERVER_PROBE_MS);
         pthread_cond_timedwait(&s->wake, &s->wlock, &until);
         for (int i = 0; i < 2 && !s->stop; i++) {
             pthread_mutex_unlock(&s->wlock); /* a probe may wait twice SERVER_PROBE_WAIT_MS */
@@ -413,7 +399,7 @@ static void *watch_main(void *arg)
 static int watch_start(struct server *s, struct st_error *err)
 {
     pthread_mutex_init(&s->wlock, NULL);
-    pthread_cond_init(&s->wake, NULL);
+    st_mono_cond_init(&s->wake);
     int rc = pthread_create(&s->watcher, NULL, watch_main, s);
     if (rc != 0)
         return st_errorf(err, rc, "endpoint watch thread: %s", strerror(rc));
