@@ -28,7 +28,7 @@ struct rq_job {
     enum rq_job_state state;
     bool live;        /* still holds (or may hold) resources: cancel allowed */
     int64_t at;       /* scheduled time */
-    char *jobspec_fn; /* as given on the command line */
+    const char *jobspec_fn; /* as given on the command line (in rq.fnames) */
     double overhead;  /* seconds spent matching */
 };
 
@@ -62,6 +62,10 @@ struct rq {
     struct rq_job *jobs; /* sorted by id */
     size_t njobs;
     size_t jobs_cap;
+    /* the jobs' jobspec file names, each once in a row: a session matches
+     * the same file again and again (2,000 copies of one name on bench1000) */
+    char **fnames;
+    size_t nfnames, fnames_cap;
     struct rq_perf perf;
     struct rq_jscache jscache;
 };
@@ -80,7 +84,8 @@ double rq_now(void);
 /* The job with this id, or NULL. */
 struct rq_job *rq_job_find(struct rq *rq, int64_t id);
 
-/* Add (or replace) a job record; jobspec_fn is copied.  -1 on ENOMEM. */
+/* Add (or replace) a job record; jobspec_fn is copied (shared with the
+ * previous job's when equal).  -1 on ENOMEM. */
 int rq_job_add(struct rq *rq, int64_t id, enum rq_job_state st, int64_t at,
                const char *jobspec_fn, double overhead);
 
@@ -97,7 +102,7 @@ void rq_perf_add(struct rq *rq, double elapsed);
  * (and a message on stderr) on failure. */
 int rq_graph_write(const graph_t *g, const char *basename, const char *format);
 
-/* Free the job table. */
+/* Free the job table and its file names. */
 void rq_jobs_free(struct rq *rq);
 
 /* Free the cached jobspec (rq_cmds.c).  Safe on an empty cache. */

@@ -43,20 +43,32 @@ struct rq_job *rq_job_find(struct rq *rq, int64_t id)
     return i < rq->njobs && rq->jobs[i].id == id ? &rq->jobs[i] : NULL;
 }
 
+/* The stored copy of name: the last one stored if equal (a session
+ * repeats one file), else a new copy.  NULL on ENOMEM. */
+static const char *fname_store(struct rq *rq, const char *name)
+{
+    if (rq->nfnames > 0 && strcmp(rq->fnames[rq->nfnames - 1], name) == 0)
+        return rq->fnames[rq->nfnames - 1];
+    if (st_grow(&rq->fnames, &rq->fnames_cap, rq->nfnames + 1, sizeof(*rq->fnames), 8) < 0)
+        return NULL;
+    char *copy = strdup(name);
+    if (!copy)
+        return NULL;
+    rq->fnames[rq->nfnames++] = copy;
+    return copy;
+}
+
 int rq_job_add(struct rq *rq, int64_t id, enum rq_job_state st, int64_t at,
                const char *jobspec_fn, double overhead)
 {
-    char *fn = strdup(jobspec_fn ? jobspec_fn : "");
+    size_t i = lower_bound(rq, id);
+    bool replace = i < rq->njobs && rq->jobs[i].id == id;
+    if (!replace && st_grow(&rq->jobs, &rq->jobs_cap, rq->njobs + 1, sizeof(*rq->jobs), 64) < 0)
+        return -1;
+    const char *fn = fname_store(rq, jobspec_fn ? jobspec_fn : "");
     if (!fn)
         return -1;
-    size_t i = lower_bound(rq, id);
-    if (i < rq->njobs && rq->jobs[i].id == id) {
-        free(rq->jobs[i].jobspec_fn);
-    } else {
-        if (st_grow(&rq->jobs, &rq->jobs_cap, rq->njobs + 1, sizeof(*rq->jobs), 64) < 0) {
-            free(fn);
-            return -1;
-        }
+    if (!replace) {
         memmove(&rq->jobs[i + 1], &rq->jobs[i], (rq->njobs - i) * sizeof(*rq->jobs));
         rq->njobs++;
     }
@@ -90,8 +102,11 @@ void rq_perf_add(struct rq *rq, double elapsed)
 
 void rq_jobs_free(struct rq *rq)
 {
-    for (size_t i = 0; i < rq->njobs; i++)
-        free(rq->jobs[i].jobspec_fn);
+    for (size_t i = 0; i < rq->nfnames; i++)
+        free(rq->fnames[i]);
+    free(rq->fnames);
+    rq->fnames = NULL;
+    rq->nfnames = rq->fnames_cap = 0;
     free(rq->jobs);
     rq->jobs = NULL;
     rq->njobs = rq->jobs_cap = 0;
