@@ -62,7 +62,7 @@ A3WRAP=$(ps -o ppid= -p "$A3PID" | tr -d ' ')
 cores_before=$(allocated_cores)
 daemon_kill9
 sleep 0.5
-check "A's child outlives its parent (grace)" kill -0 "$APID"
+check "A's child outlives its parent (grace)" ours "$APID"
 # A3's whole instance dies while the parent is away: nobody comes back for it.
 # Only a real process group of A3's own: an empty or reparented wrapper (ppid
 # 1) would make this "kill -9 -1", every process of the user.
