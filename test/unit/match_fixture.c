@@ -177,16 +177,23 @@ void mf_assert_find(matcher_t *m, const char *expr, const char *want)
     free(got);
 }
 
-void mf_jgf_vertex(char *buf, size_t n, int id, const char *type, int vid, int rank,
-                   const char *path)
+void mf_jgf_pool(char *buf, size_t n, int id, const char *type, int vid, int rank, int size,
+                 const char *unit, const char *path)
 {
     const char *base = strrchr(path, '/') + 1;
     size_t len = strlen(buf);
     snprintf(buf + len, n - len,
              "%s{\"id\": \"%d\", \"metadata\": {\"type\": \"%s\", \"basename\": \"%s\", "
              "\"name\": \"%s\", \"id\": %d, \"uniq_id\": %d, \"rank\": %d, \"exclusive\": "
-             "false, \"unit\": \"\", \"size\": 1, \"paths\": {\"containment\": \"%s\"}}}",
-             buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, rank, path);
+             "false, \"unit\": \"%s\", \"size\": %d, \"paths\": {\"containment\": \"%s\"}}}",
+             buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, rank, unit, size,
+             path);
+}
+
+void mf_jgf_vertex(char *buf, size_t n, int id, const char *type, int vid, int rank,
+                   const char *path)
+{
+    mf_jgf_pool(buf, n, id, type, vid, rank, 1, "", path);
 }
 
 void mf_jgf_edge(char *buf, size_t n, int src, int dst)

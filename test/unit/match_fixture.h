@@ -1,6 +1,7 @@
 /* test/unit/match_fixture.h: the small hand-built graphs and helpers the
  * match tests share (test_match, test_match_hold, test_cancel,
- * test_match_anchor, test_attach_reserve, test_instance_grow).
+ * test_match_anchor, test_attach_reserve, test_instance_grow,
+ * test_match_slot_whole).
  *
  * MF_PLAIN and MF_RANKED build the same two-node machine:
  *
@@ -78,6 +79,10 @@ void mf_assert_find(matcher_t *m, const char *expr, const char *want);
  * ", " goes before every element but the first. */
 void mf_jgf_vertex(char *buf, size_t n, int id, const char *type, int vid, int rank,
                    const char *path);
+
+/* The same with a size and its unit (a pool: memory, storage...). */
+void mf_jgf_pool(char *buf, size_t n, int id, const char *type, int vid, int rank, int size,
+                 const char *unit, const char *path);
 void mf_jgf_edge(char *buf, size_t n, int src, int dst);
 
 #endif

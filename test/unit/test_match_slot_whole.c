@@ -24,32 +24,11 @@
 #include "resource/graph.h"
 #include "resource/reader.h"
 #include "resource/writer.h"
+#include "test/unit/match_fixture.h"
 #include "test/unit/testlib.h"
 
 static graph_t *g;
 static matcher_t *m;
-
-/* Append one JGF vertex (size and unit given) to the list in buf. */
-static void vertex(char *buf, size_t n, int id, const char *type, int vid, int size,
-                   const char *unit, const char *path)
-{
-    const char *base = strrchr(path, '/') + 1;
-    size_t len = strlen(buf);
-    snprintf(buf + len, n - len,
-             "%s{\"id\": \"%d\", \"metadata\": {\"type\": \"%s\", \"basename\": \"%s\", "
-             "\"name\": \"%s\", \"id\": %d, \"uniq_id\": %d, \"rank\": -1, \"exclusive\": "
-             "false, \"unit\": \"%s\", \"size\": %d, \"paths\": {\"containment\": \"%s\"}}}",
-             buf[len - 1] != '[' ? ", " : "", id, type, type, base, vid, id, unit, size, path);
-}
-
-static void edge(char *buf, size_t n, int src, int dst)
-{
-    size_t len = strlen(buf);
-    snprintf(buf + len, n - len,
-             "%s{\"source\": \"%d\", \"target\": \"%d\", \"metadata\": {\"subsystem\": "
-             "\"containment\"}}",
-             buf[len - 1] != '[' ? ", " : "", src, dst);
-}
 
 /* The graph above, as JGF text (static storage). */
 static const char *graph_jgf(void)
@@ -58,33 +37,34 @@ static const char *graph_jgf(void)
     char p[128];
     snprintf(v, sizeof(v), "[");
     snprintf(e, sizeof(e), "[");
-    vertex(v, sizeof(v), 0, "cluster", 0, 1, "", "/cluster0");
+    mf_jgf_pool(v, sizeof(v), 0, "cluster", 0, -1, 1, "", "/cluster0");
     int id = 1;
     for (int n = 0; n < 2; n++) {
         int node = id++, sock = id++;
         snprintf(p, sizeof(p), "/cluster0/node%d", n);
-        vertex(v, sizeof(v), node, "node", n, 1, "", p);
-        edge(e, sizeof(e), 0, node);
+        mf_jgf_pool(v, sizeof(v), node, "node", n, -1, 1, "", p);
+        mf_jgf_edge(e, sizeof(e), 0, node);
         snprintf(p, sizeof(p), "/cluster0/node%d/socket%d", n, n);
-        vertex(v, sizeof(v), sock, "socket", n, 1, "", p);
-        edge(e, sizeof(e), node, sock);
+        mf_jgf_pool(v, sizeof(v), sock, "socket", n, -1, 1, "", p);
+        mf_jgf_edge(e, sizeof(e), node, sock);
         for (int c = 0; c < 2; c++) {
             snprintf(p, sizeof(p), "/cluster0/node%d/socket%d/core%d", n, n, 2 * n + c);
-            vertex(v, sizeof(v), id, "core", 2 * n + c, 1, "", p);
-            edge(e, sizeof(e), sock, id++);
+            mf_jgf_pool(v, sizeof(v), id, "core", 2 * n + c, -1, 1, "", p);
+            mf_jgf_edge(e, sizeof(e), sock, id++);
         }
         snprintf(p, sizeof(p), "/cluster0/node%d/socket%d/storage%d", n, n, n);
-        vertex(v, sizeof(v), id, "storage", n, 100, "GB", p);
-        edge(e, sizeof(e), sock, id++);
+        mf_jgf_pool(v, sizeof(v), id, "storage", n, -1, 100, "GB", p);
+        mf_jgf_edge(e, sizeof(e), sock, id++);
         for (int k = 0; k < 2; k++) {
             snprintf(p, sizeof(p), "/cluster0/node%d/socket%d/memory%d", n, n, 2 * n + k);
-            vertex(v, sizeof(v), id, "memory", 2 * n + k, 8, "GB", p);
-            edge(e, sizeof(e), sock, id++);
+            mf_jgf_pool(v, sizeof(v), id, "memory", 2 * n + k, -1, 8, "GB", p);
+            mf_jgf_edge(e, sizeof(e), sock, id++);
         }
     }
-    vertex(v, sizeof(v), id, "bb", 0, 100, "GB", "/cluster0/bb0");
-    edge(e, sizeof(e), 0, id);
-    snprintf(all, sizeof(all), "{\"graph\": {\"nodes\": %s], \"edges\": %s]}}", v, e);
+    mf_jgf_pool(v, sizeof(v), id, "bb", 0, -1, 100, "GB", "/cluster0/bb0");
+    mf_jgf_edge(e, sizeof(e), 0, id);
+    int len = snprintf(all, sizeof(all), "{\"graph\": {\"nodes\": %s], \"edges\": %s]}}", v, e);
+    ck_assert_int_lt(len, (int) sizeof(all));
     return all;
 }
 
@@ -106,24 +86,11 @@ static void teardown(void)
     g = NULL;
 }
 
-static jobspec_t *spec(const char *resources)
-{
-    char buf[2048];
-    snprintf(buf, sizeof(buf),
-             "version: 9999\nresources:\n%s\nattributes:\n  system:\n    duration: 3600\n"
-             "tasks:\n  - command: [ app ]\n    slot: default\n    count:\n      per_slot: 1\n",
-             resources);
-    struct st_error err = {{0}};
-    jobspec_t *js = jobspec_parse_string(buf, strlen(buf), "test", &err);
-    ck_assert_msg(js != NULL, "%s", err.text);
-    return js;
-}
-
 /* Allocate js as job id; returns the simple writer's text (free() it), or
  * NULL when nothing matches (errno set). */
 static char *allocate(const char *resources, int64_t id)
 {
-    jobspec_t *js = spec(resources);
+    jobspec_t *js = mf_spec(resources, 3600);
     writer_t *w = writer_create(WRITER_SIMPLE, g);
     ck_assert_ptr_nonnull(w);
     struct st_error err = {{0}};
@@ -223,7 +190,7 @@ START_TEST(test_bad_params)
 {
     struct st_error err = {{0}};
     int64_t at = 0;
-    jobspec_t *js = spec(SOCKET_IN_SLOT);
+    jobspec_t *js = mf_spec(SOCKET_IN_SLOT, 3600);
     errno = 0;
     ck_assert_int_eq(match_run(NULL, MATCH_ALLOCATE, js, 1, &at, NULL, NULL, &err), -1);
     ck_assert_int_eq(errno, EINVAL);
