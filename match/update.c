@@ -74,7 +74,8 @@ static int mark_jgf(matcher_t *m, const char *text, bool shorthand, bool *has_ro
     }
     reader_jgf_doc_resolve(doc, m->g, map);
     for (size_t i = 0; i < doc->nvertices; i++) {
-        if (map[i] == VTX_NONE) {
+        /* a freed rank's vertices may be gone (removed after the release) */
+        if (map[i] == VTX_NONE && !rank_freed(freed, doc->vertices[i].rank)) {
             st_errorf(err, ENOENT, "vertex %s not found in the resource graph",
                       doc->vertices[i].name ? doc->vertices[i].name : doc->vertices[i].key);
             goto done;

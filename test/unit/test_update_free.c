@@ -142,6 +142,33 @@ START_TEST(test_no_free_ranks)
 }
 END_TEST
 
+/* The R of a job shrunk before the graph lost the freed ranks (a remove
+ * after the partial release): the vertices on free_ranks are not looked up,
+ * so their absence is no error. */
+static void check_replay_after_remove(enum writer_format fmt, const char *reader,
+                                      const char *policy)
+{
+    graph_t *g = load();
+    char *r = job_r(g, policy, fmt, "2");
+    matcher_t *m = make(g, "high");
+    struct st_error err = {{0}};
+    ck_assert_msg(match_remove_ranks(m, "2", &err) == 0, "%s", err.text);
+    ck_assert_msg(match_update(m, false, reader, r, 5, 0, 100, NULL, &err) == 0, "%s", err.text);
+    char *held = find_rlite(m, g, "jobid-alloc=5");
+    ck_assert_str_eq(held, "[{\"rank\": \"0-1\", \"children\": {\"core\": \"0-1\"}}]");
+    free(held);
+    free(r);
+    match_destroy(m);
+    graph_destroy(g);
+}
+
+START_TEST(test_freed_rank_removed)
+{
+    check_replay_after_remove(WRITER_JGF, "jgf", "high");
+    check_replay_after_remove(WRITER_JGF_SHORTHAND, "jgf_shorthand", "lonodex");
+}
+END_TEST
+
 /* A free_ranks that is not an idset fails with EINVAL and changes nothing. */
 START_TEST(test_bad_free_ranks)
 {
@@ -169,6 +196,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_free_ranks_shorthand);
     tcase_add_test(tc, test_no_free_ranks);
     tcase_add_test(tc, test_bad_free_ranks);
+    tcase_add_test(tc, test_freed_rank_removed);
     suite_add_tcase(s, tc);
     return s;
 }
