@@ -140,15 +140,20 @@ jobspec_t *mf_whole_nodes(int nnodes, int ncores, int duration)
     return mf_spec(r, duration);
 }
 
-char *mf_find(matcher_t *m, const char *expr)
+char *mf_find_as(matcher_t *m, graph_t *g, enum writer_format fmt, const char *expr)
 {
-    writer_t *w = writer_create(WRITER_SIMPLE, mf_g);
+    writer_t *w = writer_create(fmt, g);
     ck_assert_ptr_nonnull(w);
     struct st_error err = {{0}};
     ck_assert_msg(match_find(m, expr, w, &err) == 0, "%s", err.text);
     char *s = writer_render(w);
     writer_destroy(w);
     return s;
+}
+
+char *mf_find(matcher_t *m, const char *expr)
+{
+    return mf_find_as(m, mf_g, WRITER_SIMPLE, expr);
 }
 
 char *mf_find_names(matcher_t *m, const char *expr)

@@ -1,7 +1,7 @@
 /* test/unit/match_fixture.h: the small hand-built graphs and helpers the
  * match tests share (test_match, test_match_hold, test_cancel,
  * test_match_anchor, test_attach_reserve, test_instance_grow,
- * test_match_slot_whole).
+ * test_match_slot_whole, test_update_free).
  *
  * MF_PLAIN and MF_RANKED build the same two-node machine:
  *
@@ -30,6 +30,7 @@
 #include "jobspec/jobspec.h"
 #include "match/match.h"
 #include "resource/graph.h"
+#include "resource/writer.h"
 
 enum mf_layout { MF_PLAIN, MF_RANKED, MF_RACKS };
 
@@ -64,6 +65,9 @@ jobspec_t *mf_whole_nodes(int nnodes, int ncores, int duration);
 
 /* The simple-writer text of `find expr` (asserting success); free() it. */
 char *mf_find(matcher_t *m, const char *expr);
+
+/* The same on any graph g (m's) with any writer format. */
+char *mf_find_as(matcher_t *m, graph_t *g, enum writer_format fmt, const char *expr);
 
 /* The vertex names `find expr` lists, one a line, without the tree's
  * indentation ("core0[1:x]\ngpu0[1:x]\n..."), so that assertions read as

@@ -19,6 +19,7 @@
 #include "resource/graph.h"
 #include "resource/reader.h"
 #include "resource/writer.h"
+#include "test/unit/match_fixture.h"
 #include "test/unit/testlib.h"
 
 static const char machine[] =
@@ -79,16 +80,10 @@ static char *job_r(graph_t *g, const char *policy, enum writer_format fmt, const
     return o;
 }
 
-/* `find expr` through the rlite writer. */
+/* What `find expr` lists, through the rlite writer; free() it. */
 static char *find_rlite(matcher_t *m, graph_t *g, const char *expr)
 {
-    writer_t *w = writer_create(WRITER_RLITE, g);
-    ck_assert_ptr_nonnull(w);
-    struct st_error err = {{0}};
-    ck_assert_msg(match_find(m, expr, w, &err) == 0, "%s", err.text);
-    char *s = writer_render(w);
-    writer_destroy(w);
-    return s;
+    return mf_find_as(m, g, WRITER_RLITE, expr);
 }
 
 static void check_replay(enum writer_format fmt, const char *reader, const char *policy)
